@@ -1,0 +1,76 @@
+"""Grad-CAM (Selvaraju et al. 2017) as a plain function of a model and its input.
+
+The model returns its last convolutional map beside the estimate; we differentiate the
+estimate with respect to that map, weight each channel by its mean gradient, and keep the
+positive part. Works on one CNN (B, h, w, C) or an ensemble's stacked maps (M, B, h, w, C).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import cv2
+import jax
+import numpy as np
+from flax import nnx
+
+from model.features import lower_half
+
+
+class Explainable(Protocol):
+    def __call__(
+        self, x: jax.Array, colour: jax.Array, meta: jax.Array
+    ) -> tuple[jax.Array, dict[str, jax.Array]]: ...
+
+    def head(
+        self, fmap: jax.Array, x: jax.Array, colour: jax.Array, meta: jax.Array
+    ) -> jax.Array: ...
+
+
+@dataclass(frozen=True)
+class Explanation:
+    heatmap: np.ndarray  # (H, W) float32 in [0, 1], at the model's input size
+    lower_share: float  # share of the heat inside the mask that lies on its lower half
+
+
+@nnx.jit
+def cam(model: Explainable, x: jax.Array, colour: jax.Array, meta: jax.Array) -> jax.Array:
+    """(B, h, w) non-negative class-activation map for each example of the batch."""
+    _, feats = model(x, colour, meta)
+    fmap = feats["last_conv"]
+    grads = jax.grad(lambda f: model.head(f, x, colour, meta).sum())(fmap)
+    weights = grads.mean(axis=(-3, -2), keepdims=True)  # per-channel importance
+    maps = nnx.relu((fmap * weights).sum(axis=-1))
+    return maps.reshape((-1, *maps.shape[-3:])).mean(axis=0) if maps.ndim == 4 else maps
+
+
+def explain(model: Explainable, x: np.ndarray, colour: np.ndarray, meta: np.ndarray) -> Explanation:
+    """Heat map for one input (H, W, 4) and the share of attention on the lower half of its mask."""
+    batch = (jax.numpy.asarray(a[None]) for a in (x, colour, meta))
+    raw = np.asarray(cam(model, *batch))[0]
+    h, w = x.shape[:2]
+    heat = cv2.resize(raw, (w, h), interpolation=cv2.INTER_LINEAR)
+    heat = heat / heat.max() if heat.max() > 0 else heat
+    mask = x[..., 3] > 0.5
+    inside = float((heat * mask).sum())
+    share = float((heat * lower_half(mask)).sum() / inside) if inside > 0 else 0.0
+    return Explanation(heatmap=heat.astype(np.float32), lower_share=share)
+
+
+def overlay_png(image: np.ndarray, mask: np.ndarray, heatmap: np.ndarray) -> bytes:
+    """PNG bytes: the person's own crop with the heat map blended over the conjunctiva."""
+    h, w = image.shape[:2]
+    heat = cv2.resize(heatmap, (w, h), interpolation=cv2.INTER_LINEAR)
+    colour = cv2.applyColorMap((heat * 255).astype(np.uint8), cv2.COLORMAP_JET)  # BGR
+    bgr = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
+    blend = cv2.addWeighted(bgr, 0.55, colour, 0.45, 0)
+    out = np.where(mask[..., None], blend, (bgr * 0.6).astype(np.uint8))
+    contours, _ = cv2.findContours(
+        mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
+    )
+    cv2.drawContours(out, contours, -1, (255, 255, 255), max(1, min(h, w) // 100))
+    ok, buf = cv2.imencode(".png", out)
+    if not ok:
+        raise ValueError("could not encode the overlay")
+    return buf.tobytes()
