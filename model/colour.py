@@ -59,6 +59,11 @@ def fit(config: Config, colour: np.ndarray, meta: np.ndarray, hb: np.ndarray) ->
     return model
 
 
+def predict(model: Model, colour: np.ndarray, meta: np.ndarray) -> np.ndarray:
+    """Hb estimates (g/dL) for rows of NumPy inputs."""
+    return np.asarray(model(jnp.asarray(colour), jnp.asarray(meta)))
+
+
 def save(model: Model, directory: Path, name: str = "colour") -> None:
     """Write the model's config and state."""
     checkpoint.save(directory, name, model.config, model)

@@ -30,32 +30,37 @@ class Explainable(Protocol):
 
 @dataclass(frozen=True)
 class Explanation:
+    estimate: float  # the model's output for this input (Hb, g/dL)
     heatmap: np.ndarray  # (H, W) float32 in [0, 1], at the model's input size
     lower_share: float  # share of the heat inside the mask that lies on its lower half
 
 
 @nnx.jit
-def cam(model: Explainable, x: jax.Array, colour: jax.Array, meta: jax.Array) -> jax.Array:
-    """(B, h, w) non-negative class-activation map for each example of the batch."""
-    _, feats = model(x, colour, meta)
+def cam(
+    model: Explainable, x: jax.Array, colour: jax.Array, meta: jax.Array
+) -> tuple[jax.Array, jax.Array]:
+    """(estimates (B,), (B, h, w) non-negative class-activation maps) for a batch."""
+    out, feats = model(x, colour, meta)
     fmap = feats["last_conv"]
     grads = jax.grad(lambda f: model.head(f, x, colour, meta).sum())(fmap)
     weights = grads.mean(axis=(-3, -2), keepdims=True)  # per-channel importance
     maps = nnx.relu((fmap * weights).sum(axis=-1))
-    return maps.reshape((-1, *maps.shape[-3:])).mean(axis=0) if maps.ndim == 4 else maps
+    maps = maps.reshape((-1, *maps.shape[-3:])).mean(axis=0)  # average ensemble members
+    return out, maps
 
 
 def explain(model: Explainable, x: np.ndarray, colour: np.ndarray, meta: np.ndarray) -> Explanation:
     """Heat map for one input (H, W, 4) and the share of attention on the lower half of its mask."""
     batch = (jax.numpy.asarray(a[None]) for a in (x, colour, meta))
-    raw = np.asarray(cam(model, *batch))[0]
+    out, maps = cam(model, *batch)
+    raw = np.asarray(maps)[0]
     h, w = x.shape[:2]
     heat = cv2.resize(raw, (w, h), interpolation=cv2.INTER_LINEAR)
     heat = heat / heat.max() if heat.max() > 0 else heat
     mask = x[..., 3] > 0.5
     inside = float((heat * mask).sum())
     share = float((heat * lower_half(mask)).sum() / inside) if inside > 0 else 0.0
-    return Explanation(heatmap=heat.astype(np.float32), lower_share=share)
+    return Explanation(float(out[0]), heat.astype(np.float32), share)
 
 
 def overlay_png(image: np.ndarray, mask: np.ndarray, heatmap: np.ndarray) -> bytes:

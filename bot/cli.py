@@ -1,0 +1,106 @@
+"""`anemia-screen`: predict from a photo, cross-validate, and train the shipped weights."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from bot.decode import ImageRejected
+from bot.risk import Person
+
+EXIT_USAGE, EXIT_REJECTED, EXIT_INTERNAL = 2, 3, 1
+
+
+class CliError(Exception):
+    """A problem the person at the terminal can fix; printed as one line."""
+
+
+def _args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="anemia-screen", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    pr = sub.add_parser("predict", help="estimate Hb from a conjunctiva image")
+    pr.add_argument("image", type=Path)
+    pr.add_argument("--age-months", type=float)
+    pr.add_argument("--sex", choices=("f", "m"))
+    pr.add_argument("--pregnant", action="store_true")
+    pr.add_argument("--trimester", type=int, choices=(1, 2, 3))
+    pr.add_argument("--json", action="store_true", help="print one JSON object")
+    pr.add_argument("--out", type=Path, default=Path("."), help="folder for the Grad-CAM PNG")
+    pr.add_argument("--weights", type=Path, help="weights folder (default: shipped)")
+    for name, text in (("cv", "cross-validate all models"), ("train", "build the weights")):
+        c = sub.add_parser(name, help=text)
+        c.add_argument("--data", type=Path, required=True, help="CP-AnemiC, Eyes-defy or CSV")
+        c.add_argument("--folds", type=int, default=5)
+        c.add_argument("--seed", type=int, default=0)
+        c.add_argument("--group-by", choices=("hospital",))
+        c.add_argument("--report", type=Path, default=Path("runs") / name, help="report folder")
+        c.add_argument("--epochs", type=int, help="override the training epochs (quick checks)")
+        c.add_argument("--members", type=int, help="override the ensemble size (quick checks)")
+        c.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    sub.choices["train"].add_argument("--out", type=Path, help="weights folder (default: shipped)")
+    return p.parse_args(argv)
+
+
+def predict(a: argparse.Namespace) -> int:
+    """Screen one image and print (or JSON-print) the result."""
+    from bot.screening import Screener, describe, summary_lines
+
+    if not a.image.is_file():
+        raise CliError(f"no such file: {a.image}")
+    person = Person(a.age_months, a.sex, a.pregnant or a.trimester is not None, a.trimester)
+    screener = Screener(a.weights) if a.weights else Screener()
+    result = screener.screen(a.image.read_bytes(), person)
+    a.out.mkdir(parents=True, exist_ok=True)
+    png = a.out / f"{a.image.stem}_gradcam.png"
+    png.write_bytes(result.overlay_png)
+    if a.json:
+        print(json.dumps({**describe(result), "gradcam": str(png)}))
+    else:
+        print("\n".join(summary_lines(result, png)))
+    return 0
+
+
+def learn(a: argparse.Namespace) -> int:
+    """Run `cv` or `train` and print what was dropped, the report and the metrics."""
+    from bot.report import dedup_text
+    from bot.training import Job, run_cv, run_train
+    from model import WEIGHTS
+
+    if not a.data.exists():
+        raise CliError(f"no such data folder or file: {a.data}")
+    job = Job(a.data, a.report, a.folds, a.seed, a.group_by, a.epochs, a.members)
+    try:
+        cv = run_train(job, a.out or WEIGHTS) if a.command == "train" else run_cv(job)
+    except ValueError as e:
+        raise CliError(str(e)) from e
+    print(dedup_text(cv.dedup), file=sys.stderr)
+    print(f"dropped: {', '.join(cv.dedup.dropped_keys) or 'none'}", file=sys.stderr)
+    print(f"report: {cv.report}", file=sys.stderr)
+    print(json.dumps(cv.metrics, indent=None if a.json else 2))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: one clear line on stderr and a non-zero exit for anything that goes wrong."""
+    a = _args(argv)
+    try:
+        return predict(a) if a.command == "predict" else learn(a)
+    except ImageRejected as e:
+        if getattr(a, "json", False):
+            print(json.dumps({"rejected": e.code, "message": e.message}))
+        print(f"anemia-screen: cannot screen this image: {e.message}", file=sys.stderr)
+        return EXIT_REJECTED
+    except CliError as e:
+        print(f"anemia-screen: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except (OSError, MemoryError) as e:
+        print(f"anemia-screen: {type(e).__name__}: {e}", file=sys.stderr)
+        return EXIT_INTERNAL
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

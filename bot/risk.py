@@ -1,0 +1,168 @@
+"""WHO anaemia risk for an Hb estimate: the person's group, its cut-off, and the severity band.
+
+Source: World Health Organization (2024). "Guideline on haemoglobin cutoffs to define anaemia in
+individuals and populations". Geneva: WHO. https://www.who.int/publications/i/item/9789240088542
+The cut-offs are for sea level and non-smokers; we ask about neither elevation nor smoking, so we
+make no adjustment for them.
+
+Every number lives in one table, `GROUPS`. `group_for` picks a row from what we know of the
+person, and `classify` places an estimate and its interval in that row's bands. All Hb values
+are in g/dL.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+Category = Literal["none", "mild", "moderate", "severe"]
+# index = how many band floors the Hb is below (see `category_of`)
+SEVERITY: tuple[Category, ...] = ("none", "mild", "moderate", "severe")
+
+
+@dataclass(frozen=True)
+class Person:
+    """What we know of the person in the photo; None means unknown."""
+
+    age_months: float | None = None
+    sex: Literal["f", "m"] | None = None
+    pregnant: bool = False
+    trimester: Literal[1, 2, 3] | None = None
+
+    def __post_init__(self) -> None:
+        age = self.age_months
+        if age is not None and not (math.isfinite(age) and age >= 0):
+            raise ValueError(f"age_months must be a finite number >= 0, got {age!r}")
+        if self.sex not in ("f", "m", None):
+            raise ValueError(f"sex must be 'f', 'm' or None, got {self.sex!r}")
+        if self.trimester not in (1, 2, 3, None):
+            raise ValueError(f"trimester must be 1, 2, 3 or None, got {self.trimester!r}")
+        if self.trimester is not None and not self.pregnant:
+            raise ValueError("a trimester was given but pregnant is False")
+        if self.pregnant and self.sex == "m":
+            raise ValueError("pregnant with sex 'm'")
+
+
+@dataclass(frozen=True)
+class Group:
+    """One row of the WHO table."""
+
+    label: str  # plain English, for people
+    # (threshold, moderate_below, severe_below), g/dL: anaemia if Hb < threshold; moderate if
+    # Hb < moderate_below; severe if Hb < severe_below. So mild is [moderate_below, threshold).
+    bands: tuple[float, float, float]
+    assumed: bool = False  # the row stands in for a group WHO has no cut-off for, or a guess
+
+
+# WHO 2024 cut-offs and severity bands
+_CHILD_6_23M = (10.5, 10.0, 7.0)  # mild 10.0-10.4, moderate 7.0-9.9, severe < 7.0
+_CHILD_24_59M = (11.0, 10.0, 7.0)  # mild 10.0-10.9, moderate 7.0-9.9, severe < 7.0
+_WOMAN = (12.0, 11.0, 8.0)  # mild 11.0-11.9, moderate 8.0-10.9, severe < 8.0
+_PREGNANT_T13 = (11.0, 10.0, 7.0)  # first and third trimesters: mild 10.0-10.9
+_PREGNANT_T2 = (10.5, 10.0, 7.0)  # second trimester: mild 10.0-10.4
+
+GROUPS: dict[str, Group] = {
+    "child_6_23m": Group("children 6-23 months", _CHILD_6_23M),
+    "child_24_59m": Group("children 24-59 months", _CHILD_24_59M),
+    "child_5_11y": Group("children 5-11 years", (11.5, 11.0, 8.0)),
+    "child_12_14y": Group("children 12-14 years", _WOMAN),
+    "woman": Group("non-pregnant women 15 years and over", _WOMAN),
+    "man": Group("men 15 years and over", (13.0, 11.0, 8.0)),
+    "pregnant_t1": Group("pregnant women, first trimester", _PREGNANT_T13),
+    "pregnant_t2": Group("pregnant women, second trimester", _PREGNANT_T2),
+    "pregnant_t3": Group("pregnant women, third trimester", _PREGNANT_T13),
+    # Rows below are stand-ins (assumed=True).
+    # WHO gives no cut-off under 6 months; the nearest group's values are the least bad guess.
+    "infant_under_6m": Group(
+        "babies under 6 months (no WHO cut-off; values for 6-23 months used)", _CHILD_6_23M, True
+    ),
+    "adult_sex_unknown": Group(
+        "people 15 years and over, sex unknown (values for women used)", _WOMAN, True
+    ),
+    "pregnant": Group(
+        "pregnant women, trimester unknown (first and third trimester values used)",
+        _PREGNANT_T13,
+        True,
+    ),
+    # The models were trained on CP-AnemiC: Ghanaian children 6-59 months.
+    "unknown": Group("age unknown (values for children 24-59 months used)", _CHILD_24_59M, True),
+}
+
+# (lowest age in months, group), youngest first; "adult" is resolved by sex below
+AGE_GROUPS: tuple[tuple[float, str], ...] = (
+    (0.0, "infant_under_6m"),
+    (6.0, "child_6_23m"),
+    (24.0, "child_24_59m"),
+    (60.0, "child_5_11y"),
+    (144.0, "child_12_14y"),
+    (180.0, "adult"),
+)
+ADULT_BY_SEX: dict[str | None, str] = {"f": "woman", "m": "man", None: "adult_sex_unknown"}
+PREGNANT_BY_TRIMESTER: dict[int | None, str] = {
+    1: "pregnant_t1",
+    2: "pregnant_t2",
+    3: "pregnant_t3",
+    None: "pregnant",
+}
+
+
+@dataclass(frozen=True)
+class Risk:
+    """Where an Hb estimate and its interval fall in the person's WHO group."""
+
+    group: str  # a key of GROUPS
+    group_label: str
+    threshold: float  # anaemia if Hb is below this, g/dL
+    category: Category  # of the point estimate
+    bands: tuple[float, float, float]  # (threshold, moderate_below, severe_below), see Group
+    straddles: bool  # the interval has Hb both below and at/above the anaemia threshold
+    assumed: bool  # the group is a stand-in: age, sex or trimester unknown, or age under 6 months
+    # every category the interval touches, from its low end to its high end; more than one
+    # means it crosses a severity boundary (which ones: the neighbouring pairs)
+    interval_categories: tuple[Category, ...] = ()
+
+
+def group_for(person: Person) -> str:
+    """The GROUPS key for a person. Pregnancy decides first, at any age; then age; then sex."""
+    if person.pregnant:
+        return PREGNANT_BY_TRIMESTER[person.trimester]
+    if person.age_months is None:
+        return "unknown"
+    group = [g for lowest, g in AGE_GROUPS if person.age_months >= lowest][-1]
+    return ADULT_BY_SEX[person.sex] if group == "adult" else group
+
+
+def category_of(hb: float, bands: tuple[float, float, float]) -> Category:
+    """WHO severity of one Hb value: count the band floors it is below."""
+    return SEVERITY[sum(hb < floor for floor in bands)]
+
+
+def interval_categories(
+    low: float, high: float, bands: tuple[float, float, float]
+) -> tuple[Category, ...]:
+    """Categories touched by [low, high], from the low (most severe) end to the high end."""
+    worst, best = SEVERITY.index(category_of(low, bands)), SEVERITY.index(category_of(high, bands))
+    return SEVERITY[best : worst + 1][::-1]
+
+
+def classify(hb: float, interval: tuple[float, float], person: Person) -> Risk:
+    """The WHO group, category and straddle flag for an Hb estimate (g/dL) and its interval."""
+    low, high = interval
+    if not all(math.isfinite(v) for v in (hb, low, high)):
+        raise ValueError(f"Hb and interval must be finite, got {hb!r}, {interval!r}")
+    if low > high:
+        raise ValueError(f"interval low end {low} is above its high end {high}")
+    key = group_for(person)
+    row = GROUPS[key]
+    spanned = interval_categories(low, high, row.bands)
+    return Risk(
+        group=key,
+        group_label=row.label,
+        threshold=row.bands[0],
+        category=category_of(hb, row.bands),
+        bands=row.bands,
+        straddles=spanned[0] != "none" and spanned[-1] == "none",
+        assumed=row.assumed,
+        interval_categories=spanned,
+    )
