@@ -45,13 +45,18 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
 
 def predict(a: argparse.Namespace) -> int:
     """Screen one image and print (or JSON-print) the result."""
+    from bot.decode import decode
     from bot.screening import Screener, describe, summary_lines
+    from model import WEIGHTS
 
     if not a.image.is_file():
         raise CliError(f"no such file: {a.image}")
     person = Person(a.age_months, a.sex, a.pregnant or a.trimester is not None, a.trimester)
-    screener = Screener(a.weights) if a.weights else Screener()
-    result = screener.screen(a.image.read_bytes(), person)
+    decoded = decode(a.image.read_bytes())  # refuse bad files before loading the model
+    weights = a.weights or WEIGHTS
+    if not (weights / "ensemble.msgpack").is_file():
+        raise CliError(f"no model weights in {weights}; run `anemia-screen train` first")
+    result = Screener(weights).screen_decoded(decoded, person)
     a.out.mkdir(parents=True, exist_ok=True)
     png = a.out / f"{a.image.stem}_gradcam.png"
     png.write_bytes(result.overlay_png)
@@ -65,7 +70,7 @@ def predict(a: argparse.Namespace) -> int:
 def learn(a: argparse.Namespace) -> int:
     """Run `cv` or `train` and print what was dropped, the report and the metrics."""
     from bot.report import dedup_text
-    from bot.training import Job, run_cv, run_train
+    from bot.training import DataError, Job, run_cv, run_train
     from model import WEIGHTS
 
     if not a.data.exists():
@@ -73,7 +78,7 @@ def learn(a: argparse.Namespace) -> int:
     job = Job(a.data, a.report, a.folds, a.seed, a.group_by, a.epochs, a.members)
     try:
         cv = run_train(job, a.out or WEIGHTS) if a.command == "train" else run_cv(job)
-    except ValueError as e:
+    except DataError as e:
         raise CliError(str(e)) from e
     print(dedup_text(cv.dedup), file=sys.stderr)
     print(f"dropped: {', '.join(cv.dedup.dropped_keys) or 'none'}", file=sys.stderr)

@@ -18,9 +18,9 @@ MAX_BYTES = 20 * 1024 * 1024  # Telegram bots may download files of up to 20 MB
 MAX_PIXELS = 40_000_000  # above any phone photo we expect (a 200 MP sensor bins to 12.5 MP)
 MIN_SIDE = 32  # pixels; smaller cannot hold a usable eyelid
 
-# Pillow's names for what we accept. MPO is how Pillow opens the multi-picture JPEGs that some
-# phones write; we read its first picture and call it JPEG.
-FORMATS = ("PNG", "JPEG", "MPO", "WEBP", "BMP", "TIFF", "GIF")
+# Pillow's names for the formats we open. The JPEG opener also returns "MPO": the multi-picture
+# JPEGs some phones write; we read their first picture and call them JPEG.
+FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "TIFF", "GIF")
 _SIXTEEN_BIT = ("I;16", "I;16L", "I;16B", "I;16N")
 
 _RESEND = "Please send it again, as a normal photo or as a JPEG or PNG file."
@@ -61,15 +61,17 @@ def _check_bytes(data: bytes, max_bytes: int) -> None:
         raise _reject("too_large_file", mb=max_bytes // (1024 * 1024))
 
 
-def _check_header(img: Image.Image, max_pixels: int) -> None:
-    """Reject on what the header claims, before any pixel is decoded."""
-    if img.format not in FORMATS:
+def _check_header(img: Image.Image, max_pixels: int) -> str:
+    """Reject on what the header claims, before any pixel is decoded; return the format."""
+    fmt = "JPEG" if img.format == "MPO" else img.format
+    if fmt not in FORMATS:
         raise _reject("unsupported_format")
     width, height = img.size
     if width * height > max_pixels:
         raise _reject("too_many_pixels")
     if min(width, height) < MIN_SIDE:
         raise _reject("too_small")
+    return fmt
 
 
 def _upright(img: Image.Image) -> Image.Image:
@@ -100,7 +102,7 @@ def _to_arrays(img: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
         return np.repeat(grey[..., None], 3, axis=2), None
     has_alpha = "A" in img.getbands() or "a" in img.getbands() or "transparency" in img.info
     if not has_alpha:
-        return np.asarray(img.convert("RGB")), None
+        return np.array(img.convert("RGB")), None  # a copy: asarray would be read-only
     rgba = np.asarray(img.convert("RGBA"))
     alpha = rgba[..., 3]
     return np.ascontiguousarray(rgba[..., :3]), (None if (alpha == 255).all() else alpha > 0)
@@ -112,10 +114,10 @@ def _open(data: bytes, max_pixels: int) -> Decoded:
     except Image.UnidentifiedImageError as e:
         raise _reject("unsupported_format") from e
     with img:
-        _check_header(img, max_pixels)
+        fmt = _check_header(img, max_pixels)
         img.load()  # the first frame only, for GIF, WebP, MPO and multi-page TIFF
         rgb, alpha = _to_arrays(_upright(img))
-    return Decoded(rgb=rgb, alpha=alpha, format="JPEG" if img.format == "MPO" else img.format)
+    return Decoded(rgb=rgb, alpha=alpha, format=fmt)
 
 
 def decode(data: bytes, *, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_PIXELS) -> Decoded:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.decode import ImageRejected, decode
+from bot.decode import Decoded, ImageRejected, decode
 from bot.risk import Person, Risk, classify
 from model import WEIGHTS, ensemble, features, gradcam, preprocess
 
@@ -85,7 +85,10 @@ class Screener:
 
     def screen(self, data: bytes, person: Person) -> Screening:
         """Screen one image; raises ImageRejected with a friendly message when it cannot."""
-        decoded = decode(data)
+        return self.screen_decoded(decode(data), person)
+
+    def screen_decoded(self, decoded: Decoded, person: Person) -> Screening:
+        """Screen an image already decoded by `bot.decode.decode`."""
         mask, whole = find_mask(decoded.rgb, decoded.alpha)
         ex, image, crop_mask = self._run(decoded.rgb, mask, person)
         hw = self.config.half_width

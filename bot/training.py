@@ -63,10 +63,19 @@ def describe(job: Job) -> str:
     )
 
 
+class DataError(ValueError):
+    """The data cannot be used as given (unknown layout, too few images or groups)."""
+
+
 def run_cv(job: Job) -> CvResult:
     """Cross-validate all four models and write the report beside its figures."""
-    samples, dedup = load_samples(job.data)
-    folds = make_folds(samples, k=job.folds, seed=job.seed, by_group=job.group_by is not None)
+    try:
+        samples, dedup = load_samples(job.data)
+        folds = make_folds(samples, k=job.folds, seed=job.seed, by_group=job.group_by is not None)
+    except ValueError as e:
+        raise DataError(str(e)) from e
+    if len(samples) < 2 * job.folds:
+        raise DataError(f"{len(samples)} usable images are too few for {job.folds} folds")
     ec, tc = job.configs()
     oof = cross_validate(samples, folds, config=ec, tc=tc, seed=job.seed)
     metrics = shipped_metrics(oof, seed=job.seed, k=job.folds, group_by=job.group_by)

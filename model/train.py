@@ -110,9 +110,8 @@ def fit(
     n = len(data.hb)
     steps_per_epoch = max(n // tc.batch_size, 1)
     total = tc.epochs * steps_per_epoch
-    schedule = optax.warmup_cosine_decay_schedule(
-        0.0, tc.learning_rate, tc.warmup_epochs * steps_per_epoch, total
-    )
+    warmup = min(tc.warmup_epochs * steps_per_epoch, total // 4)  # short runs still decay
+    schedule = optax.warmup_cosine_decay_schedule(0.0, tc.learning_rate, warmup, total)
     opt = nnx.Optimizer(model, optax.adamw(schedule, weight_decay=tc.weight_decay), wrt=nnx.Param)
     rng = np.random.default_rng(seed)
     key = jax.random.key(seed)

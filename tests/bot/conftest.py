@@ -1,0 +1,47 @@
+"""Fixtures for the application tests: a small synthetic labelled set and weights trained on it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from bot.cli import main
+
+
+def _cutout(rng: np.random.Generator, hb: float) -> np.ndarray:
+    """BGRA ellipse whose redness rises with Hb, on a transparent background."""
+    img = np.zeros((60, 160, 4), np.uint8)
+    cv2.ellipse(img, (80, 30), (70, 22), 0, 0, 360, (255, 255, 255, 255), -1)
+    red = np.clip(120 + 12 * (hb - 11) + rng.normal(0, 6), 0, 255)
+    colour = np.array([90 - 4 * (hb - 11), 90 - 4 * (hb - 11), red, 255])
+    noise = rng.normal(0, 4, img.shape)
+    inside = img[..., 3:] > 0
+    return np.where(inside, np.clip(colour + noise, 0, 255), 0).astype(np.uint8)
+
+
+@pytest.fixture(scope="session")
+def synthetic_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A CSV data set of 40 cut-outs in the programme layout `image,hb,age_months,sex`."""
+    root = tmp_path_factory.mktemp("synthetic")
+    rng = np.random.default_rng(0)
+    rows = ["image,hb,age_months,sex"]
+    for i in range(40):
+        hb = float(rng.uniform(7.5, 14.0))
+        cv2.imwrite(str(root / f"img_{i}.png"), _cutout(rng, hb))
+        rows.append(f"img_{i}.png,{hb:.1f},{rng.choice([12, 24, 48])},{rng.choice(['f', 'm'])}")
+    (root / "labels.csv").write_text("\n".join(rows) + "\n")
+    return root / "labels.csv"
+
+
+@pytest.fixture(scope="session")
+def trained_weights(synthetic_csv: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Weights built by `anemia-screen train` on the synthetic set (quick settings)."""
+    out = tmp_path_factory.mktemp("weights")
+    report = tmp_path_factory.mktemp("report")
+    argv = ["train", "--data", str(synthetic_csv), "--folds", "3", "--epochs", "3",
+            "--members", "2", "--out", str(out), "--report", str(report)]  # fmt: skip
+    assert main(argv) == 0
+    return out
