@@ -72,6 +72,10 @@ class Model(nnx.Module):
         z = self.drop(nnx.relu(self.hidden(z)))
         return self.hb_mean[...] + self.hb_std[...] * self.out(z)[:, 0]
 
+    def baseline(self) -> jax.Array:
+        """The training-set mean Hb (g/dL): what the model says with no information."""
+        return self.hb_mean[...]
+
     def __call__(
         self, x: jax.Array, colour: jax.Array, meta: jax.Array
     ) -> tuple[jax.Array, dict[str, jax.Array]]:

@@ -41,7 +41,7 @@ class Model(nnx.Module):
 
 
 def build(config: Config) -> Model:
-    """An untrained model (zero-ish weights until `fit`)."""
+    """An untrained model (random weights until `fit` sets them)."""
     return Model(config, rngs=nnx.Rngs(0))
 
 

@@ -14,6 +14,8 @@ import numpy as np
 
 def half_width(residuals: np.ndarray, coverage: float = 0.9) -> float:
     """Interval half-width (same units as the residuals) for the requested coverage."""
+    if not 0.0 < coverage < 1.0:
+        raise ValueError(f"coverage must be in (0, 1), got {coverage}")
     r = np.sort(np.abs(np.asarray(residuals, np.float64)))
     n = r.size
     if n == 0:
@@ -24,6 +26,7 @@ def half_width(residuals: np.ndarray, coverage: float = 0.9) -> float:
 
 def leave_fold_out(residuals: np.ndarray, folds: np.ndarray, coverage: float = 0.9) -> np.ndarray:
     """Per-row half-width calibrated on the other folds' residuals only (for honest CV coverage)."""
+    residuals, folds = np.asarray(residuals), np.asarray(folds)
     widths = np.empty(len(residuals))
     for f in np.unique(folds):
         widths[folds == f] = half_width(residuals[folds != f], coverage)

@@ -38,6 +38,10 @@ class Model(nnx.Module):
         outs = [m.head(fmaps[i], x, colour, meta) for i, m in enumerate(self.members)]
         return jnp.mean(jnp.stack(outs), axis=0)
 
+    def baseline(self) -> jax.Array:
+        """Mean of the members' training-set mean Hb (g/dL)."""
+        return jnp.mean(jnp.stack([m.baseline() for m in self.members]))
+
     def __call__(
         self, x: jax.Array, colour: jax.Array, meta: jax.Array
     ) -> tuple[jax.Array, dict[str, jax.Array]]:

@@ -12,6 +12,7 @@ from typing import Protocol
 
 import cv2
 import jax
+import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
@@ -27,25 +28,34 @@ class Explainable(Protocol):
         self, fmap: jax.Array, x: jax.Array, colour: jax.Array, meta: jax.Array
     ) -> jax.Array: ...
 
+    def baseline(self) -> jax.Array: ...
+
 
 @dataclass(frozen=True)
 class Explanation:
     estimate: float  # the model's output for this input (Hb, g/dL)
     heatmap: np.ndarray  # (H, W) float32 in [0, 1], at the model's input size
-    lower_share: float  # share of the heat inside the mask that lies on its lower half
+    lower_share: float  # share of the heat inside the mask on its lower half; NaN if no heat
 
 
 @nnx.jit
 def cam(
     model: Explainable, x: jax.Array, colour: jax.Array, meta: jax.Array
 ) -> tuple[jax.Array, jax.Array]:
-    """(estimates (B,), (B, h, w) non-negative class-activation maps) for a batch."""
+    """(estimates (B,), (B, h, w) non-negative class-activation maps) for a batch.
+
+    A regression output has no class, so we explain the estimate's departure from the
+    training mean in its own direction: for a low estimate, the evidence pushing it down.
+    Plain Grad-CAM would keep only what raises the output and go blank on anaemic cases.
+    """
     out, feats = model(x, colour, meta)
     fmap = feats["last_conv"]
-    grads = jax.grad(lambda f: model.head(f, x, colour, meta).sum())(fmap)
+    direction = jnp.where(out >= model.baseline(), 1.0, -1.0)
+    grads = jax.grad(lambda f: (direction * model.head(f, x, colour, meta)).sum())(fmap)
     weights = grads.mean(axis=(-3, -2), keepdims=True)  # per-channel importance
     maps = nnx.relu((fmap * weights).sum(axis=-1))
-    maps = maps.reshape((-1, *maps.shape[-3:])).mean(axis=0)  # average ensemble members
+    # An ensemble's maps are (M, B, h, w); its gradient already carries the 1/M of the mean.
+    maps = maps.reshape((-1, *maps.shape[-3:])).sum(axis=0)
     return out, maps
 
 
@@ -59,7 +69,7 @@ def explain(model: Explainable, x: np.ndarray, colour: np.ndarray, meta: np.ndar
     heat = heat / heat.max() if heat.max() > 0 else heat
     mask = x[..., 3] > 0.5
     inside = float((heat * mask).sum())
-    share = float((heat * lower_half(mask)).sum() / inside) if inside > 0 else 0.0
+    share = float((heat * lower_half(mask)).sum() / inside) if inside > 0 else float("nan")
     return Explanation(float(out[0]), heat.astype(np.float32), share)
 
 

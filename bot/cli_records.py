@@ -1,0 +1,228 @@
+"""`anemia-screen followups list|resolve` and `anemia-screen stats`: the screening log at the
+terminal, for the operator (every team). The database is DATABASE_URL, as for the bot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import io
+import json
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+
+from bot import records
+from bot.records import RecordsError
+from storage.followups import FollowUpView
+from storage.models import RISKS, STATUSES
+from storage.pseudonyms import format_case_code
+from storage.stats import FieldStats
+
+__all__ = ["RecordsError", "add_parsers", "run"]
+
+COLUMNS = ("case", "opened", "status", "reason", "risk", "hb", "interval", "lab_hb", "team")
+CSV_FIELDS = [
+    "case_code", "status", "reason", "opened_at", "team", "risk", "hb_g_dl", "interval_low",
+    "interval_high", "reliable", "contact_opt_in", "assigned_worker_id", "lab_hb_g_dl",
+    "lab_date", "outcome", "model_version",
+]  # fmt: skip
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add `followups` (list, resolve) and `stats` to the `anemia-screen` sub-commands."""
+    f = sub.add_parser("followups", help="the health workers' follow-up cases")
+    fsub = f.add_subparsers(dest="followups_command", required=True)
+    ls = fsub.add_parser("list", help="list cases, oldest first")
+    ls.add_argument("--status", help=f"comma-separated: {','.join(STATUSES)} (default: all)")
+    ls.add_argument("--since", help="opened on or after this UTC date, YYYY-MM-DD")
+    ls.add_argument("--risk", help=f"comma-separated screening risks: {','.join(RISKS)}")
+    ls.add_argument("--team", help="only this team's cases")
+    ls.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    rs = fsub.add_parser("resolve", help="close a case with the lab-confirmed Hb")
+    rs.add_argument("code", help="the case code, e.g. K7QX-M2PA")
+    rs.add_argument("--lab-hb", type=float, required=True, help="lab Hb, g/dL")
+    rs.add_argument("--lab-date", help="date of the blood test, YYYY-MM-DD (default: today)")
+    rs.add_argument("--outcome", help="what happened, e.g. 'treated with iron'")
+    rs.add_argument("--note", help="a note for the case")
+    st = sub.add_parser("stats", help="screenings, risk mix, follow-ups and field accuracy")
+    st.add_argument("--since", help="screened on or after this UTC date, YYYY-MM-DD")
+    st.add_argument("--format", choices=("text", "json"), default="text")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run `followups ...` or `stats`; raises RecordsError with a one-line message."""
+    if args.command == "stats":
+        return asyncio.run(_stats(args))
+    if args.followups_command == "list":
+        return asyncio.run(_list(args))
+    return asyncio.run(_resolve(args))
+
+
+def _since(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise RecordsError(f"--since must be a date, YYYY-MM-DD; got {text!r}") from None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when
+
+
+def _date(text: str | None) -> date | None:
+    try:
+        return None if text is None else date.fromisoformat(text)
+    except ValueError:
+        raise RecordsError(f"--lab-date must be a date, YYYY-MM-DD; got {text!r}") from None
+
+
+def _choices(text: str | None, allowed: Sequence[str], flag: str) -> list[str]:
+    values = [v.strip().lower() for v in (text or "").split(",") if v.strip()]
+    bad = [v for v in values if v not in allowed]
+    if bad:
+        raise RecordsError(f"{flag}: unknown {', '.join(bad)}; choose from {', '.join(allowed)}")
+    return values
+
+
+async def _list(args: argparse.Namespace) -> int:
+    statuses = _choices(args.status, STATUSES, "--status")
+    risks = _choices(args.risk, RISKS, "--risk")
+    since = _since(args.since)
+    async with records.open_records() as sessions:
+        cases = await records.list_cases(
+            sessions, statuses=statuses, risks=risks, since=since, team=args.team
+        )
+    print(render_cases(cases, args.format), end="")
+    return 0
+
+
+def case_object(c: FollowUpView) -> dict[str, object]:
+    """One case as a JSON-able object."""
+    return {
+        "case_code": format_case_code(c.case_code),
+        "status": c.status,
+        "reason": c.reason,
+        "opened_at": c.opened_at.isoformat(timespec="seconds"),
+        "team": c.team,
+        "risk": c.risk,
+        "hb_g_dl": c.hb_g_dl,
+        "interval": [c.interval_low, c.interval_high],
+        "reliable": c.reliable,
+        "contact_opt_in": c.contact_opt_in,
+        "assigned_worker_id": c.assigned_worker_id,
+        "lab_hb_g_dl": c.lab_hb_g_dl,
+        "lab_date": c.lab_date.isoformat() if c.lab_date else None,
+        "outcome": c.outcome,
+        "model_version": c.model_version,
+    }
+
+
+def _cells(c: FollowUpView) -> tuple[str, ...]:
+    lab = "" if c.lab_hb_g_dl is None else f"{c.lab_hb_g_dl:.1f}"
+    return (
+        format_case_code(c.case_code),
+        c.opened_at.strftime("%Y-%m-%d %H:%M"),
+        c.status,
+        c.reason,
+        c.risk,
+        f"{c.hb_g_dl:.1f}",
+        f"{c.interval_low:.1f}-{c.interval_high:.1f}",
+        lab,
+        c.team or "",
+    )
+
+
+def _csv_row(c: FollowUpView) -> dict[str, object]:
+    row = case_object(c)
+    del row["interval"]
+    return {**row, "interval_low": c.interval_low, "interval_high": c.interval_high}
+
+
+def render_cases(cases: Sequence[FollowUpView], fmt: str) -> str:
+    """The cases as a table, CSV or a JSON list of objects."""
+    if fmt == "json":
+        return json.dumps([case_object(c) for c in cases], indent=2) + "\n"
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(_csv_row(c) for c in cases)
+        return out.getvalue()
+    rows = [COLUMNS, *(_cells(c) for c in cases)]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(COLUMNS))]
+    lines = ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    return "\n".join([*lines, f"{len(cases)} case(s)"]) + "\n"
+
+
+async def _resolve(args: argparse.Namespace) -> int:
+    lab_date = _date(args.lab_date)
+    async with records.open_records() as sessions:
+        done = await records.resolve_case(
+            sessions,
+            case_code=args.code,
+            lab_hb_g_dl=args.lab_hb,
+            lab_date=lab_date,
+            outcome=args.outcome,
+            note=args.note,
+        )
+    diff = done.hb_g_dl - args.lab_hb
+    print(
+        f"resolved {format_case_code(done.case_code)}: lab Hb {args.lab_hb:.1f} g/dL, "
+        f"estimate {done.hb_g_dl:.1f} g/dL (estimate - lab {diff:+.1f})"
+    )
+    return 0
+
+
+async def _stats(args: argparse.Namespace) -> int:
+    since = _since(args.since)
+    async with records.open_records() as sessions:
+        result = await records.stats(sessions, since=since)
+    text = json.dumps(stats_object(result), indent=2) if args.format == "json" else None
+    print(text or "\n".join(stats_lines(result)))
+    return 0
+
+
+def stats_object(s: FieldStats) -> dict[str, object]:
+    """The statistics as a JSON-able object."""
+    acc = s.accuracy
+    return {
+        "screenings": s.screenings,
+        "subjects": s.subjects,
+        "unreliable": s.unreliable,
+        "risk_mix": s.risk_mix,
+        "followups": {"opened": s.followups_opened, **s.followups, "completion": s.completion},
+        "lab_comparison": None
+        if acc is None
+        else {
+            "n": acc.n,
+            "mae_g_dl": round(acc.mae, 3),
+            "bias_g_dl": round(acc.bias, 3),  # estimate - lab
+            "interval_coverage": round(acc.interval_coverage, 3),
+        },
+    }
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part} ({part / whole:.0%})" if whole else str(part)
+
+
+def stats_lines(s: FieldStats) -> list[str]:
+    """The statistics in plain lines for a terminal."""
+    n = s.screenings
+    mix = ", ".join(f"{risk} {_share(count, n)}" for risk, count in s.risk_mix.items())
+    statuses = ", ".join(f"{status} {count}" for status, count in s.followups.items())
+    done = "" if s.completion is None else f"; completion {s.completion:.0%}"
+    lines = [
+        f"screenings: {n} of {s.subjects} people, {_share(s.unreliable, n)} unreliable",
+        f"risk: {mix}",
+        f"follow-ups: {s.followups_opened} opened; {statuses}{done}",
+    ]
+    acc = s.accuracy
+    if acc is None:
+        return [*lines, "lab Hb: none recorded yet, so no field accuracy"]
+    return [
+        *lines,
+        f"lab Hb recorded for {acc.n}: MAE {acc.mae:.2f} g/dL, bias {acc.bias:+.2f} g/dL "
+        f"(estimate - lab), {acc.interval_coverage:.0%} inside the screening interval",
+        "(lab values come mostly from flagged screenings, so they describe those, not everyone)",
+    ]

@@ -1,0 +1,142 @@
+"""The screening log for the application: a screening as storage keeps it, and the operator's
+follow-up list, resolution and field statistics behind `anemia-screen followups` and `stats`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage import followups
+from storage.db import current_revision, head_revision, make_engine, make_sessionmaker
+from storage.errors import StorageError
+from storage.followups import FollowUpView
+from storage.models import Screening as ScreeningRow
+from storage.screenings import ScreeningRecord
+from storage.settings import get_settings
+from storage.stats import FieldStats, field_stats
+from storage.workers import find_team
+
+if TYPE_CHECKING:
+    from bot.screening import Screening
+
+
+class RecordsError(Exception):
+    """A problem with the records command the person can act on; printed as one line."""
+
+
+def screening_record(result: Screening, segmentation_area_px: int | None = None) -> ScreeningRecord:
+    """What storage keeps of a screening: everything but the image and the overlay."""
+    risk = result.risk
+    return ScreeningRecord(
+        hb_g_dl=result.hb_g_dl,
+        interval=result.interval,
+        coverage=result.coverage,
+        risk=risk.category,
+        risk_group=risk.group,
+        bands=risk.bands,
+        straddles_threshold=risk.straddles,
+        group_assumed=risk.assumed,
+        warnings=result.warnings,
+        attention_lower_half=result.attention_lower_half,
+        model_version=result.model_version,
+        segmentation_area_px=segmentation_area_px,
+    )
+
+
+def _shown(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@asynccontextmanager
+async def open_records(url: str | None = None) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions on the migrated database at `url` (default DATABASE_URL), errors as one line."""
+    url = url or get_settings().database_url
+    file = make_url(url).database if make_url(url).get_backend_name() == "sqlite" else None
+    # a read must not leave an empty SQLite file behind where there was none
+    if file and file != ":memory:" and not Path(file).expanduser().is_file():
+        raise RecordsError(f"no database at {file}; set DATABASE_URL")
+    engine = make_engine(url)
+    try:
+        at, head = await current_revision(engine), head_revision()
+        if at != head:
+            raise RecordsError(
+                f"the database at {_shown(url)} is at migration {at or 'none'}, not {head}; "
+                "start the bot once or run `alembic upgrade head`"
+            )
+        yield make_sessionmaker(engine)
+    except (SQLAlchemyError, OSError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise RecordsError(f"database error at {_shown(url)}: {first}") from e
+    except StorageError as e:
+        raise RecordsError(str(e)) from e
+    finally:
+        await engine.dispose()
+
+
+@dataclass(frozen=True)
+class Resolved:
+    case_code: str
+    lab_hb_g_dl: float | None
+    hb_g_dl: float  # the screening's estimate
+
+
+async def list_cases(
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    statuses: Sequence[str],
+    risks: Sequence[str],
+    since: datetime | None,
+    team: str | None,
+) -> list[FollowUpView]:
+    """Every team's cases matching the filters, oldest first."""
+    async with sessions() as session:
+        team_id = None
+        if team is not None:
+            found = await find_team(session, name=team)
+            if found is None:
+                raise RecordsError(f"no team named {team!r}")
+            team_id = found.id
+        return await followups.list_followups(
+            session, worker=None, statuses=statuses, risks=risks, since=since, team_id=team_id
+        )
+
+
+async def resolve_case(
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    case_code: str,
+    lab_hb_g_dl: float | None,
+    lab_date: date | None,
+    outcome: str | None,
+    note: str | None,
+) -> Resolved:
+    """Close a case as the operator, with the lab Hb (g/dL)."""
+    async with sessions.begin() as session:
+        case = await followups.resolve_followup(
+            session,
+            case_code=case_code,
+            worker=None,
+            lab_hb_g_dl=lab_hb_g_dl,
+            lab_date=lab_date,
+            outcome=outcome,
+            note=note,
+        )
+        screening = await session.get_one(ScreeningRow, case.screening_id)
+        return Resolved(case.case_code, case.lab_hb_g_dl, screening.hb_g_dl)
+
+
+async def stats(
+    sessions: async_sessionmaker[AsyncSession], *, since: datetime | None
+) -> FieldStats:
+    """Field statistics over every team."""
+    async with sessions() as session:
+        return await field_stats(session, since=since)

@@ -1,0 +1,156 @@
+"""Screenings: log one estimate and open a follow-up when it is worrying or unreliable."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from PIL import Image
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.errors import ConsentMissing, InvalidValue
+from storage.models import RISKS, FollowUp, ResearchCrop, Screening, Subject
+from storage.pseudonyms import CASE_CODE_CHARS, random_code
+
+OPEN_STATUSES = ("pending", "contacted")
+MAX_CROP_BYTES = 2_000_000
+
+
+@dataclass(frozen=True)
+class ScreeningRecord:
+    """What is kept of one screening (bot.screening.Screening, less the image). Hb in g/dL."""
+
+    hb_g_dl: float
+    interval: tuple[float, float]
+    coverage: float
+    risk: str  # "none", "mild", "moderate" or "severe"
+    risk_group: str
+    bands: tuple[float, float, float]  # (threshold, moderate_below, severe_below)
+    straddles_threshold: bool
+    group_assumed: bool
+    warnings: tuple[str, ...]  # quality flags; none means reliable
+    attention_lower_half: float
+    model_version: str
+    segmentation_area_px: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.risk not in RISKS:
+            raise InvalidValue(f"risk must be one of {', '.join(RISKS)}, got {self.risk!r}")
+        low, high = self.interval
+        if not low <= self.hb_g_dl <= high:
+            raise InvalidValue(f"estimate {self.hb_g_dl} is outside its interval {low}-{high}")
+
+    @property
+    def reliable(self) -> bool:
+        return not self.warnings
+
+    @property
+    def followup_reason(self) -> str | None:
+        """Why this screening needs a follow-up, or None when it does not."""
+        if self.risk in ("severe", "moderate"):
+            return self.risk
+        return None if self.reliable else "unreliable"
+
+
+async def record_screening(
+    session: AsyncSession,
+    *,
+    subject_id: int,
+    record: ScreeningRecord,
+    crop_png: bytes | None = None,
+) -> tuple[Screening, FollowUp | None]:
+    """Log a screening; returns it and the subject's open follow-up, opened here if needed.
+
+    A crop is kept only with the subject's research opt-in, and re-encoded to drop metadata.
+    """
+    # the row lock makes a person's concurrent screenings (a photo album) queue on PostgreSQL, so
+    # they open one case between them; on SQLite the write lock does the same
+    subject = await session.get_one(Subject, subject_id, with_for_update=True)
+    screening = _screening_row(subject_id, record)
+    session.add(screening)
+    await session.flush()
+    if crop_png is not None:
+        if not subject.research_opt_in:
+            raise ConsentMissing("the subject has not opted in to keeping a crop for research")
+        session.add(ResearchCrop(screening_id=screening.id, png=strip_metadata(crop_png)))
+    followup = None
+    if (reason := record.followup_reason) is not None:
+        followup = await _open_followup(session, subject, screening, reason)
+    await session.flush()
+    return screening, followup
+
+
+def _screening_row(subject_id: int, r: ScreeningRecord) -> Screening:
+    threshold, moderate_below, severe_below = r.bands
+    return Screening(
+        subject_id=subject_id,
+        hb_g_dl=r.hb_g_dl,
+        interval_low=r.interval[0],
+        interval_high=r.interval[1],
+        coverage=r.coverage,
+        risk=r.risk,
+        risk_group=r.risk_group,
+        threshold_g_dl=threshold,
+        moderate_below_g_dl=moderate_below,
+        severe_below_g_dl=severe_below,
+        straddles_threshold=r.straddles_threshold,
+        group_assumed=r.group_assumed,
+        reliable=r.reliable,
+        warnings=list(r.warnings),
+        attention_lower_half=r.attention_lower_half,
+        segmentation_area_px=r.segmentation_area_px,
+        model_version=r.model_version,
+    )
+
+
+async def open_followup_of(session: AsyncSession, *, subject_id: int) -> FollowUp | None:
+    """The subject's open (pending or contacted) follow-up, if any."""
+    query = select(FollowUp).where(
+        FollowUp.subject_id == subject_id, FollowUp.status.in_(OPEN_STATUSES)
+    )
+    return (await session.scalars(query.order_by(FollowUp.opened_at))).first()
+
+
+async def _open_followup(
+    session: AsyncSession, subject: Subject, screening: Screening, reason: str
+) -> FollowUp:
+    # one open case per person: a retake while a case is open adds a screening, not a case
+    existing = await open_followup_of(session, subject_id=subject.id)
+    if existing is not None:
+        return existing
+    followup = FollowUp(
+        case_code=await _new_case_code(session),
+        subject_id=subject.id,
+        screening_id=screening.id,
+        team_id=subject.team_id,
+        status="pending",
+        reason=reason,
+    )
+    session.add(followup)
+    return followup
+
+
+async def _new_case_code(session: AsyncSession) -> str:
+    # 40 random bits: a clash is ~1e-7 at 100,000 cases; the unique constraint backs this up
+    for _ in range(5):
+        code = random_code(CASE_CODE_CHARS)
+        if await session.scalar(select(FollowUp.id).where(FollowUp.case_code == code)) is None:
+            return code
+    raise RuntimeError("could not draw an unused case code")  # pragma: no cover
+
+
+def strip_metadata(png: bytes) -> bytes:
+    """The image re-encoded as a bare PNG: pixels only, no EXIF, text or GPS chunks."""
+    if len(png) > MAX_CROP_BYTES:
+        raise InvalidValue(f"crop is {len(png)} bytes; the limit is {MAX_CROP_BYTES}")
+    try:
+        with Image.open(io.BytesIO(png)) as image:
+            image.load()
+            mode = "RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB"
+            bare = Image.frombytes(mode, image.size, image.convert(mode).tobytes())
+    except (OSError, ValueError) as e:
+        raise InvalidValue(f"crop is not a readable image: {e}") from e
+    out = io.BytesIO()
+    bare.save(out, format="PNG")
+    return out.getvalue()

@@ -1,0 +1,94 @@
+"""Field monitoring: how many were screened, the risk mix, follow-up completion, and how the
+estimates compare with lab Hb where a health worker recorded one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import RISKS, STATUSES, FollowUp, Screening, Subject
+
+
+@dataclass(frozen=True)
+class Accuracy:
+    """Estimate against lab Hb, g/dL, over the resolved cases with a lab value."""
+
+    n: int
+    mae: float
+    bias: float  # mean of estimate - lab: > 0 means the model over-estimates Hb
+    interval_coverage: float  # share of lab values inside the screening's interval
+
+
+@dataclass(frozen=True)
+class FieldStats:
+    screenings: int
+    subjects: int
+    unreliable: int
+    risk_mix: dict[str, int] = field(default_factory=dict)  # every category, zeros included
+    followups: dict[str, int] = field(default_factory=dict)  # by status, zeros included
+    accuracy: Accuracy | None = None  # None until a lab Hb is recorded
+
+    @property
+    def followups_opened(self) -> int:
+        return sum(self.followups.values())
+
+    @property
+    def completion(self) -> float | None:
+        """Share of opened follow-ups that ended (resolved or declined)."""
+        done = self.followups.get("resolved", 0) + self.followups.get("declined", 0)
+        return done / self.followups_opened if self.followups_opened else None
+
+
+def _window(since: datetime | None, team_id: int | None) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if since is not None:
+        where.append(Screening.created_at >= since)
+    if team_id is not None:
+        team_subjects = select(Subject.id).where(Subject.team_id == team_id)
+        where.append(Screening.subject_id.in_(team_subjects))
+    return where
+
+
+async def field_stats(
+    session: AsyncSession, *, since: datetime | None = None, team_id: int | None = None
+) -> FieldStats:
+    """Counts and accuracy over screenings since `since` (all when None), optionally one team."""
+    where = _window(since, team_id)
+    unreliable = func.coalesce(func.sum(case((Screening.reliable, 0), else_=1)), 0)
+    totals = select(func.count(), func.count(Screening.subject_id.distinct()), unreliable)
+    n, subjects, n_unreliable = (await session.execute(totals.where(*where))).one()
+    risks = select(Screening.risk, func.count()).where(*where).group_by(Screening.risk)
+    risk_mix = dict.fromkeys(RISKS, 0) | {r: c for r, c in await session.execute(risks)}
+    statuses = (
+        select(FollowUp.status, func.count())
+        .join(Screening, FollowUp.screening_id == Screening.id)
+        .where(*where)
+        .group_by(FollowUp.status)
+    )
+    by_status = dict.fromkeys(STATUSES, 0) | {st: c for st, c in await session.execute(statuses)}
+    accuracy = await _accuracy(session, where)
+    return FieldStats(int(n), int(subjects), int(n_unreliable), risk_mix, by_status, accuracy)
+
+
+async def _accuracy(session: AsyncSession, where: list[ColumnElement[bool]]) -> Accuracy | None:
+    error = Screening.hb_g_dl - FollowUp.lab_hb_g_dl
+    lab_inside = FollowUp.lab_hb_g_dl.between(Screening.interval_low, Screening.interval_high)
+    query = (
+        select(
+            func.count(),
+            func.avg(func.abs(error)),
+            func.avg(error),
+            func.avg(case((lab_inside, 1.0), else_=0.0)),
+        )
+        .select_from(FollowUp)
+        .join(Screening, FollowUp.screening_id == Screening.id)
+        .where(FollowUp.lab_hb_g_dl.is_not(None), *where)
+    )
+    n, mae, bias, coverage = (await session.execute(query)).one()
+    if not n:
+        return None
+    return Accuracy(int(n), float(mae), float(bias), float(coverage))

@@ -1,0 +1,122 @@
+"""Subjects: create on consent, find by pseudonym (re-keying after a rotation), profile, erase."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.errors import InvalidValue
+from storage.models import Conversation, Subject, utcnow
+from storage.pseudonyms import Pseudonym
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What the WHO risk table needs to know; None means not asked or not answered."""
+
+    age_months: float | None = None
+    age_group: str | None = None  # when only a band is known, e.g. "child_24_59m"
+    sex: str | None = None  # "f" or "m"
+    pregnant: bool = False
+    trimester: int | None = None  # 1, 2 or 3
+
+    def __post_init__(self) -> None:
+        if self.age_months is not None and not 0 <= self.age_months < 1800:
+            raise InvalidValue(f"age in months must be 0-1800, got {self.age_months}")
+        if self.sex not in (None, "f", "m"):
+            raise InvalidValue(f"sex must be 'f', 'm' or unknown, got {self.sex!r}")
+        if self.trimester not in (None, 1, 2, 3):
+            raise InvalidValue(f"trimester must be 1, 2 or 3, got {self.trimester!r}")
+        if self.trimester is not None and not self.pregnant:
+            raise InvalidValue("a trimester was given but not a pregnancy")
+
+
+async def create_subject(
+    session: AsyncSession,
+    *,
+    pseudonym: Pseudonym,
+    consent_version: str,
+    consent_at: datetime | None = None,
+    language: str | None = None,
+    contact_opt_in: bool = False,
+    research_opt_in: bool = False,
+    team_id: int | None = None,
+) -> Subject:
+    """A new subject; nothing about a person is stored before they consent."""
+    subject = Subject(
+        pseudonym=pseudonym.value,
+        key_id=pseudonym.key_id,
+        consent_version=consent_version,
+        consent_at=consent_at or utcnow(),
+        language=language,
+        contact_opt_in=contact_opt_in,
+        research_opt_in=research_opt_in,
+        team_id=team_id,
+    )
+    session.add(subject)
+    await session.flush()
+    return subject
+
+
+async def find_subject(session: AsyncSession, *, candidates: Sequence[Pseudonym]) -> Subject | None:
+    """The subject under any of `candidates` (current key first), re-keyed to the current one."""
+    by_value = {p.value: p for p in candidates}
+    rows = await session.scalars(select(Subject).where(Subject.pseudonym.in_(by_value)))
+    subject = rows.first()
+    if subject is not None and candidates and subject.pseudonym != candidates[0].value:
+        # seen under a retired key: move them to the current one so the old key can go
+        subject.pseudonym, subject.key_id = candidates[0]
+        await session.flush()
+    return subject
+
+
+async def set_profile(session: AsyncSession, *, subject_id: int, profile: Profile) -> Subject:
+    """Replace the subject's profile with `profile`."""
+    subject = await session.get_one(Subject, subject_id)
+    subject.age_months = profile.age_months
+    subject.age_group = profile.age_group
+    subject.sex = profile.sex
+    subject.pregnant = profile.pregnant
+    subject.trimester = profile.trimester
+    await session.flush()
+    return subject
+
+
+async def set_consent(
+    session: AsyncSession,
+    *,
+    subject_id: int,
+    consent_version: str,
+    contact_opt_in: bool,
+    research_opt_in: bool,
+    language: str | None = None,
+) -> Subject:
+    """Record a renewed or changed consent (and language), now."""
+    subject = await session.get_one(Subject, subject_id)
+    subject.consent_version = consent_version
+    subject.consent_at = utcnow()
+    subject.contact_opt_in = contact_opt_in
+    subject.research_opt_in = research_opt_in
+    if language is not None:
+        subject.language = language
+    await session.flush()
+    return subject
+
+
+async def erase_subject(session: AsyncSession, *, candidates: Sequence[Pseudonym]) -> int:
+    """Delete the subject and every row about them; returns how many subjects went.
+
+    The database cascades the delete to screenings, follow-ups, notes and crops. Objects the
+    session had loaded are detached, since some of them no longer exist.
+    """
+    values = [p.value for p in candidates]
+    # the chat's conversation is keyed by the same pseudonym (private chat id == user id)
+    await session.execute(delete(Conversation).where(Conversation.pseudonym.in_(values)))
+    result = await session.execute(delete(Subject).where(Subject.pseudonym.in_(values)))
+    session.expunge_all()  # rows removed by ON DELETE CASCADE must not linger in the session
+    return cast(CursorResult[Any], result).rowcount

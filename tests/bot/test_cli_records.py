@@ -1,0 +1,145 @@
+"""`anemia-screen followups list|resolve` and `stats` on a SQLite log named by DATABASE_URL."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.cli_records import RecordsError, add_parsers, run
+from bot.records import screening_record
+from bot.risk import Person, classify
+from storage import screenings, subjects, workers
+from storage.db import make_engine, make_sessionmaker, migrate_to_head
+from storage.settings import get_settings
+from tests.storage.helpers import pseudonymizer, record
+
+P = pseudonymizer()
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    """The `anemia-screen` parser as bot/cli.py builds it, with these sub-commands."""
+    parser = argparse.ArgumentParser(prog="anemia-screen")
+    add_parsers(parser.add_subparsers(dest="command", required=True))
+    return parser.parse_args(argv)
+
+
+async def _seed(url: str) -> None:
+    await migrate_to_head(url)
+    engine = make_engine(url)
+    async with make_sessionmaker(engine).begin() as session:
+        team = await workers.get_or_create_team(session, name="north")
+        for i, (hb, risk) in enumerate([(12.1, "none"), (9.0, "moderate"), (6.2, "severe")]):
+            s = await subjects.create_subject(
+                session, pseudonym=P.pseudonym(i), consent_version="v1", team_id=team.id
+            )
+            await screenings.record_screening(session, subject_id=s.id, record=record(hb, risk))
+    await engine.dispose()
+
+
+@pytest.fixture
+def log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    db = tmp_path / "log.db"
+    url = f"sqlite+aiosqlite:///{db}"
+    asyncio.run(_seed(url))
+    monkeypatch.setenv("DATABASE_URL", url)
+    get_settings.cache_clear()
+    yield db
+    get_settings.cache_clear()
+
+
+def _out(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    assert run(_parse(argv)) == 0
+    return capsys.readouterr().out
+
+
+def test_list_formats(log: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cases = json.loads(_out(["followups", "list", "--format", "json"], capsys))
+    assert isinstance(cases, list) and [c["risk"] for c in cases] == ["moderate", "severe"]
+    assert cases[0]["hb_g_dl"] == 9.0 and cases[0]["interval"] == [7.5, 10.5]
+    assert cases[0]["status"] == "pending" and cases[0]["team"] == "north"
+    assert len(cases[0]["case_code"]) == 9 and cases[0]["case_code"][4] == "-"
+    rows = list(csv.DictReader(io.StringIO(_out(["followups", "list", "--format", "csv"], capsys))))
+    assert [r["case_code"] for r in rows] == [c["case_code"] for c in cases]
+    assert rows[1]["interval_low"] == "4.7"
+    table = _out(["followups", "list", "--risk", "severe", "--status", "pending"], capsys)
+    assert "severe" in table and "moderate" not in table and "1 case(s)" in table
+    since = _out(["followups", "list", "--since", "2999-01-01", "--format", "json"], capsys)
+    assert json.loads(since) == []
+
+
+def test_resolve_then_stats(log: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cases = json.loads(_out(["followups", "list", "--format", "json"], capsys))
+    code = cases[0]["case_code"]
+    out = _out(["followups", "resolve", code.lower(), "--lab-hb", "9.8", "--note", "lab"], capsys)
+    assert f"resolved {code}" in out and "-0.8" in out
+    pending = json.loads(
+        _out(["followups", "list", "--status", "pending", "--format", "json"], capsys)
+    )
+    assert [c["case_code"] for c in pending] == [cases[1]["case_code"]]
+    stats = json.loads(_out(["stats", "--format", "json"], capsys))
+    assert stats["screenings"] == 3 and stats["risk_mix"]["severe"] == 1
+    assert stats["followups"]["resolved"] == 1 and stats["followups"]["completion"] == 0.5
+    assert stats["lab_comparison"] == {
+        "n": 1, "mae_g_dl": 0.8, "bias_g_dl": -0.8, "interval_coverage": 1.0
+    }  # fmt: skip
+    text = _out(["stats", "--since", "2000-01-01"], capsys)
+    assert "MAE 0.80 g/dL" in text and "bias -0.80" in text and "screenings: 3" in text
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["followups", "list", "--risk", "awful"], "--risk: unknown awful"),
+        (["followups", "list", "--status", "lost"], "--status: unknown lost"),
+        (["followups", "list", "--since", "yesterday"], "--since must be a date"),
+        (["followups", "list", "--team", "nowhere"], "no team named"),
+        (["followups", "resolve", "ZZZZ-ZZZZ", "--lab-hb", "9"], "no follow-up with case code"),
+        (["stats", "--since", "2024-13-01"], "--since must be a date"),
+    ],
+)
+def test_bad_input_is_one_line(log: Path, argv: list[str], message: str) -> None:
+    with pytest.raises(RecordsError, match=message) as e:
+        run(_parse(argv))
+    assert "\n" not in str(e.value)
+
+
+def test_out_of_range_lab_hb(log: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = json.loads(_out(["followups", "list", "--format", "json"], capsys))[0]["case_code"]
+    with pytest.raises(RecordsError, match="lab Hb must be"):
+        run(_parse(["followups", "resolve", code, "--lab-hb", "98"]))
+
+
+def test_missing_or_unmigrated_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'none.db'}")
+    get_settings.cache_clear()
+    with pytest.raises(RecordsError, match="no database at"):
+        run(_parse(["stats"]))
+    assert not (tmp_path / "none.db").exists()  # a read creates nothing
+    (tmp_path / "empty.db").touch()
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    get_settings.cache_clear()
+    with pytest.raises(RecordsError, match="alembic upgrade head"):
+        run(_parse(["stats"]))
+    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:1/none")
+    get_settings.cache_clear()
+    with pytest.raises(RecordsError, match="database error"):
+        run(_parse(["stats"]))
+    get_settings.cache_clear()
+
+
+def test_screening_record_from_a_screening() -> None:
+    from bot.screening import Screening  # the bot's result type (imports no weights)
+
+    risk = classify(9.1, (7.6, 10.6), Person(age_months=30, sex="f"))
+    result = Screening(9.1, (7.6, 10.6), 0.9, risk, 0.62, ("low_attention",), b"", "v7")
+    rec = screening_record(result, segmentation_area_px=4200)
+    assert (rec.risk, rec.bands, rec.reliable, rec.followup_reason) == (
+        "moderate", (11.0, 10.0, 7.0), False, "moderate"
+    )  # fmt: skip
+    assert rec.segmentation_area_px == 4200 and rec.model_version == "v7"

@@ -1,0 +1,80 @@
+"""Split-conformal half-widths: the rank rule, small samples, coverage, leave-fold-out."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from model.conformal import half_width, leave_fold_out
+
+
+def test_half_width_rank_rule_on_known_residuals() -> None:
+    # |r| sorted: 1..10; the sign of a residual does not matter
+    r = np.array([-5.0, 1.0, 2.0, -3.0, 4.0, 6.0, -7.0, 8.0, 9.0, 10.0])
+    assert half_width(r, 0.9) == 10.0  # ceil(11 * 0.9) = 10th smallest
+    assert half_width(r, 0.8) == 9.0  # ceil(8.8) = 9
+    assert half_width(r, 0.5) == 6.0  # ceil(5.5) = 6
+    assert half_width(list(r), 0.9) == 10.0  # plain sequences work too
+
+
+def test_half_width_is_infinite_when_too_few_residuals() -> None:
+    assert half_width(np.arange(1.0, 9.0), 0.9) == math.inf  # n = 8: rank ceil(8.1) = 9 > 8
+    assert half_width(np.arange(1.0, 10.0), 0.9) == 9.0  # n = 9: rank 9 = the largest
+    assert half_width(np.array([3.0]), 0.5) == 3.0  # n = 1: rank ceil(1.0) = 1
+    assert half_width(np.array([3.0]), 0.6) == math.inf
+
+
+def test_half_width_of_nothing_raises() -> None:
+    with pytest.raises(ValueError):
+        half_width(np.array([]), 0.9)
+
+
+@pytest.mark.parametrize("coverage", [0.8, 0.9])
+def test_coverage_on_exchangeable_residuals(coverage: float) -> None:
+    rng = np.random.default_rng(0)
+    calibration = rng.standard_t(df=4, size=4000) * 1.3  # heavy-ish tails, like Hb errors
+    fresh = rng.standard_t(df=4, size=40000) * 1.3
+    w = half_width(calibration, coverage)
+    covered = float(np.mean(np.abs(fresh) <= w))
+    assert coverage - 0.02 <= covered <= coverage + 0.02, covered
+
+
+def test_leave_fold_out_calibrates_each_fold_on_the_others() -> None:
+    rng = np.random.default_rng(1)
+    folds = np.repeat(np.arange(5), 60)
+    rng.shuffle(folds)  # folds interleaved, as after a grouped split
+    residuals = rng.normal(0.0, 1.0, folds.size)
+    residuals[folds == 3] *= 1000.0  # one fold fits terribly
+
+    widths = leave_fold_out(residuals, folds, 0.9)
+    assert widths.shape == residuals.shape
+    for f in range(5):
+        expected = half_width(residuals[folds != f], 0.9)
+        np.testing.assert_array_equal(widths[folds == f], expected)
+    # fold 3's own huge residuals never widen fold 3's interval
+    assert widths[folds == 3][0] < 5.0
+    # while the other folds, which calibrate on fold 3, do see them
+    assert widths[folds == 0][0] > 100.0
+
+
+def test_leave_fold_out_never_uses_a_rows_own_fold() -> None:
+    rng = np.random.default_rng(2)
+    folds = rng.integers(0, 4, 400)
+    residuals = rng.normal(0.0, 1.0, 400)
+    base = leave_fold_out(residuals, folds, 0.9)
+    for f in range(4):
+        changed = residuals.copy()
+        changed[folds == f] *= rng.uniform(0.0, 50.0, int((folds == f).sum()))
+        widths = leave_fold_out(changed, folds, 0.9)
+        np.testing.assert_array_equal(widths[folds == f], base[folds == f])
+
+
+def test_leave_fold_out_accepts_any_fold_labels() -> None:
+    residuals = np.arange(1.0, 41.0)
+    folds = np.array(["b", "a"] * 20)
+    widths = leave_fold_out(residuals, folds, 0.9)
+    # fold "a" holds the even values 2..40; fold "b" the odd ones 1..39 (n = 20: rank 19)
+    np.testing.assert_array_equal(widths[folds == "b"], 38.0)
+    np.testing.assert_array_equal(widths[folds == "a"], 37.0)

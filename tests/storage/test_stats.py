@@ -1,0 +1,56 @@
+"""Field statistics: counts, risk mix, follow-up completion, and accuracy against lab Hb."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from storage import followups, screenings, subjects
+from storage.models import utcnow
+from storage.stats import field_stats
+from tests.storage.helpers import pseudonymizer, record
+
+P = pseudonymizer()
+
+
+async def test_empty(session) -> None:
+    stats = await field_stats(session)
+    assert stats.screenings == 0 and stats.accuracy is None and stats.completion is None
+    assert stats.risk_mix == {"none": 0, "mild": 0, "moderate": 0, "severe": 0}
+
+
+async def test_counts_and_accuracy(session) -> None:
+    # (estimate, risk, warnings, lab Hb or None to leave pending, or "declined")
+    plan = [
+        (12.0, "none", (), None),
+        (11.9, "none", ("low_attention",), 11.0),
+        (9.0, "moderate", (), 10.0),
+        (6.5, "severe", (), 6.0),
+        (9.5, "moderate", (), "declined"),
+        (9.8, "moderate", (), None),
+    ]
+    for i, (hb, risk, warnings, lab) in enumerate(plan):
+        s = await subjects.create_subject(session, pseudonym=P.pseudonym(i), consent_version="v1")
+        _, case = await screenings.record_screening(
+            session, subject_id=s.id, record=record(hb, risk, warnings)
+        )
+        if lab == "declined":
+            await followups.decline_followup(session, case_code=case.case_code, worker=None)
+        elif lab is not None:
+            await followups.resolve_followup(
+                session, case_code=case.case_code, worker=None, lab_hb_g_dl=lab
+            )
+    stats = await field_stats(session)
+    assert (stats.screenings, stats.subjects, stats.unreliable) == (6, 6, 1)
+    assert stats.risk_mix == {"none": 2, "mild": 0, "moderate": 3, "severe": 1}
+    assert stats.followups == {"pending": 1, "contacted": 0, "resolved": 3, "declined": 1}
+    assert stats.followups_opened == 5 and stats.completion == pytest.approx(0.8)
+    acc = stats.accuracy
+    assert acc is not None and acc.n == 3
+    errors = [11.9 - 11.0, 9.0 - 10.0, 6.5 - 6.0]  # estimate - lab
+    assert acc.mae == pytest.approx(sum(map(abs, errors)) / 3)
+    assert acc.bias == pytest.approx(sum(errors) / 3)
+    assert acc.interval_coverage == pytest.approx(1.0)  # all within +-1.5
+    later = await field_stats(session, since=utcnow() + timedelta(minutes=1))
+    assert later.screenings == 0 and later.accuracy is None
