@@ -40,6 +40,16 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
         c.add_argument("--members", type=int, help="override the ensemble size (quick checks)")
         c.add_argument("--json", action="store_true", help="print the metrics as JSON")
     sub.choices["train"].add_argument("--out", type=Path, help="weights folder (default: shipped)")
+    ts = sub.add_parser("train-seg", help="train the conjunctiva segmentation network")
+    ts.add_argument("--data", type=Path, action="append", required=True,
+                    help="CP-AnemiC cut-outs (composited into photos), image+mask pairs, or "
+                    "Eyes-defy-anemia photos; repeat to combine")  # fmt: skip
+    ts.add_argument("--seed", type=int, default=0)
+    ts.add_argument("--epochs", type=int, help="override the training epochs (quick checks)")
+    ts.add_argument("--per-cutout", type=int, default=5, help="composites per cut-out")
+    ts.add_argument("--negatives", type=int, default=400, help="photos with no eyelid")
+    ts.add_argument("--out", type=Path, help="weights folder (default: shipped)")
+    ts.add_argument("--json", action="store_true", help="print the metrics as JSON")
     return p.parse_args(argv)
 
 
@@ -87,11 +97,31 @@ def learn(a: argparse.Namespace) -> int:
     return 0
 
 
+def train_seg(a: argparse.Namespace) -> int:
+    """Train the U-Net on composites (and real photos when given) and print its figures."""
+    from bot.segtraining import SegJob, gather, run
+    from model import WEIGHTS
+
+    missing = [str(d) for d in a.data if not d.exists()]
+    if missing:
+        raise CliError(f"no such data folder: {', '.join(missing)}")
+    try:
+        cutouts, photos = gather(a.data)
+    except ValueError as e:
+        raise CliError(str(e)) from e
+    job = SegJob(a.out or WEIGHTS, a.seed, a.per_cutout, a.negatives, a.epochs)
+    print(json.dumps(run(job, cutouts, photos), indent=None if a.json else 2))
+    return 0
+
+
+COMMANDS = {"predict": predict, "cv": learn, "train": learn, "train-seg": train_seg}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: one clear line on stderr and a non-zero exit for anything that goes wrong."""
     a = _args(argv)
     try:
-        return predict(a) if a.command == "predict" else learn(a)
+        return COMMANDS[a.command](a)
     except ImageRejected as e:
         if getattr(a, "json", False):
             print(json.dumps({"rejected": e.code, "message": e.message}))
@@ -100,11 +130,11 @@ def main(argv: list[str] | None = None) -> int:
     except CliError as e:
         print(f"anemia-screen: {e}", file=sys.stderr)
         return EXIT_USAGE
-    except (OSError, MemoryError) as e:
-        print(f"anemia-screen: {type(e).__name__}: {e}", file=sys.stderr)
-        return EXIT_INTERNAL
     except KeyboardInterrupt:
         return 130
+    except Exception as e:  # never a traceback at the terminal; the one line says what failed
+        print(f"anemia-screen: {type(e).__name__}: {e}", file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

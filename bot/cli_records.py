@@ -21,7 +21,7 @@ from storage.stats import FieldStats
 
 __all__ = ["RecordsError", "add_parsers", "run"]
 
-COLUMNS = ("case", "opened", "status", "reason", "risk", "hb", "interval", "lab_hb", "team")
+COLUMNS = ("case", "opened_utc", "status", "reason", "risk", "hb", "interval", "lab_hb", "team")
 CSV_FIELDS = [
     "case_code", "status", "reason", "opened_at", "team", "risk", "hb_g_dl", "interval_low",
     "interval_high", "reliable", "contact_opt_in", "assigned_worker_id", "lab_hb_g_dl",

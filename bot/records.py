@@ -11,6 +11,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -33,7 +34,7 @@ class RecordsError(Exception):
     """A problem with the records command the person can act on; printed as one line."""
 
 
-def screening_record(result: Screening, segmentation_area_px: int | None = None) -> ScreeningRecord:
+def screening_record(result: Screening) -> ScreeningRecord:
     """What storage keeps of a screening: everything but the image and the overlay."""
     risk = result.risk
     return ScreeningRecord(
@@ -48,8 +49,17 @@ def screening_record(result: Screening, segmentation_area_px: int | None = None)
         warnings=result.warnings,
         attention_lower_half=result.attention_lower_half,
         model_version=result.model_version,
-        segmentation_area_px=segmentation_area_px,
+        # newer fields of Screening (photo segmentation); read softly until both changes land
+        image_source=getattr(result, "source", None),
+        segmentation_area=getattr(result, "area_fraction", None),
     )
+
+
+def _database_url() -> str:
+    try:
+        return get_settings().database_url
+    except ValidationError as e:
+        raise RecordsError(f"bad setting: {e.errors()[0]['msg']}") from None
 
 
 def _shown(url: str) -> str:
@@ -59,7 +69,7 @@ def _shown(url: str) -> str:
 @asynccontextmanager
 async def open_records(url: str | None = None) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     """Sessions on the migrated database at `url` (default DATABASE_URL), errors as one line."""
-    url = url or get_settings().database_url
+    url = url or _database_url()
     file = make_url(url).database if make_url(url).get_backend_name() == "sqlite" else None
     # a read must not leave an empty SQLite file behind where there was none
     if file and file != ":memory:" and not Path(file).expanduser().is_file():

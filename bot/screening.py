@@ -9,9 +9,10 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.decode import Decoded, ImageRejected, decode
+from bot import quality
+from bot.decode import Decoded, decode
 from bot.risk import Person, Risk, classify
-from model import WEIGHTS, ensemble, features, gradcam, preprocess
+from model import WEIGHTS, ensemble, features, gradcam, preprocess, segment, unet
 
 DISCLAIMER = "This is a screening aid, not a diagnosis. Only a blood test can confirm anaemia."
 MIN_MASK_PIXELS = 400  # below this the conjunctiva is too small to measure colour reliably
@@ -26,6 +27,8 @@ class Screening:
     risk: Risk
     attention_lower_half: float
     warnings: tuple[str, ...]  # codes, see WARNINGS
+    source: str  # "cutout" (transparent background) or "photo" (segmented)
+    area_fraction: float  # conjunctiva pixels / image pixels
     overlay_png: bytes
     model_version: str
 
@@ -40,22 +43,17 @@ WARNINGS = {
     "in good, even light.",
     "outside_training_population": "The model was trained on children aged 6-59 months; "
     "for this person the estimate is not validated.",
-    "no_cutout": "No transparent cut-out was found, so the whole picture was treated as "
-    "the eyelid lining.",
 }
 
 
-def find_mask(rgb: np.ndarray, alpha: np.ndarray | None) -> tuple[np.ndarray, bool]:
-    """Conjunctiva mask from the cut-out's alpha (or black background); flag if none was found."""
-    mask = alpha if alpha is not None else rgb.max(axis=2) > 8
-    whole = bool(mask.mean() > 0.98)
-    if mask.sum() < MIN_MASK_PIXELS:
-        raise ImageRejected(
-            "no_conjunctiva",
-            "I could not find enough of the inner eyelid in this picture. "
-            "Please send a close, sharp photo of the pulled-down lower eyelid.",
-        )
-    return mask, whole
+def cutout_mask(decoded: Decoded) -> np.ndarray | None:
+    """The conjunctiva mask of a transparent cut-out (like CP-AnemiC's), or None for a photo."""
+    alpha = decoded.alpha
+    if alpha is None or alpha.mean() > 0.98:  # opaque: an ordinary photo
+        return None
+    if alpha.sum() < MIN_MASK_PIXELS:
+        raise quality.reject("too_small")
+    return alpha
 
 
 def _population_warning(person: Person) -> bool:
@@ -65,17 +63,32 @@ def _population_warning(person: Person) -> bool:
 
 
 class Screener:
-    """Holds the loaded ensemble; `screen` is safe to call from one thread at a time."""
+    """Holds the loaded models; `screen` is safe to call from one thread at a time."""
 
     def __init__(self, weights: Path = WEIGHTS) -> None:
         self.model = ensemble.load(weights)
         self.config = self.model.config
-        rgb = np.full((64, 128, 3), (180, 60, 60), np.uint8)
-        self._run(rgb, np.ones((64, 128), bool), Person())  # compile once, before any user
+        self.segmenter = unet.load(weights) if (weights / "unet.msgpack").is_file() else None
+        rgb = np.full((96, 128, 3), (180, 60, 60), np.uint8)
+        self.estimate(rgb, np.ones((96, 128), bool), Person())  # compile once, before any user
+        if self.segmenter is not None:
+            segment.probabilities(self.segmenter, rgb)
 
-    def _run(
+    def locate(self, rgb: np.ndarray) -> np.ndarray:
+        """Find the conjunctiva in a whole photo, or refuse the photo with a reason."""
+        if self.segmenter is None:
+            raise RuntimeError("no segmentation weights: run `anemia-screen train-seg`")
+        quality.check_photo(rgb)
+        found = segment.largest_component(segment.probabilities(self.segmenter, rgb))
+        if found is None:
+            raise quality.reject("no_conjunctiva")
+        quality.check_region(rgb, found.mask, found.confidence)
+        return found.mask
+
+    def estimate(
         self, rgb: np.ndarray, mask: np.ndarray, person: Person
     ) -> tuple[gradcam.Explanation, np.ndarray, np.ndarray]:
+        """Regression and Grad-CAM on the mask's crop: (explanation, crop, crop mask)."""
         image, mask = preprocess.crop(rgb, mask)
         cfg = self.config.cnn
         x = preprocess.to_input(image, mask, cfg.height, cfg.width)
@@ -89,16 +102,18 @@ class Screener:
 
     def screen_decoded(self, decoded: Decoded, person: Person) -> Screening:
         """Screen an image already decoded by `bot.decode.decode`."""
-        mask, whole = find_mask(decoded.rgb, decoded.alpha)
-        ex, image, crop_mask = self._run(decoded.rgb, mask, person)
+        mask = cutout_mask(decoded)
+        source = "cutout" if mask is not None else "photo"
+        if mask is None:
+            mask = self.locate(decoded.rgb)
+        ex, image, crop_mask = self.estimate(decoded.rgb, mask, person)
         hw = self.config.half_width
         interval = (round(ex.estimate - hw, 1), round(ex.estimate + hw, 1))
         warnings = [
             code
             for code, on in (
-                ("low_attention", ex.lower_share < self.config.attention_threshold),
+                ("low_attention", ex.lower_share < self.config.attention_threshold),  # NaN: no
                 ("outside_training_population", _population_warning(person)),
-                ("no_cutout", whole),
             )
             if on
         ]
@@ -109,6 +124,8 @@ class Screener:
             risk=classify(ex.estimate, interval, person),
             attention_lower_half=round(ex.lower_share, 3),
             warnings=tuple(warnings),
+            source=source,
+            area_fraction=round(float(mask.mean()), 4),
             overlay_png=gradcam.overlay_png(image, crop_mask, ex.heatmap),
             model_version=self.config.version,
         )
@@ -131,6 +148,8 @@ def describe(result: Screening) -> dict[str, object]:
         "reliable": result.reliable,
         "warnings": list(result.warnings),
         "warning_messages": [WARNINGS[w] for w in result.warnings],
+        "source": result.source,
+        "area_fraction": result.area_fraction,
         "model_version": result.model_version,
         "disclaimer": DISCLAIMER,
     }

@@ -75,10 +75,12 @@ def alembic_config() -> Config:
 
 
 def _upgrade(connection: Connection, config: Config) -> None:
+    # bot processes starting together migrate one after another, not into each other;
+    # either lock lasts until this transaction commits
     if connection.dialect.name == "postgresql":
-        # bot processes starting together migrate one after another, not into each other;
-        # the lock lasts until this transaction commits
         connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+    elif connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")  # the database's write lock
     config.attributes["connection"] = connection  # migrations/env.py uses it when present
     command.upgrade(config, "head")
 

@@ -118,6 +118,7 @@ class Screening(Base):
     __table_args__ = (
         CheckConstraint(_one_of("risk", RISKS), name="risk"),
         CheckConstraint("interval_low <= interval_high", name="interval"),
+        CheckConstraint("segmentation_area >= 0 AND segmentation_area <= 1", name="area"),
         Index(None, "subject_id", "created_at"),
     )
 
@@ -138,7 +139,8 @@ class Screening(Base):
     reliable: Mapped[bool]
     warnings: Mapped[list[str]] = mapped_column(JSON)  # quality flags, e.g. ["low_attention"]
     attention_lower_half: Mapped[float] = mapped_column(Float)  # Grad-CAM share, 0-1
-    segmentation_area_px: Mapped[int | None] = mapped_column(Integer)
+    image_source: Mapped[str | None] = mapped_column(String(16))  # "cutout" or "photo"
+    segmentation_area: Mapped[float | None] = mapped_column(Float)  # conjunctiva share, 0-1
     model_version: Mapped[str] = mapped_column(String(64))
 
 

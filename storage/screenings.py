@@ -32,7 +32,8 @@ class ScreeningRecord:
     warnings: tuple[str, ...]  # quality flags; none means reliable
     attention_lower_half: float
     model_version: str
-    segmentation_area_px: int | None = None
+    image_source: str | None = None  # "cutout" (transparent background) or "photo" (segmented)
+    segmentation_area: float | None = None  # conjunctiva pixels / image pixels
 
     def __post_init__(self) -> None:
         if self.risk not in RISKS:
@@ -99,7 +100,8 @@ def _screening_row(subject_id: int, r: ScreeningRecord) -> Screening:
         reliable=r.reliable,
         warnings=list(r.warnings),
         attention_lower_half=r.attention_lower_half,
-        segmentation_area_px=r.segmentation_area_px,
+        image_source=r.image_source,
+        segmentation_area=r.segmentation_area,
         model_version=r.model_version,
     )
 

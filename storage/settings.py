@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./anemia.db"
 MIN_KEY_CHARS = 32  # e.g. secrets.token_urlsafe(32) gives 43
 KEY_ID_PATTERN = r"^[A-Za-z0-9_-]{1,16}$"
+SUPPORTED = ("sqlite+aiosqlite://", "postgresql+asyncpg://")
 
 # people write the plain forms; we always talk to the databases through the async drivers
 _DRIVERS = (
@@ -41,7 +42,10 @@ class StorageSettings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, url: str) -> str:
-        return async_url(url.strip())
+        url = async_url(url.strip())
+        if not url.startswith(SUPPORTED):
+            raise ValueError("DATABASE_URL must be sqlite:///FILE or postgresql://USER@HOST/DB")
+        return url
 
     @field_validator("pseudonym_key")
     @classmethod

@@ -11,16 +11,18 @@ all randomness comes from `np.random.default_rng(seed)`, so a seed gives identic
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from bot.data import scenes
+from bot.data import negatives, scenes
+from bot.data.negatives import NEGATIVE_KINDS
 
 Rng = np.random.Generator
 Size = tuple[int, int]
+
+__all__ = ["NEGATIVE_KINDS", "Composite", "backdrop", "compose", "negative"]
 
 
 @dataclass(frozen=True)
@@ -38,15 +40,27 @@ def compose(
     if not cutout_mask.any():
         raise ValueError("the cut-out mask is empty")
     rng = np.random.default_rng(seed)
-    rgb, alpha = _place(cutout, cutout_mask, rng, size)
-    mask = alpha >= 0.5
+    rgb, alpha, win = _place(cutout, cutout_mask, rng, size)
+    mask = np.zeros(size, bool)
+    mask[win] = alpha >= 0.5
     lid = scenes.lid_from_mask(mask, rng)
     img = scenes.eye_background(rng, size, lid)
-    img += alpha[..., None] * (rgb - img)
+    img[win] += alpha[..., None] * (rgb - img[win])
     mask &= ~_occluders(img, rng, lid)
-    img = scenes.light(img, rng, mask)
-    scenes.glints(img, rng, _glint_spots(rng, mask, lid), max(lid.span * 0.008, 1.0))
-    return Composite(scenes.camera(img, rng), mask)
+    img = _light(img, rng, mask)
+    _glints(img, rng, _glint_spots(rng, mask, lid), max(lid.span * 0.01, 1.0))
+    return Composite(_camera(img, rng), mask)
+
+
+def negative(kind: str, *, seed: int, size: Size = (480, 640)) -> np.ndarray:
+    """An RGB uint8 scene of `kind` (one of NEGATIVE_KINDS) with no conjunctiva in it."""
+    if kind not in negatives.KINDS:
+        raise ValueError(f"unknown negative kind {kind!r}; choose from {NEGATIVE_KINDS}")
+    rng = np.random.default_rng(seed)
+    img = negatives.KINDS[kind](rng, size)
+    if rng.random() < 0.7:  # most photos have uneven light; some synthetic images do not
+        img = _light(img, rng, None)
+    return _camera(img, rng)
 
 
 def backdrop(
@@ -62,11 +76,17 @@ def backdrop(
     return Composite(image, mask)
 
 
-def _place(cutout: np.ndarray, cmask: np.ndarray, rng: Rng, size: Size) -> tuple[np.ndarray, ...]:
-    """Grade, bend and warp the cut-out into the frame: (RGB float32, alpha float32 0..1)."""
+def _place(
+    cutout: np.ndarray, cmask: np.ndarray, rng: Rng, size: Size
+) -> tuple[np.ndarray, np.ndarray, tuple[slice, slice]]:
+    """Grade, bend and warp the cut-out into the frame.
+
+    Returns RGB and alpha (float32, 0..1) for the window of the frame that it covers.
+    """
     ys, xs = np.nonzero(cmask)
     box = np.s_[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
-    rgb, alpha = cutout[box].astype(np.float32), cmask[box].astype(np.float32)
+    rgb: np.ndarray = cutout[box].astype(np.float32)
+    alpha: np.ndarray = cmask[box].astype(np.float32)
     rgb[alpha == 0] = rgb[alpha > 0].mean(0)  # edge pixels then blend with its own colour
     rgb *= rng.uniform(0.94, 1.06) * rng.uniform(0.97, 1.03, 3)  # exposure, white balance
     if rng.random() < 0.5:
@@ -81,14 +101,16 @@ def _place(cutout: np.ndarray, cmask: np.ndarray, rng: Rng, size: Size) -> tuple
     lo, hi = dst.min(0), dst.max(0)
     want = rng.uniform((0.35, 0.45), (0.65, 0.68)) * (ww, hh)
     centre = np.clip(want, -lo + 2, np.maximum((ww, hh) - hi - 2, -lo + 2))
-    m = cv2.getPerspectiveTransform(src, (dst + centre).astype(np.float32))
-    rgb = cv2.warpPerspective(
-        rgb, m, (ww, hh), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
-    )
-    alpha = cv2.warpPerspective(alpha, m, (ww, hh), flags=cv2.INTER_LINEAR)
+    dst = (dst + centre).astype(np.float32)
+    x0, y0 = np.maximum(np.floor(dst.min(0)), 0).astype(int).tolist()
+    x1, y1 = np.minimum(np.ceil(dst.max(0)) + 1, (ww, hh)).astype(int).tolist()
+    m = cv2.getPerspectiveTransform(src, dst - np.array([x0, y0], np.float32))  # window only
+    wh = (x1 - x0, y1 - y0)
+    rgb = cv2.warpPerspective(rgb, m, wh, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    alpha = cv2.warpPerspective(alpha, m, wh, flags=cv2.INTER_LINEAR)
     if rng.random() < 0.5:  # the lid is a little out of focus compared with the scene
         rgb = cv2.GaussianBlur(rgb, (0, 0), rng.uniform(0.4, 1.2))
-    return rgb, alpha
+    return rgb, alpha, np.s_[y0:y1, x0:x1]
 
 
 def _bend(rgb: np.ndarray, alpha: np.ndarray, bow: float) -> tuple[np.ndarray, np.ndarray]:
@@ -112,9 +134,9 @@ def _occluders(img: np.ndarray, rng: Rng, lid: scenes.Lid) -> np.ndarray:
     if rng.random() < 0.45:
         width = max(rng.uniform(0.35, 0.6) * lid.span, 16)
         x = rng.uniform(lid.xs[0], lid.xs[-1])
-        y = np.interp(x, lid.xs, lid.bot) + lid.margin + rng.uniform(-0.35, 0.6) * width
+        y = np.interp(x, lid.xs, lid.bot) + lid.margin + rng.uniform(-0.3, 0.35) * width
         tip = np.array([x, y], np.float32)
-        cover |= scenes.fingertip(img, rng, tip, rng.uniform(-0.6, 0.6), width, lid.tone)
+        cover |= scenes.fingertip(img, rng, tip, rng.uniform(-0.9, 0.9), width, lid.tone)
     return cover
 
 
@@ -126,3 +148,61 @@ def _glint_spots(rng: Rng, mask: np.ndarray, lid: scenes.Lid) -> np.ndarray:
     x = rng.uniform(lid.xs[0], lid.xs[-1], int(rng.integers(1, 4)))
     above = np.stack([x, np.interp(x, lid.xs, lid.top) - rng.uniform(0.05, 0.7) * lid.height], 1)
     return np.vstack([conj, above])
+
+
+def _light(img: np.ndarray, rng: Rng, mask: np.ndarray | None) -> np.ndarray:
+    """Uneven light, soft sheen, an occasional shadow edge and a colour cast.
+
+    Phones expose for the subject, so the field is rescaled to keep the conjunctiva near its own
+    brightness: segmentation sees uneven light, and the Hb colours stay usable.
+    """
+    h, w = img.shape[:2]
+    gain = scenes.field(rng, (h, w), 3, rng.uniform(0.05, 0.22))
+    sheen = np.zeros((h // 4, w // 4), np.float32)  # skin shine, drawn small: it is blurred
+    for _ in range(rng.integers(0, 3)):
+        p = (int(rng.uniform(0, w // 4)), int(rng.uniform(0, h // 4)))
+        cv2.circle(sheen, p, int(rng.uniform(0.01, 0.025) * w), rng.uniform(0.05, 0.2), -1)
+    gain *= 1 + cv2.resize(cv2.GaussianBlur(sheen, (0, 0), 0.01 * w), (w, h))
+    if rng.random() < 0.5:  # a shadow from the hand or the phone, soft-edged
+        ang, soft = rng.uniform(0, 2 * np.pi), rng.uniform(0.05, 0.4) * w
+        ramp = np.add.outer(
+            np.arange(h, dtype=np.float32) * np.sin(ang), np.cos(ang) * np.arange(w)
+        )
+        edge = rng.uniform(ramp.min(), ramp.max())
+        gain *= 1 - rng.uniform(0.2, 0.5) * np.clip((ramp - edge) / soft, 0, 1)
+    gain *= rng.uniform(0.9, 1.08) / (gain[mask].mean() if mask is not None else gain.mean())
+    img *= gain[..., None]
+    img *= rng.uniform(0.96, 1.04, 3).astype(np.float32)
+    return img
+
+
+def _glints(img: np.ndarray, rng: Rng, spots: np.ndarray, size: float) -> None:
+    """Small sharp specular highlights at `spots` (x, y), painted in place one window each."""
+    pad, (h, w) = int(2.5 * size) + 4, img.shape[:2]
+    sizes = rng.uniform(0.6, 2, (len(spots), 2)) * size + 1
+    for (x, y), axes in zip(spots.astype(int).tolist(), sizes.tolist(), strict=True):
+        x0, y0, x1, y1 = max(x - pad, 0), max(y - pad, 0), min(x + pad, w), min(y + pad, h)
+        if x1 <= x0 or y1 <= y0:
+            continue  # off the frame
+        cover = np.zeros((y1 - y0, x1 - x0), np.uint8)
+        cv2.ellipse(cover, ((x - x0, y - y0), axes, float(rng.uniform(0, 180))), 255, -1)
+        scenes.blend(img[y0:y1, x0:x1], scenes.soften(cover, 0.3 * size + 0.5), (252,) * 3)
+
+
+def _camera(img: np.ndarray, rng: Rng) -> np.ndarray:
+    """Sensor noise, focus or hand-shake blur and JPEG at quality 60-95: what a phone sends."""
+    img += rng.standard_normal(img.shape[:2], np.float32)[..., None] * rng.uniform(0.5, 4)
+    out: np.ndarray = np.clip(img, 0, 255, out=img).astype(np.uint8)
+    if rng.random() < 0.8:
+        out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.3, 1.3))
+    else:  # hand shake: a short line kernel
+        k = np.zeros((9, 9), np.float32)
+        cv2.line(k, (4, 4), (4 + rng.integers(-4, 5, 2)).tolist(), 1.0, 1)
+        out = cv2.filter2D(out, -1, k / k.sum())
+    q = int(rng.integers(60, 96))
+    _, buf = cv2.imencode(
+        ".jpg", cv2.cvtColor(out, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, q]
+    )
+    decoded = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+    assert decoded is not None  # our own JPEG always decodes
+    return cv2.cvtColor(decoded, cv2.COLOR_BGR2RGB)

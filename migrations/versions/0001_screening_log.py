@@ -157,12 +157,16 @@ def upgrade() -> None:
         sa.Column("reliable", sa.Boolean(), nullable=False),
         sa.Column("warnings", sa.JSON(), nullable=False),
         sa.Column("attention_lower_half", sa.Float(), nullable=False),
-        sa.Column("segmentation_area_px", sa.Integer(), nullable=True),
+        sa.Column("image_source", sa.String(length=16), nullable=True),
+        sa.Column("segmentation_area", sa.Float(), nullable=True),
         sa.Column("model_version", sa.String(length=64), nullable=False),
         sa.CheckConstraint(
             "risk IN ('none', 'mild', 'moderate', 'severe')", name=op.f("ck_screenings_risk")
         ),
         sa.CheckConstraint("interval_low <= interval_high", name=op.f("ck_screenings_interval")),
+        sa.CheckConstraint(
+            "segmentation_area >= 0 AND segmentation_area <= 1", name=op.f("ck_screenings_area")
+        ),
         sa.ForeignKeyConstraint(
             ["subject_id"],
             ["subjects.id"],

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import dataclasses
 import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -43,7 +45,7 @@ async def _seed(url: str) -> None:
 
 
 @pytest.fixture
-def log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     db = tmp_path / "log.db"
     url = f"sqlite+aiosqlite:///{db}"
     asyncio.run(_seed(url))
@@ -130,6 +132,10 @@ def test_missing_or_unmigrated_database(tmp_path: Path, monkeypatch: pytest.Monk
     get_settings.cache_clear()
     with pytest.raises(RecordsError, match="database error"):
         run(_parse(["stats"]))
+    monkeypatch.setenv("DATABASE_URL", "mysql://root@localhost/log")
+    get_settings.cache_clear()
+    with pytest.raises(RecordsError, match="DATABASE_URL must be"):
+        run(_parse(["stats"]))
     get_settings.cache_clear()
 
 
@@ -137,9 +143,17 @@ def test_screening_record_from_a_screening() -> None:
     from bot.screening import Screening  # the bot's result type (imports no weights)
 
     risk = classify(9.1, (7.6, 10.6), Person(age_months=30, sex="f"))
-    result = Screening(9.1, (7.6, 10.6), 0.9, risk, 0.62, ("low_attention",), b"", "v7")
-    rec = screening_record(result, segmentation_area_px=4200)
+    values = {
+        "hb_g_dl": 9.1, "interval": (7.6, 10.6), "coverage": 0.9, "risk": risk,
+        "attention_lower_half": 0.62, "warnings": ("low_attention",), "source": "photo",
+        "area_fraction": 0.08, "overlay_png": b"", "model_version": "v7",
+    }  # fmt: skip
+    names = {f.name for f in dataclasses.fields(Screening)}
+    result = Screening(**{k: v for k, v in values.items() if k in names})  # type: ignore[arg-type]
+    rec = screening_record(result)
     assert (rec.risk, rec.bands, rec.reliable, rec.followup_reason) == (
         "moderate", (11.0, 10.0, 7.0), False, "moderate"
     )  # fmt: skip
-    assert rec.segmentation_area_px == 4200 and rec.model_version == "v7"
+    assert rec.model_version == "v7" and rec.hb_g_dl == 9.1
+    if "area_fraction" in names:
+        assert (rec.image_source, rec.segmentation_area) == ("photo", 0.08)

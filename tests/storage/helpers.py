@@ -38,7 +38,8 @@ def record(hb: float = 11.5, risk: str = "none", warnings: tuple[str, ...] = ())
         warnings=warnings,
         attention_lower_half=0.7 if not warnings else 0.3,
         model_version="test-1",
-        segmentation_area_px=5000,
+        image_source="photo",
+        segmentation_area=0.12,
     )
 
 
@@ -46,7 +47,8 @@ async def _admin() -> asyncpg.Connection:
     try:
         return await asyncpg.connect(**PG_ADMIN, timeout=5)
     except (OSError, asyncpg.PostgresError) as e:
-        msg = f"PostgreSQL at 127.0.0.1:5432 unreachable ({e}); see README, Set up and test"
+        where = f"{PG_ADMIN['host']}:{PG_ADMIN['port']}"
+        msg = f"PostgreSQL at {where} unreachable ({e}); see README, Set up and test"
         if _in_ci():
             pytest.fail(msg)
         pytest.skip(msg)

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import followups, screenings, subjects, workers
 from storage.errors import InvalidTransition, InvalidValue, NotFound, PermissionDenied
-from storage.models import HealthWorker, Subject, utcnow
+from storage.models import FollowUp, HealthWorker, Subject, utcnow
 from tests.storage.helpers import pseudonymizer, record
 
 P = pseudonymizer()
@@ -79,6 +79,7 @@ async def test_concurrent_screenings_open_one_case(sessions) -> None:
                 session, subject_id=subject_id, record=record(6, "severe")
             )
             await asyncio.sleep(0.05)  # hold the transaction while the others arrive
+            assert case is not None
             return case.id
 
     assert len(set(await asyncio.gather(*(screen() for _ in range(5))))) == 1
@@ -141,12 +142,14 @@ async def test_team_scoping(session) -> None:
     north = await workers.get_or_create_team(session, name="north")
     south = await workers.get_or_create_team(session, name="south")
     ama, kofi = await _worker(session, 500, "north"), await _worker(session, 501, "south")
-    cases = {}
+    cases: dict[int, FollowUp] = {}
     for tid, team in ((1, north), (2, south), (3, None)):
         s = await _subject(session, tid, team.id if team else None)
-        _, cases[tid] = await screenings.record_screening(
+        _, case = await screenings.record_screening(
             session, subject_id=s.id, record=record(6, "severe")
         )
+        assert case is not None
+        cases[tid] = case
     seen = await followups.list_followups(session, worker=ama)
     assert [c.case_code for c in seen] == [cases[1].case_code]
     assert [c.case_code for c in await followups.list_followups(session, worker=kofi)] == [

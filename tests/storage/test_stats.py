@@ -35,9 +35,12 @@ async def test_counts_and_accuracy(session) -> None:
         _, case = await screenings.record_screening(
             session, subject_id=s.id, record=record(hb, risk, warnings)
         )
+        if lab is None:
+            continue
+        assert case is not None
         if lab == "declined":
             await followups.decline_followup(session, case_code=case.case_code, worker=None)
-        elif lab is not None:
+        elif isinstance(lab, float):
             await followups.resolve_followup(
                 session, case_code=case.case_code, worker=None, lab_hb_g_dl=lab
             )

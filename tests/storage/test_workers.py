@@ -27,7 +27,8 @@ async def _admin(session, team="north"):
 async def test_configured_admin_is_idempotent(session) -> None:
     a = await _admin(session)
     assert (await _admin(session)).id == a.id
-    assert (await workers.find_worker(session, candidates=P.candidates(1, "worker"))).id == a.id
+    found = await workers.find_worker(session, candidates=P.candidates(1, "worker"))
+    assert found is not None and found.id == a.id
     assert await workers.find_worker(session, candidates=P.candidates(1)) is None  # as a subject
 
 
@@ -95,5 +96,6 @@ async def test_subject_rekeyed_after_rotation(session) -> None:
     assert (found.pseudonym, found.key_id) == rotated.pseudonym(42)
     # the retired key can now go: the current one alone finds them
     current_only = Pseudonymizer("k2", b"n" * 32)
-    assert (await subjects.find_subject(session, candidates=current_only.candidates(42))).id == s.id
+    again = await subjects.find_subject(session, candidates=current_only.candidates(42))
+    assert again is not None and again.id == s.id
     assert await subjects.find_subject(session, candidates=P.candidates(43)) is None

@@ -1,0 +1,120 @@
+"""Photo quality gates: refuse what cannot be screened, with a reason, a message and a tip.
+
+Each gate has its own code so the bot can explain and the logs can count. Thresholds are set
+from what the measurements mean (stated beside each), then checked on validation composites
+and negatives built from training-fold cut-outs only (`bot/segtraining.py`), never on the
+held-out set the bar is measured on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from bot.decode import ImageRejected
+
+GATES: dict[str, tuple[str, str]] = {  # code -> (what went wrong, what to do)
+    "not_eyelid": (
+        "This does not look like a photo of an eyelid.",
+        "Gently pull the lower eyelid down and photograph its pink inner lining up close.",
+    ),
+    "no_conjunctiva": (
+        "I could not find the inner lining of the lower eyelid in this photo.",
+        "Pull the lower eyelid down so the pink lining shows, and hold the phone about 10 cm away.",
+    ),
+    "too_small": (
+        "The inner eyelid is too small in this photo to measure.",
+        "Move closer so the pulled-down eyelid fills much of the picture.",
+    ),
+    "blurred": (
+        "The photo is too blurred.",
+        "Hold the phone steady, tap the screen to focus on the eyelid, and try again.",
+    ),
+    "too_dark": (
+        "The photo is too dark.",
+        "Take it in daylight or bright indoor light, without flash shadows.",
+    ),
+    "over_exposed": (
+        "The photo is too bright; the colours are washed out.",
+        "Avoid direct sunlight or a flash straight at the eye.",
+    ),
+    "glare": (
+        "Strong reflections cover the inner eyelid.",
+        "Turn slightly away from the light source or switch off the flash.",
+    ),
+    "colour_lost": (
+        "The colours in this photo cannot be trusted (black-and-white or a colour filter).",
+        "Send an ordinary colour photo without filters or beauty modes.",
+    ),
+}
+
+
+def reject(code: str) -> ImageRejected:
+    """The ImageRejected for a gate, message and tip in one friendly text."""
+    what, tip = GATES[code]
+    return ImageRejected(code, f"{what} {tip}")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    min_std: float = 6.0  # grey levels: below this the picture is one flat colour
+    max_noise_ratio: float = 0.55  # share of the image's variance at the finest scale
+    min_saturation: float = 0.06  # mean HSV saturation of the photo: lower is greyscale
+    min_area_fraction: float = 0.004  # conjunctiva pixels / photo pixels
+    min_width_px: int = 40  # conjunctiva bounding-box width in the photo
+    min_sharpness: float = 12.0  # variance of the Laplacian on a 256-px-wide grey crop
+    dark_l: float = 22.0  # CIELAB L* (0-100) of the conjunctiva
+    bright_l: float = 88.0
+    max_glare: float = 0.15  # share of conjunctiva pixels that are specular (bright, colourless)
+    min_confidence: float = 0.7  # mean network probability inside the kept component
+    min_redness: float = 6.0  # mean a* (CIELAB, about -128..127) of the conjunctiva
+
+
+def check_photo(rgb: np.ndarray, t: Thresholds = Thresholds()) -> None:
+    """Whole-photo gates that need no segmentation: flat colour, noise, greyscale."""
+    small = cv2.resize(rgb, (128, 96), interpolation=cv2.INTER_AREA)
+    grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    if grey.std() < t.min_std:
+        raise reject("not_eyelid")
+    # Noise puts most of its variance at the finest scale; photos keep theirs in smooth regions.
+    fine = grey - cv2.GaussianBlur(grey, (0, 0), 1.5)
+    if fine.var() / (grey.var() + 1e-6) > t.max_noise_ratio:
+        raise reject("not_eyelid")
+    hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
+    if hsv[..., 1].mean() / 255.0 < t.min_saturation:
+        raise reject("colour_lost")
+
+
+def _sharpness(rgb: np.ndarray, mask: np.ndarray) -> float:
+    ys, xs = np.nonzero(mask)
+    crop = rgb[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+    scale = 256.0 / crop.shape[1]
+    crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    grey = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY)
+    return float(cv2.Laplacian(grey, cv2.CV_32F).var())
+
+
+def check_region(
+    rgb: np.ndarray, mask: np.ndarray, confidence: float, t: Thresholds = Thresholds()
+) -> None:
+    """Gates on the found conjunctiva: size, plausibility, exposure, glare, colour, blur."""
+    xs = np.nonzero(mask.any(axis=0))[0]
+    if mask.mean() < t.min_area_fraction or np.ptp(xs) + 1 < t.min_width_px:
+        raise reject("too_small")
+    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)[mask]  # 8-bit Lab
+    lightness, redness = lab[:, 0].mean() * 100 / 255, lab[:, 1].mean() - 128
+    if lightness < t.dark_l:
+        raise reject("too_dark")
+    if lightness > t.bright_l:
+        raise reject("over_exposed")
+    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)[mask].astype(np.float32) / 255
+    if ((hsv[:, 2] > 0.92) & (hsv[:, 1] < 0.2)).mean() > t.max_glare:
+        raise reject("glare")
+    if confidence < t.min_confidence:
+        raise reject("not_eyelid")
+    if redness < t.min_redness:
+        raise reject("colour_lost")
+    if _sharpness(rgb, mask) < t.min_sharpness:
+        raise reject("blurred")

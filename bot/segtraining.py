@@ -1,0 +1,144 @@
+"""The `train-seg` job: build photos, train the U-Net, measure it and the quality gates.
+
+Folds come from `make_folds(k=5, seed)` over de-duplicated cut-outs: fold 0 is held out for
+the figures, fold 1 is validation (for any threshold we look at), folds 2-4 train. Scene seeds
+for held-out composites never overlap training seeds. Real annotated photos (image + mask
+pairs, or the Eyes-defy-anemia layout) are added to training when given.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+from tqdm import tqdm
+
+from bot.data import Sample, compose, make_folds
+from bot.decode import ImageRejected
+from bot.quality import check_photo, check_region
+from model import seg_train, segment, unet
+
+TEST_SEED_OFFSET = 1_000_000  # held-out scenes use seeds no training scene uses
+SIZE = (480, 640)  # composite photo size (H, W)
+
+
+@dataclass(frozen=True)
+class SegJob:
+    out: Path
+    seed: int = 0
+    per_cutout: int = 5  # composites per training cut-out
+    negatives: int = 400  # negative scenes in training
+    epochs: int | None = None
+
+
+@dataclass(frozen=True)
+class Photo:
+    image: np.ndarray  # RGB uint8
+    mask: np.ndarray  # bool
+
+
+def split(samples: Sequence[Sample], seed: int) -> tuple[list[Sample], list[Sample], list[Sample]]:
+    """(train, validation, test) cut-outs: folds 2-4, fold 1, fold 0."""
+    folds = make_folds(samples, k=5, seed=seed)
+    pick = [
+        [s for s, f in zip(samples, folds, strict=True) if f in fs] for fs in ({2, 3, 4}, {1}, {0})
+    ]
+    return pick[0], pick[1], pick[2]
+
+
+def positives(samples: Sequence[Sample], per: int, seed0: int) -> Iterator[Photo]:
+    """Composites (and plain white/black backdrops) of each cut-out."""
+    for i, s in enumerate(samples):
+        for j in range(per):
+            c = compose.compose(s.image, s.mask, seed=seed0 + i * per + j, size=SIZE)
+            yield Photo(c.image, c.mask)
+        for colour in ((255, 255, 255), (0, 0, 0)):
+            b = compose.backdrop(s.image, s.mask, colour=colour)
+            yield Photo(b.image, b.mask)
+
+
+def negatives(n: int, seed0: int) -> Iterator[Photo]:
+    """Scenes with no conjunctiva, cycling through every kind."""
+    kinds = compose.NEGATIVE_KINDS
+    for i in range(n):
+        image = compose.negative(kinds[i % len(kinds)], seed=seed0 + i, size=SIZE)
+        yield Photo(image, np.zeros(image.shape[:2], bool))
+
+
+def tensors(photos: Sequence[Photo], config: unet.Config) -> tuple[np.ndarray, np.ndarray]:
+    """Network inputs and 0/1 targets at the network's size."""
+    x = np.stack([unet.to_input(p.image, config) for p in photos])
+    size = (config.width, config.height)
+    y = np.stack(
+        [
+            cv2.resize(p.mask.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0.5
+            for p in photos
+        ]
+    )
+    return x, y.astype(np.float32)
+
+
+def screenable(model: unet.Model, image: np.ndarray) -> tuple[np.ndarray | None, str | None]:
+    """The pipeline's verdict on a photo: (mask, None) if accepted, (None, code) if refused."""
+    try:
+        check_photo(image)
+        found = segment.largest_component(segment.probabilities(model, image))
+        if found is None:
+            return None, "no_conjunctiva"
+        check_region(image, found.mask, found.confidence)
+    except ImageRejected as e:
+        return None, e.code
+    return found.mask, None
+
+
+def measure(model: unet.Model, test: Sequence[Sample], seed: int) -> dict[str, float | int]:
+    """Dice on held-out composites and backdrops, acceptance and refusal rates."""
+    dice: dict[str, list[float]] = {"composite": [], "white": [], "black": []}
+    accepted = 0
+    for i, s in enumerate(tqdm(test, desc="held-out", leave=False)):
+        c = compose.compose(s.image, s.mask, seed=TEST_SEED_OFFSET + seed * 10_000 + i, size=SIZE)
+        found = segment.largest_component(segment.probabilities(model, c.image))
+        dice["composite"].append(
+            seg_train.dice(found.mask if found else np.zeros_like(c.mask), c.mask)
+        )
+        accepted += screenable(model, c.image)[0] is not None
+        for name, colour in (("white", (255, 255, 255)), ("black", (0, 0, 0))):
+            b = compose.backdrop(s.image, s.mask, colour=colour)
+            f = segment.largest_component(segment.probabilities(model, b.image))
+            dice[name].append(seg_train.dice(f.mask if f else np.zeros_like(b.mask), b.mask))
+    refused = {}
+    for kind in compose.NEGATIVE_KINDS:
+        codes = [
+            screenable(model, compose.negative(kind, seed=TEST_SEED_OFFSET + j, size=SIZE))[1]
+            for j in range(20)
+        ]
+        refused[kind] = sum(c is not None for c in codes) / len(codes)
+    out: dict[str, float | int] = {
+        f"dice_{k}": round(float(np.mean(v)), 4) for k, v in dice.items()
+    }
+    out["accept_positive"] = round(accepted / len(test), 4)
+    out["refuse_negative"] = round(float(np.mean(list(refused.values()))), 4)
+    out.update({f"refuse_{k}": round(v, 4) for k, v in refused.items()})
+    out["n_test_cutouts"] = len(test)
+    return out
+
+
+def run(
+    job: SegJob, samples: Sequence[Sample], extra: Sequence[Photo] = ()
+) -> dict[str, float | int]:
+    """Train on training-fold composites (+ real photos), measure on held-out fold 0, save."""
+    train_s, _, test_s = split(samples, job.seed)
+    config, tc = unet.Config(), seg_train.SegTrainConfig()
+    if job.epochs:
+        tc = seg_train.SegTrainConfig(epochs=job.epochs)
+    photos = [*positives(train_s, job.per_cutout, 0), *negatives(job.negatives, 0), *extra]
+    x, y = tensors(photos, config)
+    model = seg_train.fit(config, tc, x, y, seed=job.seed)
+    metrics = measure(model, test_s, job.seed)
+    unet.save(model, job.out)
+    (job.out / "seg_metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    return metrics

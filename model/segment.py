@@ -1,0 +1,64 @@
+"""From U-Net logits to one conjunctiva mask at the photo's own resolution.
+
+The network runs at a small fixed size; its logits are resized to the photo, thresholded,
+and only the largest connected component is kept, since a photo shows one lower eyelid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import jax
+import numpy as np
+from flax import nnx
+
+from model import unet
+
+
+@dataclass(frozen=True)
+class Found:
+    """The kept component and how sure the network was about it."""
+
+    mask: np.ndarray  # (H, W) bool at the photo's resolution
+    area_fraction: float  # component pixels / photo pixels
+    confidence: float  # mean probability inside the component
+    components: int  # how many separate regions passed the threshold
+
+
+@nnx.jit
+def _logits(model: unet.Model, x: jax.Array) -> jax.Array:
+    return model(x)[0]
+
+
+def probabilities(model: unet.Model, image: np.ndarray) -> np.ndarray:
+    """(H, W) float32 conjunctiva probability for an RGB uint8 photo, at its own size."""
+    x = unet.to_input(image, model.config)[None]
+    logits = np.asarray(_logits(model, jax.numpy.asarray(x)))[0]
+    h, w = image.shape[:2]
+    up = cv2.resize(logits, (w, h), interpolation=cv2.INTER_LINEAR)  # resize logits, not 0/1
+    return (1.0 / (1.0 + np.exp(-up))).astype(np.float32)
+
+
+def largest_component(prob: np.ndarray, threshold: float = 0.5) -> Found | None:
+    """Keep the biggest region above `threshold`, with its holes filled; None if nothing."""
+    binary = (prob > threshold).astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    if n <= 1:
+        return None
+    biggest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    mask = fill_holes(labels == biggest)
+    return Found(
+        mask=mask,
+        area_fraction=float(mask.mean()),
+        confidence=float(prob[mask].mean()),
+        components=n - 1,
+    )
+
+
+def fill_holes(mask: np.ndarray) -> np.ndarray:
+    """Fill enclosed holes (a glint the network missed is still conjunctiva)."""
+    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    filled = np.zeros(mask.shape, np.uint8)
+    cv2.drawContours(filled, contours, -1, 1, thickness=cv2.FILLED)
+    return filled.astype(bool)
