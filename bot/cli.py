@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from bot.cli_records import RecordsError, run as run_records
+from bot.cli_records import add_parsers as add_records_parsers
 from bot.decode import ImageRejected
 from bot.risk import Person
 
@@ -50,6 +52,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     ts.add_argument("--negatives", type=int, default=400, help="photos with no eyelid")
     ts.add_argument("--out", type=Path, help="weights folder (default: shipped)")
     ts.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    add_records_parsers(sub)
     return p.parse_args(argv)
 
 
@@ -114,7 +117,14 @@ def train_seg(a: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"predict": predict, "cv": learn, "train": learn, "train-seg": train_seg}
+COMMANDS = {
+    "predict": predict,
+    "cv": learn,
+    "train": learn,
+    "train-seg": train_seg,
+    "followups": run_records,
+    "stats": run_records,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -127,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps({"rejected": e.code, "message": e.message}))
         print(f"anemia-screen: cannot screen this image: {e.message}", file=sys.stderr)
         return EXIT_REJECTED
-    except CliError as e:
+    except (CliError, RecordsError) as e:
         print(f"anemia-screen: {e}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
