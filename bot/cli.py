@@ -7,8 +7,9 @@ import json
 import sys
 from pathlib import Path
 
-from bot.cli_records import RecordsError, run as run_records
+from bot.cli_records import RecordsError
 from bot.cli_records import add_parsers as add_records_parsers
+from bot.cli_records import run as run_records
 from bot.decode import ImageRejected
 from bot.risk import Person
 

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from bot.data import Sample, compose, make_folds
+from bot.data import Sample, compose, cpanemic, deduplicate, make_folds, photos, sources
 from bot.decode import ImageRejected
 from bot.quality import check_photo, check_region
 from model import seg_train, segment, unet
@@ -127,18 +127,46 @@ def measure(model: unet.Model, test: Sequence[Sample], seed: int) -> dict[str, f
     return out
 
 
+def gather(paths: Sequence[Path]) -> tuple[list[Sample], list[Photo]]:
+    """Cut-outs to composite (CP-AnemiC, CSV) and real annotated photos, from each path."""
+    cutouts: list[Sample] = []
+    real: list[Photo] = []
+    for path in paths:
+        if path.suffix == ".csv" or cpanemic.is_cpanemic(path):
+            cutouts += deduplicate(sources.load_any(path))[0]
+        else:  # phone photos are ~36 MB decoded: shrink them as they load
+            real += [Photo(p.image, p.mask) for p in photos.load_photos(path, max_side=1024)]
+    return cutouts, real
+
+
+def real_dice(model: unet.Model, held_out: Sequence[Photo]) -> float:
+    """Mean Dice on held-out real photos."""
+    scores = []
+    for p in held_out:
+        found = segment.largest_component(segment.probabilities(model, p.image))
+        scores.append(seg_train.dice(found.mask if found else np.zeros_like(p.mask), p.mask))
+    return round(float(np.mean(scores)), 4)
+
+
 def run(
-    job: SegJob, samples: Sequence[Sample], extra: Sequence[Photo] = ()
+    job: SegJob, samples: Sequence[Sample], real: Sequence[Photo] = ()
 ) -> dict[str, float | int]:
-    """Train on training-fold composites (+ real photos), measure on held-out fold 0, save."""
-    train_s, _, test_s = split(samples, job.seed)
+    """Train on training-fold composites and 80% of real photos, measure on the rest, save."""
+    if len(samples) < 10 and len(real) < 10:
+        raise ValueError("need at least 10 cut-outs or 10 annotated photos to train on")
+    train_s, _, test_s = split(samples, job.seed) if len(samples) >= 10 else ([], [], [])
+    order = np.random.default_rng(job.seed).permutation(len(real))
+    cut = int(0.8 * len(real))
+    real_train, real_test = [real[i] for i in order[:cut]], [real[i] for i in order[cut:]]
     config, tc = unet.Config(), seg_train.SegTrainConfig()
     if job.epochs:
         tc = seg_train.SegTrainConfig(epochs=job.epochs)
-    photos = [*positives(train_s, job.per_cutout, 0), *negatives(job.negatives, 0), *extra]
-    x, y = tensors(photos, config)
+    train_photos = [*positives(train_s, job.per_cutout, 0), *negatives(job.negatives, 0)]
+    x, y = tensors([*train_photos, *real_train], config)
     model = seg_train.fit(config, tc, x, y, seed=job.seed)
-    metrics = measure(model, test_s, job.seed)
+    metrics = measure(model, test_s, job.seed) if test_s else {}
+    if real_test:
+        metrics.update(dice_real=real_dice(model, real_test), n_real_test=len(real_test))
     unet.save(model, job.out)
     (job.out / "seg_metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     return metrics
