@@ -2,8 +2,9 @@
 and a fingertip.
 
 Everything draws into float32 RGB arrays (0..255) with cv2 and takes its randomness from the
-caller's `np.random.Generator`, so a seed always gives one picture. Wide blurs run on a quarter
-size copy and paints touch only their layer's bounding box: a composite must stay far under 50 ms.
+caller's `np.random.Generator`, so a seed always gives one picture. Wide blurs run on a 4-8x
+smaller copy and paints touch only their layer's bounding box: a composite must stay far under
+50 ms.
 """
 
 from __future__ import annotations
@@ -47,7 +48,11 @@ def skin_tone(rng: Rng) -> np.ndarray:
 def field(rng: Rng, shape: Shape, cells: int, amp: float) -> np.ndarray:
     """Smooth random field around 1: a coarse random grid upsampled bicubically."""
     grid = rng.standard_normal((cells, cells + 1)).astype(np.float32)
-    return 1 + amp * cv2.resize(grid, shape[::-1], interpolation=cv2.INTER_CUBIC)
+    h, w = shape  # bicubic to 1/4 size, then bilinear: as smooth, 10x cheaper than bicubic
+    small = cv2.resize(
+        grid, (max(w // 4, cells + 1), max(h // 4, cells)), interpolation=cv2.INTER_CUBIC
+    )
+    return 1 + amp * cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
 def soften(layer: np.ndarray, sigma: float) -> np.ndarray:
@@ -77,8 +82,8 @@ def blend(img: np.ndarray, cover: np.ndarray, colour: Paint, opacity: float = 1.
 
 def skin(rng: Rng, shape: Shape, tone: np.ndarray, dark: np.ndarray | None = None) -> np.ndarray:
     """Skin with blotches, mottling and pores, darkened by `dark` (0..1) where given."""
-    half = rng.standard_normal((shape[0] // 2, shape[1] // 2), np.float32)
-    pores = cv2.resize(half, shape[::-1], interpolation=cv2.INTER_LINEAR)  # 2-px grain
+    half = rng.random((shape[0] // 2 + 1, shape[1] // 2 + 1), np.float32) - 0.5
+    pores = cv2.resize(half, shape[::-1], interpolation=cv2.INTER_LINEAR) * 3.5  # 2-px grain
     gain = field(rng, shape, 4, 0.03) * field(rng, shape, 24, 0.012)
     gain *= 1 + rng.uniform(0.04, 0.1) * pores
     if dark is not None:
@@ -233,6 +238,8 @@ def lashes(
     Painted in place; returns their coverage so the caller can take it out of the mask.
     """
     cover = np.zeros(img.shape[:2], np.uint8)
+    if len(base) < 3:  # a lid a pixel or two wide: no room for lashes
+        return cover > 0
     d = np.gradient(base, axis=0)
     normal = np.stack([d[:, 1], -d[:, 0]], 1) * (1 if up else -1)
     normal /= np.linalg.norm(normal, axis=1, keepdims=True) + 1e-6
@@ -266,19 +273,21 @@ def fingertip(
     body = np.array([c + side, c - side, far - side * 1.2, far + side * 1.2], np.int32)
     cv2.fillConvexPoly(cover, body, 255)
     cv2.circle(cover, c.astype(int).tolist(), int(width / 2), 255, -1)
+    x, y, bw, bh = cv2.boundingRect(cover)  # shade and nail drawn in the finger's window only
+    if bw == 0:
+        return cover > 0  # below the frame
     dy, dx = int(width * 0.12), int(width * 0.08)  # its shadow falls down-right onto the lid
     shadow = np.zeros_like(cover)
     shadow[dy:, dx:] = cover[: h - dy, : w - dx]
     blend(img, soften(shadow, width * 0.12), (0, 0, 0), rng.uniform(0.2, 0.45))
-    x, y, bw, bh = cv2.boundingRect(cover)  # shade and nail drawn in the finger's window only
     depth = cv2.distanceTransform(cover[y : y + bh, x : x + bw], cv2.DIST_L2, 3) / (width / 2)
     shade = 0.6 + 0.4 * np.sqrt(np.minimum(depth, 1))
     tone = tone * rng.uniform(0.95, 1.08) * np.array([1.04, 0.96, 0.95], np.float32)
     finger = cv2.merge([shade * tone[0], shade * tone[1], shade * tone[2]])
-    nail, axes = c + down * width * 0.08 - (x, y), (int(width * 0.55), int(width * 0.62))
+    nail, axes = c - down * width * 0.1 - (x, y), (int(width * 0.5), int(width * 0.58))
     deg = float(np.degrees(-angle))
     free_edge = (nail - down * width * 0.04).astype(int).tolist()
-    cv2.ellipse(finger, (free_edge, axes, deg), (tone * 0.3 + 160).tolist(), -1)
+    cv2.ellipse(finger, (free_edge, axes, deg), (tone * 0.6 + 90).tolist(), -1)
     pink = tone * 0.7 + np.array([230, 180, 175], np.float32) * 0.3
     cv2.ellipse(finger, (nail.astype(int).tolist(), axes, deg), pink.tolist(), -1)
     blend(img[y : y + bh, x : x + bw], soften(cover[y : y + bh, x : x + bw], 1.0), finger)

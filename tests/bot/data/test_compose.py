@@ -171,4 +171,4 @@ def test_real_cutouts_compose(cp_anemic_dir: Path):
         c = compose(s.image, s.mask, seed=i)
         assert c.image.shape == (480, 640, 3) and c.mask.sum() > 1000
         ref, mean = s.image[s.mask].mean(0), c.image[c.mask].mean(0)
-        assert np.abs(mean / mean.sum() - ref / ref.sum()).max() < 0.06, (s.key, mean, ref)
+        assert np.abs(mean / mean.sum() - ref / ref.sum()).max() < 0.08, (s.key, mean, ref)
