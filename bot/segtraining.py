@@ -23,6 +23,7 @@ from bot.quality import check_photo, check_region
 from model import seg_train, segment, unet
 
 TEST_SEED_OFFSET = 1_000_000  # held-out scenes use seeds no training scene uses
+VAL_SEED_OFFSET = 500_000  # validation scenes: for looking at gate thresholds, never the test
 SIZE = (480, 640)  # composite photo size (H, W)
 
 
@@ -95,17 +96,23 @@ def screenable(model: unet.Model, image: np.ndarray) -> tuple[np.ndarray | None,
     return found.mask, None
 
 
-def measure(model: unet.Model, test: Sequence[Sample], seed: int) -> dict[str, float | int]:
+def measure(
+    model: unet.Model, test: Sequence[Sample], seed: int, offset: int = TEST_SEED_OFFSET
+) -> dict[str, float | int]:
     """Dice on held-out composites and backdrops, acceptance and refusal rates."""
     dice: dict[str, list[float]] = {"composite": [], "white": [], "black": []}
     accepted = 0
+    refusals: dict[str, int] = {}
     for i, s in enumerate(tqdm(test, desc="held-out", leave=False)):
-        c = compose.compose(s.image, s.mask, seed=TEST_SEED_OFFSET + seed * 10_000 + i, size=SIZE)
+        c = compose.compose(s.image, s.mask, seed=offset + seed * 10_000 + i, size=SIZE)
         found = segment.largest_component(segment.probabilities(model, c.image))
         dice["composite"].append(
             seg_train.dice(found.mask if found else np.zeros_like(c.mask), c.mask)
         )
-        accepted += screenable(model, c.image)[0] is not None
+        code = screenable(model, c.image)[1]
+        accepted += code is None
+        if code is not None:
+            refusals[code] = refusals.get(code, 0) + 1
         for name, colour in (("white", (255, 255, 255)), ("black", (0, 0, 0))):
             b = compose.backdrop(s.image, s.mask, colour=colour)
             f = segment.largest_component(segment.probabilities(model, b.image))
@@ -113,7 +120,7 @@ def measure(model: unet.Model, test: Sequence[Sample], seed: int) -> dict[str, f
     refused = {}
     for kind in compose.NEGATIVE_KINDS:
         codes = [
-            screenable(model, compose.negative(kind, seed=TEST_SEED_OFFSET + j, size=SIZE))[1]
+            screenable(model, compose.negative(kind, seed=offset + j, size=SIZE))[1]
             for j in range(20)
         ]
         refused[kind] = sum(c is not None for c in codes) / len(codes)
@@ -123,7 +130,8 @@ def measure(model: unet.Model, test: Sequence[Sample], seed: int) -> dict[str, f
     out["accept_positive"] = round(accepted / len(test), 4)
     out["refuse_negative"] = round(float(np.mean(list(refused.values()))), 4)
     out.update({f"refuse_{k}": round(v, 4) for k, v in refused.items()})
-    out["n_test_cutouts"] = len(test)
+    out.update({f"positive_refused_{k}": v for k, v in sorted(refusals.items())})
+    out["n_cutouts"] = len(test)
     return out
 
 
@@ -154,7 +162,7 @@ def run(
     """Train on training-fold composites and 80% of real photos, measure on the rest, save."""
     if len(samples) < 10 and len(real) < 10:
         raise ValueError("need at least 10 cut-outs or 10 annotated photos to train on")
-    train_s, _, test_s = split(samples, job.seed) if len(samples) >= 10 else ([], [], [])
+    train_s, val_s, test_s = split(samples, job.seed) if len(samples) >= 10 else ([], [], [])
     order = np.random.default_rng(job.seed).permutation(len(real))
     cut = int(0.8 * len(real))
     real_train, real_test = [real[i] for i in order[:cut]], [real[i] for i in order[cut:]]
@@ -164,9 +172,12 @@ def run(
     train_photos = [*positives(train_s, job.per_cutout, 0), *negatives(job.negatives, 0)]
     x, y = tensors([*train_photos, *real_train], config)
     model = seg_train.fit(config, tc, x, y, seed=job.seed)
+    unet.save(model, job.out)  # before measuring: a long run's weights are never lost
     metrics = measure(model, test_s, job.seed) if test_s else {}
+    if val_s:
+        val = measure(model, val_s, job.seed, offset=VAL_SEED_OFFSET)
+        metrics.update({f"validation_{k}": v for k, v in val.items()})
     if real_test:
         metrics.update(dice_real=real_dice(model, real_test), n_real_test=len(real_test))
-    unet.save(model, job.out)
     (job.out / "seg_metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     return metrics
