@@ -179,5 +179,36 @@ def run(
         metrics.update({f"validation_{k}": v for k, v in val.items()})
     if real_test:
         metrics.update(dice_real=real_dice(model, real_test), n_real_test=len(real_test))
+    (job.out / "SEGMENTATION_CARD.md").write_text(card(metrics, len(train_photos), len(real_train)))
     (job.out / "seg_metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     return metrics
+
+
+def card(metrics: dict[str, float | int], n_train: int, n_real: int) -> str:
+    """Model card for the segmentation network, rendered from the measured figures."""
+    rows = "\n".join(f"| {k} | {v} |" for k, v in metrics.items())
+    return f"""# Model card: conjunctiva segmentation (U-Net)
+
+Finds the palpebral conjunctiva in a photo of a pulled-down lower eyelid so the Hb model can
+measure it, and lets the quality gates refuse photos that cannot be screened.
+
+## Training data
+{n_train} synthetic photos: CP-AnemiC cut-outs from training folds 2-4 (de-duplicated; folds by
+image content, seed 0) warped and placed in generated eye scenes (sclera, skin of many tones,
+lid margin, lashes, glints, shadows, fingertips, uneven light, JPEG), the same cut-outs on
+plain white and black, and scenes with no eyelid; plus {n_real} real annotated photos.
+
+## Held-out figures
+Fold 0 cut-outs in scenes whose seeds no training scene used; negatives from unseen seeds.
+`validation_*` rows are fold 1, the only set looked at when checking gate thresholds.
+
+| metric | value |
+|---|---|
+{rows}
+
+## Limits
+The scenes are drawn, not photographed: Dice on composites says the network finds a
+conjunctiva-coloured strip in an eye-like scene, not that it will on real phone photos.
+Retrain or fine-tune on real annotated photos with `anemia-screen train-seg --data DIR`
+before field use, and check refusals by hand on the first real photos.
+"""
