@@ -106,6 +106,15 @@ def _screening_row(subject_id: int, r: ScreeningRecord) -> Screening:
     )
 
 
+async def list_screenings(
+    session: AsyncSession, *, subject_id: int, limit: int = 10
+) -> list[Screening]:
+    """The subject's latest `limit` screenings, oldest first (for a history and its chart)."""
+    query = select(Screening).where(Screening.subject_id == subject_id)
+    newest = await session.scalars(query.order_by(Screening.created_at.desc(), Screening.id.desc()))
+    return list(newest.fetchmany(limit))[::-1]
+
+
 async def open_followup_of(session: AsyncSession, *, subject_id: int) -> FollowUp | None:
     """The subject's open (pending or contacted) follow-up, if any."""
     query = select(FollowUp).where(

@@ -108,6 +108,16 @@ async def set_consent(
     return subject
 
 
+async def set_language(session: AsyncSession, *, subject_id: int, language: str) -> Subject:
+    """Change the subject's language (a BCP 47 tag such as "en" or "ja")."""
+    if not 1 <= len(language) <= 16:
+        raise InvalidValue(f"a language tag must have 1-16 characters, got {language!r}")
+    subject = await session.get_one(Subject, subject_id)
+    subject.language = language
+    await session.flush()
+    return subject
+
+
 async def erase_subject(session: AsyncSession, *, candidates: Sequence[Pseudonym]) -> int:
     """Delete the subject and every row about them; returns how many subjects went.
 

@@ -1,0 +1,103 @@
+"""The Application factory shared by `anemia-bot` and the tests, and its start-up and shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import BotCommandScopeChat
+from telegram.ext import Application
+
+from bot.context import CONTEXT_TYPES, BotApplication, BotData
+from bot.handlers import register
+from bot.handlers_io import bot_commands
+from bot.i18n import LANGUAGES
+from bot.inference import InferencePool
+from bot.ratelimit import RateLimiter
+from bot.services.base import Deps, Screens
+from bot.services.startup import configure_team, pseudonymizer_for
+from bot.settings import BotSettings
+from storage.db import make_engine, make_sessionmaker, migrate_to_head
+from storage.settings import StorageSettings
+
+log = logging.getLogger("bot")
+# these log request URLs (with the token) and payloads (with chat ids) at INFO or DEBUG
+NOISY_LOGGERS = ("httpx", "httpcore", "telegram", "aiosqlite", "asyncio", "tornado.access")
+
+
+def quiet_logs() -> None:
+    """Keep third-party request logs out: only our own pseudonymous lines are logged."""
+    for name in NOISY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def build_application(
+    settings: BotSettings, storage: StorageSettings, *, pool: Screens | None = None
+) -> BotApplication:
+    """The bot: handlers, typed context, concurrent updates; resources made at start-up."""
+    quiet_logs()
+    app: BotApplication = (
+        Application.builder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(settings.telegram_base_url)
+        .base_file_url(settings.telegram_base_file_url)
+        .context_types(CONTEXT_TYPES)
+        .concurrent_updates(True)  # people are served at once; inference has its own queue
+        .post_init(startup)
+        .post_shutdown(shutdown)
+        .build()
+    )
+    app.bot_data.settings, app.bot_data.storage, app.bot_data.given_pool = settings, storage, pool
+    register(app)
+    return app
+
+
+def start_pool(settings: BotSettings) -> InferencePool:
+    """Load and warm the models in every inference thread (blocking: seconds)."""
+    pool = InferencePool(
+        settings.anemia_weights,
+        workers=settings.inference_workers,
+        queue_size=settings.inference_queue,
+    )
+    pool.start()
+    return pool
+
+
+async def startup(app: BotApplication) -> None:
+    """Check the key, migrate, load the models once, set up the team and the command menus."""
+    data: BotData = app.bot_data
+    assert data.settings is not None and data.storage is not None
+    settings = data.settings
+    pseudonyms = pseudonymizer_for(data.storage, settings.anemia_dev_mode)
+    await migrate_to_head(data.storage.database_url)
+    data.engine = make_engine(data.storage.database_url)
+    sessions = make_sessionmaker(data.engine)
+    pool = data.given_pool
+    if pool is None:
+        data.owned_pool = await asyncio.to_thread(start_pool, settings)
+        pool = data.owned_pool
+    team_id = await configure_team(sessions, pseudonyms, settings)
+    limiter = RateLimiter(settings.photo_rate_limit, settings.photo_rate_window_s)
+    data.deps = Deps(sessions, pseudonyms, pool, settings, team_id, limiter)
+    await set_commands(app, settings)
+    configured = len(settings.health_worker_ids) + len(settings.admin_ids)
+    log.info("ready: team %s, %s configured workers", team_id, configured)
+
+
+async def set_commands(app: BotApplication, settings: BotSettings) -> None:
+    """The people's menu for everyone (per language); the workers' menu in workers' chats."""
+    for lang in LANGUAGES:
+        code = None if lang == "en" else lang
+        await app.bot.set_my_commands(bot_commands(lang, worker=False), language_code=code)
+    for chat_id in (*settings.health_worker_ids, *settings.admin_ids):
+        scope = BotCommandScopeChat(chat_id)
+        await app.bot.set_my_commands(bot_commands("en", worker=True), scope=scope)
+
+
+async def shutdown(app: BotApplication) -> None:
+    """Close the database engine and the inference threads made at start-up."""
+    data: BotData = app.bot_data
+    if data.engine is not None:
+        await data.engine.dispose()
+    if data.owned_pool is not None:
+        await asyncio.to_thread(data.owned_pool.close)

@@ -1,0 +1,58 @@
+"""Between Telegram and the services: who sent an update, and sending a service's replies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeChat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+)
+
+from bot.context import BotContext
+from bot.services.base import Out, Who
+from bot.services.startup import command_list
+
+Handler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
+
+
+def who(update: Update) -> Who:
+    """The sender of a private-chat update (every handler is registered for those only)."""
+    user = update.effective_user
+    if user is None:
+        raise ValueError("an update without a sender")
+    return Who(user.id, update.update_id, user.language_code)
+
+
+def _markup(out: Out) -> InlineKeyboardMarkup | None:
+    if not out.buttons:
+        return None
+    rows = [
+        [InlineKeyboardButton(b.text, callback_data=b.data) for b in row] for row in out.buttons
+    ]
+    return InlineKeyboardMarkup(rows)
+
+
+def bot_commands(lang: str, *, worker: bool) -> list[BotCommand]:
+    """The command menu for setMyCommands."""
+    return [BotCommand(name, text) for name, text in command_list(lang, worker=worker)]
+
+
+async def send(update: Update, context: BotContext, outs: list[Out]) -> None:
+    """Send the replies in order, as plain text (no parse mode: nothing is interpreted)."""
+    chat_id = update.effective_chat.id if update.effective_chat else who(update).user_id
+    for out in outs:
+        markup = _markup(out)
+        if out.photo is not None:
+            await context.bot.send_photo(chat_id, out.photo, caption=out.text, reply_markup=markup)
+        elif out.edit and update.callback_query is not None:
+            await update.callback_query.edit_message_text(out.text, reply_markup=markup)
+        else:
+            await context.bot.send_message(chat_id, out.text, reply_markup=markup)
+        if out.worker_commands:
+            scope = BotCommandScopeChat(chat_id)
+            await context.bot.set_my_commands(bot_commands("en", worker=True), scope=scope)

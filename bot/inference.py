@@ -1,0 +1,114 @@
+"""A bounded pool of inference threads, so screening never blocks the event loop.
+
+Each thread owns one `Screener` (loaded and warmed up at start), because a Screener is safe
+for one thread at a time. Threads, not processes: JAX releases the GIL while it computes, and
+forking a process that has started JAX can deadlock. Jobs wait in a bounded queue; when it is
+full, `screen` raises `PoolBusy` at once so the person can be told to try again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from bot.risk import Person
+from bot.screening import Screener, Screening
+
+log = logging.getLogger(__name__)
+
+
+class PoolBusy(Exception):
+    """Every worker is busy and the queue is full."""
+
+
+class ScreenerLike(Protocol):
+    def screen(self, data: bytes, person: Person) -> Screening: ...
+
+
+@dataclass
+class _Job:
+    data: bytes
+    person: Person
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[Screening]
+
+
+def _settle(future: asyncio.Future[Screening], result: object) -> None:
+    if future.cancelled():  # the handler gave up (shutdown); nobody waits for the result
+        return
+    if isinstance(result, BaseException):
+        future.set_exception(result)
+    else:
+        future.set_result(result)  # type: ignore[arg-type]
+
+
+class InferencePool:
+    """`workers` threads with a Screener each, behind a queue of `queue_size` waiting jobs."""
+
+    def __init__(
+        self,
+        weights: Path,
+        *,
+        workers: int = 1,
+        queue_size: int = 16,
+        make: Callable[[Path], ScreenerLike] = Screener,
+    ) -> None:
+        self.weights, self.workers, self.make = weights, workers, make
+        self.jobs: queue.Queue[_Job | None] = queue.Queue(maxsize=queue_size)
+        self.threads: list[threading.Thread] = []
+        self._ready = threading.Barrier(workers + 1)
+        self._failure: BaseException | None = None
+
+    def start(self) -> None:
+        """Start the threads and wait until every Screener is loaded and warm."""
+        for i in range(self.workers):
+            thread = threading.Thread(target=self._run, name=f"inference-{i}", daemon=True)
+            thread.start()
+            self.threads.append(thread)
+        self._ready.wait()
+        if self._failure is not None:
+            self.close()
+            raise RuntimeError("an inference worker failed to load the models") from self._failure
+
+    def _run(self) -> None:
+        try:
+            screener = self.make(self.weights)
+        except BaseException as e:  # reported to start(), which raises it
+            self._failure = e
+            self._ready.wait()
+            return
+        self._ready.wait()
+        while (job := self.jobs.get()) is not None:
+            try:
+                result: object = screener.screen(job.data, job.person)
+            except BaseException as e:  # ImageRejected and bugs alike go back to the caller
+                result = e
+            try:
+                job.loop.call_soon_threadsafe(_settle, job.future, result)
+            except RuntimeError:  # the loop has closed (shutdown): nobody waits any more
+                log.debug("inference result dropped: the event loop is closed")
+
+    async def screen(self, data: bytes, person: Person) -> Screening:
+        """Screen in a worker thread; raises PoolBusy when the queue is full."""
+        loop = asyncio.get_running_loop()
+        job = _Job(data, person, loop, loop.create_future())
+        try:
+            self.jobs.put_nowait(job)
+        except queue.Full:
+            raise PoolBusy from None
+        return await job.future
+
+    def close(self) -> None:
+        """Stop the threads after the jobs already queued."""
+        for thread in self.threads:
+            if thread.is_alive():
+                self.jobs.put(None)
+        for thread in self.threads:
+            thread.join(timeout=30)
+        self.threads.clear()

@@ -1,0 +1,110 @@
+"""What every service shares: the resources, who asks, the replies, and the once-only step."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot import i18n
+from bot.ratelimit import RateLimiter
+from bot.risk import Person
+from bot.screening import Screening
+from bot.settings import BotSettings
+from storage.conversations import ChatState, load_conversation
+from storage.errors import ConversationConflict
+from storage.models import Subject
+from storage.pseudonyms import Pseudonym, Pseudonymizer
+from storage.subjects import find_subject
+from storage.updates import claim_update
+
+log = logging.getLogger("bot")
+
+
+class Screens(Protocol):
+    async def screen(self, data: bytes, person: Person) -> Screening: ...
+
+
+@dataclass
+class Deps:
+    """The resources of a running bot, made once at start."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    pseudonyms: Pseudonymizer
+    pool: Screens
+    settings: BotSettings
+    team_id: int | None  # the configured team: new subjects' cases go to its workers
+    limiter: RateLimiter
+
+
+@dataclass(frozen=True)
+class Who:
+    """The person writing (a private chat: chat id == user id) and the update being handled."""
+
+    user_id: int  # raw Telegram id: in memory only, never stored or logged
+    update_id: int
+    language_code: str | None = None  # Telegram's guess, until the person picks one
+
+
+@dataclass(frozen=True)
+class Button:
+    text: str
+    data: str  # callback data, "prefix:value"
+
+
+@dataclass(frozen=True)
+class Out:
+    """One reply: a text, or a photo with `text` as its caption."""
+
+    text: str
+    photo: bytes | None = None
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    edit: bool = False  # replace the text of the message whose button was pressed
+    worker_commands: bool = False  # show this chat the health workers' command list
+
+
+@dataclass
+class Seen:
+    """What we know of the person at the start of an update."""
+
+    pseudonym: Pseudonym
+    subject: Subject | None
+    chat: ChatState | None
+    lang: str = field(default=i18n.DEFAULT)
+
+
+def tag(p: Pseudonym) -> str:
+    """A short pseudonym prefix for the logs: enough to follow one person, never the id."""
+    return p.value[:10]
+
+
+async def seen(session: AsyncSession, deps: Deps, who: Who) -> Seen:
+    """The subject, chat state and language of whoever sent the update."""
+    candidates = deps.pseudonyms.candidates(who.user_id)
+    subject = await find_subject(session, candidates=candidates)
+    chat = await load_conversation(session, pseudonym=candidates[0])
+    chosen = (subject.language if subject else None) or (chat.data.get("lang") if chat else None)
+    return Seen(candidates[0], subject, chat, i18n.language_of(chosen or who.language_code))
+
+
+Work = Callable[[AsyncSession, Seen], Awaitable[list[Out]]]
+
+
+async def once(deps: Deps, who: Who, work: Work) -> list[Out]:
+    """Run `work` in one transaction with the update's claim: a redelivery does nothing."""
+    try:
+        async with deps.sessions.begin() as session:
+            if not await claim_update(session, update_id=who.update_id):
+                log.info("update %s already handled", who.update_id)
+                return []
+            return await work(session, await seen(session, deps, who))
+    except ConversationConflict:
+        return [Out(i18n.t(who.language_code, "conflict"))]
+
+
+def keyboard(lang: str, *rows: tuple[tuple[str, str], ...]) -> tuple[tuple[Button, ...], ...]:
+    """Inline buttons from (catalog key, callback data) pairs, one tuple per row."""
+    return tuple(tuple(Button(i18n.t(lang, key), data) for key, data in row) for row in rows)

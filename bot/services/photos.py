@@ -1,0 +1,124 @@
+"""A photo or image file: consent check, rate limit, inference in the pool, the result, the log."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import i18n
+from bot.decode import ImageRejected
+from bot.inference import PoolBusy
+from bot.records import screening_record
+from bot.risk import Person
+from bot.screening import Screening
+from bot.services import people
+from bot.services.base import Deps, Out, Seen, Who, log, once, seen, tag
+from bot.services.profile import person_of
+from storage.screenings import record_screening
+
+
+def rejection(lang: str, error: ImageRejected, max_mb: int) -> str:
+    """The gate's message in the person's language; the exception's English if none is known."""
+    key = f"reject.{error.code}"
+    return i18n.t(lang, key, mb=max_mb) if i18n.has(key) else error.message
+
+
+def _fmt(hb: float) -> str:
+    return f"{hb:.1f}"
+
+
+def result_text(lang: str, r: Screening) -> str:
+    """The estimate, interval, WHO risk, advice, reliability and the notice, in one message."""
+    risk = r.risk
+    low, high = r.interval
+    lines = [
+        i18n.t(
+            lang,
+            "result.estimate",
+            hb=_fmt(r.hb_g_dl),
+            coverage=round(r.coverage * 100),
+            low=_fmt(low),
+            high=_fmt(high),
+        ),
+        i18n.t(
+            lang,
+            "result.risk",
+            group=i18n.t(lang, f"group.{risk.group}"),
+            threshold=_fmt(risk.threshold),
+            category=i18n.t(lang, f"category.{risk.category}"),
+        ),
+    ]
+    if risk.straddles:
+        lines.append(i18n.t(lang, "result.straddles", threshold=_fmt(risk.threshold)))
+    if risk.assumed:
+        lines.append(i18n.t(lang, "result.assumed"))
+    lines.append(i18n.t(lang, f"advice.{risk.category}"))
+    if r.warnings:
+        warned = [f"• {i18n.t(lang, f'warning.{w}')}" for w in r.warnings]
+        lines += [i18n.t(lang, "result.unreliable"), *warned, i18n.t(lang, "result.retake")]
+    return "\n\n".join([*lines, i18n.t(lang, "notice")])
+
+
+def result_replies(lang: str, r: Screening) -> list[Out]:
+    """The result text, then the Grad-CAM overlay; each carries the screening notice."""
+    caption = f"{i18n.t(lang, 'result.gradcam')}\n\n{i18n.t(lang, 'notice')}"
+    return [Out(result_text(lang, r)), Out(caption, photo=r.overlay_png)]
+
+
+async def _record(session: AsyncSession, s: Seen, r: Screening) -> list[Out]:
+    if s.subject is None:  # erased while the photo was being screened: keep nothing
+        return [Out(i18n.t(s.lang, "profile.need_consent"))]
+    row, case = await record_screening(session, subject_id=s.subject.id, record=screening_record(r))
+    log.info(
+        "screened subject=%s screening=%s risk=%s case=%s",
+        tag(s.pseudonym),
+        row.id,
+        r.risk.category,
+        case is not None,
+    )
+    return result_replies(s.lang, r)
+
+
+async def _who_is_it(deps: Deps, who: Who) -> tuple[Seen, Person | None]:
+    async with deps.sessions() as session:
+        s = await seen(session, deps, who)
+        return s, person_of(s.subject) if s.subject else None
+
+
+async def screen_photo(
+    deps: Deps, who: Who, fetch: Callable[[], Awaitable[bytes]], size: int | None
+) -> list[Out]:
+    """Screen a photo for a person who agreed; the consent prompt for anyone else."""
+    s, person = await _who_is_it(deps, who)
+    if person is None:
+        return await once(deps, who, lambda session, s: people.ask_consent(session, s, first=True))
+    max_bytes = deps.settings.max_photo_bytes
+    if size is not None and size > max_bytes:  # refuse before downloading it
+        return [Out(i18n.t(s.lang, "reject.too_large_file", mb=max_bytes // 2**20))]
+    if not deps.limiter.allow(s.pseudonym.value):
+        return [Out(i18n.t(s.lang, "rate_limited"))]
+    try:
+        started = time.perf_counter()
+        result = await deps.pool.screen(await fetch(), person)
+    except PoolBusy:
+        log.warning("pool busy subject=%s", tag(s.pseudonym))
+        return [Out(i18n.t(s.lang, "busy"))]
+    except ImageRejected as e:
+        log.info("rejected subject=%s code=%s", tag(s.pseudonym), e.code)
+        return [Out(rejection(s.lang, e, max_bytes // 2**20))]
+    log.info(
+        "inference subject=%s ms=%.0f", tag(s.pseudonym), (time.perf_counter() - started) * 1e3
+    )
+    return await _save(deps, who, s, result)
+
+
+async def _save(deps: Deps, who: Who, s: Seen, result: Screening) -> list[Out]:
+    # never show a result that was not logged: the follow-up depends on the log
+    try:
+        return await once(deps, who, lambda session, now: _record(session, now, result))
+    except SQLAlchemyError as e:
+        log.error("screening not saved subject=%s error=%s", tag(s.pseudonym), type(e).__name__)
+        return [Out(i18n.t(s.lang, "save_failed"))]

@@ -1,0 +1,12 @@
+"""A stand-in Telegram Bot API server for end-to-end tests of the bot (see `FakeTelegram`).
+
+Written from https://core.telegram.org/bots/api: requests by GET/POST with query string,
+urlencoded, JSON or multipart parameters; answers `{"ok": true, "result": ...}` or
+`{"ok": false, "error_code": ..., "description": ..., "parameters": {...}}` with the same HTTP
+status; files downloaded from `/file/bot<token>/<file_path>`.
+"""
+
+from ._api import ApiError, Call
+from ._server import FakeTelegram
+
+__all__ = ["ApiError", "Call", "FakeTelegram"]

@@ -1,0 +1,98 @@
+"""A photo through the service: consent first, result wording, refusals, busy, rate limit, log."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from bot.i18n import t
+from bot.inference import PoolBusy
+from bot.services import people, photos
+from storage.models import FollowUp, Screening
+from tests.bot.services.conftest import rejected, screening, who
+
+
+async def fetch() -> bytes:
+    return b"photo-bytes"
+
+
+async def consented(deps, user=4242):
+    await people.start(deps, who(user))
+    await people.answer_consent(deps, who(user), "yes")
+
+
+async def count(deps, model) -> int:
+    async with deps.sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)))
+
+
+async def test_a_photo_before_consent_gets_the_consent_prompt(deps, pool):
+    [out] = await photos.screen_photo(deps, who(), fetch, 100)
+    assert out.text.startswith(t("en", "consent.first"))
+    assert out.buttons and pool.calls == []
+
+
+async def test_result_text_photo_and_log(deps, pool):
+    await consented(deps)
+    pool.result = screening(9.5)  # moderate for a child 24-59 months: opens a case
+    text, overlay = await photos.screen_photo(deps, who(), fetch, 100)
+    assert "9.5 g/dL" in text.text and "8.1 to 10.9 g/dL" in text.text
+    assert t("en", "advice.moderate") in text.text
+    assert t("en", "notice") in text.text and t("en", "notice") in overlay.text
+    assert overlay.photo == b"\x89PNG-overlay"
+    assert await count(deps, Screening) == 1 and await count(deps, FollowUp) == 1
+
+
+def test_straddle_assumed_and_warnings_are_said():
+    r = screening(11.2, warnings=("low_attention",))
+    text = photos.result_text("en", r)
+    assert t("en", "result.straddles", threshold="11.0") in text
+    assert t("en", "warning.low_attention") in text and t("en", "result.retake") in text
+    assert t("en", "advice.none") in text
+    severe = photos.result_text("ja", screening(5.0))
+    assert t("ja", "advice.severe") in severe and "5.0 g/dL" in severe
+
+
+async def test_refused_photo_gets_the_gate_message_in_the_persons_language(deps, pool):
+    await consented(deps)
+    pool.result = rejected("blurred")
+    [out] = await photos.screen_photo(deps, who(lang="ja"), fetch, 100)
+    assert out.text == t("en", "reject.blurred")  # the language chosen at consent was English
+    pool.result = rejected("a_new_gate")
+    [out] = await photos.screen_photo(deps, who(), fetch, 100)
+    assert out.text == "english a_new_gate"
+    assert await count(deps, Screening) == 0
+
+
+async def test_busy_pool_oversize_file_and_rate_limit(deps, pool):
+    await consented(deps)
+    pool.result = PoolBusy()
+    assert (await photos.screen_photo(deps, who(), fetch, 100))[0].text == t("en", "busy")
+    big = deps.settings.max_photo_bytes + 1
+    [out] = await photos.screen_photo(deps, who(), fetch, big)
+    assert out.text == t("en", "reject.too_large_file", mb=20)
+    pool.result = screening()
+    await photos.screen_photo(deps, who(), fetch, 100)
+    await photos.screen_photo(deps, who(), fetch, 100)  # the limit is 3 in the fixture
+    [out] = await photos.screen_photo(deps, who(), fetch, 100)
+    assert out.text == t("en", "rate_limited")
+
+
+async def test_a_redelivered_photo_is_logged_and_answered_once(deps, pool):
+    await consented(deps)
+    update = who()
+    assert len(await photos.screen_photo(deps, update, fetch, 100)) == 2
+    assert await photos.screen_photo(deps, update, fetch, 100) == []
+    assert await count(deps, Screening) == 1
+
+
+async def test_a_result_that_cannot_be_logged_is_not_shown(deps, pool, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    await consented(deps)
+
+    async def broken(*args, **kwargs):
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(photos, "record_screening", broken)
+    [out] = await photos.screen_photo(deps, who(), fetch, 100)
+    assert out.text == t("en", "save_failed")
