@@ -11,7 +11,13 @@ import pytest
 
 from bot.i18n import t
 from tests.bot.e2e import (
-    SAMPLE, all_values, buttons, inference_pool, message_id, running, weights_dir,
+    SAMPLE,
+    all_values,
+    buttons,
+    inference_pool,
+    message_id,
+    running,
+    weights_dir,
 )  # fmt: skip
 from tests.storage.helpers import create_pg_database, drop_pg_database
 
