@@ -6,6 +6,7 @@ import asyncio
 import logging
 
 from telegram import BotCommandScopeChat
+from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.context import CONTEXT_TYPES, BotApplication, BotData
@@ -91,7 +92,10 @@ async def set_commands(app: BotApplication, settings: BotSettings) -> None:
         await app.bot.set_my_commands(bot_commands(lang, worker=False), language_code=code)
     for chat_id in (*settings.health_worker_ids, *settings.admin_ids):
         scope = BotCommandScopeChat(chat_id)
-        await app.bot.set_my_commands(bot_commands("en", worker=True), scope=scope)
+        try:
+            await app.bot.set_my_commands(bot_commands("en", worker=True), scope=scope)
+        except TelegramError as e:  # "chat not found" until the worker has written to the bot
+            log.warning("workers' menu not set for a configured worker: %s", type(e).__name__)
 
 
 async def shutdown(app: BotApplication) -> None:

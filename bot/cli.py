@@ -53,6 +53,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     ts.add_argument("--negatives", type=int, default=400, help="photos with no eyelid")
     ts.add_argument("--out", type=Path, help="weights folder (default: shipped)")
     ts.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    ts.add_argument("--measure-only", action="store_true", help="re-measure the saved network")
     add_records_parsers(sub)
     return p.parse_args(argv)
 
@@ -113,7 +114,7 @@ def train_seg(a: argparse.Namespace) -> int:
         cutouts, photos = gather(a.data)
     except ValueError as e:
         raise CliError(str(e)) from e
-    job = SegJob(a.out or WEIGHTS, a.seed, a.per_cutout, a.negatives, a.epochs)
+    job = SegJob(a.out or WEIGHTS, a.seed, a.per_cutout, a.negatives, a.epochs, a.measure_only)
     print(json.dumps(run(job, cutouts, photos), indent=None if a.json else 2))
     return 0
 

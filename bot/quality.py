@@ -61,7 +61,10 @@ def reject(code: str) -> ImageRejected:
 class Thresholds:
     min_std: float = 6.0  # grey levels: below this the picture is one flat colour
     max_noise_ratio: float = 0.55  # share of the image's variance at the finest scale
-    min_saturation: float = 0.06  # mean HSV saturation of the photo: lower is greyscale
+    # Greyscale: under 2% of pixels with HSV saturation above 0.12. A share, not a mean, so a
+    # cut-out on a white or black background (little colour overall) still counts as colour.
+    colour_saturation: float = 0.12
+    min_colour_share: float = 0.02
     min_area_fraction: float = 0.004  # conjunctiva pixels / photo pixels
     min_width_px: int = 40  # conjunctiva bounding-box width in the photo
     min_sharpness: float = 12.0  # variance of the Laplacian on a 256-px-wide grey crop
@@ -83,7 +86,7 @@ def check_photo(rgb: np.ndarray, t: Thresholds = Thresholds()) -> None:
     if fine.var() / (grey.var() + 1e-6) > t.max_noise_ratio:
         raise reject("not_eyelid")
     hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
-    if hsv[..., 1].mean() / 255.0 < t.min_saturation:
+    if (hsv[..., 1] > t.colour_saturation * 255).mean() < t.min_colour_share:
         raise reject("colour_lost")
 
 

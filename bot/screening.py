@@ -106,6 +106,8 @@ class Screener:
         source = "cutout" if mask is not None else "photo"
         if mask is None:
             mask = self.locate(decoded.rgb)
+        else:  # a cut-out still has to be bright, glare-free and in colour
+            quality.check_region(decoded.rgb, mask, confidence=1.0)
         ex, image, crop_mask = self.estimate(decoded.rgb, mask, person)
         hw = self.config.half_width
         interval = (round(ex.estimate - hw, 1), round(ex.estimate + hw, 1))

@@ -34,6 +34,7 @@ class SegJob:
     per_cutout: int = 5  # composites per training cut-out
     negatives: int = 400  # negative scenes in training
     epochs: int | None = None
+    measure_only: bool = False  # re-measure the saved network instead of training
 
 
 @dataclass(frozen=True)
@@ -159,27 +160,33 @@ def real_dice(model: unet.Model, held_out: Sequence[Photo]) -> float:
 def run(
     job: SegJob, samples: Sequence[Sample], real: Sequence[Photo] = ()
 ) -> dict[str, float | int]:
-    """Train on training-fold composites and 80% of real photos, measure on the rest, save."""
+    """Train on training-fold composites and 80% of real photos, measure on the rest, save.
+
+    With `job.measure_only` the saved network is measured again (after a gate change)."""
     if len(samples) < 10 and len(real) < 10:
         raise ValueError("need at least 10 cut-outs or 10 annotated photos to train on")
     train_s, val_s, test_s = split(samples, job.seed) if len(samples) >= 10 else ([], [], [])
     order = np.random.default_rng(job.seed).permutation(len(real))
     cut = int(0.8 * len(real))
     real_train, real_test = [real[i] for i in order[:cut]], [real[i] for i in order[cut:]]
-    config, tc = unet.Config(), seg_train.SegTrainConfig()
-    if job.epochs:
-        tc = seg_train.SegTrainConfig(epochs=job.epochs)
-    train_photos = [*positives(train_s, job.per_cutout, 0), *negatives(job.negatives, 0)]
-    x, y = tensors([*train_photos, *real_train], config)
-    model = seg_train.fit(config, tc, x, y, seed=job.seed)
-    unet.save(model, job.out)  # before measuring: a long run's weights are never lost
+    n_train = len(train_s) * (job.per_cutout + 2) + job.negatives  # composites + backdrops
+    if job.measure_only:
+        model = unet.load(job.out)
+    else:
+        config, tc = unet.Config(), seg_train.SegTrainConfig()
+        if job.epochs:
+            tc = seg_train.SegTrainConfig(epochs=job.epochs)
+        train_photos = [*positives(train_s, job.per_cutout, 0), *negatives(job.negatives, 0)]
+        x, y = tensors([*train_photos, *real_train], config)
+        model = seg_train.fit(config, tc, x, y, seed=job.seed)
+        unet.save(model, job.out)  # before measuring: a long run's weights are never lost
     metrics = measure(model, test_s, job.seed) if test_s else {}
     if val_s:
         val = measure(model, val_s, job.seed, offset=VAL_SEED_OFFSET)
         metrics.update({f"validation_{k}": v for k, v in val.items()})
     if real_test:
         metrics.update(dice_real=real_dice(model, real_test), n_real_test=len(real_test))
-    (job.out / "SEGMENTATION_CARD.md").write_text(card(metrics, len(train_photos), len(real_train)))
+    (job.out / "SEGMENTATION_CARD.md").write_text(card(metrics, n_train, len(real_train)))
     (job.out / "seg_metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     return metrics
 

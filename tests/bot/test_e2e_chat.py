@@ -28,7 +28,7 @@ USER, NAME, USERNAME = 7_100_123_456, "Abena", "abena_mensah"
 async def consent_and_profile(fake, user=USER, **who):
     fake.send_text(user, "/start", **who)
     [terms] = await fake.wait_replies(user, 1)
-    assert t("en", "notice") in terms.params["text"]
+    assert t(who.get("language_code", "en"), "notice") in terms.params["text"]
     fake.press_button(user, message_id(terms), "consent:contact", **who)
     replies = await fake.wait_replies(user, 3)
     assert "age:child_24_59m" in buttons(replies[-1])
