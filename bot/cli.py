@@ -54,6 +54,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     ts.add_argument("--out", type=Path, help="weights folder (default: shipped)")
     ts.add_argument("--json", action="store_true", help="print the metrics as JSON")
     ts.add_argument("--measure-only", action="store_true", help="re-measure the saved network")
+    ts.add_argument("--eval-negatives", type=int, default=20, help="held-out negatives per kind")
     add_records_parsers(sub)
     return p.parse_args(argv)
 
@@ -114,7 +115,10 @@ def train_seg(a: argparse.Namespace) -> int:
         cutouts, photos = gather(a.data)
     except ValueError as e:
         raise CliError(str(e)) from e
-    job = SegJob(a.out or WEIGHTS, a.seed, a.per_cutout, a.negatives, a.epochs, a.measure_only)
+    job = SegJob(
+        a.out or WEIGHTS, a.seed, a.per_cutout, a.negatives, a.epochs, a.measure_only,
+        a.eval_negatives,
+    )  # fmt: skip
     print(json.dumps(run(job, cutouts, photos), indent=None if a.json else 2))
     return 0
 

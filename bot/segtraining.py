@@ -35,6 +35,7 @@ class SegJob:
     negatives: int = 400  # negative scenes in training
     epochs: int | None = None
     measure_only: bool = False  # re-measure the saved network instead of training
+    eval_negatives: int = 20  # held-out negatives per kind
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,11 @@ def screenable(model: unet.Model, image: np.ndarray) -> tuple[np.ndarray | None,
 
 
 def measure(
-    model: unet.Model, test: Sequence[Sample], seed: int, offset: int = TEST_SEED_OFFSET
+    model: unet.Model,
+    test: Sequence[Sample],
+    seed: int,
+    offset: int = TEST_SEED_OFFSET,
+    per_kind: int = 20,
 ) -> dict[str, float | int]:
     """Dice on held-out composites and backdrops, acceptance and refusal rates."""
     dice: dict[str, list[float]] = {"composite": [], "white": [], "black": []}
@@ -122,7 +127,7 @@ def measure(
     for kind in compose.NEGATIVE_KINDS:
         codes = [
             screenable(model, compose.negative(kind, seed=offset + j, size=SIZE))[1]
-            for j in range(20)
+            for j in range(per_kind)
         ]
         refused[kind] = sum(c is not None for c in codes) / len(codes)
     out: dict[str, float | int] = {
@@ -180,9 +185,10 @@ def run(
         x, y = tensors([*train_photos, *real_train], config)
         model = seg_train.fit(config, tc, x, y, seed=job.seed)
         unet.save(model, job.out)  # before measuring: a long run's weights are never lost
-    metrics = measure(model, test_s, job.seed) if test_s else {}
+    k = job.eval_negatives
+    metrics = measure(model, test_s, job.seed, per_kind=k) if test_s else {}
     if val_s:
-        val = measure(model, val_s, job.seed, offset=VAL_SEED_OFFSET)
+        val = measure(model, val_s, job.seed, offset=VAL_SEED_OFFSET, per_kind=k)
         metrics.update({f"validation_{k}": v for k, v in val.items()})
     if real_test:
         metrics.update(dice_real=real_dice(model, real_test), n_real_test=len(real_test))

@@ -96,3 +96,22 @@ def test_cv_unknown_layout_is_one_line(tmp_path: Path, capsys: pytest.CaptureFix
     assert main(["cv", "--data", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_train_seg_then_measure_only(
+    synthetic_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["train-seg", "--data", str(synthetic_csv), "--epochs", "1", "--per-cutout", "1",
+            "--negatives", "10", "--eval-negatives", "2", "--out", str(tmp_path),
+            "--json"]  # fmt: skip
+    assert main(argv) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert 0.0 <= first["dice_composite"] <= 1.0 and 0.0 <= first["refuse_negative"] <= 1.0
+    assert (tmp_path / "unet.msgpack").is_file() and (tmp_path / "SEGMENTATION_CARD.md").is_file()
+    assert main([*argv, "--measure-only"]) == 0
+    assert json.loads(capsys.readouterr().out) == first  # same weights, same held-out scenes
+
+
+def test_train_seg_missing_data(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["train-seg", "--data", str(tmp_path / "none")]) == 2
+    assert "no such data" in capsys.readouterr().err

@@ -1,0 +1,88 @@
+"""Bot overhead: the time from a photo update being served to the bot until its last reply
+arrives at the stand-in Bot API server, against the pipeline's own time for the same photos.
+
+    python -m bench.bot_latency [--photos 20] [--weights DIR]
+
+Prints a Markdown table; the bar (issue 5) is a median ratio of at most 1.3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from bot.inference import InferencePool
+from bot.risk import Person
+from bot.screening import Screener
+from model import WEIGHTS
+from tests.bot.e2e import SAMPLE, message_id, running
+from tests.bot.fake_telegram import FakeTelegram
+
+USER = 4_000_000_001
+
+
+def pipeline_ms(weights: Path, photo: bytes, n: int) -> list[float]:
+    """The Screener alone, in this thread: decode, regression, Grad-CAM, overlay."""
+    screener = Screener(weights)
+    times = []
+    for _ in range(n):
+        started = time.perf_counter()
+        screener.screen(photo, Person(age_months=36))
+        times.append((time.perf_counter() - started) * 1e3)
+    return times
+
+
+async def bot_ms(weights: Path, photo: bytes, n: int) -> list[float]:
+    """Photo update served (getUpdates answered) to the last reply (sendPhoto) received."""
+    pool = InferencePool(weights, workers=1, queue_size=8)
+    await asyncio.to_thread(pool.start)
+    fake = FakeTelegram()
+    await fake.start()
+    times = []
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            async with running(fake, f"sqlite+aiosqlite:///{tmp}/bench.db", pool):
+                fake.send_text(USER, "/start")
+                [terms] = await fake.wait_replies(USER, 1)
+                fake.press_button(USER, message_id(terms), "consent:yes")
+                await fake.wait_replies(USER, 3)
+                for _ in range(n):
+                    times.append(await _one(fake, photo))
+    finally:
+        await fake.stop()
+        pool.close()
+    return times
+
+
+async def _one(fake: FakeTelegram, photo: bytes) -> float:
+    before = len(fake.replies(USER))
+    pushed = time.monotonic()  # the fake stamps calls with time.monotonic() on arrival
+    uid = fake.send_photo(USER, photo)
+    served = await fake.wait_for(
+        lambda c: c.method == "getUpdates" and any(u["update_id"] == uid for u in c.result or [])
+    )
+    [*_, last] = await fake.wait_replies(USER, before + 2, timeout=60)
+    # a long poll already waiting is answered when the update arrives, not when it was asked
+    return (last.at - max(served.at, pushed)) * 1e3
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--photos", type=int, default=20)
+    parser.add_argument("--weights", type=Path, default=WEIGHTS)
+    args = parser.parse_args()
+    photo = SAMPLE.read_bytes()
+    pipe = statistics.median(pipeline_ms(args.weights, photo, args.photos)[2:])
+    bot = statistics.median(asyncio.run(bot_ms(args.weights, photo, args.photos))[2:])
+    print("| photo | photos | pipeline median ms | bot median ms | ratio | <= 1.3x |")
+    print("|---|---|---|---|---|---|")
+    ok = "yes" if bot / pipe <= 1.3 else "no"
+    print(f"| {SAMPLE.name} | {args.photos} | {pipe:.0f} | {bot:.0f} | {bot / pipe:.2f} | {ok} |")
+
+
+if __name__ == "__main__":
+    main()
