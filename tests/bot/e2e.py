@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import MetaData, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -49,7 +50,7 @@ def inference_pool(weights_dir: Path) -> Iterator[InferencePool]:
 
 def settings_for(fake: FakeTelegram, **extra: Any) -> BotSettings:
     return BotSettings(
-        telegram_bot_token=fake.token, telegram_base_url=fake.base_url,
+        telegram_bot_token=SecretStr(fake.token), telegram_base_url=fake.base_url,
         telegram_base_file_url=fake.base_file_url, health_worker_ids=(WORKER_ID,),
         team="clinic", **extra,
     )  # fmt: skip
@@ -58,11 +59,11 @@ def settings_for(fake: FakeTelegram, **extra: Any) -> BotSettings:
 @asynccontextmanager
 async def running(
     fake: FakeTelegram, url: str, pool: InferencePool, *, webhook_port: int | None = None,
-    secret: str = "s3cret-token",
+    secret: str = "s3cret-token", **settings: Any,
 ) -> AsyncIterator[BotApplication]:  # fmt: skip
     """The bot started as run_polling/run_webhook would, and stopped the same way after."""
-    app = build_application(settings_for(fake), StorageSettings(database_url=url,
-                            pseudonym_key=KEY), pool=pool)  # fmt: skip
+    app = build_application(settings_for(fake, **settings), StorageSettings(database_url=url,
+                            pseudonym_key=SecretStr(KEY)), pool=pool)  # fmt: skip
     await app.initialize()
     await startup(app)
     assert app.updater is not None
