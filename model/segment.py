@@ -37,7 +37,7 @@ def probabilities(model: unet.Model, image: np.ndarray) -> np.ndarray:
     logits = np.asarray(_logits(model, jax.numpy.asarray(x)))[0]
     h, w = image.shape[:2]
     up = cv2.resize(logits, (w, h), interpolation=cv2.INTER_LINEAR)  # resize logits, not 0/1
-    return (1.0 / (1.0 + np.exp(-up))).astype(np.float32)
+    return (0.5 * (1.0 + np.tanh(0.5 * up))).astype(np.float32)  # sigmoid without overflow
 
 
 def largest_component(prob: np.ndarray, threshold: float = 0.5) -> Found | None:
