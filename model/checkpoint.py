@@ -12,6 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+import jax
+import jax.numpy as jnp
 from flax import nnx, serialization
 
 C = TypeVar("C")
@@ -42,10 +44,25 @@ def save(directory: Path, name: str, config: Any, module: nnx.Module) -> None:
     (directory / f"{name}.msgpack").write_bytes(serialization.msgpack_serialize(pure))
 
 
+def _concrete_rngs(module: nnx.Module) -> None:
+    """Give an abstract module's random-number state real values (fixed: only dropout uses it)."""
+
+    def make(leaf: jax.ShapeDtypeStruct) -> jax.Array:
+        if jax.dtypes.issubdtype(leaf.dtype, jax.dtypes.prng_key):
+            return jax.random.key(0)
+        return jnp.zeros(leaf.shape, leaf.dtype)
+
+    nnx.update(module, jax.tree.map(make, nnx.state(module, nnx.RngState)))
+
+
 def load(directory: Path, name: str, config_cls: type[C], build: Callable[[C], M]) -> M:
-    """Rebuild a module from its config and fill it with the saved state."""
+    """Rebuild a module from its config and fill it with the saved state.
+
+    The module is built abstractly (shapes only): initialising random weights that the file
+    replaces anyway took most of the start-up time."""
     config = _from_json(config_cls, json.loads((directory / f"{name}.json").read_text()))
-    module = build(config)
+    module = nnx.eval_shape(lambda: build(config))
+    _concrete_rngs(module)
     state = nnx.state(module, _SAVED)
     pure = serialization.msgpack_restore((directory / f"{name}.msgpack").read_bytes())
     nnx.replace_by_pure_dict(state, pure)
