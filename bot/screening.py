@@ -109,12 +109,15 @@ class Screener:
         else:  # a cut-out still has to be bright, glare-free and in colour
             quality.check_region(decoded.rgb, mask, confidence=1.0)
         ex, image, crop_mask = self.estimate(decoded.rgb, mask, person)
+        # No Grad-CAM heat at all (NaN share) means no visible evidence: as unreliable as
+        # attention outside the lower half, and stored as 0 so the log never holds a NaN.
+        share = ex.lower_share if np.isfinite(ex.lower_share) else 0.0
         hw = self.config.half_width
         interval = (round(ex.estimate - hw, 1), round(ex.estimate + hw, 1))
         warnings = [
             code
             for code, on in (
-                ("low_attention", ex.lower_share < self.config.attention_threshold),  # NaN: no
+                ("low_attention", share < self.config.attention_threshold),
                 ("outside_training_population", _population_warning(person)),
             )
             if on
@@ -124,7 +127,7 @@ class Screener:
             interval=interval,
             coverage=self.config.coverage,
             risk=classify(ex.estimate, interval, person),
-            attention_lower_half=round(ex.lower_share, 3),
+            attention_lower_half=round(share, 3),
             warnings=tuple(warnings),
             source=source,
             area_fraction=round(float(mask.mean()), 4),
