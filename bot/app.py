@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 
+from pydantic import ValidationError
 from telegram import Update
 
 from bot.application import build_application
@@ -31,13 +32,24 @@ def _check(settings: BotSettings, webhook: bool) -> None:
     pseudonymizer_for(get_settings(), settings.anemia_dev_mode)
 
 
+def _invalid(error: ValidationError) -> str:
+    """Which settings are wrong and why, without their values (a value may be a secret)."""
+    problems = error.errors(include_url=False, include_context=False, include_input=False)
+    return "; ".join(
+        f"{'.'.join(map(str, p['loc'])).upper() or 'settings'}: {p['msg']}" for p in problems
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the bot until interrupted; 2 when a setting refuses the start."""
     args = _parse(argv)
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level="INFO")
-    settings = get_bot_settings()
     try:
+        settings = get_bot_settings()
         _check(settings, args.webhook)
+    except ValidationError as e:
+        print(f"anemia-bot: {_invalid(e)}", file=sys.stderr)
+        return 2
     except StartupRefused as e:
         print(f"anemia-bot: {e}", file=sys.stderr)
         return 2

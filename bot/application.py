@@ -7,13 +7,16 @@ import logging
 
 from telegram import BotCommandScopeChat
 from telegram.error import TelegramError
-from telegram.ext import Application
+from telegram.ext import Application, ExtBot
 
 from bot.context import CONTEXT_TYPES, BotApplication, BotData
+from bot.delivery import ConfirmingApplication, ConfirmingBot, PatientRequest
 from bot.handlers import register
 from bot.handlers_io import bot_commands
 from bot.i18n import LANGUAGES
 from bot.inference import InferencePool
+from bot.logs import protect_logs
+from bot.outbox import Outbox, keep_draining
 from bot.ratelimit import RateLimiter
 from bot.services.base import Deps, Screens
 from bot.services.startup import configure_team, pseudonymizer_for
@@ -22,26 +25,17 @@ from storage.db import make_engine, make_sessionmaker, migrate_to_head
 from storage.settings import StorageSettings
 
 log = logging.getLogger("bot")
-# these log request URLs (with the token) and payloads (with chat ids) at INFO or DEBUG
-NOISY_LOGGERS = ("httpx", "httpcore", "telegram", "aiosqlite", "asyncio", "tornado.access")
-
-
-def quiet_logs() -> None:
-    """Keep third-party request logs out: only our own pseudonymous lines are logged."""
-    for name in NOISY_LOGGERS:
-        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def build_application(
     settings: BotSettings, storage: StorageSettings, *, pool: Screens | None = None
 ) -> BotApplication:
     """The bot: handlers, typed context, concurrent updates; resources made at start-up."""
-    quiet_logs()
+    protect_logs(settings.telegram_bot_token.get_secret_value())  # no ids, names or token
     app: BotApplication = (
         Application.builder()
-        .token(settings.telegram_bot_token.get_secret_value())
-        .base_url(settings.telegram_base_url)
-        .base_file_url(settings.telegram_base_file_url)
+        .application_class(ConfirmingApplication)
+        .bot(make_bot(settings))
         .context_types(CONTEXT_TYPES)
         .concurrent_updates(True)  # people are served at once; inference has its own queue
         .post_init(startup)
@@ -51,6 +45,17 @@ def build_application(
     app.bot_data.settings, app.bot_data.storage, app.bot_data.given_pool = settings, storage, pool
     register(app)
     return app
+
+
+def make_bot(settings: BotSettings) -> ExtBot[None]:
+    """The Bot API client: retries only what Telegram did not do (see bot.delivery)."""
+    return ConfirmingBot(
+        settings.telegram_bot_token.get_secret_value(),
+        base_url=settings.telegram_base_url,
+        base_file_url=settings.telegram_base_file_url,
+        request=PatientRequest(connection_pool_size=256),  # PTB's defaults
+        get_updates_request=PatientRequest(connection_pool_size=1),
+    )
 
 
 def start_pool(settings: BotSettings) -> InferencePool:
@@ -72,6 +77,7 @@ async def startup(app: BotApplication) -> None:
     pseudonyms = pseudonymizer_for(data.storage, settings.anemia_dev_mode)
     await migrate_to_head(data.storage.database_url)
     data.engine = make_engine(data.storage.database_url)
+    protect_logs()  # also the loggers of the database drivers imported just now
     sessions = make_sessionmaker(data.engine)
     pool = data.given_pool
     if pool is None:
@@ -79,7 +85,10 @@ async def startup(app: BotApplication) -> None:
         pool = data.owned_pool
     team_id = await configure_team(sessions, pseudonyms, settings)
     limiter = RateLimiter(settings.photo_rate_limit, settings.photo_rate_window_s)
-    data.deps = Deps(sessions, pseudonyms, pool, settings, team_id, limiter)
+    outbox = Outbox(settings.outbox_path)
+    data.deps = Deps(sessions, pseudonyms, pool, settings, team_id, limiter, outbox)
+    # writes screenings held while the database was unreachable, this run's or a previous one's
+    data.drainer = asyncio.create_task(keep_draining(outbox, sessions, settings.outbox_retry_s))
     await set_commands(app, settings)
     configured = len(settings.health_worker_ids) + len(settings.admin_ids)
     log.info("ready: team %s, %s configured workers", team_id, configured)
@@ -99,8 +108,11 @@ async def set_commands(app: BotApplication, settings: BotSettings) -> None:
 
 
 async def shutdown(app: BotApplication) -> None:
-    """Close the database engine and the inference threads made at start-up."""
+    """Stop the outbox drainer; close the database engine and the inference threads."""
     data: BotData = app.bot_data
+    if data.drainer is not None:
+        data.drainer.cancel()
+        await asyncio.gather(data.drainer, return_exceptions=True)
     if data.engine is not None:
         await data.engine.dispose()
     if data.owned_pool is not None:

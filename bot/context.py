@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -24,6 +25,7 @@ class BotData:
         self.owned_pool: InferencePool | None = None  # made at start-up, closed at shutdown
         self.engine: AsyncEngine | None = None
         self.deps: Deps | None = None
+        self.drainer: asyncio.Task[None] | None = None  # writes the outbox to the database
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):

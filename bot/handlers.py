@@ -7,11 +7,12 @@ import traceback
 
 from telegram import Message, Update
 from telegram.constants import ChatAction
+from telegram.error import TimedOut
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import i18n
 from bot.context import BotApplication, BotContext
-from bot.handlers_io import Handler, send, who
+from bot.handlers_io import Handler, offered, send, who
 from bot.handlers_workers import WORKER_HANDLERS
 from bot.services import buttons, history, people, photos, profile
 
@@ -54,7 +55,8 @@ async def button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None  # registered for callback queries only
     await query.answer()
-    await send(update, context, await buttons.press(context.deps, who(update), query.data))
+    outs = await buttons.press(context.deps, who(update), query.data, offered(query))
+    await send(update, context, outs)
 
 
 async def photo(update: Update, context: BotContext) -> None:
@@ -94,6 +96,10 @@ async def on_error(update: object, context: BotContext) -> None:
     frames = "".join(traceback.format_tb(error.__traceback__)) if error else ""
     # the message is left out: an HTTP error's may hold the request URL, token included
     log.error("update failed: %s\n%s", type(error).__name__, frames)
+    if isinstance(error, TimedOut):
+        # a send that timed out may have arrived (it is not retried, see bot.delivery): an
+        # apology after a result that did arrive would only invite the photo again
+        return
     if isinstance(update, Update) and update.effective_chat and update.effective_user:
         lang = update.effective_user.language_code
         await context.bot.send_message(update.effective_chat.id, i18n.t(lang, "error"))

@@ -8,8 +8,10 @@ from typing import Any
 from telegram import (
     BotCommand,
     BotCommandScopeChat,
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    Message,
     Update,
 )
 
@@ -26,6 +28,21 @@ def who(update: Update) -> Who:
     if user is None:
         raise ValueError("an update without a sender")
     return Who(user.id, update.update_id, user.language_code)
+
+
+def offered(query: CallbackQuery) -> frozenset[str]:
+    """The callback data of the buttons under the pressed message (none if it is inaccessible):
+    Telegram sends the message as it is now, so a press carrying anything else was forged."""
+    message = query.message
+    markup = message.reply_markup if isinstance(message, Message) else None
+    if markup is None:
+        return frozenset()
+    return frozenset(
+        b.callback_data
+        for row in markup.inline_keyboard
+        for b in row
+        if isinstance(b.callback_data, str)
+    )
 
 
 def _markup(out: Out) -> InlineKeyboardMarkup | None:

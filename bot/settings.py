@@ -38,6 +38,9 @@ class BotSettings(BaseSettings):
     photo_rate_limit: int = Field(default=10, ge=1)  # photos per person per rate window
     photo_rate_window_s: float = Field(default=600.0, gt=0)
     max_photo_bytes: int = Field(default=20 * 1024 * 1024, ge=1)  # Telegram's bot download cap
+    # screenings held while the database is unreachable; keep it off the database's disk
+    outbox_path: Path = Path("anemia-outbox.sqlite3")
+    outbox_retry_s: float = Field(default=1.0, gt=0)  # first retry; doubles up to a minute
 
     @field_validator("health_worker_ids", "admin_ids", mode="before")
     @classmethod

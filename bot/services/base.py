@@ -10,6 +10,7 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import i18n
+from bot.outbox import Outbox
 from bot.ratelimit import RateLimiter
 from bot.risk import Person
 from bot.screening import Screening
@@ -38,6 +39,7 @@ class Deps:
     settings: BotSettings
     team_id: int | None  # the configured team: new subjects' cases go to its workers
     limiter: RateLimiter
+    outbox: Outbox | None = None  # holds screenings while the database is unreachable
 
 
 @dataclass(frozen=True)

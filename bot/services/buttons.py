@@ -1,8 +1,10 @@
-"""Inline buttons: route "prefix:value" callback data to its service; anything else is stale."""
+"""Inline buttons: route "prefix:value" callback data to its service; anything else is stale,
+and so is data that no button under the pressed message carries (a forged or replayed press).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 
 from bot import i18n
 from bot.services import people, profile
@@ -20,10 +22,11 @@ ROUTES: dict[str, Route] = {
 MAX_DATA = 64  # Telegram's own limit on callback data, in bytes
 
 
-async def press(deps: Deps, who: Who, data: str | None) -> list[Out]:
-    """The replies to a button press; data no button of ours carried gets the stale note."""
+async def press(deps: Deps, who: Who, data: str | None, offered: Collection[str]) -> list[Out]:
+    """The replies to a button press; data that no button under the pressed message carries
+    (`offered`), or that no route of ours takes, gets the stale note."""
     prefix, _, value = (data or "").partition(":")
     route = ROUTES.get(prefix)
-    if route is None or len(data or "") > MAX_DATA:
+    if route is None or data is None or len(data) > MAX_DATA or data not in offered:
         return [Out(i18n.t(who.language_code, "stale_button"))]
     return await route(deps, who, value)

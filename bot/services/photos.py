@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import i18n
 from bot.decode import ImageRejected
 from bot.inference import PoolBusy
+from bot.outbox import Held, unreachable
 from bot.records import screening_record
 from bot.risk import Person
 from bot.screening import Screening
@@ -82,7 +85,18 @@ async def _record(session: AsyncSession, s: Seen, r: Screening) -> list[Out]:
     return result_replies(s.lang, r)
 
 
-async def _who_is_it(deps: Deps, who: Who) -> tuple[Seen, Person | None]:
+async def _who_is_it(deps: Deps, who: Who) -> tuple[Seen, Person | None] | None:
+    """Who is writing and whom the photo is of; None when the database cannot be reached."""
+    try:
+        return await _read_person(deps, who)
+    except (SQLAlchemyError, OSError) as e:
+        if not unreachable(e):
+            raise
+        log.warning("database unreachable before screening: %s", type(e).__name__)
+        return None
+
+
+async def _read_person(deps: Deps, who: Who) -> tuple[Seen, Person | None]:
     async with deps.sessions() as session:
         s = await seen(session, deps, who)
         return s, person_of(s.subject) if s.subject else None
@@ -92,7 +106,10 @@ async def screen_photo(
     deps: Deps, who: Who, fetch: Callable[[], Awaitable[bytes]], size: int | None
 ) -> list[Out]:
     """Screen a photo for a person who agreed; the consent prompt for anyone else."""
-    s, person = await _who_is_it(deps, who)
+    if (known := await _who_is_it(deps, who)) is None:
+        # without the profile there is no WHO group to judge by: ask for the photo again
+        return [Out(i18n.t(who.language_code, "db_unavailable"))]
+    s, person = known
     if person is None:
         return await once(deps, who, lambda session, s: people.ask_consent(session, s, first=True))
     max_bytes = deps.settings.max_photo_bytes
@@ -112,13 +129,31 @@ async def screen_photo(
     log.info(
         "inference subject=%s ms=%.0f", tag(s.pseudonym), (time.perf_counter() - started) * 1e3
     )
-    return await _save(deps, who, s, result)
+    return await _save(deps, who, s, result, datetime.now(UTC))
 
 
-async def _save(deps: Deps, who: Who, s: Seen, result: Screening) -> list[Out]:
-    # never show a result that was not logged: the follow-up depends on the log
+async def _save(deps: Deps, who: Who, s: Seen, result: Screening, at: datetime) -> list[Out]:
+    # never show a result that was not logged (the follow-up depends on the log), unless it is
+    # held in the outbox on disk, to be logged when the database is back
     try:
         return await once(deps, who, lambda session, now: _record(session, now, result))
-    except SQLAlchemyError as e:
-        log.error("screening not saved subject=%s error=%s", tag(s.pseudonym), type(e).__name__)
-        return [Out(i18n.t(s.lang, "save_failed"))]
+    except (SQLAlchemyError, OSError) as e:
+        error = e
+    if unreachable(error) and await _hold(deps, who, s, result, at):
+        return result_replies(s.lang, result)
+    log.error("screening not saved subject=%s error=%s", tag(s.pseudonym), type(error).__name__)
+    return [Out(i18n.t(s.lang, "save_failed"))]
+
+
+async def _hold(deps: Deps, who: Who, s: Seen, result: Screening, at: datetime) -> bool:
+    """Keep the screening in the outbox; False if there is none or the disk refused it too."""
+    if deps.outbox is None or s.subject is None:
+        return False
+    held = Held(who.update_id, s.subject.id, at, screening_record(result))
+    try:
+        await deps.outbox.put(held)
+    except (OSError, sqlite3.Error) as e:
+        log.error("outbox refused the screening: %s", type(e).__name__)
+        return False
+    log.warning("database unreachable: screening held subject=%s", tag(s.pseudonym))
+    return True
