@@ -33,7 +33,8 @@ USER, OTHER = 7_300_123_457, 7_300_765_433
 NAME, USERNAME = "Akosua", "akosua_owusu_k"
 GOOD_KEY = "a-real-secret-pseudonym-key-0123456789"
 ENV = ("TELEGRAM_BOT_TOKEN", "PSEUDONYM_KEY", "PSEUDONYM_KEY_ID", "PSEUDONYM_OLD_KEYS",
-       "ANEMIA_DEV_MODE", "WEBHOOK_URL", "WEBHOOK_SECRET", "DATABASE_URL")  # fmt: skip
+       "ANEMIA_DEV_MODE", "WEBHOOK_URL", "WEBHOOK_SECRET", "WEBHOOK_PORT",
+       "DATABASE_URL")  # fmt: skip
 
 
 # --- the pseudonym key
