@@ -16,7 +16,7 @@ from model import WEIGHTS, ensemble, features, gradcam, preprocess, segment, une
 
 DISCLAIMER = "This is a screening aid, not a diagnosis. Only a blood test can confirm anaemia."
 MIN_MASK_PIXELS = 400  # below this the conjunctiva is too small to measure colour reliably
-TRAINED_AGE_MONTHS = (6.0, 59.0)  # CP-AnemiC: children 6-59 months
+TRAINED_AGE_MONTHS = (6.0, 60.0)  # CP-AnemiC: described as 6-59 months; its sheet records 6-60
 
 
 @dataclass(frozen=True)
