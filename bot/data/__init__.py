@@ -139,9 +139,10 @@ def make_folds(
         order = sorted(uniq, key=lambda u: (-sizes[u], rng.random()))
         load = np.zeros(k)
         unit_fold: dict[str, int] = {}
+        names = rng.permutation(k)  # which fold number each bin gets varies with the seed
         for u in order:  # largest group first onto the lightest fold
             f = int(np.argmin(load))
-            unit_fold[u] = f
+            unit_fold[u] = int(names[f])
             load[f] += sizes[u]
     else:  # stratify by Hb: sort units by label, deal each block of k to the k folds at random
         hb = {s.digest or s.key: s.hb for s in samples}
