@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
-
 from bot import model_card, report
 from bot.data import DedupReport, Sample, deduplicate, make_folds, sources
 from bot.evaluate import OutOfFold, cross_validate, fit_members, prepare, shipped_metrics
@@ -101,11 +99,3 @@ def run_train(job: Job, weights: Path) -> CvResult:
     (weights / "metrics.json").write_text(json.dumps(cv.metrics, indent=2) + "\n")
     model_card.write(weights / "MODEL_CARD.md", cv, ec, how=describe(job))
     return cv
-
-
-def fold_overlap(samples: list[Sample], folds: np.ndarray) -> int:
-    """Number of image contents found in more than one fold (must be zero)."""
-    seen: dict[str, set[int]] = {}
-    for s, f in zip(samples, folds, strict=True):
-        seen.setdefault(s.digest or s.key, set()).add(int(f))
-    return sum(len(v) > 1 for v in seen.values())
