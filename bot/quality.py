@@ -106,6 +106,10 @@ def check_region(
     xs = np.nonzero(mask.any(axis=0))[0]
     if mask.mean() < t.min_area_fraction or np.ptp(xs) + 1 < t.min_width_px:
         raise reject("too_small")
+    # Colour conversions only on the mask's bounding box, not the whole 1-12 MP photo.
+    ys = np.nonzero(mask.any(axis=1))[0]
+    box = (slice(ys[0], ys[-1] + 1), slice(xs[0], xs[-1] + 1))
+    rgb, mask = rgb[box], mask[box]
     lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)[mask]  # 8-bit Lab
     lightness, redness = lab[:, 0].mean() * 100 / 255, lab[:, 1].mean() - 128
     if lightness < t.dark_l:
