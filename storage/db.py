@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from storage.settings import async_url
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 MIGRATION_LOCK = 4_060_001  # any fixed number, the same in every process
 SQLITE_BUSY_TIMEOUT_MS = 5000  # how long a writer waits for another process's lock
+WAL_SWITCH_TRIES = 20  # about 10 s of back-off in all, only ever on a new database file
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -36,9 +38,23 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers run beside the one writer; with it, NORMAL sync is still crash-safe
     # (a power cut may lose the last commits, never corrupt the file) and avoids an fsync
     # per commit on the photo path.
-    cursor.execute("PRAGMA journal_mode=WAL")
+    _enter_wal(cursor)
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _enter_wal(cursor: Any) -> None:
+    # WAL is stored in the file, so this is a no-op once any connection has set it. The first
+    # switch needs an exclusive lock, and two connections switching a new file at once
+    # deadlock: SQLite then answers "locked" at once, without the busy timeout, so retry.
+    for attempt in range(WAL_SWITCH_TRIES):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except Exception as error:  # the driver's OperationalError, wrapped by the adapter
+            if "locked" not in str(error) or attempt == WAL_SWITCH_TRIES - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
 
 
 def make_engine(url: str, *, null_pool: bool = False) -> AsyncEngine:
