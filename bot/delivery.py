@@ -35,7 +35,10 @@ log = logging.getLogger("bot")
 ATTEMPTS = 4  # the first try and three retries
 BACKOFF_S = 0.5  # after a 5xx or a refused connection; doubles each time
 MAX_RETRY_AFTER_S = 60.0  # a longer 429 wait is passed on as an error: nobody waits that long
-IN_FLIGHT_POLL_S = 0.25  # how often to look for new updates while older ones are handled
+# While updates are being handled Telegram answers getUpdates at once with them again, so
+# look for new ones behind them at most this often: each look re-reads up to 100 updates,
+# which under a burst cost more CPU than the handlers themselves.
+IN_FLIGHT_POLL_S = 0.5
 
 
 def _retry_after(payload: bytes) -> float | None:
@@ -88,7 +91,9 @@ class InFlight:
     def __init__(self) -> None:
         self.handed: set[int] = set()  # handed out and maybe not yet confirmed
         self.open: set[int] = set()  # handed out and still being handled
-        self.changed = asyncio.Event()
+        self.drained = asyncio.Event()  # nothing open: the offset can move past all handed
+        self.drained.set()
+        self.came_back = 0  # updates the last poll returned, handed before or not
 
     def offset(self, asked: int | None) -> int | None:
         """The getUpdates offset: the one asked for, but never past an update still open."""
@@ -98,23 +103,31 @@ class InFlight:
             self.handed = {u for u in self.handed if u >= offset}
         return offset
 
+    def skip_handed(self, raw: list[Any]) -> list[Any]:
+        """The polled updates (JSON) not handed out before: only those are parsed."""
+        self.came_back = len(raw)
+        return [u for u in raw if not isinstance(u, dict) or u.get("update_id") not in self.handed]
+
     def take(self, updates: Iterable[Update]) -> tuple[Update, ...]:
         """The updates not handed out before; they are now open."""
         fresh = tuple(u for u in updates if u.update_id not in self.handed)
         ids = {u.update_id for u in fresh}
         self.handed |= ids
         self.open |= ids
+        if self.open:
+            self.drained.clear()
         return fresh
 
     def done(self, update_id: int) -> None:
         """The Application has finished with the update (handled, or failed and reported)."""
         self.open.discard(update_id)
-        self.changed.set()
+        if not self.open:
+            self.drained.set()
 
     async def wait(self, seconds: float) -> None:
-        """Until an update is done, or `seconds`."""
+        """Until every update handed out is done, or `seconds`."""
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.changed.wait(), seconds)
+            await asyncio.wait_for(self.drained.wait(), seconds)
 
 
 def _no_wait(timeout: object) -> bool:
@@ -138,14 +151,23 @@ class ConfirmingBot(ExtBot[None]):
     ) -> tuple[Update, ...]:
         """New updates only; the offset stays at the oldest update still being handled."""
         while True:
-            self.in_flight.changed.clear()
             updates = await super().get_updates(offset=self.in_flight.offset(offset), **kwargs)
             fresh = self.in_flight.take(updates)
-            if fresh or not updates or _no_wait(kwargs.get("timeout")):
+            if fresh or not self.in_flight.came_back or _no_wait(kwargs.get("timeout")):
                 return fresh
             # only updates still being handled came back (Telegram answers at once while any
-            # are unconfirmed): wait for one to finish, or look again for new ones shortly
+            # are unconfirmed): wait for them to finish, or look again for new ones shortly
             await self.in_flight.wait(IN_FLIGHT_POLL_S)
+
+
+    async def _do_post(self, endpoint: str, data: Any, **kwargs: Any) -> Any:
+        # PTB's own hook below each method (ExtBot's rate limiter uses it). While updates
+        # are being handled a poll returns them again; parsing them anew each time costs more
+        # CPU under a burst than the handlers do, so they are dropped here, still as JSON.
+        result = await super()._do_post(endpoint, data, **kwargs)
+        if endpoint == "getUpdates" and isinstance(result, list):
+            return self.in_flight.skip_handed(result)
+        return result
 
 
 class ConfirmingApplication(Application[Any, Any, Any, Any, Any, Any]):

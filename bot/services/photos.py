@@ -119,7 +119,10 @@ async def screen_photo(
         return [Out(i18n.t(s.lang, "rate_limited"))]
     try:
         started = time.perf_counter()
-        result = await deps.pool.screen(await fetch(), person)
+        data = await fetch()
+        if len(data) > max_bytes:  # Telegram left out the size, or stated it wrongly
+            raise ImageRejected("too_large_file", "file too large")
+        result = await deps.pool.screen(data, person)
     except PoolBusy:
         log.warning("pool busy subject=%s", tag(s.pseudonym))
         return [Out(i18n.t(s.lang, "busy"))]

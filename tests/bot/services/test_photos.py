@@ -77,6 +77,19 @@ async def test_busy_pool_oversize_file_and_rate_limit(deps, pool):
     assert out.text == t("en", "rate_limited")
 
 
+async def test_a_download_over_the_cap_is_refused_when_telegram_gave_no_size(deps, pool):
+    await consented(deps)
+    pool.result = screening()
+    deps.settings.max_photo_bytes = 2 * 2**20
+
+    async def big() -> bytes:
+        return bytes(2 * 2**20 + 1)
+
+    [out] = await photos.screen_photo(deps, who(), big, None)
+    assert out.text == t("en", "reject.too_large_file", mb=2)
+    assert pool.calls == [] and await count(deps, Screening) == 0
+
+
 async def test_a_redelivered_photo_is_logged_and_answered_once(deps, pool):
     await consented(deps)
     update = who()
