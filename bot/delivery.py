@@ -159,7 +159,6 @@ class ConfirmingBot(ExtBot[None]):
             # are unconfirmed): wait for them to finish, or look again for new ones shortly
             await self.in_flight.wait(IN_FLIGHT_POLL_S)
 
-
     async def _do_post(self, endpoint: str, data: Any, **kwargs: Any) -> Any:
         # PTB's own hook below each method (ExtBot's rate limiter uses it). While updates
         # are being handled a poll returns them again; parsing them anew each time costs more
