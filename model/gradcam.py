@@ -16,6 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
+from model import jitcache
 from model.features import lower_half
 
 
@@ -62,7 +63,7 @@ def cam(
 def explain(model: Explainable, x: np.ndarray, colour: np.ndarray, meta: np.ndarray) -> Explanation:
     """Heat map for one input (H, W, 4) and the share of attention on the lower half of its mask."""
     batch = (jax.numpy.asarray(a[None]) for a in (x, colour, meta))
-    out, maps = cam(model, *batch)
+    out, maps = jitcache.bound(cam, model)(*batch)
     raw = np.asarray(maps)[0]
     h, w = x.shape[:2]
     heat = cv2.resize(raw, (w, h), interpolation=cv2.INTER_LINEAR)
