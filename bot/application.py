@@ -18,9 +18,11 @@ from bot.inference import InferencePool
 from bot.logs import protect_logs
 from bot.outbox import Outbox, keep_draining
 from bot.ratelimit import RateLimiter
+from bot.screening import Screener
 from bot.services.base import Deps, Screens
 from bot.services.startup import configure_team, pseudonymizer_for
 from bot.settings import BotSettings
+from bot.worker_process import WorkerProcess
 from storage.db import make_engine, make_sessionmaker, migrate_to_head
 from storage.settings import StorageSettings
 
@@ -64,6 +66,7 @@ def start_pool(settings: BotSettings) -> InferencePool:
         settings.anemia_weights,
         workers=settings.inference_workers,
         queue_size=settings.inference_queue,
+        make=WorkerProcess if settings.inference_processes else Screener,
     )
     pool.start()
     return pool

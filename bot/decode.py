@@ -42,6 +42,10 @@ class ImageRejected(Exception):
         self.code = code
         self.message = message
 
+    def __reduce__(self) -> tuple[type[ImageRejected], tuple[str, str]]:
+        # it crosses from the inference process to the bot's: keep both fields
+        return ImageRejected, (self.code, self.message)
+
 
 @dataclass(frozen=True)
 class Decoded:

@@ -1,9 +1,10 @@
 """A bounded pool of inference threads, so screening never blocks the event loop.
 
-Each thread owns one `Screener` (loaded and warmed up at start), because a Screener is safe
-for one thread at a time. Threads, not processes: JAX releases the GIL while it computes, and
-forking a process that has started JAX can deadlock. Jobs wait in a bounded queue; when it is
-full, `screen` raises `PoolBusy` at once so the person can be told to try again.
+Each thread owns one screener (loaded and warmed up at start), because a Screener is safe
+for one thread at a time: the bot's threads each drive a `WorkerProcess` (a Screener in a
+child process, off the event loop's GIL); tests and tools may hold a Screener in the thread.
+Jobs wait in a bounded queue; when it is full, `screen` raises `PoolBusy` at once so the
+person can be told to try again.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.risk import Person
 from bot.screening import Screener, Screening
@@ -29,6 +30,11 @@ class PoolBusy(Exception):
 
 class ScreenerLike(Protocol):
     def screen(self, data: bytes, person: Person) -> Screening: ...
+
+
+@runtime_checkable
+class Closeable(Protocol):
+    def close(self) -> None: ...
 
 
 @dataclass
@@ -84,15 +90,23 @@ class InferencePool:
             self._ready.wait()
             return
         self._ready.wait()
-        while (job := self.jobs.get()) is not None:
-            try:
-                result: object = screener.screen(job.data, job.person)
-            except BaseException as e:  # ImageRejected and bugs alike go back to the caller
-                result = e
-            try:
-                job.loop.call_soon_threadsafe(_settle, job.future, result)
-            except RuntimeError:  # the loop has closed (shutdown): nobody waits any more
-                log.debug("inference result dropped: the event loop is closed")
+        try:
+            while (job := self.jobs.get()) is not None:
+                self._do(screener, job)
+        finally:
+            if isinstance(screener, Closeable):
+                screener.close()
+
+    @staticmethod
+    def _do(screener: ScreenerLike, job: _Job) -> None:
+        try:
+            result: object = screener.screen(job.data, job.person)
+        except BaseException as e:  # ImageRejected and bugs alike go back to the caller
+            result = e
+        try:
+            job.loop.call_soon_threadsafe(_settle, job.future, result)
+        except RuntimeError:  # the loop has closed (shutdown): nobody waits any more
+            log.debug("inference result dropped: the event loop is closed")
 
     async def screen(self, data: bytes, person: Person) -> Screening:
         """Screen in a worker thread; raises PoolBusy when the queue is full."""

@@ -29,6 +29,9 @@ class BotSettings(BaseSettings):
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     inference_workers: int = Field(default=1, ge=1, le=16)
+    # each worker screens in a child process of its own (bot/worker_process.py); off, in a
+    # thread of the bot's process, which takes turns with the event loop for the GIL
+    inference_processes: bool = True
     # Waiting photos beyond the workers. At ~40 ms a photo (docs/BENCHMARKS.md) 256 waiting
     # is about 10 s: a clinic's burst is served, and only a real overload says "try again".
     inference_queue: int = Field(default=256, ge=1, le=10_000)

@@ -20,6 +20,7 @@ from bot.screening import Screening
 from bot.services import people
 from bot.services.base import Deps, Out, Seen, Who, log, once, seen, tag
 from bot.services.profile import person_of
+from bot.worker_process import WorkerDied
 from storage.screenings import record_screening
 
 
@@ -126,6 +127,9 @@ async def screen_photo(
     except PoolBusy:
         log.warning("pool busy subject=%s", tag(s.pseudonym))
         return [Out(i18n.t(s.lang, "busy"))]
+    except WorkerDied:  # killed or out of memory mid-photo; the next photo gets a new one
+        log.error("inference process died subject=%s", tag(s.pseudonym))
+        return [Out(i18n.t(s.lang, "error"))]
     except ImageRejected as e:
         log.info("rejected subject=%s code=%s", tag(s.pseudonym), e.code)
         return [Out(rejection(s.lang, e, max_bytes // 2**20))]

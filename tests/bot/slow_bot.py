@@ -8,17 +8,24 @@ import os
 import sys
 import time
 
+from collections.abc import Callable
+from typing import Any
+
 from bot.app import main
 from bot.screening import Screener
+from bot.worker_process import WorkerProcess
 
-_screen = Screener.screen
 
+def slowed(screen: Callable[..., Any]) -> Callable[..., Any]:
+    def slow_screen(self: object, *args: object, **kwargs: object) -> object:
+        time.sleep(float(os.environ.get("ANEMIA_TEST_SLOW_S", "0")))
+        return screen(self, *args, **kwargs)
 
-def _slow_screen(self: Screener, *args: object, **kwargs: object) -> object:
-    time.sleep(float(os.environ.get("ANEMIA_TEST_SLOW_S", "0")))
-    return _screen(self, *args, **kwargs)  # type: ignore[arg-type]
+    return slow_screen
 
 
 if __name__ == "__main__":
-    Screener.screen = _slow_screen  # type: ignore[method-assign,assignment]
+    # in this process: the thread that drives a worker process, or screens itself
+    WorkerProcess.screen = slowed(WorkerProcess.screen)  # type: ignore[method-assign]
+    Screener.screen = slowed(Screener.screen)  # type: ignore[method-assign]
     sys.exit(main())

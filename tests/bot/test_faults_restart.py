@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench.load import descendants
 from tests.bot.e2e import KEY, ROOT, SAMPLE, weights_dir
 from tests.bot.test_e2e_chat import USER, assert_result, consent_and_profile
 from tests.bot.test_faults_db import screenings
@@ -36,6 +37,13 @@ def start_bot(fake, tmp_path: Path, weights: Path, slow_s: float) -> subprocess.
     )
 
 
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
 async def polling(fake, since: int) -> None:
     """Until the bot (re)started after call `since` is polling."""
     await fake.wait_for(lambda c: c.method == "getUpdates" and fake.calls.index(c) >= since, 90)
@@ -55,8 +63,15 @@ async def test_killed_mid_inference_the_photo_is_handled_once_after_restart(
                 break
             await asyncio.sleep(0.02)
         await asyncio.sleep(0.5)
+        workers = descendants(bot.pid)
+        assert workers  # the inference process
         bot.send_signal(signal.SIGKILL)
         bot.wait(10)
+        for _ in range(100):  # orphaned, it sees its pipe close and exits
+            if not any(alive(p) for p in workers):
+                break
+            await asyncio.sleep(0.1)
+        assert not any(alive(p) for p in workers)
         assert (
             len(fake.replies(USER)) == 4
             and await screenings(f"sqlite:///{tmp_path / 'bot.db'}") == 0

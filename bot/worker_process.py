@@ -1,0 +1,112 @@
+"""A Screener in a child process of its own, driven by one inference thread of the pool.
+
+Why a process: the pipeline's own Python (JAX dispatch, NumPy, the gates) holds the GIL for
+most of a photo, so in a thread it takes turns with the event loop, and under a burst the
+bot's HTTP and database work came on top of the pipeline's time instead of beside it (load
+benchmark, docs/BENCHMARKS.md). In a child the two run on separate cores.
+
+The child is started with "spawn" (forking a process that has started JAX can deadlock),
+loads and warms its models, then answers (image bytes, person) with a Screening or the
+exception. If it dies mid-photo (killed, out of memory) that photo fails with WorkerDied and
+the next one starts a fresh child. When the bot's process dies, the pipe closes and the
+child exits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from bot.risk import Person
+from bot.screening import Screening
+
+log = logging.getLogger(__name__)
+START_TIMEOUT_S = 120.0  # loading and compiling the models takes a few seconds
+
+
+class WorkerDied(Exception):
+    """The worker process ended while screening a photo; the photo can be sent again."""
+
+
+def _serve(weights: Path, conn: Connection) -> None:
+    from bot.screening import Screener  # imported in the child, after spawn
+
+    try:
+        screener = Screener(weights)
+    except BaseException as e:  # reported to the parent, which raises it
+        conn.send((False, e))
+        return
+    conn.send((True, None))
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):  # the bot's process is gone
+            return
+        if job is None:
+            return
+        try:
+            reply: tuple[bool, Any] = (True, screener.screen(*job))
+        except Exception as e:  # ImageRejected and bugs alike go back to the caller
+            reply = (False, e)
+        conn.send(reply)
+
+
+class WorkerProcess:
+    """`screen` like a Screener's, done in a child process; for one thread at a time."""
+
+    def __init__(self, weights: Path) -> None:
+        self.weights = weights
+        self._start()
+
+    def _start(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._conn, child = context.Pipe()
+        self._proc = context.Process(
+            target=_serve, args=(self.weights, child), name="anemia-inference", daemon=True
+        )
+        self._proc.start()
+        child.close()  # only the child holds its end: its death shows here as EOF
+        if not self._conn.poll(START_TIMEOUT_S):
+            self.close()
+            raise RuntimeError("the inference process did not start in time")
+        ok, error = self._receive()
+        if not ok:
+            self.close()
+            raise RuntimeError("the inference process could not load the models") from error
+
+    def _receive(self) -> tuple[bool, Any]:
+        try:
+            reply: tuple[bool, Any] = self._conn.recv()
+        except (EOFError, OSError) as e:
+            raise WorkerDied("the inference process ended") from e
+        return reply
+
+    def screen(self, data: bytes, person: Person) -> Screening:
+        """Screen in the child; a child that died before is replaced first."""
+        if not self._proc.is_alive():
+            log.warning("inference process ended (exit %s): starting another", self._proc.exitcode)
+            self._conn.close()
+            self._start()
+        try:
+            self._conn.send((data, person))
+        except (BrokenPipeError, OSError) as e:
+            raise WorkerDied("the inference process ended") from e
+        ok, result = self._receive()
+        if not ok:
+            raise result
+        return result  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        """Ask the child to stop, and make sure it has."""
+        if self._proc.is_alive():
+            with contextlib.suppress(OSError):
+                self._conn.send(None)
+            self._proc.join(timeout=10)
+        if self._proc.is_alive():
+            self._proc.kill()
+            self._proc.join(timeout=10)
+        self._conn.close()

@@ -1,0 +1,100 @@
+"""The inference worker process: the same result as a Screener in the thread, refusals cross
+with their code, a child that dies mid-photo fails that photo only, and close() leaves none."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.decode import ImageRejected
+from bot.inference import InferencePool
+from bot.risk import Person
+from bot.screening import Screener
+from bot.worker_process import WorkerDied, WorkerProcess
+from model import WEIGHTS
+from tests.bot.e2e import SAMPLE
+
+PERSON = Person(age_months=30, sex="f")
+
+
+@pytest.fixture(scope="module")
+def worker() -> Iterator[WorkerProcess]:
+    w = WorkerProcess(WEIGHTS)
+    yield w
+    w.close()
+
+
+def test_result_matches_a_screener_in_this_process(worker: WorkerProcess) -> None:
+    data = SAMPLE.read_bytes()
+    there, here = worker.screen(data, PERSON), Screener(WEIGHTS).screen(data, PERSON)
+    assert there.hb_g_dl == pytest.approx(here.hb_g_dl, abs=1e-4)
+    assert there.interval == pytest.approx(here.interval, abs=1e-4)
+    assert there.risk == here.risk and there.warnings == here.warnings
+    assert there.overlay_png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_refusal_crosses_with_its_code(worker: WorkerProcess) -> None:
+    with pytest.raises(ImageRejected) as refused:
+        worker.screen(b"not an image at all", PERSON)
+    assert refused.value.code == "unsupported_format" and refused.value.message
+
+
+def test_a_child_killed_mid_photo_fails_that_photo_and_the_next_gets_a_new_one(
+    worker: WorkerProcess,
+) -> None:
+    pid = worker._proc.pid
+    assert pid is not None
+    os.kill(pid, signal.SIGSTOP)  # it cannot answer before it is killed
+    outcome: list[BaseException] = []
+
+    def send() -> None:
+        try:
+            worker.screen(SAMPLE.read_bytes(), PERSON)
+        except BaseException as e:
+            outcome.append(e)
+
+    thread = threading.Thread(target=send)
+    thread.start()
+    time.sleep(0.3)
+    os.kill(pid, signal.SIGKILL)
+    thread.join(timeout=30)
+    assert len(outcome) == 1 and isinstance(outcome[0], WorkerDied)
+    assert worker.screen(SAMPLE.read_bytes(), PERSON).hb_g_dl > 0
+    assert worker._proc.pid != pid
+
+
+def test_pool_of_processes_closes_its_children() -> None:
+    before = _children()
+    pool = InferencePool(WEIGHTS, workers=2, queue_size=2, make=WorkerProcess)
+    pool.start()
+    children = _children() - before
+    assert len(children) == 2
+    pool.close()
+    deadline = time.monotonic() + 10
+    while any(_alive(p) for p in children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(p) for p in children)
+
+
+def _children() -> set[int]:
+    """This process's live children, whichever of its threads started them."""
+    found = set()
+    for task in Path("/proc/self/task").iterdir():
+        with contextlib.suppress(OSError):
+            found |= {int(p) for p in (task / "children").read_text().split()}
+    return {p for p in found if _alive(p)}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
