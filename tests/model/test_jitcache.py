@@ -31,7 +31,9 @@ def test_weights_changed_in_place_are_seen() -> None:
     x = jnp.ones((1, 3))
     fast = jitcache.bound(apply, model)
     before = np.asarray(fast(x))
-    model.bias[...] = model.bias[...] + 1.0
+    bias = model.bias
+    assert bias is not None
+    bias[...] = bias[...] + 1.0
     np.testing.assert_allclose(np.asarray(fast(x)), before + 1.0, rtol=1e-6)
 
 
