@@ -61,7 +61,7 @@ def make_bot(settings: BotSettings) -> ExtBot[None]:
 
 
 def start_pool(settings: BotSettings) -> InferencePool:
-    """Load and warm the models in every inference thread (blocking: seconds)."""
+    """Start the inference workers, each loading and warming the models (blocking: seconds)."""
     pool = InferencePool(
         settings.anemia_weights,
         workers=settings.inference_workers,
@@ -111,7 +111,7 @@ async def set_commands(app: BotApplication, settings: BotSettings) -> None:
 
 
 async def shutdown(app: BotApplication) -> None:
-    """Stop the outbox drainer; close the database engine and the inference threads."""
+    """Stop the outbox drainer; close the database engine and the inference workers."""
     data: BotData = app.bot_data
     if data.drainer is not None:
         data.drainer.cancel()
