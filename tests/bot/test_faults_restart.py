@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.load import descendants
+from bench.botproc import descendants
 from tests.bot.e2e import KEY, ROOT, SAMPLE, weights_dir
 from tests.bot.test_e2e_chat import USER, assert_result, consent_and_profile
 from tests.bot.test_faults_db import screenings

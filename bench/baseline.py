@@ -1,0 +1,116 @@
+"""The photos a load run sends, and the pipeline alone on them (what the bot is held to)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from bench.botproc import RESERVE_S, Deadline, LoadError
+from bench.chats import AGE_GROUP
+from bot.data import cpanemic, deduplicate
+from bot.data.compose import compose
+from bot.decode import ImageRejected
+from bot.inference import InferencePool
+from bot.risk import Person
+from bot.screening import Screener
+from bot.services.profile import GROUP_MONTHS
+from bot.worker_process import WorkerProcess
+from model import WEIGHTS
+from tests.bot.e2e import SAMPLE
+
+PERSON = Person(age_months=GROUP_MONTHS[AGE_GROUP])  # what the profile gives the model
+PHOTO_SIZE = (960, 1280)  # (height, width)
+DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "cp-anemic"
+
+
+def phone_photos(count: int, seed: int = 0) -> tuple[list[bytes], str]:
+    """`count` distinct composite eyelid photos as phone JPEGs; the sample cut-out without data."""
+    if not cpanemic.is_cpanemic(DATA):
+        return [SAMPLE.read_bytes()], f"{SAMPLE.name} (CP-AnemiC not found at {DATA})"
+    samples = deduplicate(cpanemic.load(DATA))[0]
+    rng = np.random.default_rng(seed)
+    photos: list[bytes] = []
+    for k in rng.permutation(len(samples)):
+        sample = samples[int(k)]
+        try:
+            scene = compose(sample.image, sample.mask, seed=seed + len(photos), size=PHOTO_SIZE)
+        except ValueError:  # a hairline cut-out: take the next
+            continue
+        quality = int(rng.integers(80, 96))  # phones save JPEG at about 80-95
+        bgr = cv2.cvtColor(scene.image, cv2.COLOR_RGB2BGR)
+        ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, quality])
+        if not ok:
+            raise LoadError("could not encode a JPEG")
+        photos.append(buf.tobytes())
+        if len(photos) == count:
+            break
+    height, width = PHOTO_SIZE
+    return photos, f"{len(photos)} CP-AnemiC composites, {width}x{height} JPEG"
+
+
+def weights_for(given: Path, tmp: Path) -> tuple[Path, str]:
+    """The weights folder; the shipped segmenter linked in when `given` has none."""
+    if not (given / "ensemble.msgpack").is_file():
+        raise LoadError(
+            f"no ensemble.msgpack in {given}: pass --weights DIR (e.g. from `anemia-screen "
+            "train --data CSV --epochs 3 --members 2 --folds 3 --out DIR`)"
+        )
+    shipped = WEIGHTS / "unet.msgpack"
+    if (given / "unet.msgpack").is_file() or not shipped.is_file():
+        return given, str(given)
+    merged = tmp / "weights"
+    merged.mkdir()
+    for src in [*WEIGHTS.glob("unet.*"), *given.iterdir()]:
+        link = merged / src.name
+        link.unlink(missing_ok=True)
+        link.symlink_to(src.resolve())
+    return merged, f"{given} + segmenter from {WEIGHTS}"
+
+
+def _screened(screener: Screener, data: bytes) -> bool:
+    try:
+        screener.screen(data, PERSON)
+    except ImageRejected:
+        return False
+    return True
+
+
+def pipeline_sequential(weights: Path, photos: list[bytes], deadline: Deadline) -> float:
+    """Photos/s of one Screener, one photo after another, after two warm-up photos."""
+    screener = Screener(weights)
+    for data in photos[:2]:
+        _screened(screener, data)
+    started = time.perf_counter()
+    for data in photos:
+        if not deadline.left(RESERVE_S):
+            raise LoadError("time ran out in the pipeline-only run")
+        _screened(screener, data)
+    return len(photos) / (time.perf_counter() - started)
+
+
+async def pipeline_threads(
+    weights: Path, photos: list[bytes], workers: int, processes: bool = True
+) -> float:
+    """Photos/s of the bot's own InferencePool (`workers` threads, each driving a worker
+    process as the bot's do, or screening in the thread), all photos queued at once."""
+    make = WorkerProcess if processes else Screener
+    pool = InferencePool(weights, workers=workers, queue_size=len(photos) + 2 * workers, make=make)
+    await asyncio.to_thread(pool.start)
+    try:
+        warm = [pool.screen(data, PERSON) for data in photos[: 2 * workers]]
+        await asyncio.gather(*warm, return_exceptions=True)
+        started = time.perf_counter()
+        done = await asyncio.gather(
+            *(pool.screen(d, PERSON) for d in photos), return_exceptions=True
+        )
+        seconds = time.perf_counter() - started
+    finally:
+        await asyncio.to_thread(pool.close)
+    for outcome in done:
+        if isinstance(outcome, BaseException) and not isinstance(outcome, ImageRejected):
+            raise LoadError("the pipeline failed on a photo") from outcome
+    return len(photos) / seconds
