@@ -74,8 +74,19 @@ def explain(model: Explainable, x: np.ndarray, colour: np.ndarray, meta: np.ndar
     return Explanation(float(out[0]), heat.astype(np.float32), share)
 
 
-def overlay_png(image: np.ndarray, mask: np.ndarray, heatmap: np.ndarray) -> bytes:
-    """PNG bytes: the person's own crop with the heat map blended over the conjunctiva."""
+OVERLAY_MAX_SIDE = 640  # px; a chat shows less, and a large crop's PNG costs ~10 ms to encode
+
+
+def overlay_png(
+    image: np.ndarray, mask: np.ndarray, heatmap: np.ndarray, max_side: int = OVERLAY_MAX_SIDE
+) -> bytes:
+    """PNG bytes: the person's own crop with the heat map blended over the conjunctiva,
+    scaled down to at most `max_side` pixels on its long side."""
+    scale = max_side / max(image.shape[:2])
+    if scale < 1:
+        size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
+        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+        mask = cv2.resize(mask.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0
     h, w = image.shape[:2]
     heat = cv2.resize(heatmap, (w, h), interpolation=cv2.INTER_LINEAR)
     colour = cv2.applyColorMap((heat * 255).astype(np.uint8), cv2.COLORMAP_JET)  # BGR
