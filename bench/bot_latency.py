@@ -21,6 +21,7 @@ from PIL import Image
 from bot.inference import InferencePool
 from bot.risk import Person
 from bot.screening import Screener
+from bot.worker_process import WorkerProcess
 from model import WEIGHTS
 from tests.bot.e2e import SAMPLE, message_id, running
 from tests.bot.fake_telegram import FakeTelegram
@@ -40,8 +41,9 @@ def pipeline_ms(weights: Path, photo: bytes, n: int) -> list[float]:
 
 
 async def bot_ms(weights: Path, photo: bytes, n: int) -> list[float]:
-    """Photo update served (getUpdates answered) to the last reply (sendPhoto) received."""
-    pool = InferencePool(weights, workers=1, queue_size=8)
+    """Photo update served (getUpdates answered) to the last reply (sendPhoto) received, with
+    a worker process for inference as the bot has by default."""
+    pool = InferencePool(weights, workers=1, queue_size=8, make=WorkerProcess)  # as the bot's
     await asyncio.to_thread(pool.start)
     fake = FakeTelegram()
     await fake.start()

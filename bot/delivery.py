@@ -39,6 +39,7 @@ MAX_RETRY_AFTER_S = 60.0  # a longer 429 wait is passed on as an error: nobody w
 # look for new ones behind them at most this often: each look re-reads up to 100 updates,
 # which under a burst cost more CPU than the handlers themselves.
 IN_FLIGHT_POLL_S = 0.5
+STOP_WAIT_S = 5.0  # for a cancelled long poll to end
 
 
 def _retry_after(payload: bytes) -> float | None:
@@ -140,6 +141,7 @@ class ConfirmingBot(ExtBot[None]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._in_flight = InFlight()  # PTB freezes public attributes of a Bot
+        self._long_poll: asyncio.Task[Any] | None = None
 
     @property
     def in_flight(self) -> InFlight:
@@ -150,6 +152,10 @@ class ConfirmingBot(ExtBot[None]):
         self, offset: int | None = None, **kwargs: Any
     ) -> tuple[Update, ...]:
         """New updates only; the offset stays at the oldest update still being handled."""
+        if _no_wait(kwargs.get("timeout")):
+            await self._let_long_poll_go()
+        else:
+            self._long_poll = asyncio.current_task()
         while True:
             updates = await super().get_updates(offset=self.in_flight.offset(offset), **kwargs)
             fresh = self.in_flight.take(updates)
@@ -158,6 +164,14 @@ class ConfirmingBot(ExtBot[None]):
             # only updates still being handled came back (Telegram answers at once while any
             # are unconfirmed): wait for them to finish, or look again for new ones shortly
             await self.in_flight.wait(IN_FLIGHT_POLL_S)
+
+    async def _let_long_poll_go(self) -> None:
+        # On stopping, PTB cancels the long poll without awaiting it and at once polls again
+        # to confirm what was handled: wait until the cancelled one has let go of the single
+        # connection, or that poll times out on the pool (or Telegram answers 409 Conflict).
+        poll, self._long_poll = self._long_poll, None
+        if poll is not None and poll is not asyncio.current_task() and not poll.done():
+            await asyncio.wait({poll}, timeout=STOP_WAIT_S)
 
     async def _do_post(self, endpoint: str, data: Any, **kwargs: Any) -> Any:
         # PTB's own hook below each method (ExtBot's rate limiter uses it). While updates

@@ -4,11 +4,15 @@ updates already handed out are not parsed again, and wait for the handlers."""
 from __future__ import annotations
 
 import asyncio
+import gc
+import logging
 import time
 
 from telegram import Update
 
 from bot.delivery import IN_FLIGHT_POLL_S, InFlight
+
+USER = 5_100_000_001
 
 
 def updates(*ids: int) -> list[Update]:
@@ -53,3 +57,24 @@ async def test_wait_gives_up_after_the_poll_interval_while_updates_are_open() ->
     started = time.monotonic()
     await flight.wait(IN_FLIGHT_POLL_S)
     assert time.monotonic() - started >= IN_FLIGHT_POLL_S * 0.9 and flight.open == {1}
+
+
+async def test_stopping_mid_long_poll_logs_no_error(fake_telegram, tmp_path, caplog) -> None:
+    """PTB cancels the long poll without awaiting it and polls again to confirm: that poll
+    must wait for the connection instead of failing (PoolTimeout) or cutting the first off
+    (409 Conflict, an exception nobody retrieves)."""
+    from tests.bot.e2e import running
+    from tests.bot.test_security import StubPool
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'b.db'}"
+    with caplog.at_level(logging.WARNING):
+        async with running(fake_telegram, url, StubPool()):  # type: ignore[arg-type]
+            for n in range(1, 4):
+                fake_telegram.send_text(USER, "/help")
+                await fake_telegram.wait_replies(USER, n)
+        await asyncio.sleep(0.2)  # an unretrieved task exception is logged when collected
+        gc.collect()
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == []
+    final = [c for c in fake_telegram.calls if c.method == "getUpdates" and not c.params["timeout"]]
+    assert final and final[-1].status == 200  # the confirming poll went through
