@@ -22,6 +22,7 @@ import numpy as np
 from bench import load
 from bench.baseline import phone_photos
 from bench.botproc import LoadError
+from bench.load_report import BAR, Outcome
 from bench.pipeline import stages
 from bot.screening import Screener
 
@@ -67,7 +68,7 @@ def pipeline_rows(results: dict[str, list[float]]) -> list[str]:
     return rows
 
 
-def bot_rows(args: argparse.Namespace, out: load.Outcome) -> list[str]:
+def bot_rows(args: argparse.Namespace, out: Outcome) -> list[str]:
     total = args.people * args.photos
     screened = out.kinds["result"] + out.kinds["picture refused"]
     rate = screened / out.window_s if out.window_s else 0.0
@@ -82,8 +83,8 @@ def bot_rows(args: argparse.Namespace, out: load.Outcome) -> list[str]:
             f"bot throughput, {burst} at once, photos/s",
             f"{rate:.1f}",
             "",
-            f">= {load.BAR} x pipeline alone ({out.threaded:.1f})",
-            rate >= load.BAR * out.threaded,
+            f">= {BAR} x pipeline alone ({out.threaded:.1f})",
+            rate >= BAR * out.threaded,
         ),
         _row("photos answered", f"{out.answered} / {total}", "", "all", out.answered == total),
         _row(
