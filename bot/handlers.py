@@ -72,6 +72,7 @@ async def photo(update: Update, context: BotContext) -> None:
 
     outs = await photos.screen_photo(context.deps, who(update), fetch, media.file_size)
     await send(update, context, outs)
+    await photos.sent(context.deps, who(update))  # only now is the result surely told
 
 
 async def _typing(message: Message) -> None:

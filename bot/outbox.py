@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.models import Subject
 from storage.screenings import ScreeningRecord, record_screening
-from storage.updates import claim_update
+from storage.updates import claim_update, link_screening
 
 log = logging.getLogger("bot")
 MAX_RETRY_S = 60.0
@@ -153,6 +153,8 @@ async def write_held(session: AsyncSession, held: Held) -> str:
         return "dropped: the person was erased"
     row, _case = await record_screening(session, subject_id=subject.id, record=held.record)
     row.created_at = held.at
+    # the person saw the result when it was held
+    await link_screening(session, update_id=held.update_id, screening_id=row.id, answered=True)
     return f"logged as screening {row.id}"
 
 

@@ -262,3 +262,9 @@ class ProcessedUpdate(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     processed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # A photo's screening, until its reply has been sent (answered_at): if the process dies
+    # in between, the redelivered update can still tell the person their result.
+    screening_id: Mapped[int | None] = mapped_column(
+        ForeignKey("screenings.id", ondelete="SET NULL")
+    )
+    answered_at: Mapped[datetime | None]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,7 +22,12 @@ from bot.services import people
 from bot.services.base import Deps, Out, Seen, Who, log, once, seen, tag
 from bot.services.profile import person_of
 from bot.worker_process import WorkerDied
+from storage.models import Screening as StoredScreening
 from storage.screenings import record_screening
+from storage.updates import handled_update, link_screening, mark_answered
+
+# A claim younger than this may still be sending its first reply (a duplicate delivery)
+RESEND_AFTER_S = 2.0
 
 
 def rejection(lang: str, error: ImageRejected, max_mb: int) -> str:
@@ -72,10 +78,20 @@ def result_replies(lang: str, r: Screening) -> list[Out]:
     return [Out(result_text(lang, r)), Out(caption, photo=r.overlay_png)]
 
 
-async def _record(session: AsyncSession, s: Seen, r: Screening) -> list[Out]:
+def resent_text(lang: str, row: StoredScreening) -> str:
+    """A result whose first reply may never have been sent, from what the log kept."""
+    text = i18n.t(
+        lang, "result.resent", hb=_fmt(row.hb_g_dl), low=_fmt(row.interval_low),
+        high=_fmt(row.interval_high), category=i18n.t(lang, f"category.{row.risk}"),
+    )  # fmt: skip
+    return f"{text}\n\n{i18n.t(lang, 'notice')}"
+
+
+async def _record(session: AsyncSession, s: Seen, r: Screening, update_id: int) -> list[Out]:
     if s.subject is None:  # erased while the photo was being screened: keep nothing
         return [Out(i18n.t(s.lang, "profile.need_consent"))]
     row, case = await record_screening(session, subject_id=s.subject.id, record=screening_record(r))
+    await link_screening(session, update_id=update_id, screening_id=row.id)
     log.info(
         "screened subject=%s screening=%s risk=%s case=%s",
         tag(s.pseudonym),
@@ -86,10 +102,20 @@ async def _record(session: AsyncSession, s: Seen, r: Screening) -> list[Out]:
     return result_replies(s.lang, r)
 
 
-async def _who_is_it(deps: Deps, who: Who) -> tuple[Seen, Person | None] | None:
-    """Who is writing and whom the photo is of; None when the database cannot be reached."""
+@dataclass(frozen=True)
+class Known:
+    """Who is writing, whom the photo is of, and whether this update was handled before."""
+
+    seen: Seen
+    person: Person | None
+    handled: bool
+    unsent: StoredScreening | None  # handled, but its reply may never have gone out
+
+
+async def _who_is_it(deps: Deps, who: Who) -> Known | None:
+    """What we know before screening; None when the database cannot be reached."""
     try:
-        return await _read_person(deps, who)
+        return await _read(deps, who)
     except (SQLAlchemyError, OSError) as e:
         if not unreachable(e):
             raise
@@ -97,10 +123,34 @@ async def _who_is_it(deps: Deps, who: Who) -> tuple[Seen, Person | None] | None:
         return None
 
 
-async def _read_person(deps: Deps, who: Who) -> tuple[Seen, Person | None]:
+async def _read(deps: Deps, who: Who) -> Known:
+    young = datetime.now(UTC) - timedelta(seconds=RESEND_AFTER_S)
     async with deps.sessions() as session:
         s = await seen(session, deps, who)
-        return s, person_of(s.subject) if s.subject else None
+        handled, unsent = await handled_update(
+            session, update_id=who.update_id, claimed_before=young
+        )
+        return Known(s, person_of(s.subject) if s.subject else None, handled, unsent)
+
+
+def _again(known: Known, who: Who) -> list[Out]:
+    """A redelivered photo: its result once more if the first reply may not have gone out."""
+    if known.unsent is None:
+        log.info("update %s already handled", who.update_id)
+        return []
+    log.warning("resending a result never confirmed sent subject=%s", tag(known.seen.pseudonym))
+    return [Out(resent_text(known.seen.lang, known.unsent))]
+
+
+async def sent(deps: Deps, who: Who) -> None:
+    """The photo's replies have gone out: its result needs no telling again."""
+    try:
+        async with deps.sessions.begin() as session:
+            await mark_answered(session, update_id=who.update_id)
+    except (SQLAlchemyError, OSError) as e:
+        if not unreachable(e):
+            raise
+        log.warning("database unreachable after replying: %s", type(e).__name__)
 
 
 async def screen_photo(
@@ -110,7 +160,9 @@ async def screen_photo(
     if (known := await _who_is_it(deps, who)) is None:
         # without the profile there is no WHO group to judge by: ask for the photo again
         return [Out(i18n.t(who.language_code, "db_unavailable"))]
-    s, person = known
+    if known.handled:  # Telegram delivered it again: no second screening
+        return _again(known, who)
+    s, person = known.seen, known.person
     if person is None:
         return await once(deps, who, lambda session, s: people.ask_consent(session, s, first=True))
     max_bytes = deps.settings.max_photo_bytes
@@ -143,7 +195,9 @@ async def _save(deps: Deps, who: Who, s: Seen, result: Screening, at: datetime) 
     # never show a result that was not logged (the follow-up depends on the log), unless it is
     # held in the outbox on disk, to be logged when the database is back
     try:
-        return await once(deps, who, lambda session, now: _record(session, now, result))
+        return await once(
+            deps, who, lambda session, now: _record(session, now, result, who.update_id)
+        )
     except (SQLAlchemyError, OSError) as e:
         error = e
     if unreachable(error) and await _hold(deps, who, s, result, at):

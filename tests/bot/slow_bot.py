@@ -1,17 +1,22 @@
-"""`anemia-bot` with each screening slowed by ANEMIA_TEST_SLOW_S seconds, so that a test can
-kill the process while a photo is being screened. For tests only: run as a module.
+"""`anemia-bot` with each screening slowed by ANEMIA_TEST_SLOW_S seconds, and each result's
+replies by ANEMIA_TEST_SLOW_SEND_S, so that a test can kill the process while a photo is being
+screened, or after its screening is logged and before the person is told. For tests only: run
+as a module.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 import time
 from collections.abc import Callable
 from typing import Any
 
+from bot import handlers
 from bot.app import main
 from bot.screening import Screener
+from bot.services.base import Out
 from bot.worker_process import WorkerProcess
 
 
@@ -23,8 +28,21 @@ def slowed(screen: Callable[..., Any]) -> Callable[..., Any]:
     return slow_screen
 
 
+def slowed_result(send: Callable[..., Any]) -> Callable[..., Any]:
+    """`send` that waits ANEMIA_TEST_SLOW_SEND_S before replies carrying a result: the
+    screening is logged by then, and a test can kill the process before the person is told."""
+
+    async def slow_send(update: object, context: object, outs: list[Out]) -> None:
+        if any(out.photo for out in outs):
+            await asyncio.sleep(float(os.environ.get("ANEMIA_TEST_SLOW_SEND_S", "0")))
+        await send(update, context, outs)
+
+    return slow_send
+
+
 if __name__ == "__main__":
     # in this process: the thread that drives a worker process, or screens itself
     WorkerProcess.screen = slowed(WorkerProcess.screen)  # type: ignore[method-assign]
     Screener.screen = slowed(Screener.screen)  # type: ignore[method-assign]
+    handlers.send = slowed_result(handlers.send)
     sys.exit(main())

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from bench.botproc import descendants
+from bot.i18n import t
 from tests.bot.e2e import KEY, ROOT, SAMPLE, weights_dir
 from tests.bot.test_e2e_chat import USER, assert_result, consent_and_profile
 from tests.bot.test_faults_db import screenings
@@ -22,7 +23,9 @@ from tests.bot.test_faults_db import screenings
 __all__ = ["weights_dir"]  # fixture
 
 
-def start_bot(fake, tmp_path: Path, weights: Path, slow_s: float) -> subprocess.Popen[bytes]:
+def start_bot(
+    fake, tmp_path: Path, weights: Path, slow_s: float, slow_send_s: float = 0.0
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_BASE_URL": fake.base_url,
@@ -30,6 +33,7 @@ def start_bot(fake, tmp_path: Path, weights: Path, slow_s: float) -> subprocess.
         "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}", "PSEUDONYM_KEY": KEY,
         "OUTBOX_PATH": str(tmp_path / "outbox.db"), "ANEMIA_WEIGHTS": str(weights),
         "TEAM": "clinic", "ANEMIA_TEST_SLOW_S": str(slow_s),
+        "ANEMIA_TEST_SLOW_SEND_S": str(slow_send_s),
     }  # fmt: skip
     log = (tmp_path / "bot.log").open("ab")
     return subprocess.Popen(
@@ -84,6 +88,37 @@ async def test_killed_mid_inference_the_photo_is_handled_once_after_restart(
         await asyncio.sleep(1.5)  # time for a second, wrong, handling
         assert len(fake.replies(USER)) == 6
         assert await screenings(url) == 1
+    finally:
+        bot.terminate()
+        bot.wait(30)
+
+
+async def test_killed_after_logging_before_replying_the_result_is_told_after_restart(
+    fake_telegram, tmp_path, weights_dir
+):
+    fake, url = fake_telegram, f"sqlite:///{tmp_path / 'bot.db'}"
+    bot = start_bot(fake, tmp_path, weights_dir, slow_s=0.0, slow_send_s=30.0)
+    try:
+        await polling(fake, 0)
+        await consent_and_profile(fake)
+        fake.send_photo(USER, SAMPLE.read_bytes())
+        for _ in range(600):  # screened and logged; the replies wait
+            if await screenings(url) == 1:
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.2)
+        bot.send_signal(signal.SIGKILL)
+        bot.wait(10)
+        assert len(fake.replies(USER)) == 4 and await screenings(url) == 1
+        since = len(fake.calls)
+        bot = start_bot(fake, tmp_path, weights_dir, slow_s=0.0)
+        await polling(fake, since)
+        *_, again = await fake.wait_replies(USER, 5, timeout=60)
+        text = again.params["text"]
+        assert again.method == "sendMessage" and " g/dL" in text
+        assert text.startswith(t("en", "result.resent").split("{")[0]) and t("en", "notice") in text
+        await asyncio.sleep(1.5)  # time for a second, wrong, reply
+        assert len(fake.replies(USER)) == 5 and await screenings(url) == 1
     finally:
         bot.terminate()
         bot.wait(30)

@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from storage import conversations, updates
+from storage import conversations, screenings, subjects, updates
 from storage.errors import ConversationConflict
-from storage.models import utcnow
-from tests.storage.helpers import pseudonymizer
+from storage.models import Subject, utcnow
+from tests.storage.helpers import pseudonymizer, record
 
 CONCURRENT = 12
 
@@ -79,3 +79,57 @@ async def test_conversation_optimistic_lock(sessions) -> None:
         )
         await conversations.clear_conversation(s, pseudonym=chat)
         assert await conversations.load_conversation(s, pseudonym=chat) is None
+
+
+async def test_a_screening_stays_unsent_until_its_reply_is_marked(sessions) -> None:
+    async with sessions.begin() as session:
+        subject = await subjects.create_subject(
+            session, pseudonym=pseudonymizer().pseudonym(55), consent_version="v1", team_id=None
+        )
+        row, _ = await screenings.record_screening(session, subject_id=subject.id, record=record())
+        assert await updates.claim_update(session, update_id=501)
+        await updates.link_screening(session, update_id=501, screening_id=row.id)
+        assert await updates.claim_update(session, update_id=502)  # no screening (a refusal)
+    later = utcnow() + timedelta(seconds=5)
+    async with sessions() as session:
+        assert await updates.handled_update(session, update_id=500, claimed_before=later) == (
+            False,
+            None,
+        )
+        handled, unsent = await updates.handled_update(session, update_id=501, claimed_before=later)
+        assert handled and unsent is not None and unsent.id == row.id
+        # a claim younger than the cut-off may still be sending: nothing to resend yet
+        young = await updates.handled_update(
+            session, update_id=501, claimed_before=utcnow() - timedelta(seconds=5)
+        )
+        assert young == (True, None)
+        assert await updates.handled_update(session, update_id=502, claimed_before=later) == (
+            True,
+            None,
+        )
+    async with sessions.begin() as session:
+        await updates.mark_answered(session, update_id=501)
+        await updates.mark_answered(session, update_id=502)  # nothing to mark: no error
+    async with sessions() as session:
+        assert await updates.handled_update(session, update_id=501, claimed_before=later) == (
+            True,
+            None,
+        )
+
+
+async def test_erasing_the_screening_keeps_the_claim(sessions) -> None:
+    async with sessions.begin() as session:
+        subject = await subjects.create_subject(
+            session, pseudonym=pseudonymizer().pseudonym(56), consent_version="v1", team_id=None
+        )
+        row, _ = await screenings.record_screening(session, subject_id=subject.id, record=record())
+        assert await updates.claim_update(session, update_id=601)
+        await updates.link_screening(session, update_id=601, screening_id=row.id)
+    async with sessions.begin() as session:
+        await session.delete(await session.get(Subject, subject.id))  # erasure cascades
+    later = utcnow() + timedelta(seconds=5)
+    async with sessions() as session:
+        assert await updates.handled_update(session, update_id=601, claimed_before=later) == (
+            True,
+            None,
+        )

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from bot.outbox import Held, Outbox, drain, unreachable
 from bot.records import screening_record
 from bot.services import people
-from storage.models import Screening, Subject
+from storage.models import ProcessedUpdate, Screening, Subject
 from tests.bot.services.conftest import screening, who
 
 
@@ -61,6 +61,10 @@ async def test_drain_writes_each_once_with_its_own_time(deps, tmp_path) -> None:
         rows = (await session.scalars(select(Screening))).all()
     assert len(rows) == 1 and rows[0].hb_g_dl == 9.2
     assert rows[0].created_at.replace(tzinfo=UTC) == at  # screened then, not written then
+    async with deps.sessions() as session:
+        claim = await session.get(ProcessedUpdate, 900)
+    # the person saw the result when it was held: nothing to tell again after a restart
+    assert claim.screening_id == rows[0].id and claim.answered_at is not None
 
 
 async def test_a_person_erased_meanwhile_leaves_nothing(deps, tmp_path) -> None:

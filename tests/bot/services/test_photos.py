@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select, update
 
 from bot.i18n import t
 from bot.inference import PoolBusy
 from bot.services import people, photos
-from storage.models import FollowUp, Screening
+from storage.models import FollowUp, ProcessedUpdate, Screening
 from tests.bot.services.conftest import rejected, screening, who
 
 
@@ -109,3 +111,39 @@ async def test_a_result_that_cannot_be_logged_is_not_shown(deps, pool, monkeypat
     monkeypatch.setattr(photos, "record_screening", broken)
     [out] = await photos.screen_photo(deps, who(), fetch, 100)
     assert out.text == t("en", "save_failed")
+
+
+async def age_claims(deps, seconds: float = 60.0) -> None:
+    """Make every claim look `seconds` old (a restart in between)."""
+    then = datetime.now(UTC) - timedelta(seconds=seconds)
+    async with deps.sessions.begin() as session:
+        await session.execute(update(ProcessedUpdate).values(processed_at=then))
+
+
+async def test_a_result_never_confirmed_sent_is_told_again_once_without_screening(deps, pool):
+    await consented(deps)
+    pool.result = screening(9.5)
+    update = who()
+    assert len(await photos.screen_photo(deps, update, fetch, 100)) == 2
+    # the process died before the replies went out (photos.sent was never called)
+    await age_claims(deps)
+    [again] = await photos.screen_photo(deps, update, fetch, 100)
+    assert "9.5 g/dL" in again.text and "8.1" in again.text and "10.9" in again.text
+    assert t("en", "category.moderate") in again.text and t("en", "notice") in again.text
+    assert again.photo is None and len(pool.calls) == 1  # no second inference
+    await photos.sent(deps, update)
+    assert await photos.screen_photo(deps, update, fetch, 100) == []
+    assert await count(deps, Screening) == 1 and await count(deps, FollowUp) == 1
+
+
+async def test_a_confirmed_or_just_claimed_photo_delivered_again_gets_nothing(deps, pool):
+    await consented(deps)
+    first, second = who(), who()
+    await photos.screen_photo(deps, first, fetch, 100)
+    await photos.sent(deps, first)
+    await age_claims(deps)
+    assert await photos.screen_photo(deps, first, fetch, 100) == []
+    await photos.screen_photo(deps, second, fetch, 100)
+    # a duplicate while the first handling may still be sending: no second reply
+    assert await photos.screen_photo(deps, second, fetch, 100) == []
+    assert len(pool.calls) == 2 and await count(deps, Screening) == 2
