@@ -100,6 +100,15 @@ def tree_hwm_mb(pid: int) -> float | None:
     return sum(p for p in peaks if p is not None) if peaks[0] is not None else None
 
 
+def cpu_s(pid: int) -> float | None:
+    """CPU time (user + system) the process has used so far, in s; None where /proc cannot tell."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
 def vm_hwm_mb(pid: int) -> float | None:
     """The process's peak resident set (VmHWM) in MB, None where /proc cannot tell."""
     try:

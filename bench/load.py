@@ -51,6 +51,7 @@ from bench.botproc import (
     LoadError,
     bot_command,
     bot_env,
+    cpu_s,
     log_problems,
     sample_rss,
     show_log_tail,
@@ -175,8 +176,11 @@ async def run_chats(
     await one_at_a_time(fake, proc, warm_user, photos[:1], deadline)  # warm-up
     out.single = await one_at_a_time(fake, proc, warm_user, photos[1 : 1 + args.singles], deadline)
     answers = Answers(fake, set(users), len(fake.calls))
+    before = cpu_s(proc.pid)
     sent, queued = push_burst(fake, users, photos, args.photos)
     await answers.wait(args.photos, proc, deadline.left(RESERVE_S))
+    if before is not None and (after := cpu_s(proc.pid)) is not None:
+        out.bot_cpu_ms = (after - before) * 1e3 / (args.people * args.photos)
     await asyncio.sleep(0.5)  # answers beyond one per photo would show up here
     answers.read()
     tally(args, users, answers, out)

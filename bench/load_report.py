@@ -26,6 +26,7 @@ class Outcome:
     window_s: float = 0.0
     latencies: list[float] = field(default_factory=list)  # ms, under the burst
     single: list[float] = field(default_factory=list)  # ms, photos sent one at a time
+    bot_cpu_ms: float | None = None  # the bot's own process (not its workers) per burst photo
     rows: int = 0
     rows_match: bool = False
     per_person_results: dict[int, int] = field(default_factory=dict)
@@ -94,6 +95,12 @@ def report(args: Any, out: Outcome, load_before: float) -> tuple[str, bool]:
             "",
         ),
         ("burst: first photo served to last answer, s", f"{out.window_s:.1f}", "", ""),
+        (
+            "bot process CPU per photo in the burst (not its inference), ms",
+            f"{out.bot_cpu_ms:.1f}" if out.bot_cpu_ms is not None else "n/a",
+            "",
+            "",
+        ),
         ("peak RSS of the bot process, MB", rss, "", ""),
         ("bot cold start to ready, s", f"{out.cold_start_s:.1f}", "", ""),
         (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any, cast
 
@@ -48,12 +49,12 @@ async def link_screening(
     )
 
 
-async def mark_answered(session: AsyncSession, *, update_id: int) -> None:
-    """The update's reply has been sent (a no-op for updates without a screening)."""
+async def mark_answered(session: AsyncSession, *, update_ids: Collection[int]) -> None:
+    """The updates' replies have been sent (a no-op for updates without a screening)."""
     await session.execute(
         update(ProcessedUpdate)
         .where(
-            ProcessedUpdate.update_id == update_id,
+            ProcessedUpdate.update_id.in_(update_ids),
             ProcessedUpdate.screening_id.is_not(None),
             ProcessedUpdate.answered_at.is_(None),
         )

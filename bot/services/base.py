@@ -29,6 +29,28 @@ class Screens(Protocol):
     async def screen(self, data: bytes, person: Person) -> Screening: ...
 
 
+class Coalescer:
+    """Runs `flush` over items added while an earlier flush was running, in one call: under a
+    burst, one short transaction for many photos instead of one each (SQLite has one writer)."""
+
+    def __init__(self) -> None:
+        self.pending: set[int] = set()
+        self.running = False
+
+    async def add(self, item: int, flush: Callable[[set[int]], Awaitable[None]]) -> None:
+        """Queue `item`; flush now unless a flush is running (it takes this item next)."""
+        self.pending.add(item)
+        if self.running:
+            return
+        self.running = True
+        try:
+            while self.pending:
+                batch, self.pending = self.pending, set()
+                await flush(batch)
+        finally:
+            self.running = False
+
+
 @dataclass
 class Deps:
     """The resources of a running bot, made once at start."""
@@ -40,6 +62,7 @@ class Deps:
     team_id: int | None  # the configured team: new subjects' cases go to its workers
     limiter: RateLimiter
     outbox: Outbox | None = None  # holds screenings while the database is unreachable
+    answered: Coalescer = field(default_factory=Coalescer)  # update ids whose replies went out
 
 
 @dataclass(frozen=True)

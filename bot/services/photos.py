@@ -144,13 +144,18 @@ def _again(known: Known, who: Who) -> list[Out]:
 
 async def sent(deps: Deps, who: Who) -> None:
     """The photo's replies have gone out: its result needs no telling again."""
-    try:
-        async with deps.sessions.begin() as session:
-            await mark_answered(session, update_id=who.update_id)
-    except (SQLAlchemyError, OSError) as e:
-        if not unreachable(e):
-            raise
-        log.warning("database unreachable after replying: %s", type(e).__name__)
+
+    async def flush(update_ids: set[int]) -> None:
+        try:
+            async with deps.sessions.begin() as session:
+                await mark_answered(session, update_ids=update_ids)
+        except (SQLAlchemyError, OSError) as e:
+            if not unreachable(e):
+                raise
+            # at worst these people are told their result again after a restart
+            log.warning("database unreachable after replying: %s", type(e).__name__)
+
+    await deps.answered.add(who.update_id, flush)
 
 
 async def screen_photo(

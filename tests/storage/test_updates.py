@@ -108,8 +108,8 @@ async def test_a_screening_stays_unsent_until_its_reply_is_marked(sessions) -> N
             None,
         )
     async with sessions.begin() as session:
-        await updates.mark_answered(session, update_id=501)
-        await updates.mark_answered(session, update_id=502)  # nothing to mark: no error
+        await updates.mark_answered(session, update_ids=[501])
+        await updates.mark_answered(session, update_ids=[502])  # nothing to mark: no error
     async with sessions() as session:
         assert await updates.handled_update(session, update_id=501, claimed_before=later) == (
             True,
