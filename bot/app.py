@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     except StartupRefused as e:
         print(f"anemia-bot: {e}", file=sys.stderr)
         return 2
-    app = build_application(settings, get_settings())
+    app = build_application(settings, get_settings(), webhook=args.webhook)
     if not args.webhook:
         app.run_polling(allowed_updates=Update.ALL_TYPES)
         return 0

@@ -10,7 +10,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ExtBot
 
 from bot.context import CONTEXT_TYPES, BotApplication, BotData
-from bot.delivery import ConfirmingApplication, ConfirmingBot, PatientRequest
+from bot.delivery import ConfirmingApplication, ConfirmingBot, HandledQueue, PatientRequest
 from bot.handlers import register
 from bot.handlers_io import bot_commands
 from bot.i18n import LANGUAGES
@@ -30,11 +30,15 @@ log = logging.getLogger("bot")
 
 
 def build_application(
-    settings: BotSettings, storage: StorageSettings, *, pool: Screens | None = None
+    settings: BotSettings,
+    storage: StorageSettings,
+    *,
+    pool: Screens | None = None,
+    webhook: bool = False,
 ) -> BotApplication:
     """The bot: handlers, typed context, concurrent updates; resources made at start-up."""
     protect_logs(settings.telegram_bot_token.get_secret_value())  # no ids, names or token
-    app: BotApplication = (
+    builder = (
         Application.builder()
         .application_class(ConfirmingApplication)
         .bot(make_bot(settings))
@@ -42,8 +46,10 @@ def build_application(
         .concurrent_updates(True)  # people are served at once; inference has its own queue
         .post_init(startup)
         .post_shutdown(shutdown)
-        .build()
     )
+    if webhook:  # answer Telegram only once an update is handled (bot.delivery)
+        builder = builder.update_queue(HandledQueue())
+    app: BotApplication = builder.build()
     app.bot_data.settings, app.bot_data.storage, app.bot_data.given_pool = settings, storage, pool
     register(app)
     return app

@@ -12,7 +12,8 @@ Confirmation (`ConfirmingBot`, `ConfirmingApplication`): PTB's Updater confirms 
 batch on its next getUpdates, before the handlers have run, so a crash mid-inference would
 lose that update. Here the offset never passes an update still being handled; Telegram
 redelivers it after a restart, and the claim in the database (`services.base.once`) keeps
-updates that were handled but not yet confirmed from being handled twice.
+updates that were handled but not yet confirmed from being handled twice. Behind a webhook
+the same holds through `HandledQueue`: Telegram gets its 200 only after the handlers.
 """
 
 from __future__ import annotations
@@ -183,6 +184,38 @@ class ConfirmingBot(ExtBot[None]):
         return result
 
 
+class HandledQueue(asyncio.Queue[Any]):
+    """An update queue whose put() returns only once the Application has handled the update.
+
+    PTB's webhook server answers Telegram right after put(); with this queue it answers after
+    the handlers, so a process that dies mid-photo never confirmed the update and Telegram
+    delivers it again (to this process after a restart, or to another). For webhooks only:
+    the polling Updater puts one update after another and would be made serial.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._waiting: dict[int, asyncio.Future[None]] = {}  # by object: duplicates are equal
+
+    async def put(self, item: Any) -> None:
+        """Queue the item; for an update, wait until it has been handled."""
+        if not isinstance(item, Update):
+            return await super().put(item)
+        done = asyncio.get_running_loop().create_future()
+        self._waiting[id(item)] = done
+        try:
+            await super().put(item)
+            await done
+        finally:
+            self._waiting.pop(id(item), None)
+
+    def handled(self, item: object) -> None:
+        """The Application has finished with this update (handled, or failed and reported)."""
+        done = self._waiting.get(id(item))
+        if done is not None and not done.done():
+            done.set_result(None)
+
+
 class ConfirmingApplication(Application[Any, Any, Any, Any, Any, Any]):
     """Application that tells ConfirmingBot when an update has been handled."""
 
@@ -193,3 +226,5 @@ class ConfirmingApplication(Application[Any, Any, Any, Any, Any, Any]):
         finally:
             if isinstance(update, Update) and isinstance(self.bot, ConfirmingBot):
                 self.bot.in_flight.done(update.update_id)
+            if isinstance(self.update_queue, HandledQueue):
+                self.update_queue.handled(update)

@@ -63,7 +63,8 @@ async def running(
 ) -> AsyncIterator[BotApplication]:  # fmt: skip
     """The bot started as run_polling/run_webhook would, and stopped the same way after."""
     app = build_application(settings_for(fake, **settings), StorageSettings(database_url=url,
-                            pseudonym_key=SecretStr(KEY)), pool=pool)  # fmt: skip
+                            pseudonym_key=SecretStr(KEY)), pool=pool,
+                            webhook=webhook_port is not None)  # fmt: skip
     await app.initialize()
     await startup(app)
     assert app.updater is not None
