@@ -58,7 +58,7 @@ class Started:
 
     runs = 0
 
-    def __init__(self, *args: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         pass
 
     def run_polling(self, **kwargs: Any) -> None:
