@@ -17,6 +17,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import multiprocessing
+import queue
+import threading
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -41,18 +43,24 @@ def _serve(weights: Path, conn: Connection) -> None:
         conn.send((False, e))
         return
     conn.send((True, None))
-    while True:
-        try:
-            job = conn.recv()
-        except (EOFError, OSError):  # the bot's process is gone
-            return
-        if job is None:
-            return
+    jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    # read jobs as they come, so the parent can send the next one while this one is screened
+    threading.Thread(target=_read_jobs, args=(conn, jobs), daemon=True).start()
+    while (job := jobs.get()) is not None:
         try:
             reply: tuple[bool, Any] = (True, screener.screen(*job))
         except Exception as e:  # ImageRejected and bugs alike go back to the caller
             reply = (False, e)
         conn.send(reply)
+
+
+def _read_jobs(conn: Connection, jobs: queue.SimpleQueue[Any]) -> None:
+    try:
+        while (job := conn.recv()) is not None:
+            jobs.put(job)
+    except (EOFError, OSError):  # the bot's process is gone
+        pass
+    jobs.put(None)
 
 
 class WorkerProcess:
@@ -85,8 +93,8 @@ class WorkerProcess:
             raise WorkerDied("the inference process ended") from e
         return reply
 
-    def screen(self, data: bytes, person: Person) -> Screening:
-        """Screen in the child; a child that died before is replaced first."""
+    def submit(self, data: bytes, person: Person) -> None:
+        """Send a photo to the child, which answers in order; a dead child is replaced first."""
         if not self._proc.is_alive():
             log.warning("inference process ended (exit %s): starting another", self._proc.exitcode)
             self._conn.close()
@@ -95,10 +103,18 @@ class WorkerProcess:
             self._conn.send((data, person))
         except (BrokenPipeError, OSError) as e:
             raise WorkerDied("the inference process ended") from e
+
+    def collect(self) -> Screening:
+        """The answer to the oldest photo submitted: its Screening, or its error raised."""
         ok, result = self._receive()
         if not ok:
             raise result
         return result  # type: ignore[no-any-return]
+
+    def screen(self, data: bytes, person: Person) -> Screening:
+        """Screen one photo in the child."""
+        self.submit(data, person)
+        return self.collect()
 
     def close(self) -> None:
         """Ask the child to stop, and make sure it has."""

@@ -3,6 +3,7 @@ with their code, a child that dies mid-photo fails that photo only, and close() 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
@@ -16,7 +17,7 @@ import pytest
 from bot.decode import ImageRejected
 from bot.inference import InferencePool
 from bot.risk import Person
-from bot.screening import Screener
+from bot.screening import Screener, Screening
 from bot.worker_process import WorkerDied, WorkerProcess
 from model import WEIGHTS
 from tests.bot.e2e import SAMPLE
@@ -54,15 +55,19 @@ def test_a_child_killed_mid_photo_fails_that_photo_and_the_next_gets_a_new_one(
     os.kill(pid, signal.SIGSTOP)  # it cannot answer before it is killed
     outcome: list[BaseException] = []
 
+    submitted = threading.Event()
+
     def send() -> None:
         try:
-            worker.screen(SAMPLE.read_bytes(), PERSON)
+            worker.submit(SAMPLE.read_bytes(), PERSON)
+            submitted.set()
+            worker.collect()
         except BaseException as e:
             outcome.append(e)
 
     thread = threading.Thread(target=send)
     thread.start()
-    time.sleep(0.3)
+    submitted.wait(10)  # sent (or stuck sending to the stopped child: the kill ends that too)
     os.kill(pid, signal.SIGKILL)
     thread.join(timeout=30)
     assert len(outcome) == 1 and isinstance(outcome[0], WorkerDied)
@@ -98,3 +103,19 @@ def _alive(pid: int) -> bool:
             return f.read().split()[2] != "Z"
     except FileNotFoundError:
         return False
+
+
+async def test_a_pool_of_one_process_answers_photos_queued_together_in_order() -> None:
+    pool = InferencePool(WEIGHTS, workers=1, queue_size=8, make=WorkerProcess)
+    pool.start()
+    try:
+        photos = [SAMPLE.read_bytes(), b"not an image", SAMPLE.read_bytes(), b""]
+        done = await asyncio.gather(
+            *(pool.screen(p, PERSON) for p in photos), return_exceptions=True
+        )
+    finally:
+        pool.close()
+    assert isinstance(done[0], Screening) and isinstance(done[2], Screening)
+    assert done[0].hb_g_dl == done[2].hb_g_dl
+    assert isinstance(done[1], ImageRejected) and isinstance(done[3], ImageRejected)
+    assert done[1].code == "unsupported_format" and done[3].code == "empty"
