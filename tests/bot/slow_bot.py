@@ -42,7 +42,7 @@ def slowed_result(send: Callable[..., Any]) -> Callable[..., Any]:
 
 if __name__ == "__main__":
     # in this process: the thread that drives a worker process, or screens itself
-    WorkerProcess.screen = slowed(WorkerProcess.screen)  # type: ignore[method-assign]
+    WorkerProcess.collect = slowed(WorkerProcess.collect)  # type: ignore[method-assign]
     Screener.screen = slowed(Screener.screen)  # type: ignore[method-assign]
     handlers.send = slowed_result(handlers.send)
     sys.exit(main())
