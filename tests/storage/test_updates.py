@@ -81,14 +81,20 @@ async def test_conversation_optimistic_lock(sessions) -> None:
         assert await conversations.load_conversation(s, pseudonym=chat) is None
 
 
+async def _screened(session, user: int, update_id: int) -> tuple[int, int]:
+    """A subject with one screening, produced by a claimed update: (subject id, screening id)."""
+    subject = await subjects.create_subject(
+        session, pseudonym=pseudonymizer().pseudonym(user), consent_version="v1", team_id=None
+    )
+    row, _ = await screenings.record_screening(session, subject_id=subject.id, record=record())
+    assert await updates.claim_update(session, update_id=update_id)
+    await updates.link_screening(session, update_id=update_id, screening_id=row.id)
+    return subject.id, row.id
+
+
 async def test_a_screening_stays_unsent_until_its_reply_is_marked(sessions) -> None:
     async with sessions.begin() as session:
-        subject = await subjects.create_subject(
-            session, pseudonym=pseudonymizer().pseudonym(55), consent_version="v1", team_id=None
-        )
-        row, _ = await screenings.record_screening(session, subject_id=subject.id, record=record())
-        assert await updates.claim_update(session, update_id=501)
-        await updates.link_screening(session, update_id=501, screening_id=row.id)
+        _, screening_id = await _screened(session, 55, 501)
         assert await updates.claim_update(session, update_id=502)  # no screening (a refusal)
     later = utcnow() + timedelta(seconds=5)
     async with sessions() as session:
@@ -97,7 +103,7 @@ async def test_a_screening_stays_unsent_until_its_reply_is_marked(sessions) -> N
             None,
         )
         handled, unsent = await updates.handled_update(session, update_id=501, claimed_before=later)
-        assert handled and unsent is not None and unsent.id == row.id
+        assert handled and unsent is not None and unsent.id == screening_id
         # a claim younger than the cut-off may still be sending: nothing to resend yet
         young = await updates.handled_update(
             session, update_id=501, claimed_before=utcnow() - timedelta(seconds=5)
@@ -119,14 +125,9 @@ async def test_a_screening_stays_unsent_until_its_reply_is_marked(sessions) -> N
 
 async def test_erasing_the_screening_keeps_the_claim(sessions) -> None:
     async with sessions.begin() as session:
-        subject = await subjects.create_subject(
-            session, pseudonym=pseudonymizer().pseudonym(56), consent_version="v1", team_id=None
-        )
-        row, _ = await screenings.record_screening(session, subject_id=subject.id, record=record())
-        assert await updates.claim_update(session, update_id=601)
-        await updates.link_screening(session, update_id=601, screening_id=row.id)
+        subject_id, _ = await _screened(session, 56, 601)
     async with sessions.begin() as session:
-        await session.delete(await session.get(Subject, subject.id))  # erasure cascades
+        await session.delete(await session.get(Subject, subject_id))  # erasure cascades
     later = utcnow() + timedelta(seconds=5)
     async with sessions() as session:
         assert await updates.handled_update(session, update_id=601, claimed_before=later) == (
