@@ -10,9 +10,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import numpy.typing as npt
 
 
-def half_width(residuals: np.ndarray, coverage: float = 0.9) -> float:
+def half_width(residuals: npt.ArrayLike, coverage: float = 0.9) -> float:
     """Interval half-width (same units as the residuals) for the requested coverage."""
     if not 0.0 < coverage < 1.0:
         raise ValueError(f"coverage must be in (0, 1), got {coverage}")

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.application import build_application, shutdown, startup
 from bot.context import BotApplication
 from bot.inference import InferencePool
+from bot.services.base import Screens
 from bot.settings import BotSettings
 from model import WEIGHTS
 from storage.db import make_engine
@@ -58,7 +59,7 @@ def settings_for(fake: FakeTelegram, **extra: Any) -> BotSettings:
 
 @asynccontextmanager
 async def running(
-    fake: FakeTelegram, url: str, pool: InferencePool, *, webhook_port: int | None = None,
+    fake: FakeTelegram, url: str, pool: Screens, *, webhook_port: int | None = None,
     secret: str = "s3cret-token", **settings: Any,
 ) -> AsyncIterator[BotApplication]:  # fmt: skip
     """The bot started as run_polling/run_webhook would, and stopped the same way after."""

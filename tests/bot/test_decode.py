@@ -321,7 +321,7 @@ def test_animated_gif_gives_first_frame():
     colours = (RED, (0, 0, 255), (0, 255, 0))
     frames = [solid(colour=c).convert("P", palette=Image.Palette.ADAPTIVE) for c in colours]
     data = encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100)
-    assert Image.open(io.BytesIO(data)).n_frames == 3
+    assert getattr(Image.open(io.BytesIO(data)), "n_frames", 1) == 3
     out = decode(data)
     check(out, (48, 64), "GIF")
     assert tuple(out.rgb[24, 32]) == RED

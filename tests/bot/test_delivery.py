@@ -68,7 +68,7 @@ async def test_stopping_mid_long_poll_logs_no_error(fake_telegram, tmp_path, cap
 
     url = f"sqlite+aiosqlite:///{tmp_path / 'b.db'}"
     with caplog.at_level(logging.WARNING):
-        async with running(fake_telegram, url, StubPool()):  # type: ignore[arg-type]
+        async with running(fake_telegram, url, StubPool()):
             for n in range(1, 4):
                 fake_telegram.send_text(USER, "/help")
                 await fake_telegram.wait_replies(USER, n)

@@ -61,7 +61,7 @@ async def test_telegram_gets_its_200_only_after_the_reply(fake_telegram, tmp_pat
     """Were the process to die mid-photo, Telegram would have no 200 and deliver it again."""
     fake, port, pool = fake_telegram, free_port(), GatedPool()
     url = f"http://127.0.0.1:{port}/telegram"
-    async with running(fake, f"sqlite+aiosqlite:///{tmp_path / 'b.db'}", pool,  # type: ignore[arg-type]
+    async with running(fake, f"sqlite+aiosqlite:///{tmp_path / 'b.db'}", pool,
                        webhook_port=port, secret="s"):  # fmt: skip
         start = fake.send_text(USER, "/start")
         assert await fake.deliver_webhook(url, start, secret_token="s") == 200

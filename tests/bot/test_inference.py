@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from typing import Any
 
 import pytest
 
@@ -33,7 +34,9 @@ async def test_results_come_back_from_the_worker_threads():
     pool = InferencePool(None, workers=2, queue_size=4, make=lambda _: Slow(gate))  # type: ignore[arg-type]
     pool.start()
     try:
-        results = await asyncio.gather(*(pool.screen(b"x" * n, Person()) for n in range(1, 5)))
+        results: list[Any] = await asyncio.gather(
+            *(pool.screen(b"x" * n, Person()) for n in range(1, 5))
+        )
         assert [r[0] for r in results] == [1, 2, 3, 4]
         assert {r[1] for r in results} <= {"inference-0", "inference-1"}
         with pytest.raises(ImageRejected):
@@ -54,7 +57,8 @@ async def test_a_full_queue_refuses_at_once():
         with pytest.raises(PoolBusy):
             await pool.screen(b"b", Person())
         gate.set()
-        assert [r[0] for r in await asyncio.gather(*running)] == [1, 1, 1]
+        answers: list[Any] = await asyncio.gather(*running)
+        assert [r[0] for r in answers] == [1, 1, 1]
     finally:
         pool.close()
 

@@ -15,6 +15,7 @@ from typing import Any, cast
 import pytest
 from packaging.requirements import Requirement
 from PIL import Image, ImageFile
+from pydantic import SecretStr
 
 from bot import app as bot_app
 from bot.decode import MAX_BYTES, ImageRejected
@@ -115,7 +116,8 @@ def test_start_up_itself_refuses_a_missing_or_development_key() -> None:
     """The Application's own start-up checks too (tests and other entry points build it)."""
     for key in (None, DEV_KEY):
         with pytest.raises(StartupRefused):
-            pseudonymizer_for(StorageSettings(pseudonym_key=key), dev_mode=False)
+            secret = SecretStr(key) if key is not None else None
+            pseudonymizer_for(StorageSettings(pseudonym_key=secret), dev_mode=False)
     assert pseudonymizer_for(StorageSettings(), dev_mode=True).key == DEV_KEY.encode()
 
 

@@ -40,18 +40,18 @@ def test_lower_half_follows_a_curved_strip() -> None:
     top = np.round(5 + 15 * np.sin(np.pi * cols / (w - 1))).astype(int)  # an arc
     thickness = 6 + cols % 5  # even and odd extents
     mask = np.zeros((h, w), bool)
-    for c in cols:
-        mask[top[c] : top[c] + thickness[c], c] = True
+    for col in cols:
+        mask[top[col] : top[col] + thickness[col], col] = True
     mask[:, 55:] = False  # some empty columns
 
     lower = lower_half(mask)
     _check_partition(mask, lower)
     assert not lower[:, 55:].any()
     for c in range(55):
-        rows = np.flatnonzero(mask[:, c])
+        filled = np.flatnonzero(mask[:, c])
         low = np.flatnonzero(lower[:, c])
         up = np.flatnonzero(mask[:, c] & ~lower[:, c])
-        assert len(low) == len(rows) // 2, f"column {c}: not split at its own middle"
+        assert len(low) == len(filled) // 2, f"column {c}: not split at its own middle"
         assert low.min() > up.max(), f"column {c}: lower pixels above upper ones"
     # no single horizontal cut gives this split: some lower-half pixels (at the arc's ends)
     # sit above some upper-half pixels (at its middle)

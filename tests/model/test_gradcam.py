@@ -165,7 +165,8 @@ def test_overlay_png_is_a_png_of_the_crop_size(trained) -> None:
     np.testing.assert_array_equal(decoded[-1, -1], (bgr[-1, -1] * 0.6).astype(np.uint8))
     # an all-zero heat map (nothing explained) still renders
     blank = gradcam.overlay_png(image, mask, np.zeros((H, W), np.float32))
-    assert cv2.imdecode(np.frombuffer(blank, np.uint8), cv2.IMREAD_COLOR).shape == (h, w, 3)
+    shown = cv2.imdecode(np.frombuffer(blank, np.uint8), cv2.IMREAD_COLOR)
+    assert shown is not None and shown.shape == (h, w, 3)
 
 
 def test_a_large_crop_is_scaled_down_to_the_overlay_cap() -> None:
@@ -175,6 +176,6 @@ def test_a_large_crop_is_scaled_down_to_the_overlay_cap() -> None:
     mask[300:600, 400:1100] = True
     png = gradcam.overlay_png(image, mask, np.ones((H, W), np.float32), max_side=600)
     decoded = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
-    assert decoded.shape == (360, 600, 3)
+    assert decoded is not None and decoded.shape == (360, 600, 3)
     assert (decoded[0, 0] == 72).all()  # outside the mask: dimmed, as at full size
     assert not (decoded[180, 300] == 72).all()  # inside: the heat colours

@@ -73,6 +73,7 @@ async def deps(tmp_path, pool) -> AsyncIterator[Deps]:
 async def make_worker(deps: Deps, user: int, role: str = "health_worker") -> None:
     async with deps.sessions.begin() as session:
         pseudonym = deps.pseudonyms.pseudonym(user, "worker")
+        assert deps.team_id is not None
         await ensure_worker(session, pseudonym=pseudonym, team_id=deps.team_id, role=role)
 
 
