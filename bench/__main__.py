@@ -22,7 +22,7 @@ import numpy as np
 from bench import load
 from bench.baseline import phone_photos
 from bench.botproc import LoadError
-from bench.load_report import BAR, Outcome
+from bench.load_report import BAR, Outcome, pct
 from bench.pipeline import stages
 from bot.screening import Screener
 
@@ -47,10 +47,6 @@ def _row(name: str, mid: str, p95: str = "", target: str = "", met: bool | None 
     )
 
 
-def _ms(values: list[float], q: float) -> str:
-    return f"{np.percentile(values, q):.0f}" if values else "n/a"
-
-
 def pipeline_rows(results: dict[str, list[float]]) -> list[str]:
     rows = []
     for name, ms in results.items():
@@ -70,14 +66,13 @@ def pipeline_rows(results: dict[str, list[float]]) -> list[str]:
 
 def bot_rows(args: argparse.Namespace, out: Outcome) -> list[str]:
     total = args.people * args.photos
-    screened = out.kinds["result"] + out.kinds["picture refused"]
-    rate = screened / out.window_s if out.window_s else 0.0
+    rate = out.throughput
     rss = out.peak_rss_mb or 0.0
     burst = f"{args.people} x {args.photos}"
     return [
-        _row("bot end to end, photos one at a time, ms", _ms(out.single, 50), _ms(out.single, 95)),
+        _row("bot end to end, photos one at a time, ms", pct(out.single, 50), pct(out.single, 95)),
         _row(
-            f"bot end to end, {burst} at once, ms", _ms(out.latencies, 50), _ms(out.latencies, 95)
+            f"bot end to end, {burst} at once, ms", pct(out.latencies, 50), pct(out.latencies, 95)
         ),
         _row(
             f"bot throughput, {burst} at once, photos/s",

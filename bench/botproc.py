@@ -94,6 +94,14 @@ def descendants(pid: int) -> list[int]:
     return [p for child in found for p in (child, *descendants(child))]
 
 
+def alive(pid: int) -> bool:
+    """Whether the process exists and is not a zombie waiting to be reaped."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
 def tree_hwm_mb(pid: int) -> float | None:
     """Peak resident set of `pid` plus each descendant's own peak (an upper bound), in MB."""
     peaks = [vm_hwm_mb(p) for p in (pid, *descendants(pid))]

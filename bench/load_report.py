@@ -35,8 +35,15 @@ class Outcome:
     bot_status: int | None = None
     problems: Counter[str] = field(default_factory=Counter)
 
+    @property
+    def throughput(self) -> float:
+        """Photos screened (a result or a refused picture) per second of the burst."""
+        screened = self.kinds["result"] + self.kinds["picture refused"]
+        return screened / self.window_s if self.window_s else 0.0
 
-def _pct(values: list[float], q: float) -> str:
+
+def pct(values: list[float], q: float) -> str:
+    """The q-th percentile, rounded to a whole number, or n/a for no values."""
     return f"{np.percentile(values, q):.0f}" if values else "n/a"
 
 
@@ -44,8 +51,7 @@ def report(args: Any, out: Outcome, load_before: float) -> tuple[str, bool]:
     """The Markdown table and whether the bar is met."""
     total = args.people * args.photos
     results = out.kinds["result"]
-    screened = results + out.kinds["picture refused"]
-    throughput = screened / out.window_s if out.window_s else 0.0
+    throughput = out.throughput
     ratio = throughput / out.threaded if out.threaded else 0.0
     all_answered = out.answered == total and not out.extra
     rows_ok = out.rows == results and out.rows_match
@@ -84,13 +90,13 @@ def report(args: Any, out: Outcome, load_before: float) -> tuple[str, bool]:
         ("bot / pipeline (same pool)", f"{ratio:.2f}", f">= {BAR}", yes[ratio >= BAR]),
         (
             f"latency, {len(out.single)} photos one at a time, p50 / p95, ms",
-            " / ".join(_pct(out.single, q) for q in (50, 95)),
+            " / ".join(pct(out.single, q) for q in (50, 95)),
             "",
             "",
         ),
         (
             "latency under the burst, p50 / p95 / p99, ms",
-            " / ".join(_pct(out.latencies, q) for q in (50, 95, 99)),
+            " / ".join(pct(out.latencies, q) for q in (50, 95, 99)),
             "",
             "",
         ),

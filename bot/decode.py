@@ -58,10 +58,11 @@ def _reject(code: str, **fmt: object) -> ImageRejected:
     return ImageRejected(code, MESSAGES[code].format(**fmt))
 
 
-def _check_bytes(data: bytes, max_bytes: int) -> None:
-    if len(data) == 0:
+def check_size(size: int, max_bytes: int) -> None:
+    """Refuse an empty file or one over `max_bytes`, before anything reads it."""
+    if size == 0:
         raise _reject("empty")
-    if len(data) > max_bytes:
+    if size > max_bytes:
         raise _reject("too_large_file", mb=max_bytes // (1024 * 1024))
 
 
@@ -126,7 +127,7 @@ def _open(data: bytes, max_pixels: int) -> Decoded:
 
 def decode(data: bytes, *, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_PIXELS) -> Decoded:
     """Decode untrusted bytes to RGB (+ alpha mask), or raise ImageRejected; nothing else."""
-    _check_bytes(data, max_bytes)
+    check_size(len(data), max_bytes)
     try:
         return _open(data, max_pixels)
     except ImageRejected:

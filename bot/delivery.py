@@ -153,14 +153,15 @@ class ConfirmingBot(ExtBot[None]):
         self, offset: int | None = None, **kwargs: Any
     ) -> tuple[Update, ...]:
         """New updates only; the offset stays at the oldest update still being handled."""
-        if _no_wait(kwargs.get("timeout")):
+        no_wait = _no_wait(kwargs.get("timeout"))
+        if no_wait:
             await self._let_long_poll_go()
         else:
             self._long_poll = asyncio.current_task()
         while True:
             updates = await super().get_updates(offset=self.in_flight.offset(offset), **kwargs)
             fresh = self.in_flight.take(updates)
-            if fresh or not self.in_flight.came_back or _no_wait(kwargs.get("timeout")):
+            if fresh or not self.in_flight.came_back or no_wait:
                 return fresh
             # only updates still being handled came back (Telegram answers at once while any
             # are unconfirmed): wait for them to finish, or look again for new ones shortly

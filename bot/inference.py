@@ -63,9 +63,6 @@ def _answer(job: _Job, result: object) -> None:
         log.debug("inference result dropped: the event loop is closed")
 
 
-_NONE_YET = object()  # no job waiting
-
-
 def _settle(future: asyncio.Future[Screening], result: object) -> None:
     if future.cancelled():  # the handler gave up (shutdown); nobody waits for the result
         return
@@ -136,20 +133,17 @@ class InferencePool:
         stopping = False
         while sent or not stopping:
             if not stopping and len(sent) < 2:
-                job = self._next(wait=not sent)
-                if job is None:
-                    stopping = True
-                elif isinstance(job, _Job):
-                    self._submit(worker, job, sent)
+                try:
+                    job = self.jobs.get(block=not sent)  # wait only with nothing in hand
+                except queue.Empty:
+                    pass  # nothing waiting: answer the photo in hand first
+                else:
+                    if job is None:
+                        stopping = True
+                    else:
+                        self._submit(worker, job, sent)
                     continue
-            if sent:
-                self._collect(worker, sent)
-
-    def _next(self, *, wait: bool) -> _Job | object | None:
-        try:
-            return self.jobs.get() if wait else self.jobs.get_nowait()
-        except queue.Empty:
-            return _NONE_YET
+            self._collect(worker, sent)  # never empty here: an empty hand waits above
 
     @staticmethod
     def _submit(worker: Pipelined, job: _Job, sent: deque[_Job]) -> None:

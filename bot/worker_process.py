@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.risk import Person
-from bot.screening import Screening
+from bot.screening import Screener, Screening
 
 log = logging.getLogger(__name__)
 START_TIMEOUT_S = 120.0  # loading and compiling the models takes a few seconds
@@ -35,8 +35,6 @@ class WorkerDied(Exception):
 
 
 def _serve(weights: Path, conn: Connection) -> None:
-    from bot.screening import Screener  # imported in the child, after spawn
-
     try:
         screener = Screener(weights)
     except BaseException as e:  # reported to the parent, which raises it

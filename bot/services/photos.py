@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import i18n
-from bot.decode import ImageRejected
+from bot.decode import ImageRejected, check_size
 from bot.inference import PoolBusy
 from bot.outbox import Held, unreachable
 from bot.records import screening_record
@@ -178,8 +178,7 @@ async def screen_photo(
     try:
         started = time.perf_counter()
         data = await fetch()
-        if len(data) > max_bytes:  # Telegram left out the size, or stated it wrongly
-            raise ImageRejected("too_large_file", "file too large")
+        check_size(len(data), max_bytes)  # Telegram may leave the size out, or state it wrongly
         result = await deps.pool.screen(data, person)
     except PoolBusy:
         log.warning("pool busy subject=%s", tag(s.pseudonym))

@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.botproc import descendants
+from bench.botproc import alive, descendants
 from bot.i18n import t
 from tests.bot.e2e import KEY, ROOT, SAMPLE, weights_dir
 from tests.bot.test_e2e_chat import USER, assert_result, consent_and_profile
@@ -39,13 +39,6 @@ def start_bot(
     return subprocess.Popen(
         [sys.executable, "-m", "tests.bot.slow_bot"], cwd=ROOT, env=env, stdout=log, stderr=log
     )
-
-
-def alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 async def polling(fake, since: int) -> None:

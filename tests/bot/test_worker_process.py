@@ -4,16 +4,15 @@ with their code, a child that dies mid-photo fails that photo only, and close() 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import signal
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
+from bench.botproc import alive, descendants
 from bot.decode import ImageRejected
 from bot.inference import InferencePool
 from bot.risk import Person
@@ -83,26 +82,14 @@ def test_pool_of_processes_closes_its_children() -> None:
     assert len(children) == 2
     pool.close()
     deadline = time.monotonic() + 10
-    while any(_alive(p) for p in children) and time.monotonic() < deadline:
+    while any(alive(p) for p in children) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not any(_alive(p) for p in children)
+    assert not any(alive(p) for p in children)
 
 
 def _children() -> set[int]:
     """This process's live children, whichever of its threads started them."""
-    found = set()
-    for task in Path("/proc/self/task").iterdir():
-        with contextlib.suppress(OSError):
-            found |= {int(p) for p in (task / "children").read_text().split()}
-    return {p for p in found if _alive(p)}
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split()[2] != "Z"
-    except FileNotFoundError:
-        return False
+    return {p for p in descendants(os.getpid()) if alive(p)}
 
 
 async def test_a_pool_of_one_process_answers_photos_queued_together_in_order() -> None:
