@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot import quality
+from bot import malloc, quality
 from bot.decode import Decoded, decode
 from bot.risk import Person, Risk, classify
 from model import WEIGHTS, ensemble, features, gradcam, preprocess, segment, unet
@@ -66,6 +66,9 @@ class Screener:
     """Holds the loaded models; `screen` is safe to call from one thread at a time."""
 
     def __init__(self, weights: Path = WEIGHTS) -> None:
+        # whatever process screens (a worker, the bot, the CLI, a benchmark) reuses its
+        # photo-sized buffers instead of faulting them in again on every photo
+        malloc.tune()
         self.model = ensemble.load(weights)
         self.config = self.model.config
         self.segmenter = unet.load(weights) if (weights / "unet.msgpack").is_file() else None
