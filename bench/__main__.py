@@ -78,8 +78,8 @@ def bot_rows(args: argparse.Namespace, out: Outcome) -> list[str]:
             f"bot throughput, {burst} at once, photos/s",
             f"{rate:.1f}",
             "",
-            f">= {BAR} x pipeline alone ({out.threaded:.1f})",
-            rate >= BAR * out.threaded,
+            f">= {BAR} x pipeline alone ({out.pipeline_alone:.1f})",
+            rate >= BAR * out.pipeline_alone,
         ),
         _row("photos answered", f"{out.answered} / {total}", "", "all", out.answered == total),
         _row(

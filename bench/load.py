@@ -9,7 +9,7 @@ person sends a warm-up photo; then all N x M photos are queued at once. The phot
 CP-AnemiC cut-outs composed into phone-like 1280x960 JPEG scenes (`bot.data.compose`), or the
 sample cut-out where the data set is missing. In the same run the pipeline alone
 (`Screener.screen` in this process on the same photos, sequentially and with as many threads as
-the bot has inference workers) gives the throughput to compare with.
+the bot has inference workers) gives the throughput to compare with: the faster of the two.
 
 Latency: from the getUpdates answer that carried the photo (the stand-in stamps calls with
 time.monotonic()) to the photo's last reply. Replies do not say which photo they answer, so
@@ -176,11 +176,13 @@ async def run_chats(
     await one_at_a_time(fake, proc, warm_user, photos[:1], deadline)  # warm-up
     out.single = await one_at_a_time(fake, proc, warm_user, photos[1 : 1 + args.singles], deadline)
     answers = Answers(fake, set(users), len(fake.calls))
-    before = cpu_s(proc.pid)
+    before, ours = cpu_s(proc.pid), time.process_time()
     sent, queued = push_burst(fake, users, photos, args.photos)
     await answers.wait(args.photos, proc, deadline.left(RESERVE_S))
+    burst = args.people * args.photos
+    out.stand_in_cpu_ms = (time.process_time() - ours) * 1e3 / burst
     if before is not None and (after := cpu_s(proc.pid)) is not None:
-        out.bot_cpu_ms = (after - before) * 1e3 / (args.people * args.photos)
+        out.bot_cpu_ms = (after - before) * 1e3 / burst
     await asyncio.sleep(0.5)  # answers beyond one per photo would show up here
     answers.read()
     tally(args, users, answers, out)

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy.engine import make_url
 
-BAR = 0.8  # bot throughput / pipeline-only throughput
+BAR = 0.8  # bot throughput / pipeline-only throughput (the faster of sequential and pooled)
 
 
 @dataclass
@@ -27,6 +27,7 @@ class Outcome:
     latencies: list[float] = field(default_factory=list)  # ms, under the burst
     single: list[float] = field(default_factory=list)  # ms, photos sent one at a time
     bot_cpu_ms: float | None = None  # the bot's own process (not its workers) per burst photo
+    stand_in_cpu_ms: float | None = None  # this process (the stand-in Bot API) per burst photo
     rows: int = 0
     rows_match: bool = False
     per_person_results: dict[int, int] = field(default_factory=dict)
@@ -41,6 +42,11 @@ class Outcome:
         screened = self.kinds["result"] + self.kinds["picture refused"]
         return screened / self.window_s if self.window_s else 0.0
 
+    @property
+    def pipeline_alone(self) -> float:
+        """What the bot is held to: the faster of the two pipeline-only figures (photos/s)."""
+        return max(self.sequential, self.threaded)
+
 
 def pct(values: list[float], q: float) -> str:
     """The q-th percentile, rounded to a whole number, or n/a for no values."""
@@ -52,7 +58,7 @@ def report(args: Any, out: Outcome, load_before: float) -> tuple[str, bool]:
     total = args.people * args.photos
     results = out.kinds["result"]
     throughput = out.throughput
-    ratio = throughput / out.threaded if out.threaded else 0.0
+    ratio = throughput / out.pipeline_alone if out.pipeline_alone else 0.0
     all_answered = out.answered == total and not out.extra
     rows_ok = out.rows == results and out.rows_match
     kinds = ", ".join(f"{kind} {n}" for kind, n in out.kinds.most_common()) or "none"
@@ -87,7 +93,7 @@ def report(args: Any, out: Outcome, load_before: float) -> tuple[str, bool]:
             "",
         ),
         ("pipeline only, sequential, photos / s", f"{out.sequential:.2f}", "", ""),
-        ("bot / pipeline (same pool)", f"{ratio:.2f}", f">= {BAR}", yes[ratio >= BAR]),
+        ("bot / the faster pipeline-only figure", f"{ratio:.2f}", f">= {BAR}", yes[ratio >= BAR]),
         (
             f"latency, {len(out.single)} photos one at a time, p50 / p95, ms",
             " / ".join(pct(out.single, q) for q in (50, 95)),
@@ -104,6 +110,12 @@ def report(args: Any, out: Outcome, load_before: float) -> tuple[str, bool]:
         (
             "bot process CPU per photo in the burst (not its inference), ms",
             f"{out.bot_cpu_ms:.1f}" if out.bot_cpu_ms is not None else "n/a",
+            "",
+            "",
+        ),
+        (
+            "stand-in Bot API server CPU per photo in the burst (on the same cores), ms",
+            f"{out.stand_in_cpu_ms:.1f}" if out.stand_in_cpu_ms is not None else "n/a",
             "",
             "",
         ),

@@ -67,7 +67,8 @@ async def photo(update: Update, context: BotContext) -> None:
     assert media is not None  # the filters let only photos and image documents through
 
     async def fetch() -> bytes:
-        context.application.create_task(_typing(message), update=update)  # not awaited: no delay
+        if context.deps.typing.allow(str(message.chat_id)):  # the chat id stays in memory
+            context.application.create_task(_typing(message), update=update)  # not awaited
         return bytes(await (await media.get_file()).download_as_bytearray())
 
     outs = await photos.screen_photo(context.deps, who(update), fetch, media.file_size)

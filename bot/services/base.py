@@ -23,6 +23,7 @@ from storage.subjects import find_subject
 from storage.updates import claim_update
 
 log = logging.getLogger("bot")
+TYPING_S = 4.0  # a chat action shows for 5 s or until the bot's next message
 
 
 class Screens(Protocol):
@@ -63,6 +64,8 @@ class Deps:
     limiter: RateLimiter
     outbox: Outbox | None = None  # holds screenings while the database is unreachable
     answered: Coalescer = field(default_factory=Coalescer)  # update ids whose replies went out
+    # "sending a photo..." lasts 5 s in Telegram: one per chat in that time, not one per photo
+    typing: RateLimiter = field(default_factory=lambda: RateLimiter(1, TYPING_S))
 
 
 @dataclass(frozen=True)
@@ -118,14 +121,16 @@ async def seen(session: AsyncSession, deps: Deps, who: Who) -> Seen:
 Work = Callable[[AsyncSession, Seen], Awaitable[list[Out]]]
 
 
-async def once(deps: Deps, who: Who, work: Work) -> list[Out]:
-    """Run `work` in one transaction with the update's claim: a redelivery does nothing."""
+async def once(deps: Deps, who: Who, work: Work, known: Seen | None = None) -> list[Out]:
+    """Run `work` in one transaction with the update's claim: a redelivery does nothing.
+    `known`: what this update read before, for work that re-checks what it relies on itself
+    (two queries fewer per photo)."""
     try:
         async with deps.sessions.begin() as session:
             if not await claim_update(session, update_id=who.update_id):
                 log.info("update %s already handled", who.update_id)
                 return []
-            return await work(session, await seen(session, deps, who))
+            return await work(session, known or await seen(session, deps, who))
     except ConversationConflict:
         return [Out(i18n.t(who.language_code, "conflict"))]
 

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import NoResultFound, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import i18n
@@ -88,9 +88,12 @@ def resent_text(lang: str, row: StoredScreening) -> str:
 
 
 async def _record(session: AsyncSession, s: Seen, r: Screening, update_id: int) -> list[Out]:
-    if s.subject is None:  # erased while the photo was being screened: keep nothing
+    assert s.subject is not None  # only people with a profile get a photo screened
+    try:
+        record = screening_record(r)
+        row, case = await record_screening(session, subject_id=s.subject.id, record=record)
+    except NoResultFound:  # erased while the photo was being screened: keep nothing
         return [Out(i18n.t(s.lang, "profile.need_consent"))]
-    row, case = await record_screening(session, subject_id=s.subject.id, record=screening_record(r))
     await link_screening(session, update_id=update_id, screening_id=row.id)
     log.info(
         "screened subject=%s screening=%s risk=%s case=%s",
@@ -200,7 +203,7 @@ async def _save(deps: Deps, who: Who, s: Seen, result: Screening, at: datetime) 
     # held in the outbox on disk, to be logged when the database is back
     try:
         return await once(
-            deps, who, lambda session, now: _record(session, now, result, who.update_id)
+            deps, who, lambda session, now: _record(session, now, result, who.update_id), known=s
         )
     except (SQLAlchemyError, OSError) as e:
         error = e

@@ -44,6 +44,7 @@ def test_the_bar_is_met_only_when_everything_holds() -> None:
         lambda o: setattr(o, "rows", 2),
         lambda o: setattr(o, "rows_match", False),
         lambda o: setattr(o, "window_s", 0.6),  # 6.7/s < 8/s
+        lambda o: setattr(o, "sequential", 12.0),  # held to the faster pipeline: 8.9 < 9.6
         lambda o: setattr(o, "problems", Counter({"ERROR bot: boom": 1})),
         lambda o: setattr(o, "extra", 1),
     ):

@@ -119,3 +119,14 @@ async def test_two_people_at_once(fake_telegram, tmp_path, inference_pool, lang)
         ja = await fake_telegram.wait_replies(1002, 6, timeout=60)
         assert t("en", "notice") in en[-2].params["text"]
         assert t("ja", "notice") in ja[-2].params["text"]
+
+
+async def test_photos_sent_together_get_one_chat_action(fake_telegram, tmp_path, inference_pool):
+    async with running(fake_telegram, f"sqlite+aiosqlite:///{tmp_path / 'b.db'}", inference_pool):
+        await consent_and_profile(fake_telegram)
+        fake_telegram.send_photo(USER, SAMPLE.read_bytes())
+        fake_telegram.send_photo(USER, SAMPLE.read_bytes())
+        replies = await fake_telegram.wait_replies(USER, 8, timeout=60)
+        assert [r.method for r in replies[-4:]].count("sendPhoto") == 2
+        actions = [c for c in fake_telegram.calls if c.method == "sendChatAction"]
+        assert [a.params["action"] for a in actions] == ["upload_photo"]

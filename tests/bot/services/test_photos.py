@@ -9,7 +9,8 @@ from sqlalchemy import func, select, update
 from bot.i18n import t
 from bot.inference import PoolBusy
 from bot.services import people, photos
-from storage.models import FollowUp, ProcessedUpdate, Screening
+from storage.models import FollowUp, ProcessedUpdate, Screening, Subject
+from storage.subjects import erase_subject
 from tests.bot.services.conftest import rejected, screening, who
 
 
@@ -98,6 +99,23 @@ async def test_a_redelivered_photo_is_logged_and_answered_once(deps, pool):
     assert len(await photos.screen_photo(deps, update, fetch, 100)) == 2
     assert await photos.screen_photo(deps, update, fetch, 100) == []
     assert await count(deps, Screening) == 1
+
+
+async def test_a_person_erased_while_their_photo_is_screened_leaves_nothing(deps, pool):
+    await consented(deps)
+    screen = pool.screen
+
+    async def erase_meanwhile(data, person):
+        async with deps.sessions.begin() as session:
+            await erase_subject(session, candidates=deps.pseudonyms.candidates(4242))
+        return await screen(data, person)
+
+    pool.screen = erase_meanwhile
+    update = who()
+    [out] = await photos.screen_photo(deps, update, fetch, 100)
+    assert out.text == t("en", "profile.need_consent")
+    assert await count(deps, Screening) == 0 and await count(deps, Subject) == 0
+    assert await photos.screen_photo(deps, update, fetch, 100) == []  # handled: claimed
 
 
 async def test_a_result_that_cannot_be_logged_is_not_shown(deps, pool, monkeypatch):
