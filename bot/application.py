@@ -5,15 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from telegram import BotCommandScopeChat
 from telegram.error import TelegramError
 from telegram.ext import Application, ExtBot
 
 from bot.context import CONTEXT_TYPES, BotApplication, BotData
 from bot.delivery import ConfirmingApplication, ConfirmingBot, HandledQueue, PatientRequest
 from bot.handlers import register
-from bot.handlers_io import bot_commands
-from bot.i18n import LANGUAGES
+from bot.handlers_io import bot_commands, set_worker_menu
+from bot.i18n import DEFAULT, LANGUAGES
 from bot.inference import InferencePool
 from bot.logs import protect_logs
 from bot.outbox import Outbox, keep_draining
@@ -111,12 +110,11 @@ async def startup(app: BotApplication) -> None:
 async def set_commands(app: BotApplication, settings: BotSettings) -> None:
     """The people's menu for everyone (per language); the workers' menu in workers' chats."""
     for lang in LANGUAGES:
-        code = None if lang == "en" else lang
+        code = None if lang == DEFAULT else lang
         await app.bot.set_my_commands(bot_commands(lang, worker=False), language_code=code)
     for chat_id in (*settings.health_worker_ids, *settings.admin_ids):
-        scope = BotCommandScopeChat(chat_id)
         try:
-            await app.bot.set_my_commands(bot_commands("en", worker=True), scope=scope)
+            await set_worker_menu(app.bot, chat_id)
         except TelegramError as e:  # "chat not found" until the worker has written to the bot
             log.warning("workers' menu not set for a configured worker: %s", type(e).__name__)
 

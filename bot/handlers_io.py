@@ -6,6 +6,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import (
+    Bot,
     BotCommand,
     BotCommandScopeChat,
     CallbackQuery,
@@ -16,6 +17,7 @@ from telegram import (
 )
 
 from bot.context import BotContext
+from bot.i18n import DEFAULT, LANGUAGES
 from bot.services.base import Out, Who
 from bot.services.startup import command_list
 
@@ -71,5 +73,13 @@ async def send(update: Update, context: BotContext, outs: list[Out]) -> None:
         else:
             await context.bot.send_message(chat_id, out.text, reply_markup=markup)
         if out.worker_commands:
-            scope = BotCommandScopeChat(chat_id)
-            await context.bot.set_my_commands(bot_commands("en", worker=True), scope=scope)
+            await set_worker_menu(context.bot, chat_id)
+
+
+async def set_worker_menu(bot: Bot, chat_id: int) -> None:
+    """The workers' command menu in this chat, in each language (Telegram shows the one
+    matching the person's app language, English otherwise)."""
+    scope = BotCommandScopeChat(chat_id)
+    for lang in LANGUAGES:
+        code = None if lang == DEFAULT else lang
+        await bot.set_my_commands(bot_commands(lang, worker=True), scope=scope, language_code=code)

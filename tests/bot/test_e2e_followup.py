@@ -35,6 +35,8 @@ async def test_a_health_worker_follows_up(fake_telegram, tmp_path, inference_poo
     async with running(fake, url, inference_pool):
         menu = fake.commands_for({"type": "chat", "chat_id": WORKER_ID})
         assert "pending" in [c["command"] for c in menu]
+        ja = fake.commands_for({"type": "chat", "chat_id": WORKER_ID}, "ja")
+        assert {"command": "pending", "description": t("ja", "commands.pending")} in ja
         assert "pending" not in [c["command"] for c in fake.commands_for()]
         fake.send_text(PERSON, "/start")
         [terms] = await fake.wait_replies(PERSON, 1)
