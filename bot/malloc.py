@@ -3,9 +3,9 @@
 Each photo allocates and frees arrays of a few MB to tens of MB (a 1280x960 RGB image is
 3.7 MB as uint8, 14.7 MB as float32). With glibc's defaults a fresh process maps many of
 those afresh and hands freed heap back to the kernel, so every photo pays page faults again:
-a newly started inference process screened 12-14 photos/s where the same process with these
-settings did 15-16 (16 CP-AnemiC composites, 2-core VM, 2026-11-27; peak RSS unchanged at
-about 490 MB). Fixed thresholds keep such buffers in the heap and reuse them.
+a newly started inference process screened 12-14 photos/s, and 14-17 with these settings
+(16 CP-AnemiC composites, 2-core VM, 2026-11-27, throwaway scripts; peak RSS unchanged at
+483-494 MB). Fixed thresholds keep such buffers in the heap and reuse them.
 """
 
 from __future__ import annotations
