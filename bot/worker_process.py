@@ -76,6 +76,8 @@ class WorkerProcess:
         )
         self._proc.start()
         child.close()  # only the child holds its end: its death shows here as EOF
+        self._pending = 0  # photos sent to this child and not yet answered
+        self._broken = False  # its pipe failed: it is dead or dying, whatever is_alive says
         if not self._conn.poll(START_TIMEOUT_S):
             self.close()
             raise RuntimeError("the inference process did not start in time")
@@ -88,19 +90,31 @@ class WorkerProcess:
         try:
             reply: tuple[bool, Any] = self._conn.recv()
         except (EOFError, OSError) as e:
+            self._broken, self._pending = True, 0  # every photo it held is lost
             raise WorkerDied("the inference process ended") from e
+        self._pending = max(self._pending - 1, 0)
         return reply
 
     def submit(self, data: bytes, person: Person) -> None:
-        """Send a photo to the child, which answers in order; a dead child is replaced first."""
-        if not self._proc.is_alive():
-            log.warning("inference process ended (exit %s): starting another", self._proc.exitcode)
-            self._conn.close()
-            self._start()
+        """Send a photo to the child, which answers in order. A dead child is replaced first,
+        but only once nothing is in flight: its answers must not be read from a new one."""
+        if self._broken or not self._proc.is_alive():
+            if self._pending:  # the caller's collect() reports those, then we restart
+                raise WorkerDied("the inference process ended with photos in flight")
+            self._restart()
         try:
             self._conn.send((data, person))
         except (BrokenPipeError, OSError) as e:
+            self._broken = True
             raise WorkerDied("the inference process ended") from e
+        self._pending += 1
+
+    def _restart(self) -> None:
+        self._proc.kill()  # a child still dying is reaped, not left behind
+        self._proc.join(timeout=10)
+        log.warning("inference process ended (exit %s): starting another", self._proc.exitcode)
+        self._conn.close()
+        self._start()
 
     def collect(self) -> Screening:
         """The answer to the oldest photo submitted: its Screening, or its error raised."""

@@ -1,5 +1,6 @@
 """The inference worker process: the same result as a Screener in the thread, refusals cross
-with their code, a child that dies mid-photo fails that photo only, and close() leaves none."""
+with their code, a child that dies mid-photo fails that photo only (and its answers are never
+read from the next child), and close() leaves none."""
 
 from __future__ import annotations
 
@@ -70,6 +71,44 @@ def test_a_child_killed_mid_photo_fails_that_photo_and_the_next_gets_a_new_one(
     os.kill(pid, signal.SIGKILL)
     thread.join(timeout=30)
     assert len(outcome) == 1 and isinstance(outcome[0], WorkerDied)
+    assert worker.screen(SAMPLE.read_bytes(), PERSON).hb_g_dl > 0
+    assert worker._proc.pid != pid
+
+
+def _killed(worker: WorkerProcess) -> None:
+    """SIGKILL the child and reap it: all its threads gone, its end of the pipe closed."""
+    worker._proc.kill()
+    worker._proc.join(timeout=30)
+
+
+def test_a_child_seen_dead_on_its_pipe_is_replaced_whatever_is_alive_says(
+    worker: WorkerProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pid = worker._proc.pid
+    assert pid is not None
+    os.kill(pid, signal.SIGSTOP)
+    worker.submit(b"small enough for the pipe's buffer", PERSON)
+    _killed(worker)
+    with pytest.raises(WorkerDied):
+        worker.collect()
+    # is_alive() can still say True for a moment after the pipe broke (CI once saw it)
+    monkeypatch.setattr(worker._proc, "is_alive", lambda: True)
+    assert worker.screen(SAMPLE.read_bytes(), PERSON).hb_g_dl > 0
+    assert worker._proc.pid != pid
+
+
+def test_photos_in_flight_in_a_dead_child_are_never_answered_by_the_next_one(
+    worker: WorkerProcess,
+) -> None:
+    pid = worker._proc.pid
+    assert pid is not None
+    os.kill(pid, signal.SIGSTOP)  # it holds the first photo without answering
+    worker.submit(b"small enough for the pipe's buffer", PERSON)
+    _killed(worker)
+    with pytest.raises(WorkerDied):  # a new child now would answer in the old one's place
+        worker.submit(SAMPLE.read_bytes(), PERSON)
+    with pytest.raises(WorkerDied):
+        worker.collect()
     assert worker.screen(SAMPLE.read_bytes(), PERSON).hb_g_dl > 0
     assert worker._proc.pid != pid
 
