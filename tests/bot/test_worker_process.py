@@ -75,20 +75,22 @@ def test_a_child_killed_mid_photo_fails_that_photo_and_the_next_gets_a_new_one(
     assert worker._proc.pid != pid
 
 
-def _killed(worker: WorkerProcess) -> None:
-    """SIGKILL the child and reap it: all its threads gone, its end of the pipe closed."""
+def _killed_holding_a_photo(worker: WorkerProcess) -> int:
+    """Stop the child, send it a photo it never answers, SIGKILL and reap it (all its threads
+    gone, its end of the pipe closed); its pid."""
+    pid = worker._proc.pid
+    assert pid is not None
+    os.kill(pid, signal.SIGSTOP)
+    worker.submit(b"small enough for the pipe's buffer", PERSON)
     worker._proc.kill()
     worker._proc.join(timeout=30)
+    return pid
 
 
 def test_a_child_seen_dead_on_its_pipe_is_replaced_whatever_is_alive_says(
     worker: WorkerProcess, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pid = worker._proc.pid
-    assert pid is not None
-    os.kill(pid, signal.SIGSTOP)
-    worker.submit(b"small enough for the pipe's buffer", PERSON)
-    _killed(worker)
+    pid = _killed_holding_a_photo(worker)
     with pytest.raises(WorkerDied):
         worker.collect()
     # is_alive() can still say True for a moment after the pipe broke (CI once saw it)
@@ -100,11 +102,7 @@ def test_a_child_seen_dead_on_its_pipe_is_replaced_whatever_is_alive_says(
 def test_photos_in_flight_in_a_dead_child_are_never_answered_by_the_next_one(
     worker: WorkerProcess,
 ) -> None:
-    pid = worker._proc.pid
-    assert pid is not None
-    os.kill(pid, signal.SIGSTOP)  # it holds the first photo without answering
-    worker.submit(b"small enough for the pipe's buffer", PERSON)
-    _killed(worker)
+    pid = _killed_holding_a_photo(worker)
     with pytest.raises(WorkerDied):  # a new child now would answer in the old one's place
         worker.submit(SAMPLE.read_bytes(), PERSON)
     with pytest.raises(WorkerDied):
