@@ -79,9 +79,8 @@ def _screened(screener: Screener, data: bytes) -> bool:
     return True
 
 
-def pipeline_sequential(weights: Path, photos: list[bytes], deadline: Deadline) -> float:
+def pipeline_sequential(screener: Screener, photos: list[bytes], deadline: Deadline) -> float:
     """Photos/s of one Screener, one photo after another, after two warm-up photos."""
-    screener = Screener(weights)
     for data in photos[:2]:
         _screened(screener, data)
     started = time.perf_counter()

@@ -27,7 +27,7 @@ class Outcome:
     latencies: list[float] = field(default_factory=list)  # ms, under the burst
     single: list[float] = field(default_factory=list)  # ms, photos sent one at a time
     bot_cpu_ms: float | None = None  # the bot's own process (not its workers) per burst photo
-    stand_in_cpu_ms: float | None = None  # this process (the stand-in Bot API) per burst photo
+    stand_in_cpu_ms: float | None = None  # this process (stand-in Bot API, driver) per photo
     rows: int = 0
     rows_match: bool = False
     per_person_results: dict[int, int] = field(default_factory=dict)
@@ -129,7 +129,7 @@ def report(args: Any, out: Outcome, load_before: float) -> tuple[str, bool]:
             "",
         ),
         (
-            "stand-in Bot API server CPU per photo in the burst (on the same cores), ms",
+            "benchmark process CPU per photo in the burst (stand-in Bot API and driver), ms",
             f"{out.stand_in_cpu_ms:.1f}" if out.stand_in_cpu_ms is not None else "n/a",
             "",
             "",

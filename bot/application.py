@@ -11,8 +11,7 @@ from telegram.ext import Application, ExtBot
 from bot.context import CONTEXT_TYPES, BotApplication, BotData
 from bot.delivery import ConfirmingApplication, ConfirmingBot, HandledQueue, PatientRequest
 from bot.handlers import register
-from bot.handlers_io import bot_commands, set_worker_menu
-from bot.i18n import DEFAULT, LANGUAGES
+from bot.handlers_io import set_menu
 from bot.inference import InferencePool
 from bot.logs import protect_logs
 from bot.outbox import Outbox, keep_draining
@@ -109,12 +108,10 @@ async def startup(app: BotApplication) -> None:
 
 async def set_commands(app: BotApplication, settings: BotSettings) -> None:
     """The people's menu for everyone (per language); the workers' menu in workers' chats."""
-    for lang in LANGUAGES:
-        code = None if lang == DEFAULT else lang
-        await app.bot.set_my_commands(bot_commands(lang, worker=False), language_code=code)
+    await set_menu(app.bot)
     for chat_id in (*settings.health_worker_ids, *settings.admin_ids):
         try:
-            await set_worker_menu(app.bot, chat_id)
+            await set_menu(app.bot, worker_chat=chat_id)
         except TelegramError as e:  # "chat not found" until the worker has written to the bot
             log.warning("workers' menu not set for a configured worker: %s", type(e).__name__)
 

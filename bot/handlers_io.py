@@ -73,13 +73,14 @@ async def send(update: Update, context: BotContext, outs: list[Out]) -> None:
         else:
             await context.bot.send_message(chat_id, out.text, reply_markup=markup)
         if out.worker_commands:
-            await set_worker_menu(context.bot, chat_id)
+            await set_menu(context.bot, worker_chat=chat_id)
 
 
-async def set_worker_menu(bot: Bot, chat_id: int) -> None:
-    """The workers' command menu in this chat, in each language (Telegram shows the one
-    matching the person's app language, English otherwise)."""
-    scope = BotCommandScopeChat(chat_id)
+async def set_menu(bot: Bot, *, worker_chat: int | None = None) -> None:
+    """The command menu in each language (Telegram shows the one matching the person's app
+    language, English otherwise): the people's for everyone, or the workers' in their chat."""
+    scope = None if worker_chat is None else BotCommandScopeChat(worker_chat)
     for lang in LANGUAGES:
         code = None if lang == DEFAULT else lang
-        await bot.set_my_commands(bot_commands(lang, worker=True), scope=scope, language_code=code)
+        commands = bot_commands(lang, worker=worker_chat is not None)
+        await bot.set_my_commands(commands, scope=scope, language_code=code)

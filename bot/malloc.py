@@ -11,7 +11,6 @@ a newly started inference process screened 12-14 photos/s, and 14-17 with these 
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import logging
 
 log = logging.getLogger(__name__)
@@ -25,11 +24,9 @@ TRIM_THRESHOLD = 512 * 2**20  # free heap kept for reuse instead of returned to 
 
 def tune() -> bool:
     """Apply the thresholds; False (and nothing changed) where the C library is not glibc."""
-    name = ctypes.util.find_library("c")
-    try:
-        libc = ctypes.CDLL(name)
-        mallopt = libc.mallopt
-    except (OSError, AttributeError, TypeError):  # musl, macOS: no mallopt
+    try:  # this process's own symbols, libc's among them (find_library would run ldconfig)
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # musl, macOS: no mallopt
         log.info("malloc settings not applied: no glibc mallopt")
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]

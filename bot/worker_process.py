@@ -92,7 +92,6 @@ class WorkerProcess:
         except (EOFError, OSError) as e:
             self._broken, self._pending = True, 0  # every photo it held is lost
             raise WorkerDied("the inference process ended") from e
-        self._pending = max(self._pending - 1, 0)
         return reply
 
     def submit(self, data: bytes, person: Person) -> None:
@@ -119,6 +118,7 @@ class WorkerProcess:
     def collect(self) -> Screening:
         """The answer to the oldest photo submitted: its Screening, or its error raised."""
         ok, result = self._receive()
+        self._pending -= 1
         if not ok:
             raise result
         return result  # type: ignore[no-any-return]

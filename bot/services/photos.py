@@ -89,8 +89,8 @@ def resent_text(lang: str, row: StoredScreening) -> str:
 
 async def _record(session: AsyncSession, s: Seen, r: Screening, update_id: int) -> list[Out]:
     assert s.subject is not None  # only people with a profile get a photo screened
+    record = screening_record(r)
     try:
-        record = screening_record(r)
         row, case = await record_screening(session, subject_id=s.subject.id, record=record)
     except NoResultFound:  # erased while the photo was being screened: keep nothing
         return [Out(i18n.t(s.lang, "profile.need_consent"))]
