@@ -7,6 +7,9 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
+from PIL import Image
+
 from bot.cli_records import RecordsError
 from bot.cli_records import add_parsers as add_records_parsers
 from bot.cli_records import run as run_records
@@ -30,7 +33,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     pr.add_argument("--pregnant", action="store_true")
     pr.add_argument("--trimester", type=int, choices=(1, 2, 3))
     pr.add_argument("--json", action="store_true", help="print one JSON object")
-    pr.add_argument("--out", type=Path, default=Path("."), help="folder for the Grad-CAM PNG")
+    pr.add_argument("--out", type=Path, default=Path("."), help="folder for the output PNGs")
     pr.add_argument("--weights", type=Path, help="weights folder (default: shipped)")
     for name, text in (("cv", "cross-validate all models"), ("train", "build the weights")):
         c = sub.add_parser(name, help=text)
@@ -72,15 +75,21 @@ def predict(a: argparse.Namespace) -> int:
     weights = a.weights or WEIGHTS
     if not (weights / "ensemble.msgpack").is_file():
         raise CliError(f"no model weights in {weights}; run `anemia-screen train` first")
-    result = Screener(weights).screen_decoded(decoded, person)
+    result, mask = Screener(weights).screen_with_mask(decoded, person)
     a.out.mkdir(parents=True, exist_ok=True)
-    png = a.out / f"{a.image.stem}_gradcam.png"
+    png, mask_png = (a.out / f"{a.image.stem}_{kind}.png" for kind in ("gradcam", "mask"))
     png.write_bytes(result.overlay_png)
+    write_mask(mask_png, mask)
     if a.json:
-        print(json.dumps({**describe(result), "gradcam": str(png)}))
+        print(json.dumps({**describe(result), "gradcam": str(png), "mask": str(mask_png)}))
     else:
-        print("\n".join(summary_lines(result, png)))
+        print("\n".join(summary_lines(result, png, mask_png)))
     return 0
+
+
+def write_mask(path: Path, mask: np.ndarray) -> None:
+    """The conjunctiva mask as a single-channel PNG: 255 on the lining, 0 elsewhere."""
+    Image.fromarray(np.where(mask, 255, 0).astype(np.uint8)).save(path, format="PNG")
 
 
 def learn(a: argparse.Namespace) -> int:

@@ -105,37 +105,50 @@ class Screener:
 
     def screen_decoded(self, decoded: Decoded, person: Person) -> Screening:
         """Screen an image already decoded by `bot.decode.decode`."""
-        mask = cutout_mask(decoded)
-        source = "cutout" if mask is not None else "photo"
-        if mask is None:
-            mask = self.locate(decoded.rgb)
-        else:  # a cut-out still has to be bright, glare-free and in colour
-            quality.check_region(decoded.rgb, mask, confidence=1.0)
+        return self.screen_with_mask(decoded, person)[0]
+
+    def screen_with_mask(self, decoded: Decoded, person: Person) -> tuple[Screening, np.ndarray]:
+        """`screen_decoded`, and the conjunctiva mask it measured: (H, W) bool at the size of
+        `decoded.rgb` (upright, EXIF applied); for a transparent cut-out, its alpha mask."""
+        mask, source = self._conjunctiva(decoded)
         ex, image, crop_mask = self.estimate(decoded.rgb, mask, person)
         # No Grad-CAM heat at all (NaN share) means no visible evidence: as unreliable as
         # attention outside the lower half, and stored as 0 so the log never holds a NaN.
         share = ex.lower_share if np.isfinite(ex.lower_share) else 0.0
         hw = self.config.half_width
         interval = (round(ex.estimate - hw, 1), round(ex.estimate + hw, 1))
-        warnings = [
+        result = Screening(
+            hb_g_dl=round(ex.estimate, 1),
+            interval=interval,
+            coverage=self.config.coverage,
+            risk=classify(ex.estimate, interval, person),
+            attention_lower_half=round(share, 3),
+            warnings=self._warnings(share, person),
+            source=source,
+            area_fraction=round(float(mask.mean()), 4),
+            overlay_png=gradcam.overlay_png(image, crop_mask, ex.heatmap),
+            model_version=self.config.version,
+        )
+        return result, mask
+
+    def _conjunctiva(self, decoded: Decoded) -> tuple[np.ndarray, str]:
+        """The conjunctiva mask and its source: a cut-out's alpha, or found in a whole photo."""
+        mask = cutout_mask(decoded)
+        if mask is None:
+            return self.locate(decoded.rgb), "photo"
+        # a cut-out still has to be bright, glare-free and in colour
+        quality.check_region(decoded.rgb, mask, confidence=1.0)
+        return mask, "cutout"
+
+    def _warnings(self, share: float, person: Person) -> tuple[str, ...]:
+        """The warning codes (see WARNINGS) that apply to this estimate."""
+        return tuple(
             code
             for code, on in (
                 ("low_attention", share < self.config.attention_threshold),
                 ("outside_training_population", _population_warning(person)),
             )
             if on
-        ]
-        return Screening(
-            hb_g_dl=round(ex.estimate, 1),
-            interval=interval,
-            coverage=self.config.coverage,
-            risk=classify(ex.estimate, interval, person),
-            attention_lower_half=round(share, 3),
-            warnings=tuple(warnings),
-            source=source,
-            area_fraction=round(float(mask.mean()), 4),
-            overlay_png=gradcam.overlay_png(image, crop_mask, ex.heatmap),
-            model_version=self.config.version,
         )
 
 
@@ -163,8 +176,10 @@ def describe(result: Screening) -> dict[str, object]:
     }
 
 
-def summary_lines(result: Screening, gradcam_path: Path) -> list[str]:
-    """Plain-English lines for a terminal."""
+def summary_lines(
+    result: Screening, gradcam_path: Path, mask_path: Path | None = None
+) -> list[str]:
+    """Plain-English lines for a terminal; names the mask file when one was written."""
     r, (lo, hi) = result.risk, result.interval
     straddle = " - the interval straddles this cut-off" if r.straddles else ""
     lines = [
@@ -173,5 +188,7 @@ def summary_lines(result: Screening, gradcam_path: Path) -> list[str]:
         f"Risk: {r.category} ({r.group_label}: anaemia below {r.threshold:.1f} g/dL){straddle}",
         f"Grad-CAM: {gradcam_path} (share on the lower half: {result.attention_lower_half:.2f})",
     ]
+    if mask_path is not None:
+        lines.append(f"Conjunctiva mask: {mask_path} (white where the lining was measured)")
     lines += [f"Warning: {WARNINGS[w]}" for w in result.warnings]
     return [*lines, DISCLAIMER]

@@ -7,12 +7,42 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from bot.cli import main
 from model import WEIGHTS
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "docs" / "samples" / "conjunctiva_cp-anemic_017.png"
+ROTATED = 6  # EXIF "rotate 90 degrees clockwise to show": upright = np.rot90(stored, -1)
+
+
+def sample_alpha(pad: int = 0) -> np.ndarray:
+    """The sample cut-out's mask (alpha > 0), upright, with a `pad`-pixel frame around it."""
+    with Image.open(SAMPLE) as img:
+        return np.pad(np.asarray(img.convert("RGBA"))[..., 3] > 0, pad)
+
+
+def read_mask(path: Path) -> np.ndarray:
+    """A mask PNG written by `predict`: single channel, 0/255 only; returned as bool."""
+    with Image.open(path) as img:
+        assert img.format == "PNG" and img.mode == "L"
+        mask = np.asarray(img)
+    assert set(np.unique(mask)) <= {0, 255}
+    return mask > 0
+
+
+def rotated_jpeg(path: Path, pad: int = 40) -> np.ndarray:
+    """The sample flattened on black with a frame, stored turned a quarter to the left and
+    tagged with EXIF orientation 6 (as phones save a portrait shot); returns its upright mask."""
+    with Image.open(SAMPLE) as img:
+        rgba = np.asarray(img.convert("RGBA"))
+    upright = np.where(rgba[..., 3:] > 0, rgba[..., :3], 0).astype(np.uint8)
+    upright = np.pad(upright, ((pad, pad), (pad, pad), (0, 0)))
+    exif = Image.Exif()
+    exif[0x0112] = ROTATED
+    Image.fromarray(np.rot90(upright, 1).copy()).save(path, "JPEG", quality=95, exif=exif)
+    return sample_alpha(pad)
 
 
 def test_predict_json_with_shipped_weights(
@@ -31,12 +61,34 @@ def test_predict_json_with_shipped_weights(
     png = Path(out["gradcam"])
     assert png.is_file() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "not a diagnosis" in out["disclaimer"]
+    assert Path(out["mask"]) == tmp_path / f"{SAMPLE.stem}_mask.png"
+    # a transparent cut-out's mask is its alpha mask, at the input's own size
+    assert np.array_equal(read_mask(Path(out["mask"])), sample_alpha())
 
 
 def test_predict_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["predict", str(SAMPLE), "--out", str(tmp_path)]) == 0
     text = capsys.readouterr().out
     assert "g/dL" in text and "interval" in text and "not a diagnosis" in text
+    mask = tmp_path / f"{SAMPLE.stem}_mask.png"
+    assert [line for line in text.splitlines() if str(mask) in line]
+    assert read_mask(mask).shape == sample_alpha().shape
+
+
+def test_predict_mask_of_an_exif_rotated_photo_is_upright(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    photo = tmp_path / "turned.jpg"
+    truth = rotated_jpeg(photo)
+    with Image.open(photo) as img:
+        stored_w, stored_h = img.size
+    assert main(["predict", str(photo), "--json", "--out", str(tmp_path / "out")]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["source"] == "photo"  # no alpha: the U-Net had to find the conjunctiva
+    mask = read_mask(Path(out["mask"]))
+    assert mask.shape == (stored_w, stored_h) == truth.shape  # upright: W and H swapped
+    iou = (mask & truth).sum() / (mask | truth).sum()
+    assert iou > 0.6, iou  # on the conjunctiva as shown upright, not as stored
 
 
 @pytest.mark.parametrize(
