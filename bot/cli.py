@@ -51,7 +51,13 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
                     help="CP-AnemiC cut-outs (composited into photos), image+mask pairs, or "
                     "Eyes-defy-anemia photos; repeat to combine")  # fmt: skip
     ts.add_argument("--seed", type=int, default=0)
-    ts.add_argument("--epochs", type=int, help="override the training epochs (quick checks)")
+    ts.add_argument("--pretrain-steps", type=int, default=1500, help="stage 1: composites only")
+    ts.add_argument("--finetune-steps", type=int, default=700, help="stage 2: with real photos")
+    ts.add_argument("--real-folds", type=int, default=5, help="patient-grouped CV folds")
+    ts.add_argument("--init", type=Path, help="start from this folder's U-Net (skips stage 1)")
+    ts.add_argument(
+        "--work", type=Path, default=Path("runs") / "seg", help="stage-1 network kept here"
+    )
     ts.add_argument("--per-cutout", type=int, default=5, help="composites per cut-out")
     ts.add_argument("--negatives", type=int, default=400, help="photos with no eyelid")
     ts.add_argument("--out", type=Path, help="weights folder (default: shipped)")
@@ -125,8 +131,8 @@ def train_seg(a: argparse.Namespace) -> int:
     except ValueError as e:
         raise CliError(str(e)) from e
     job = SegJob(
-        a.out or WEIGHTS, a.seed, a.per_cutout, a.negatives, a.epochs, a.measure_only,
-        a.eval_negatives,
+        a.out or WEIGHTS, a.seed, a.per_cutout, a.negatives, a.pretrain_steps, a.finetune_steps,
+        a.real_folds, a.init, a.work, a.measure_only, a.eval_negatives,
     )  # fmt: skip
     print(json.dumps(run(job, cutouts, photos), indent=None if a.json else 2))
     return 0

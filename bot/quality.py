@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from bot.decode import ImageRejected
+from model import segment, unet
 
 GATES: dict[str, tuple[str, str]] = {  # code -> (what went wrong, what to do)
     "not_eyelid": (
@@ -51,6 +52,10 @@ GATES: dict[str, tuple[str, str]] = {  # code -> (what went wrong, what to do)
 }
 
 
+REGION_GATES = ("too_small", "too_dark", "over_exposed", "glare", "not_eyelid", "colour_lost",
+                "blurred")  # fmt: skip
+
+
 def reject(code: str) -> ImageRejected:
     """The ImageRejected for a gate, message and tip in one friendly text."""
     what, tip = GATES[code]
@@ -75,19 +80,25 @@ class Thresholds:
     min_redness: float = 6.0  # mean a* (CIELAB, about -128..127) of the conjunctiva
 
 
-def check_photo(rgb: np.ndarray, t: Thresholds = Thresholds()) -> None:
-    """Whole-photo gates that need no segmentation: flat colour, noise, greyscale."""
+def photo_failures(rgb: np.ndarray, t: Thresholds = Thresholds()) -> list[str]:
+    """Codes of the whole-photo gates that fail (flat colour, noise, greyscale), in order."""
     small = cv2.resize(rgb, (128, 96), interpolation=cv2.INTER_AREA)
     grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY).astype(np.float32)
-    if grey.std() < t.min_std:
-        raise reject("not_eyelid")
     # Noise puts most of its variance at the finest scale; photos keep theirs in smooth regions.
     fine = grey - cv2.GaussianBlur(grey, (0, 0), 1.5)
-    if fine.var() / (grey.var() + 1e-6) > t.max_noise_ratio:
-        raise reject("not_eyelid")
     hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
-    if (hsv[..., 1] > t.colour_saturation * 255).mean() < t.min_colour_share:
-        raise reject("colour_lost")
+    checks = (
+        ("not_eyelid", grey.std() < t.min_std),
+        ("not_eyelid", fine.var() / (grey.var() + 1e-6) > t.max_noise_ratio),
+        ("colour_lost", (hsv[..., 1] > t.colour_saturation * 255).mean() < t.min_colour_share),
+    )
+    return list(dict.fromkeys(code for code, failed in checks if failed))
+
+
+def check_photo(rgb: np.ndarray, t: Thresholds = Thresholds()) -> None:
+    """Raise the first whole-photo gate that fails."""
+    if failed := photo_failures(rgb, t):
+        raise reject(failed[0])
 
 
 def _sharpness(rgb: np.ndarray, mask: np.ndarray) -> float:
@@ -99,29 +110,44 @@ def _sharpness(rgb: np.ndarray, mask: np.ndarray) -> float:
     return float(cv2.Laplacian(grey, cv2.CV_32F).var())
 
 
-def check_region(
+def region_failures(
     rgb: np.ndarray, mask: np.ndarray, confidence: float, t: Thresholds = Thresholds()
-) -> None:
-    """Gates on the found conjunctiva: size, plausibility, exposure, glare, colour, blur."""
+) -> list[str]:
+    """Codes of the gates on the found conjunctiva that fail, in the order they are told."""
     xs = np.nonzero(mask.any(axis=0))[0]
     if mask.mean() < t.min_area_fraction or np.ptp(xs) + 1 < t.min_width_px:
-        raise reject("too_small")
+        return ["too_small"]  # nothing else can be measured on a speck
     # Colour conversions only on the mask's bounding box, not the whole 1-12 MP photo.
     ys = np.nonzero(mask.any(axis=1))[0]
     box = (slice(ys[0], ys[-1] + 1), slice(xs[0], xs[-1] + 1))
     rgb, mask = rgb[box], mask[box]
     lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)[mask]  # 8-bit Lab
     lightness, redness = lab[:, 0].mean() * 100 / 255, lab[:, 1].mean() - 128
-    if lightness < t.dark_l:
-        raise reject("too_dark")
-    if lightness > t.bright_l:
-        raise reject("over_exposed")
     hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)[mask].astype(np.float32) / 255
-    if ((hsv[:, 2] > 0.92) & (hsv[:, 1] < 0.2)).mean() > t.max_glare:
-        raise reject("glare")
-    if confidence < t.min_confidence:
-        raise reject("not_eyelid")
-    if redness < t.min_redness:
-        raise reject("colour_lost")
-    if _sharpness(rgb, mask) < t.min_sharpness:
-        raise reject("blurred")
+    checks = (
+        ("too_dark", lambda: lightness < t.dark_l),
+        ("over_exposed", lambda: lightness > t.bright_l),
+        ("glare", lambda: ((hsv[:, 2] > 0.92) & (hsv[:, 1] < 0.2)).mean() > t.max_glare),
+        ("not_eyelid", lambda: confidence < t.min_confidence),
+        ("colour_lost", lambda: redness < t.min_redness),
+        ("blurred", lambda: _sharpness(rgb, mask) < t.min_sharpness),
+    )
+    return [code for code, failed in checks if failed()]
+
+
+def check_region(
+    rgb: np.ndarray, mask: np.ndarray, confidence: float, t: Thresholds = Thresholds()
+) -> None:
+    """Raise the first gate on the found conjunctiva that fails."""
+    if failed := region_failures(rgb, mask, confidence, t):
+        raise reject(failed[0])
+
+
+def locate(segmenter: unet.Model, rgb: np.ndarray, t: Thresholds = Thresholds()) -> segment.Found:
+    """The one gate chain for a whole photo: photo gates, find the conjunctiva, region gates."""
+    check_photo(rgb, t)
+    found = segment.find(segmenter, rgb)
+    if found is None:
+        raise reject("no_conjunctiva")
+    check_region(rgb, found.mask, found.confidence, t)
+    return found

@@ -81,12 +81,7 @@ class Screener:
         """Find the conjunctiva in a whole photo, or refuse the photo with a reason."""
         if self.segmenter is None:
             raise RuntimeError("no segmentation weights: run `anemia-screen train-seg`")
-        quality.check_photo(rgb)
-        found = segment.largest_component(segment.probabilities(self.segmenter, rgb))
-        if found is None:
-            raise quality.reject("no_conjunctiva")
-        quality.check_region(rgb, found.mask, found.confidence)
-        return found.mask
+        return quality.locate(self.segmenter, rgb).mask
 
     def estimate(
         self, rgb: np.ndarray, mask: np.ndarray, person: Person

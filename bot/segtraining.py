@@ -1,30 +1,34 @@
-"""The `train-seg` job: build photos, train the U-Net, measure it and the quality gates.
+"""The `train-seg` job: train the U-Net on real photos and composites, measure it, ship it.
 
-Folds come from `make_folds(k=5, seed)` over de-duplicated cut-outs: fold 0 is held out for
-the figures, fold 1 is validation (for any threshold we look at), folds 2-4 train. Scene seeds
-for held-out composites never overlap training seeds. Real annotated photos (image + mask
-pairs, or the Eyes-defy-anemia layout) are added to training when given.
+Two stages. Composites (CP-AnemiC cut-outs of training folds 2-4 drawn into eye scenes, plain
+backdrops and scenes with no eyelid) teach a fresh network what a conjunctiva looks like; or
+`--init` starts from a network already trained so. Then it is fine-tuned on real annotated
+photos, seen in many framings and lights (`bot.data.seg_views`), with composites and negatives
+still in every batch so it keeps refusing what is not an eyelid.
+
+Figures: real photos by patient-grouped k-fold cross-validation (each fold fine-tunes its own
+copy of the stage-1 network on the other patients); composites on cut-out fold 0, validation on
+fold 1, as before. The shipped network is then fine-tuned on every real photo.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-import cv2
 import numpy as np
-from tqdm import tqdm
 
+from bot import segcard, segeval
 from bot.data import Sample, compose, cpanemic, deduplicate, make_folds, photos, sources
-from bot.decode import ImageRejected
-from bot.quality import check_photo, check_region
-from model import seg_train, segment, unet
+from bot.data.seg_views import Pyramid, pyramid, view
+from model import seg_train, unet
 
-TEST_SEED_OFFSET = 1_000_000  # held-out scenes use seeds no training scene uses
-VAL_SEED_OFFSET = 500_000  # validation scenes: for looking at gate thresholds, never the test
-SIZE = (480, 640)  # composite photo size (H, W)
+VAL_SEED_OFFSET = segeval.VAL_SEED_OFFSET
+TEST_SEED_OFFSET = segeval.TEST_SEED_OFFSET
+SIZE = segeval.SIZE  # composite photo size (H, W)
 
 
 @dataclass(frozen=True)
@@ -33,7 +37,11 @@ class SegJob:
     seed: int = 0
     per_cutout: int = 5  # composites per training cut-out
     negatives: int = 400  # negative scenes in training
-    epochs: int | None = None
+    pretrain_steps: int = 1500  # stage 1, composites only, from scratch
+    finetune_steps: int = 700  # stage 2, real photos with composites
+    real_folds: int = 5  # patient-grouped folds of the real photos
+    init: Path | None = None  # start from this folder's U-Net instead of stage 1
+    work: Path = Path("runs") / "seg"  # where the stage-1 network is kept
     measure_only: bool = False  # re-measure the saved network instead of training
     eval_negatives: int = 20  # held-out negatives per kind
 
@@ -42,6 +50,18 @@ class SegJob:
 class Photo:
     image: np.ndarray  # RGB uint8
     mask: np.ndarray  # bool
+    group: str = ""  # the patient: folds never split one
+
+
+@dataclass(frozen=True)
+class Pools:
+    """What every training batch draws from."""
+
+    composites: list[Pyramid]
+    negatives: list[Pyramid]
+
+
+MIX = (11, 3, 2)  # per 16: real-photo views, composite views, negative views
 
 
 def split(samples: Sequence[Sample], seed: int) -> tuple[list[Sample], list[Sample], list[Sample]]:
@@ -72,73 +92,122 @@ def negatives(n: int, seed0: int) -> Iterator[Photo]:
         yield Photo(image, np.zeros(image.shape[:2], bool))
 
 
-def tensors(photos: Sequence[Photo], config: unet.Config) -> tuple[np.ndarray, np.ndarray]:
-    """Network inputs and 0/1 targets at the network's size."""
-    x = np.stack([unet.to_input(p.image, config) for p in photos])
-    size = (config.width, config.height)
-    y = np.stack(
-        [
-            cv2.resize(p.mask.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0.5
-            for p in photos
+def pools(train: Sequence[Sample], job: SegJob) -> Pools:
+    """Training composites and negatives, as pyramids to take views of."""
+    comp = [pyramid(p.image, p.mask) for p in positives(train, job.per_cutout, 0)]
+    neg = [pyramid(p.image, p.mask) for p in negatives(job.negatives, 0)]
+    return Pools(comp, neg)
+
+
+def batches(
+    real: Sequence[Pyramid], pool: Pools, config: unet.Config, seed: int
+) -> seg_train.Batches:
+    """Mixed batches of random views: real photos, composites and negatives (MIX)."""
+    rng, out = np.random.default_rng(seed), (config.height, config.width)
+    n_real, n_comp, n_neg = MIX if real else (0, MIX[0] + MIX[1], MIX[2])
+    sources_ = [(real, n_real), (pool.composites, n_comp), (pool.negatives, n_neg)]
+
+    def batch(step: int) -> tuple[np.ndarray, np.ndarray]:
+        views = [
+            view(items[int(rng.integers(len(items)))], rng, out)
+            for items, n in sources_
+            for _ in range(n if items else 0)
         ]
+        x = np.stack([unet.to_input(img, config) for img, _ in views])
+        return x, np.stack([m for _, m in views]).astype(np.float32)
+
+    return batch
+
+
+def pretrain(pool: Pools, job: SegJob) -> unet.Model:
+    """Stage 1: a fresh U-Net on composites and negatives alone."""
+    config = unet.Config()
+    tc = seg_train.SegTrainConfig(steps=job.pretrain_steps)
+    model = unet.build(config, job.seed)
+    return seg_train.fit(model, tc, batches([], pool, config, job.seed), seed=job.seed)
+
+
+def finetune(start: Path, real: Sequence[Photo], pool: Pools, job: SegJob, seed: int) -> unet.Model:
+    """Stage 2: the stage-1 network (read from `start`) fine-tuned with real photos mixed in."""
+    model = unet.load(start)
+    tc = seg_train.SegTrainConfig(steps=job.finetune_steps, learning_rate=2e-3)
+    pyramids = [pyramid(p.image, p.mask) for p in real]
+    return seg_train.fit(model, tc, batches(pyramids, pool, model.config, seed), seed=seed)
+
+
+def real_folds(real: Sequence[Photo], k: int, seed: int) -> np.ndarray:
+    """Fold per photo, whole patients together, patients dealt to folds at random."""
+    groups = sorted({p.group for p in real})
+    fold_of = dict(
+        zip(groups, np.random.default_rng(seed).permutation(len(groups)) % k, strict=True)
     )
-    return x, y.astype(np.float32)
+    return np.array([fold_of[p.group] for p in real])
 
 
-def screenable(model: unet.Model, image: np.ndarray) -> tuple[np.ndarray | None, str | None]:
-    """The pipeline's verdict on a photo: (mask, None) if accepted, (None, code) if refused."""
-    try:
-        check_photo(image)
-        found = segment.largest_component(segment.probabilities(model, image))
-        if found is None:
-            return None, "no_conjunctiva"
-        check_region(image, found.mask, found.confidence)
-    except ImageRejected as e:
-        return None, e.code
-    return found.mask, None
+def cross_validate(
+    start: Path, real: Sequence[Photo], pool: Pools, job: SegJob
+) -> list[segeval.PhotoResult]:
+    """Out-of-fold results for every real photo, each from a network that never saw its patient."""
+    folds = real_folds(real, job.real_folds, job.seed)
+    results: list[segeval.PhotoResult] = []
+    for f in range(job.real_folds):
+        train = [p for p, g in zip(real, folds, strict=True) if g != f]
+        model = finetune(start, train, pool, job, seed=job.seed + 1 + f)
+        held = [p for p, g in zip(real, folds, strict=True) if g == f]
+        results += [segeval.judge(model, p.image, p.mask, fold=f) for p in held]
+    return results
 
 
-def measure(
-    model: unet.Model,
-    test: Sequence[Sample],
-    seed: int,
-    offset: int = TEST_SEED_OFFSET,
-    per_kind: int = 20,
-) -> dict[str, float | int]:
-    """Dice on held-out composites and backdrops, acceptance and refusal rates."""
-    dice: dict[str, list[float]] = {"composite": [], "white": [], "black": []}
-    accepted = 0
-    refusals: dict[str, int] = {}
-    for i, s in enumerate(tqdm(test, desc="held-out", leave=False)):
-        c = compose.compose(s.image, s.mask, seed=offset + seed * 10_000 + i, size=SIZE)
-        found = segment.largest_component(segment.probabilities(model, c.image))
-        dice["composite"].append(
-            seg_train.dice(found.mask if found else np.zeros_like(c.mask), c.mask)
-        )
-        code = screenable(model, c.image)[1]
-        accepted += code is None
-        if code is not None:
-            refusals[code] = refusals.get(code, 0) + 1
-        for name, colour in (("white", (255, 255, 255)), ("black", (0, 0, 0))):
-            b = compose.backdrop(s.image, s.mask, colour=colour)
-            f = segment.largest_component(segment.probabilities(model, b.image))
-            dice[name].append(seg_train.dice(f.mask if f else np.zeros_like(b.mask), b.mask))
-    refused = {}
-    for kind in compose.NEGATIVE_KINDS:
-        codes = [
-            screenable(model, compose.negative(kind, seed=offset + j, size=SIZE))[1]
-            for j in range(per_kind)
-        ]
-        refused[kind] = sum(c is not None for c in codes) / len(codes)
-    out: dict[str, float | int] = {
-        f"dice_{k}": round(float(np.mean(v)), 4) for k, v in dice.items()
-    }
-    out["accept_positive"] = round(accepted / len(test), 4)
-    out["refuse_negative"] = round(float(np.mean(list(refused.values()))), 4)
-    out.update({f"refuse_{k}": round(v, 4) for k, v in refused.items()})
-    out.update({f"positive_refused_{k}": v for k, v in sorted(refusals.items())})
-    out["n_cutouts"] = len(test)
-    return out
+def stage_one(job: SegJob, pool: Pools) -> Path:
+    """The folder holding the stage-1 network: `job.init`, or one trained now into job.out."""
+    if job.init is not None:
+        return job.init
+    stage1 = job.work / "stage1"
+    unet.save(replace_version(pretrain(pool, job), "composites"), stage1)
+    return stage1
+
+
+def replace_version(model: unet.Model, version: str) -> unet.Model:
+    model.config = replace(model.config, version=version)
+    return model
+
+
+def run(job: SegJob, samples: Sequence[Sample], real: Sequence[Photo] = ()) -> dict[str, object]:
+    """Train (unless measure_only), measure on held-out real photos and composites, save."""
+    if len(samples) < 10 and len(real) < 10:
+        raise ValueError("need at least 10 cut-outs or 10 annotated photos to train on")
+    train_s, val_s, test_s = split(samples, job.seed) if len(samples) >= 10 else ([], [], [])
+    metrics: dict[str, object] = {}
+    if job.measure_only:
+        model = unet.load(job.out)
+    else:
+        pool = pools(train_s, job)
+        start = stage_one(job, pool)
+        if real:
+            results = cross_validate(start, real, pool, job)
+            metrics["real_cv"] = segeval.summarise(results, job.real_folds)
+        model = finetune(start, real, pool, job, seed=job.seed) if real else unet.load(start)
+        unet.save(replace_version(model, f"seg-{len(real)}real-s{job.seed}"), job.out)
+    k = job.eval_negatives
+    if test_s:
+        metrics["composites"] = segeval.measure(model, test_s, job.seed, per_kind=k)
+    if val_s:
+        val = segeval.measure(model, val_s, job.seed, offset=VAL_SEED_OFFSET, per_kind=k)
+        metrics["composites_validation"] = val
+    saved = json.loads((job.out / "seg_metrics.json").read_text()) if job.measure_only else {}
+    metrics = {**saved, **metrics, "n_real_photos": len(real), "n_cutouts_train": len(train_s)}
+    (job.out / "seg_metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    (job.out / "SEGMENTATION_CARD.md").write_text(segcard.card(metrics, job))
+    return metrics
+
+
+def _patients(root: Path) -> dict[str, str]:
+    """image file name -> patient, from a labels.csv beside the photos (Eyes-defy's layout)."""
+    table = root / "labels.csv"
+    if not table.is_file():
+        return {}
+    with table.open(newline="") as f:
+        return {Path(r["image"]).name: r["patient"] for r in csv.DictReader(f) if r.get("patient")}
 
 
 def gather(paths: Sequence[Path]) -> tuple[list[Sample], list[Photo]]:
@@ -148,80 +217,10 @@ def gather(paths: Sequence[Path]) -> tuple[list[Sample], list[Photo]]:
     for path in paths:
         if path.suffix == ".csv" or cpanemic.is_cpanemic(path):
             cutouts += deduplicate(sources.load_any(path))[0]
-        else:  # phone photos are ~36 MB decoded: shrink them as they load
-            real += [Photo(p.image, p.mask) for p in photos.load_photos(path, max_side=1024)]
+        else:  # 12 MP phone photos are ~36 MB decoded: shrink them as a chat app would
+            patient = _patients(path)
+            real += [
+                Photo(p.image, p.mask, patient.get(Path(p.key).name, f"{path}/{p.key}"))
+                for p in photos.load_photos(path, max_side=1280)
+            ]
     return cutouts, real
-
-
-def real_dice(model: unet.Model, held_out: Sequence[Photo]) -> float:
-    """Mean Dice on held-out real photos."""
-    scores = []
-    for p in held_out:
-        found = segment.largest_component(segment.probabilities(model, p.image))
-        scores.append(seg_train.dice(found.mask if found else np.zeros_like(p.mask), p.mask))
-    return round(float(np.mean(scores)), 4)
-
-
-def run(
-    job: SegJob, samples: Sequence[Sample], real: Sequence[Photo] = ()
-) -> dict[str, float | int]:
-    """Train on training-fold composites and 80% of real photos, measure on the rest, save.
-
-    With `job.measure_only` the saved network is measured again (after a gate change)."""
-    if len(samples) < 10 and len(real) < 10:
-        raise ValueError("need at least 10 cut-outs or 10 annotated photos to train on")
-    train_s, val_s, test_s = split(samples, job.seed) if len(samples) >= 10 else ([], [], [])
-    order = np.random.default_rng(job.seed).permutation(len(real))
-    cut = int(0.8 * len(real))
-    real_train, real_test = [real[i] for i in order[:cut]], [real[i] for i in order[cut:]]
-    n_train = len(train_s) * (job.per_cutout + 2) + job.negatives  # composites + backdrops
-    if job.measure_only:
-        model = unet.load(job.out)
-    else:
-        config, tc = unet.Config(), seg_train.SegTrainConfig()
-        if job.epochs:
-            tc = seg_train.SegTrainConfig(epochs=job.epochs)
-        train_photos = [*positives(train_s, job.per_cutout, 0), *negatives(job.negatives, 0)]
-        x, y = tensors([*train_photos, *real_train], config)
-        model = seg_train.fit(config, tc, x, y, seed=job.seed)
-        unet.save(model, job.out)  # before measuring: a long run's weights are never lost
-    k = job.eval_negatives
-    metrics = measure(model, test_s, job.seed, per_kind=k) if test_s else {}
-    if val_s:
-        val = measure(model, val_s, job.seed, offset=VAL_SEED_OFFSET, per_kind=k)
-        metrics.update({f"validation_{k}": v for k, v in val.items()})
-    if real_test:
-        metrics.update(dice_real=real_dice(model, real_test), n_real_test=len(real_test))
-    (job.out / "SEGMENTATION_CARD.md").write_text(card(metrics, n_train, len(real_train)))
-    (job.out / "seg_metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-    return metrics
-
-
-def card(metrics: dict[str, float | int], n_train: int, n_real: int) -> str:
-    """Model card for the segmentation network, rendered from the measured figures."""
-    rows = "\n".join(f"| {k} | {v} |" for k, v in metrics.items())
-    return f"""# Model card: conjunctiva segmentation (U-Net)
-
-Finds the palpebral conjunctiva in a photo of a pulled-down lower eyelid so the Hb model can
-measure it, and lets the quality gates refuse photos that cannot be screened.
-
-## Training data
-{n_train} synthetic photos: CP-AnemiC cut-outs from training folds 2-4 (de-duplicated; folds by
-image content, seed 0) warped and placed in generated eye scenes (sclera, skin of many tones,
-lid margin, lashes, glints, shadows, fingertips, uneven light, JPEG), the same cut-outs on
-plain white and black, and scenes with no eyelid; plus {n_real} real annotated photos.
-
-## Held-out figures
-Fold 0 cut-outs in scenes whose seeds no training scene used; negatives from unseen seeds.
-`validation_*` rows are fold 1, the only set looked at when checking gate thresholds.
-
-| metric | value |
-|---|---|
-{rows}
-
-## Limits
-The scenes are drawn, not photographed: Dice on composites says the network finds a
-conjunctiva-coloured strip in an eye-like scene, not that it will on real phone photos.
-Retrain or fine-tune on real annotated photos with `anemia-screen train-seg --data DIR`
-before field use, and check refusals by hand on the first real photos.
-"""

@@ -20,10 +20,13 @@ from model import unet
 
 @dataclass(frozen=True)
 class SegTrainConfig:
-    epochs: int = 12
+    steps: int = 1500
     batch_size: int = 16
     learning_rate: float = 3e-3
     weight_decay: float = 1e-4
+
+
+Batches = Callable[[int], tuple[np.ndarray, np.ndarray]]  # step -> inputs (B,H,W,3), masks (B,H,W)
 
 
 def soft_dice(logits: jax.Array, target: jax.Array) -> jax.Array:
@@ -52,32 +55,39 @@ def train_step(
 
 
 def fit(
-    config: unet.Config,
+    model: unet.Model,
     tc: SegTrainConfig,
-    x: np.ndarray,
-    y: np.ndarray,
+    batches: Batches,
     *,
     seed: int,
-    on_epoch: Callable[[int, float], None] | None = None,
+    on_step: Callable[[int, float], None] | None = None,
 ) -> unet.Model:
-    """Train a fresh U-Net on inputs x (N, H, W, 3) and 0/1 masks y (N, H, W)."""
-    model = unet.build(config, seed)
-    steps = max(len(x) // tc.batch_size, 1)
-    schedule = optax.cosine_decay_schedule(tc.learning_rate, tc.epochs * steps)
+    """Train `model` (fresh, or pretrained to fine-tune) on `tc.steps` batches from `batches`."""
+    schedule = optax.cosine_decay_schedule(tc.learning_rate, max(tc.steps, 1))
     opt = nnx.Optimizer(model, optax.adamw(schedule, weight_decay=tc.weight_decay), wrt=nnx.Param)
-    rng, key = np.random.default_rng(seed), jax.random.key(seed)
-    for epoch in range(tc.epochs):
-        order = rng.permutation(len(x))
-        losses = []
-        for s in range(steps):
-            idx = order[s * tc.batch_size : (s + 1) * tc.batch_size]
-            key, sub = jax.random.split(key)
-            losses.append(
-                train_step(model, opt, sub, jnp.asarray(x[idx]), jnp.asarray(y[idx], jnp.float32))
-            )
-        if on_epoch is not None:
-            on_epoch(epoch, float(jnp.mean(jnp.stack(losses))))
+    key = jax.random.key(seed)
+    for step in range(tc.steps):
+        x, y = batches(step)
+        key, sub = jax.random.split(key)
+        loss = train_step(model, opt, sub, jnp.asarray(x), jnp.asarray(y, jnp.float32))
+        if on_step is not None:
+            on_step(step, float(loss))
     return model
+
+
+def epochs(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int) -> Batches:
+    """Batches that walk through fixed arrays in a fresh random order each epoch."""
+    rng, steps = np.random.default_rng(seed), max(len(x) // batch_size, 1)
+    order = np.arange(len(x))
+
+    def batch(step: int) -> tuple[np.ndarray, np.ndarray]:
+        nonlocal order
+        if step % steps == 0:
+            order = rng.permutation(len(x))
+        idx = order[(step % steps) * batch_size : (step % steps + 1) * batch_size]
+        return x[idx], y[idx]
+
+    return batch
 
 
 @nnx.jit

@@ -2,6 +2,9 @@
 
 The network runs at a small fixed size; its logits are resized to the photo, thresholded,
 and only the largest connected component is kept, since a photo shows one lower eyelid.
+`find` looks twice: once at the whole photo, then again at a box around what it found, so a
+strip that is a few network pixels thick in a wide photo gets its edges from a view in which it
+fills the frame (the same network, trained on both views).
 """
 
 from __future__ import annotations
@@ -38,6 +41,30 @@ def probabilities(model: unet.Model, image: np.ndarray) -> np.ndarray:
     h, w = image.shape[:2]
     up = cv2.resize(logits, (w, h), interpolation=cv2.INTER_LINEAR)  # resize logits, not 0/1
     return (0.5 * (1.0 + np.tanh(0.5 * up))).astype(np.float32)  # sigmoid without overflow
+
+
+REFINE_PAD = 0.15  # margin around the coarse mask, as a share of its box's longer side
+
+
+def refine_box(mask: np.ndarray, pad: float = REFINE_PAD) -> tuple[int, int, int, int]:
+    """(top, bottom, left, right) of the mask's box with `pad` of its longer side on each side."""
+    ys, xs = np.nonzero(mask.any(axis=1))[0], np.nonzero(mask.any(axis=0))[0]
+    if ys.size == 0:
+        raise ValueError("empty mask")
+    m = round(pad * max(ys[-1] - ys[0] + 1, xs[-1] - xs[0] + 1))
+    h, w = mask.shape
+    return max(ys[0] - m, 0), min(ys[-1] + 1 + m, h), max(xs[0] - m, 0), min(xs[-1] + 1 + m, w)
+
+
+def find(model: unet.Model, image: np.ndarray, threshold: float = 0.5) -> Found | None:
+    """The conjunctiva in a photo: a look at the whole, then a closer look around what it found."""
+    prob = probabilities(model, image)
+    coarse = largest_component(prob, threshold)
+    if coarse is None:
+        return None
+    t, b, left, r = refine_box(coarse.mask)
+    prob[t:b, left:r] = probabilities(model, image[t:b, left:r])
+    return largest_component(prob, threshold)
 
 
 def largest_component(prob: np.ndarray, threshold: float = 0.5) -> Found | None:

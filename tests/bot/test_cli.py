@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from bot import segeval
 from bot.cli import main
 from model import WEIGHTS
 
@@ -153,15 +154,49 @@ def test_cv_unknown_layout_is_one_line(tmp_path: Path, capsys: pytest.CaptureFix
 def test_train_seg_then_measure_only(
     synthetic_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    argv = ["train-seg", "--data", str(synthetic_csv), "--epochs", "1", "--per-cutout", "1",
-            "--negatives", "10", "--eval-negatives", "2", "--out", str(tmp_path),
-            "--json"]  # fmt: skip
+    argv = ["train-seg", "--data", str(synthetic_csv), "--pretrain-steps", "2", "--per-cutout",
+            "1", "--negatives", "10", "--eval-negatives", "2", "--out", str(tmp_path),
+            "--work", str(tmp_path / "work"), "--json"]  # fmt: skip
     assert main(argv) == 0
     first = json.loads(capsys.readouterr().out)
-    assert 0.0 <= first["dice_composite"] <= 1.0 and 0.0 <= first["refuse_negative"] <= 1.0
+    assert (tmp_path / "work" / "stage1" / "unet.msgpack").is_file()
+    comp = first["composites"]
+    assert 0.0 <= comp["dice_composite"] <= 1.0 and 0.0 <= comp["refuse_negative"] <= 1.0
     assert (tmp_path / "unet.msgpack").is_file() and (tmp_path / "SEGMENTATION_CARD.md").is_file()
     assert main([*argv, "--measure-only"]) == 0
     assert json.loads(capsys.readouterr().out) == first  # same weights, same held-out scenes
+
+
+def annotated_photos(folder: Path, n: int) -> Path:
+    """n eye-like photos (a red band on grey) with masks, in the <name>.jpg + _mask.png layout."""
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(n):
+        img = rng.integers(100, 140, (240, 320, 3), dtype=np.uint8)
+        mask = np.zeros((240, 320), np.uint8)
+        top = int(rng.integers(100, 160))
+        mask[top : top + 30, 40:280] = 255
+        img[mask > 0] = (210, 60, 60)
+        Image.fromarray(img).save(folder / f"p{i}.jpg", quality=90)
+        Image.fromarray(mask).save(folder / f"p{i}_mask.png")
+    return folder
+
+
+def test_train_seg_cross_validates_on_real_photos(
+    synthetic_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    photos = annotated_photos(tmp_path / "photos", 10)
+    argv = ["train-seg", "--data", str(synthetic_csv), "--data", str(photos), "--pretrain-steps",
+            "1", "--finetune-steps", "1", "--real-folds", "2", "--per-cutout", "1", "--negatives",
+            "10", "--eval-negatives", "1", "--out", str(tmp_path / "w"), "--work",
+            str(tmp_path / "work"), "--json"]  # fmt: skip
+    assert main(argv) == 0
+    real = json.loads(capsys.readouterr().out)["real_cv"]
+    assert real["n"] == 10 and real["folds"] == 2 and len(real["dice_median_per_fold"]) == 2
+    assert 0.0 <= real["dice"]["median"] <= 1.0 and 0.0 <= real["accepted"] <= 1.0
+    assert set(real["gate_false_refusal"]) == set(segeval.GATES)
+    card = (tmp_path / "w" / "SEGMENTATION_CARD.md").read_text()
+    assert "real photos (CV)" in card and "fires on negatives" in card
 
 
 def test_train_seg_missing_data(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

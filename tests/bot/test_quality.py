@@ -170,3 +170,27 @@ def test_realistic_composites_pass_every_gate():
         except ImageRejected as e:
             outcome[e.code] += 1
     assert outcome["passed"] >= 9, dict(outcome)
+
+
+# --- every gate at once, and the chain on real photographs -------------------------------
+
+
+def test_failures_lists_every_gate_that_fires_in_order():
+    from bot.quality import photo_failures, region_failures
+
+    img, mask = pink_region(blur=8.0)
+    dark = (img * 0.15).astype(np.uint8)  # too dark and, in that darkness, blurred too
+    assert region_failures(dark, mask, 0.95)[:1] == ["too_dark"]
+    assert "blurred" in region_failures(dark, mask, 0.95)
+    assert region_failures(*pink_region(), 0.95) == []
+    grey = np.repeat(cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)[..., None], 3, axis=2)
+    assert photo_failures(grey) == ["colour_lost"]
+
+
+def test_a_speck_is_only_too_small():
+    from bot.quality import region_failures
+
+    img, _ = pink_region()
+    speck = np.zeros(SIZE, bool)
+    speck[100:102, 100:103] = True
+    assert region_failures(img, speck, 0.1) == ["too_small"]

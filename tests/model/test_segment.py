@@ -85,3 +85,46 @@ def test_probabilities_at_the_photos_own_size(shape):
     prob = segment.probabilities(untrained_unet(), image)
     assert prob.shape == shape[:2] and prob.dtype == np.float32
     assert np.isfinite(prob).all() and prob.min() >= 0.0 and prob.max() <= 1.0
+
+
+def test_refine_box_pads_by_the_longer_side_and_clips():
+    mask = np.zeros((100, 200), bool)
+    mask[40:50, 20:120] = True  # 10 x 100: the margin is 15% of 100 on every side
+    assert segment.refine_box(mask) == (25, 65, 5, 135)
+    mask[:] = False
+    mask[0:10, 150:200] = True  # at the corner: clipped to the image
+    t, b, left, r = segment.refine_box(mask, pad=0.5)
+    assert (t, r) == (0, 200) and b == 35 and left == 125
+
+
+def test_refine_box_of_empty_mask_raises():
+    with pytest.raises(ValueError):
+        segment.refine_box(np.zeros((5, 5), bool))
+
+
+def test_find_looks_again_inside_the_box(monkeypatch: pytest.MonkeyPatch):
+    """The second look's probabilities replace the first's inside the box, not outside."""
+    image = np.zeros((H, W, 3), np.uint8)
+    calls: list[tuple[int, ...]] = []
+
+    def fake(model: object, img: np.ndarray) -> np.ndarray:
+        calls.append(img.shape)
+        prob = np.zeros(img.shape[:2], np.float32)
+        if len(calls) == 1:
+            prob[20:30, 20:60] = 0.9  # the whole photo: a coarse strip
+        else:
+            prob[:, :] = 0.8  # the close look: all of the box is conjunctiva
+        return prob
+
+    monkeypatch.setattr(segment, "probabilities", fake)
+    found = segment.find(untrained_unet(), image)
+    assert found is not None and len(calls) == 2
+    t, b, left, r = segment.refine_box(np.pad(np.ones((10, 40), bool), ((20, 30), (20, 20))))
+    assert calls[1] == (b - t, r - left, 3)
+    assert found.mask[t:b, left:r].all() and found.mask.sum() == (b - t) * (r - left)
+    assert found.confidence == pytest.approx(0.8)
+
+
+def test_find_returns_none_when_nothing_is_seen(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(segment, "probabilities", lambda m, img: np.zeros(img.shape[:2]))
+    assert segment.find(untrained_unet(), np.zeros((H, W, 3), np.uint8)) is None

@@ -74,9 +74,12 @@ def test_train_step_changes_params_with_finite_loss():
 def test_fit_learns_a_bright_rectangle():
     x, y = rectangles(128, seed=4)
     losses: list[float] = []
-    tc = seg_train.SegTrainConfig(epochs=4, batch_size=16, learning_rate=3e-2)
-    model = seg_train.fit(TINY_UNET, tc, x, y, seed=0, on_epoch=lambda e, loss: losses.append(loss))
-    assert len(losses) == 4 and np.isfinite(losses).all() and losses[-1] < losses[0]
+    tc = seg_train.SegTrainConfig(steps=4 * len(x) // 16, batch_size=16, learning_rate=3e-2)
+    batches = seg_train.epochs(x, y, tc.batch_size, seed=0)
+    model = seg_train.fit(unet.build(TINY_UNET, 0), tc, batches, seed=0,
+                          on_step=lambda s, loss: losses.append(loss))  # fmt: skip
+    epoch = np.reshape(losses, (4, -1)).mean(axis=1)
+    assert np.isfinite(losses).all() and epoch[-1] < epoch[0]
     xt, yt = rectangles(32, seed=5)  # held out: other rectangles, other noise
     pred = seg_train.predict_logits(model, xt, batch_size=16) > 0
     assert pred.shape == yt.shape
