@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from bench import load
-from bench.baseline import phone_photos
+from bench.baseline import real_photos
 from bench.botproc import LoadError
 from bench.load_report import BAR, Outcome, pct
 from bench.pipeline import stages
@@ -106,7 +106,8 @@ def main() -> int:
     p.add_argument("--photos", type=int, default=4, help="per person, sent at once")
     a = p.parse_args()
     seconds, rss = cold_start()
-    results = stages(Screener(), phone_photos(16)[0], a.repeats)
+    photos, what = real_photos(16)
+    results = stages(Screener(), photos, a.repeats)
     load_args = load.parse(["--people", str(a.people), "--photos", str(a.photos)])
     try:
         out = load.measure(load_args)
@@ -116,7 +117,7 @@ def main() -> int:
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     print(
         f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
-        f"{platform.python_version()}, {now}\n"
+        f"{platform.python_version()}, {now}; pipeline on {what}\n"
     )
     print("| measure | median | p95 | target | met |\n|---|---|---|---|---|")
     print("\n".join(pipeline_rows(results)))

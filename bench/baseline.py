@@ -25,6 +25,7 @@ from tests.bot.e2e import SAMPLE
 PERSON = Person(age_months=GROUP_MONTHS[AGE_GROUP])  # what the profile gives the model
 PHOTO_SIZE = (960, 1280)  # (height, width)
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "cp-anemic"
+REAL = DATA.parent / "eyes-defy" / "photos"  # whole-eye phone photos, 1280x960 JPEG
 
 
 def phone_photos(count: int, seed: int = 0) -> tuple[list[bytes], str]:
@@ -50,6 +51,14 @@ def phone_photos(count: int, seed: int = 0) -> tuple[list[bytes], str]:
             break
     height, width = PHOTO_SIZE
     return photos, f"{len(photos)} CP-AnemiC composites, {width}x{height} JPEG"
+
+
+def real_photos(count: int) -> tuple[list[bytes], str]:
+    """The first `count` real whole-eye phone photos as sent; composites where there are none."""
+    files = sorted(REAL.glob("*.jpg"))[:count] if REAL.is_dir() else []
+    if not files:
+        return phone_photos(count)
+    return [f.read_bytes() for f in files], f"{len(files)} Eyes-defy whole-eye photos, 960x1280 JPEG"
 
 
 def weights_for(given: Path, tmp: Path) -> tuple[Path, str]:

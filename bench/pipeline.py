@@ -1,5 +1,6 @@
-"""Per-stage latency of the screening pipeline on 1280x960 JPEG phone photos: the load run's
-16 CP-AnemiC composites (bench.baseline.phone_photos), those the gates accept, in turn.
+"""Per-stage latency of the screening pipeline on 1280x960 JPEG phone photos: 16 real
+whole-eye photos (bench.baseline.real_photos; the load run's CP-AnemiC composites where the
+shared data is missing), those the gates accept, in turn.
 
 Stages: decode (bytes -> RGB), segmentation (gates + U-Net + post-processing), regression
 with Grad-CAM, and encoding the overlay PNG. Timed after warm-up; median and p95 in ms. The
@@ -15,7 +16,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from bench.baseline import PERSON, phone_photos
+from bench.baseline import PERSON, real_photos
 from bot.decode import ImageRejected, decode
 from bot.screening import Screener
 from model import gradcam
@@ -77,7 +78,9 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--repeats", type=int, default=50)
     a = p.parse_args()
-    print(table(stages(Screener(), phone_photos(16)[0], a.repeats)))
+    photos, what = real_photos(16)
+    print(f"{what}\n")
+    print(table(stages(Screener(), photos, a.repeats)))
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 from tqdm import tqdm
 
@@ -43,6 +44,7 @@ class PhotoResult:
     verdict: Verdict
     truth_failing: tuple[str, ...]  # gates that fire on the annotated region itself
     above_refused: bool | None  # the photo cut above the lining (sclera, iris): refused?
+    variants: dict[str, tuple[float, bool]]  # framing -> (Dice, accepted), see `framings`
 
 
 def verdict(model: unet.Model, image: np.ndarray) -> Verdict:
@@ -67,6 +69,40 @@ def _above(image: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
     return image[:top] if top >= image.shape[0] // 4 else None
 
 
+def _frame(image: np.ndarray, mask: np.ndarray, colour: int) -> tuple[np.ndarray, np.ndarray]:
+    """A crop to the eye region with the uneven frame a phone's crop tool leaves."""
+    t, b, left, r = segment.refine_box(mask, pad=0.3)
+    h = b - t
+    pads = ((h // 10, h // 14), (h // 8, h // 12))
+    framed = np.pad(image[t:b, left:r], (*pads, (0, 0)), constant_values=colour)
+    return framed, np.pad(mask[t:b, left:r], pads)
+
+
+def framings(image: np.ndarray, mask: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The photo as people also send it: a macro close-up (the lining about half the frame,
+    at full resolution), a landscape 4:3 crop, and eye-region crops with a black or white frame."""
+    t, b, left, r = segment.refine_box(mask, pad=0.05)
+    f = 1280 / max(b - t, r - left)
+    macro = cv2.resize(image[t:b, left:r], None, fx=f, fy=f, interpolation=cv2.INTER_CUBIC)
+    macro_mask = cv2.resize(mask[t:b, left:r].astype(np.uint8), macro.shape[1::-1]) > 0
+    h, w = mask.shape
+    lh = min(h, round(w * 3 / 4))
+    cy = (t + b) // 2
+    top = int(np.clip(cy - lh // 2, 0, h - lh))
+    return {
+        "macro": (macro, macro_mask),
+        "landscape": (image[top : top + lh], mask[top : top + lh]),
+        "eye_crop_black": _frame(image, mask, 0),
+        "eye_crop_white": _frame(image, mask, 255),
+    }
+
+
+def _variant(model: unet.Model, image: np.ndarray, truth: np.ndarray) -> tuple[float, bool]:
+    v = verdict(model, image)
+    pred = v.mask if v.mask is not None else np.zeros_like(truth)
+    return seg_train.dice(pred, truth), v.refused is None
+
+
 def judge(model: unet.Model, image: np.ndarray, truth: np.ndarray, fold: int) -> PhotoResult:
     """One held-out real photo: overlap with its annotation and what every gate says."""
     v = verdict(model, image)
@@ -79,6 +115,7 @@ def judge(model: unet.Model, image: np.ndarray, truth: np.ndarray, fold: int) ->
         verdict=v,
         truth_failing=tuple(quality.region_failures(image, truth, 1.0)),
         above_refused=None if above is None else verdict(model, above).refused is not None,
+        variants={k: _variant(model, *v) for k, v in framings(image, truth).items()},
     )
 
 
@@ -107,6 +144,13 @@ def summarise(results: Sequence[PhotoResult], folds: int) -> dict[str, object]:
         "gate_false_refusal_on_annotation": {g: round(on_truth[g] / n, 4) for g in GATES},
         "refuse_real_above_lining": round(float(np.mean(above)), 4) if above else None,
         "n_above_lining": len(above),
+        "framings": {
+            k: {
+                "accepted": round(float(np.mean([r.variants[k][1] for r in results])), 4),
+                "dice_median": round(float(np.median([r.variants[k][0] for r in results])), 4),
+            }
+            for k in (results[0].variants if results else {})
+        },
         "dice_median_per_fold": [
             round(float(np.median([r.dice for r in results if r.fold == f])), 4)
             for f in range(folds)

@@ -29,7 +29,9 @@ def test_verdict_when_nothing_is_found(monkeypatch: pytest.MonkeyPatch):
 
 def result(fold: int, dice: float, failing: tuple[str, ...], truth: tuple[str, ...] = ()):
     v = segeval.Verdict(None if "no_conjunctiva" in failing else np.ones((2, 2), bool), failing)
-    return segeval.PhotoResult(fold, dice, dice / (2 - dice), v, truth, above_refused=True)
+    return segeval.PhotoResult(
+        fold, dice, dice / (2 - dice), v, truth, True, {"macro": (dice, True)}
+    )
 
 
 def test_summary_counts_every_gate_once_per_photo():
@@ -49,3 +51,18 @@ def test_summary_counts_every_gate_once_per_photo():
                                                       for g in segeval.GATES}  # fmt: skip
     assert s["dice_median_per_fold"] == [0.85, 0.35]
     assert s["dice_accepted"] == {"median": 0.9, "p10": 0.9, "mean": 0.9}
+
+
+def test_framings_keep_mask_and_picture_together():
+    image = np.full((400, 300, 3), 90, np.uint8)
+    mask = np.zeros((400, 300), bool)
+    mask[250:290, 60:240] = True
+    image[mask] = (220, 40, 50)
+    for name, (img, m) in segeval.framings(image, mask).items():
+        assert img.shape[:2] == m.shape, name
+        assert (img[m][:, 0] > 200).mean() > 0.9, name  # the mask is still on the red band
+        assert m.any() and not m.all(), name
+    macro, macro_mask = segeval.framings(image, mask)["macro"]
+    assert max(macro.shape[:2]) == 1280 and 0.3 < macro_mask.mean() < 0.95
+    black, _ = segeval.framings(image, mask)["eye_crop_black"]
+    assert (black[0] == 0).all() and (black[-1] == 0).all()
