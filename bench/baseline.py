@@ -58,7 +58,10 @@ def real_photos(count: int) -> tuple[list[bytes], str]:
     files = sorted(REAL.glob("*.jpg"))[:count] if REAL.is_dir() else []
     if not files:
         return phone_photos(count)
-    return [f.read_bytes() for f in files], f"{len(files)} Eyes-defy whole-eye photos, 960x1280 JPEG"
+    h, w = cv2.imread(str(files[0]), cv2.IMREAD_REDUCED_GRAYSCALE_8).shape
+    return [
+        f.read_bytes() for f in files
+    ], f"Eyes-defy whole-eye photos, about {w * 8}x{h * 8} JPEG"
 
 
 def weights_for(given: Path, tmp: Path) -> tuple[Path, str]:

@@ -49,6 +49,8 @@ def usable(screener: Screener, photos: list[bytes]) -> list[bytes]:
 def stages(screener: Screener, photos: list[bytes], repeats: int) -> dict[str, list[float]]:
     """Timings of each stage and of the whole `screen` call over the usable photos in turn."""
     photos = usable(screener, photos)
+    if not photos:
+        raise SystemExit("bench: the gates refused every photo; nothing to time")
     rgbs = [decode(data).rgb for data in photos]
     masks = [screener.locate(rgb) for rgb in rgbs]
     outs = [screener.estimate(rgb, m, PERSON) for rgb, m in zip(rgbs, masks, strict=True)]
@@ -79,8 +81,9 @@ def main() -> None:
     p.add_argument("--repeats", type=int, default=50)
     a = p.parse_args()
     photos, what = real_photos(16)
-    print(f"{what}\n")
-    print(table(stages(Screener(), photos, a.repeats)))
+    screener = Screener()
+    print(f"{len(usable(screener, photos))} of {len(photos)} {what} accepted and timed\n")
+    print(table(stages(screener, photos, a.repeats)))
 
 
 if __name__ == "__main__":

@@ -126,15 +126,23 @@ def train_seg(a: argparse.Namespace) -> int:
     missing = [str(d) for d in a.data if not d.exists()]
     if missing:
         raise CliError(f"no such data folder: {', '.join(missing)}")
+    if a.eval_negatives < 1 or a.real_folds < 2:
+        raise CliError("--eval-negatives must be at least 1 and --real-folds at least 2")
     try:
         cutouts, photos = gather(a.data)
     except ValueError as e:
         raise CliError(str(e)) from e
     job = SegJob(
-        a.out or WEIGHTS, a.seed, a.per_cutout, a.negatives, a.pretrain_steps, a.finetune_steps,
-        a.real_folds, a.init, a.work, a.measure_only, a.eval_negatives,
+        out=a.out or WEIGHTS, seed=a.seed, per_cutout=a.per_cutout, negatives=a.negatives,
+        pretrain_steps=a.pretrain_steps, finetune_steps=a.finetune_steps,
+        real_folds=a.real_folds, init=a.init, work=a.work, measure_only=a.measure_only,
+        eval_negatives=a.eval_negatives,
     )  # fmt: skip
-    print(json.dumps(run(job, cutouts, photos), indent=None if a.json else 2))
+    try:
+        metrics = run(job, cutouts, photos)
+    except ValueError as e:  # too few folds' worth of patients, nothing to compose
+        raise CliError(str(e)) from e
+    print(json.dumps(metrics, indent=None if a.json else 2))
     return 0
 
 

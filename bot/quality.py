@@ -8,6 +8,7 @@ held-out set the bar is measured on.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import cv2
@@ -53,7 +54,7 @@ GATES: dict[str, tuple[str, str]] = {  # code -> (what went wrong, what to do)
 
 
 REGION_GATES = ("too_small", "too_dark", "over_exposed", "glare", "not_eyelid", "colour_lost",
-                "blurred")  # fmt: skip
+                "blurred")  # fmt: skip  # the order _region_checks tells them in
 
 
 def reject(code: str) -> ImageRejected:
@@ -110,41 +111,61 @@ def _sharpness(rgb: np.ndarray, mask: np.ndarray) -> float:
     return float(cv2.Laplacian(grey, cv2.CV_32F).var())
 
 
-def region_failures(
-    rgb: np.ndarray, mask: np.ndarray, confidence: float, t: Thresholds = Thresholds()
-) -> list[str]:
-    """Codes of the gates on the found conjunctiva that fail, in the order they are told."""
+def _region_checks(
+    rgb: np.ndarray, mask: np.ndarray, confidence: float, t: Thresholds
+) -> Iterator[tuple[str, bool]]:
+    """(code, failed) for each gate on the found conjunctiva, computed only as they are asked."""
     xs = np.nonzero(mask.any(axis=0))[0]
-    if mask.mean() < t.min_area_fraction or np.ptp(xs) + 1 < t.min_width_px:
-        return ["too_small"]  # nothing else can be measured on a speck
+    small = mask.mean() < t.min_area_fraction or np.ptp(xs) + 1 < t.min_width_px
+    yield "too_small", bool(small)
+    if small:
+        return  # nothing else can be measured on a speck
     # Colour conversions only on the mask's bounding box, not the whole 1-12 MP photo.
     ys = np.nonzero(mask.any(axis=1))[0]
     box = (slice(ys[0], ys[-1] + 1), slice(xs[0], xs[-1] + 1))
     rgb, mask = rgb[box], mask[box]
     lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)[mask]  # 8-bit Lab
     lightness, redness = lab[:, 0].mean() * 100 / 255, lab[:, 1].mean() - 128
+    yield "too_dark", lightness < t.dark_l
+    yield "over_exposed", lightness > t.bright_l
     hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)[mask].astype(np.float32) / 255
-    checks = (
-        ("too_dark", lambda: lightness < t.dark_l),
-        ("over_exposed", lambda: lightness > t.bright_l),
-        ("glare", lambda: ((hsv[:, 2] > 0.92) & (hsv[:, 1] < 0.2)).mean() > t.max_glare),
-        ("not_eyelid", lambda: confidence < t.min_confidence),
-        ("colour_lost", lambda: redness < t.min_redness),
-        ("blurred", lambda: _sharpness(rgb, mask) < t.min_sharpness),
-    )
-    return [code for code, failed in checks if failed()]
+    yield "glare", ((hsv[:, 2] > 0.92) & (hsv[:, 1] < 0.2)).mean() > t.max_glare
+    yield "not_eyelid", confidence < t.min_confidence
+    yield "colour_lost", redness < t.min_redness
+    yield "blurred", _sharpness(rgb, mask) < t.min_sharpness
+
+
+def region_failures(
+    rgb: np.ndarray, mask: np.ndarray, confidence: float, t: Thresholds = Thresholds()
+) -> list[str]:
+    """Codes of every gate on the found conjunctiva that fails, in the order they are told."""
+    return [code for code, failed in _region_checks(rgb, mask, confidence, t) if failed]
 
 
 def check_region(
     rgb: np.ndarray, mask: np.ndarray, confidence: float, t: Thresholds = Thresholds()
 ) -> None:
-    """Raise the first gate on the found conjunctiva that fails."""
-    if failed := region_failures(rgb, mask, confidence, t):
-        raise reject(failed[0])
+    """Raise the first gate on the found conjunctiva that fails (later ones are not computed)."""
+    failed = next((code for code, f in _region_checks(rgb, mask, confidence, t) if f), None)
+    if failed is not None:
+        raise reject(failed)
+
+
+def failures(
+    segmenter: unet.Model, rgb: np.ndarray, t: Thresholds = Thresholds()
+) -> tuple[segment.Found | None, list[str]]:
+    """Every gate of the chain that fails on a whole photo, and what was found (for figures)."""
+    failing = photo_failures(rgb, t)
+    found = segment.find(segmenter, rgb)
+    if found is None:
+        return None, [*failing, "no_conjunctiva"]
+    return found, failing + region_failures(rgb, found.mask, found.confidence, t)
 
 
 def locate(segmenter: unet.Model, rgb: np.ndarray, t: Thresholds = Thresholds()) -> segment.Found:
-    """The one gate chain for a whole photo: photo gates, find the conjunctiva, region gates."""
+    """The one gate chain for a whole photo: photo gates, find the conjunctiva, region gates.
+
+    It stops at the first gate that fails, as `failures` would list it first."""
     check_photo(rgb, t)
     found = segment.find(segmenter, rgb)
     if found is None:

@@ -53,18 +53,43 @@ def _gates(m: dict[str, Any]) -> str:
     return "\n".join([*head, *rows])
 
 
+def _framings(m: dict[str, Any]) -> str:
+    """Held-out real photos framed as people also send them."""
+    real = m.get("real_cv") or {}
+    rows = [
+        f"| {name} | {_num(f.get('accepted'))} | {_num(f.get('dice_median'))} |"
+        for name, f in (real.get("framings") or {}).items()
+    ]
+    accepted = real.get("dice_accepted") or {}
+    return "\n".join(
+        ["| framing | share accepted | Dice, median |", "|---|---|---|",
+         f"| whole photo, as taken | {_num(real.get('accepted'))} | "
+         f"{_num((real.get('dice') or {}).get('median'))} |", *rows,
+         "", f"Median Dice of the accepted photos: {_num(accepted.get('median'))}; "
+         f"refused, by first gate: {real.get('refused_by') or 'none'}."]
+    )  # fmt: skip
+
+
 def _negatives(m: dict[str, Any]) -> str:
     comp = m.get("composites") or {}
-    kinds = [(k[len("refuse_") :], v) for k, v in comp.items() if k.startswith("refuse_")]
+    kinds = [
+        (k[len("refuse_") :], v)
+        for k, v in comp.items()
+        if k.startswith("refuse_") and k != "refuse_negative"
+    ]
     rows = [f"| {k} | {_num(v)} |" for k, v in kinds]
+    rows.append(f"| **all drawn negatives** | {_num(comp.get('refuse_negative'))} |")
     real = (m.get("real_cv") or {}).get("refuse_real_above_lining")
     rows.append(f"| real photo cut above the lining (sclera, iris) | {_num(real)} |")
     return "\n".join(["| negatives | share refused |", "|---|---|", *rows])
 
 
-def card(metrics: dict[str, Any], job: _Job) -> str:
+def card(metrics: dict[str, Any], job: _Job, mix: tuple[int, int, int]) -> str:
     """Markdown: what the network was trained on, the figures, and what they do not say."""
-    real = metrics.get("real_cv") or {}
+    return _head(metrics, job, mix) + _body(metrics, job)
+
+
+def _head(metrics: dict[str, Any], job: _Job, mix: tuple[int, int, int]) -> str:
     return f"""# Model card: conjunctiva segmentation (U-Net)
 
 Finds the palpebral conjunctiva in a photo of a pulled-down lower eyelid so the Hb model can
@@ -79,14 +104,19 @@ pixels thick, and the second look sees it filling the frame. The largest region 
 1. Composites: CP-AnemiC cut-outs of training folds 2-4 ({metrics.get("n_cutouts_train")}
    cut-outs, {job.per_cutout} scenes each, plus plain white and black backdrops) drawn into
    eye scenes, and {job.negatives} scenes with no eyelid (`bot/data/compose.py`).
-2. Real photos: {metrics.get("n_real_photos")} whole-eye phone photos of adults in India
-   (Eyes-defy-anemia, 1280 px, macro lens) with the conjunctiva drawn, each seen in random
+2. Real photos: {metrics.get("n_real_photos")} whole-eye phone photos with the conjunctiva
+   drawn (the shipped network: Eyes-defy-anemia, adults in India), each seen in random
    framings (whole photo portrait or landscape, macro close-up, wide shot, crop with a black or
    white frame, the second look's box, the eye above the lining) and light (exposure, gamma,
    white balance, saturation, blur, noise, JPEG): `bot/data/seg_views.py`.
 The network trained on composites is fine-tuned for {job.finetune_steps} steps on batches of
-11 real views, 3 composite views and 2 negative views.
+{mix[0]} real views, {mix[1]} composite views and {mix[2]} negative views.
+"""
 
+
+def _body(metrics: dict[str, Any], job: _Job) -> str:
+    real = metrics.get("real_cv") or {}
+    return f"""
 ## Figures
 Real photos: {real.get("folds")}-fold cross-validation grouped by patient (each fold's network
 never saw the patient it is measured on; seed {job.seed}); Dice and IoU per photo at 1280 px,
@@ -96,6 +126,13 @@ scene used. The shipped network is fine-tuned on all real photos after these fig
 {_overlap(metrics)}
 
 Per fold, median Dice on real photos: {real.get("dice_median_per_fold")}.
+
+### Framings
+The same held-out photos cut as people also send them: a macro close-up (the lining about half
+the frame, at 1280 px), a landscape 4:3 crop, and a crop to the eye region with a black or
+white frame such as a crop tool leaves (`bot.segeval.framings`).
+
+{_framings(metrics)}
 
 ### Quality gates
 Every gate counted on its own (a photo can trip several). "Real photos": how often the gate

@@ -49,12 +49,8 @@ class PhotoResult:
 
 def verdict(model: unet.Model, image: np.ndarray) -> Verdict:
     """Every gate that fires on a photo, photo gates first; the mask when one was found."""
-    failing = quality.photo_failures(image)
-    found = segment.find(model, image)
-    if found is None:
-        return Verdict(None, (*failing, "no_conjunctiva"))
-    failing += quality.region_failures(image, found.mask, found.confidence)
-    return Verdict(found.mask, tuple(failing))
+    found, failing = quality.failures(model, image)
+    return Verdict(None if found is None else found.mask, tuple(failing))
 
 
 def iou(pred: np.ndarray, target: np.ndarray) -> float:
@@ -84,7 +80,10 @@ def framings(image: np.ndarray, mask: np.ndarray) -> dict[str, tuple[np.ndarray,
     t, b, left, r = segment.refine_box(mask, pad=0.05)
     f = 1280 / max(b - t, r - left)
     macro = cv2.resize(image[t:b, left:r], None, fx=f, fy=f, interpolation=cv2.INTER_CUBIC)
-    macro_mask = cv2.resize(mask[t:b, left:r].astype(np.uint8), macro.shape[1::-1]) > 0
+    size = macro.shape[1::-1]
+    macro_mask = (
+        cv2.resize(mask[t:b, left:r].astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0
+    )
     h, w = mask.shape
     lh = min(h, round(w * 3 / 4))
     cy = (t + b) // 2
@@ -115,7 +114,7 @@ def judge(model: unet.Model, image: np.ndarray, truth: np.ndarray, fold: int) ->
         verdict=v,
         truth_failing=tuple(quality.region_failures(image, truth, 1.0)),
         above_refused=None if above is None else verdict(model, above).refused is not None,
-        variants={k: _variant(model, *v) for k, v in framings(image, truth).items()},
+        variants={k: _variant(model, *pair) for k, pair in framings(image, truth).items()},
     )
 
 

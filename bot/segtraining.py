@@ -138,6 +138,8 @@ def finetune(start: Path, real: Sequence[Photo], pool: Pools, job: SegJob, seed:
 def real_folds(real: Sequence[Photo], k: int, seed: int) -> np.ndarray:
     """Fold per photo, whole patients together, patients dealt to folds at random."""
     groups = sorted({p.group for p in real})
+    if not 2 <= k <= len(groups):
+        raise ValueError(f"need 2 to {len(groups)} folds for {len(groups)} patients, not {k}")
     fold_of = dict(
         zip(groups, np.random.default_rng(seed).permutation(len(groups)) % k, strict=True)
     )
@@ -159,9 +161,11 @@ def cross_validate(
 
 
 def stage_one(job: SegJob, pool: Pools) -> Path:
-    """The folder holding the stage-1 network: `job.init`, or one trained now into job.out."""
+    """The folder holding the stage-1 network: `job.init`, or one trained now into job.work."""
     if job.init is not None:
         return job.init
+    if not pool.composites:
+        raise ValueError("stage 1 needs at least 10 cut-outs to compose, or --init DIR")
     stage1 = job.work / "stage1"
     unet.save(replace_version(pretrain(pool, job), "composites"), stage1)
     return stage1
@@ -177,6 +181,8 @@ def run(job: SegJob, samples: Sequence[Sample], real: Sequence[Photo] = ()) -> d
     if len(samples) < 10 and len(real) < 10:
         raise ValueError("need at least 10 cut-outs or 10 annotated photos to train on")
     train_s, val_s, test_s = split(samples, job.seed) if len(samples) >= 10 else ([], [], [])
+    if real and not job.measure_only:
+        real_folds(real, job.real_folds, job.seed)  # refuse impossible folds before training
     metrics: dict[str, object] = {}
     if job.measure_only:
         model = unet.load(job.out)
@@ -195,9 +201,10 @@ def run(job: SegJob, samples: Sequence[Sample], real: Sequence[Photo] = ()) -> d
         val = segeval.measure(model, val_s, job.seed, offset=VAL_SEED_OFFSET, per_kind=k)
         metrics["composites_validation"] = val
     saved = json.loads((job.out / "seg_metrics.json").read_text()) if job.measure_only else {}
-    metrics = {**saved, **metrics, "n_real_photos": len(real), "n_cutouts_train": len(train_s)}
+    counts = {"n_real_photos": len(real), "n_cutouts_train": len(train_s)}
+    metrics = {**counts, **saved, **metrics} if job.measure_only else {**metrics, **counts}
     (job.out / "seg_metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-    (job.out / "SEGMENTATION_CARD.md").write_text(segcard.card(metrics, job))
+    (job.out / "SEGMENTATION_CARD.md").write_text(segcard.card(metrics, job, MIX))
     return metrics
 
 
@@ -210,6 +217,12 @@ def _patients(root: Path) -> dict[str, str]:
         return {Path(r["image"]).name: r["patient"] for r in csv.DictReader(f) if r.get("patient")}
 
 
+def _folder_or_file(root: Path, key: str) -> str:
+    """Patient of a photo without a table: its folder (Eyes-defy keeps one per patient)."""
+    parent = Path(key).parent
+    return f"{root}/{parent if parent != Path('.') else key}"
+
+
 def gather(paths: Sequence[Path]) -> tuple[list[Sample], list[Photo]]:
     """Cut-outs to composite (CP-AnemiC, CSV) and real annotated photos, from each path."""
     cutouts: list[Sample] = []
@@ -220,7 +233,8 @@ def gather(paths: Sequence[Path]) -> tuple[list[Sample], list[Photo]]:
         else:  # 12 MP phone photos are ~36 MB decoded: shrink them as a chat app would
             patient = _patients(path)
             real += [
-                Photo(p.image, p.mask, patient.get(Path(p.key).name, f"{path}/{p.key}"))
+                Photo(p.image, p.mask, patient.get(Path(p.key).name, _folder_or_file(path, p.key)))
                 for p in photos.load_photos(path, max_side=1280)
+                if p.mask.any()  # an empty drawing says nothing about where the lining is
             ]
     return cutouts, real

@@ -20,8 +20,7 @@ from model import unet
 
 @dataclass(frozen=True)
 class SegTrainConfig:
-    steps: int = 1500
-    batch_size: int = 16
+    steps: int = 1500  # the batch size is the sampler's (bot.segtraining.MIX)
     learning_rate: float = 3e-3
     weight_decay: float = 1e-4
 

@@ -53,7 +53,8 @@ def refine_box(mask: np.ndarray, pad: float = REFINE_PAD) -> tuple[int, int, int
         raise ValueError("empty mask")
     m = round(pad * max(ys[-1] - ys[0] + 1, xs[-1] - xs[0] + 1))
     h, w = mask.shape
-    return max(ys[0] - m, 0), min(ys[-1] + 1 + m, h), max(xs[0] - m, 0), min(xs[-1] + 1 + m, w)
+    top, bottom = int(max(ys[0] - m, 0)), int(min(ys[-1] + 1 + m, h))
+    return top, bottom, int(max(xs[0] - m, 0)), int(min(xs[-1] + 1 + m, w))
 
 
 def find(model: unet.Model, image: np.ndarray, threshold: float = 0.5) -> Found | None:

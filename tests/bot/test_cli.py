@@ -202,3 +202,11 @@ def test_train_seg_cross_validates_on_real_photos(
 def test_train_seg_missing_data(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["train-seg", "--data", str(tmp_path / "none")]) == 2
     assert "no such data" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flag", [["--real-folds", "1"], ["--eval-negatives", "0"]])
+def test_train_seg_refuses_settings_it_cannot_measure_with(
+    tmp_path: Path, flag: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["train-seg", "--data", str(tmp_path), *flag]) == 2
+    assert "at least" in capsys.readouterr().err

@@ -194,3 +194,10 @@ def test_a_speck_is_only_too_small():
     speck = np.zeros(SIZE, bool)
     speck[100:102, 100:103] = True
     assert region_failures(img, speck, 0.1) == ["too_small"]
+
+
+def test_region_gates_are_listed_in_the_order_they_are_told():
+    from bot.quality import REGION_GATES, _region_checks
+
+    img, mask = pink_region()
+    assert tuple(code for code, _ in _region_checks(img, mask, 0.95, Thresholds())) == REGION_GATES

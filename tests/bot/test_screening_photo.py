@@ -15,16 +15,16 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from bot import quality
+from bot import quality, segeval
 from bot.cli import EXIT_REJECTED, main
 from bot.data import compose, deduplicate, sources
-from bot.decode import ImageRejected
+from bot.decode import ImageRejected, decode
 from bot.risk import Person
 from bot.screening import Screener
 from bot.segtraining import SIZE, TEST_SEED_OFFSET, split
-from model import WEIGHTS, ensemble, unet
+from model import WEIGHTS, ensemble, seg_train, unet
 from tests.bot.cutouts import rgba, textured_cutout
-from tests.conftest import _in_ci
+from tests.conftest import _in_ci, require_data
 from tests.model.seg_synthetic import untrained_unet
 from tests.model.synthetic import TINY as TINY_CNN
 
@@ -162,3 +162,49 @@ def test_shipped_screener_refuses_a_page_of_text(shipped: Screener):
     with pytest.raises(ImageRejected) as info:
         shipped.screen(refused_jpeg(), Person())
     assert info.value.code in quality.GATES
+
+
+# --- real phone photos, as people send them ----------------------------------------------
+
+REAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "eyes-defy" / "photos"
+REAL_NAMES = ("India_006", "India_013", "India_024")  # a wide, a tight and a dark-skinned frame
+
+
+@pytest.fixture(scope="module")
+def real_photos() -> list[tuple[np.ndarray, np.ndarray]]:
+    """Three shared whole-eye photos and their drawn masks (the shipped U-Net saw them in
+    training: this guards against regressions; held-out figures are in seg_metrics.json)."""
+    folder = require_data(REAL, "labels.csv")
+    out = []
+    for name in REAL_NAMES:
+        image = np.array(Image.open(folder / f"{name}.jpg").convert("RGB"))
+        out.append((image, np.array(Image.open(folder / f"{name}_mask.png")) > 127))
+    return out
+
+
+@pytest.mark.parametrize("framing", ["whole", "macro", "landscape", "eye_crop_black",
+                                     "eye_crop_white"])  # fmt: skip
+def test_real_photo_passes_every_gate_in_every_framing(
+    shipped: Screener, real_photos: list[tuple[np.ndarray, np.ndarray]], framing: str
+):
+    for image, truth in real_photos:
+        img, mask = (
+            (image, truth) if framing == "whole" else segeval.framings(image, truth)[framing]
+        )
+        found = shipped.locate(img)  # raises ImageRejected, with its code, if a gate refuses
+        assert seg_train.dice(found, mask) > 0.6
+
+
+def test_real_photo_with_exif_rotation_is_screened_upright(
+    shipped: Screener, real_photos: list[tuple[np.ndarray, np.ndarray]]
+):
+    """Stored turned, with EXIF orientation 6 ("rotate 90 clockwise to view"), as phones save."""
+    image, truth = real_photos[0]
+    stored = np.ascontiguousarray(np.rot90(image, 1))  # what the camera wrote
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    buf = io.BytesIO()
+    Image.fromarray(stored).save(buf, "JPEG", quality=92, exif=exif)
+    result, mask = shipped.screen_with_mask(decode(buf.getvalue()), Person(240, "f"))
+    assert result.source == "photo" and mask.shape == truth.shape
+    assert seg_train.dice(mask, truth) > 0.6

@@ -74,8 +74,8 @@ def test_train_step_changes_params_with_finite_loss():
 def test_fit_learns_a_bright_rectangle():
     x, y = rectangles(128, seed=4)
     losses: list[float] = []
-    tc = seg_train.SegTrainConfig(steps=4 * len(x) // 16, batch_size=16, learning_rate=3e-2)
-    batches = seg_train.epochs(x, y, tc.batch_size, seed=0)
+    tc = seg_train.SegTrainConfig(steps=4 * len(x) // 16, learning_rate=3e-2)
+    batches = seg_train.epochs(x, y, 16, seed=0)
     model = seg_train.fit(unet.build(TINY_UNET, 0), tc, batches, seed=0,
                           on_step=lambda s, loss: losses.append(loss))  # fmt: skip
     epoch = np.reshape(losses, (4, -1)).mean(axis=1)

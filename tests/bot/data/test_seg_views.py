@@ -36,6 +36,7 @@ def test_every_kind_keeps_mask_on_the_red_band(kind: str):
     image, mask = scene()
     p = seg_views.pyramid(image, mask)
     rng = np.random.default_rng(1)
+    checked = 0
     for _ in range(10):
         img, m = seg_views.warp(p, seg_views.rect_for(kind, p, rng), rng, (96, 128))
         assert img.shape == (96, 128, 3) and m.shape == (96, 128) and m.dtype == bool
@@ -43,6 +44,8 @@ def test_every_kind_keeps_mask_on_the_red_band(kind: str):
         if inner.sum() > 20:  # away from the band's edge, labelled pixels are red
             red = img[inner]
             assert (red[:, 0] > 150).mean() > 0.9, kind
+            checked += 1
+    assert checked > 0 or kind == "above"  # the band was in view and checked
 
 
 def test_refine_view_frames_the_band_as_find_does():
@@ -70,7 +73,8 @@ def test_photometric_keeps_shape_and_changes_colours():
     rng = np.random.default_rng(4)
     out = seg_views.photometric(image[:96, :128], rng)
     assert out.shape == (96, 128, 3) and out.dtype == np.uint8
-    assert not np.array_equal(out, image[:96, :128])
+    change = np.abs(out.astype(float) - image[:96, :128].astype(float)).mean()
+    assert change > 2.0  # grey levels: light or camera visibly changed
 
 
 def test_views_are_reproducible_from_the_seed():
