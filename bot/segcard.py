@@ -16,6 +16,10 @@ class _Job(Protocol):
     def finetune_steps(self) -> int: ...
     @property
     def seed(self) -> int: ...
+    @property
+    def init(self) -> object: ...
+    @property
+    def pretrain_steps(self) -> int: ...
 
 
 def _num(v: Any) -> str:
@@ -89,6 +93,12 @@ def card(metrics: dict[str, Any], job: _Job, mix: tuple[int, int, int]) -> str:
     return _head(metrics, job, mix) + _body(metrics, job)
 
 
+def _stage1(job: _Job) -> str:
+    if job.init is None:
+        return f"trained from scratch for {job.pretrain_steps} steps"
+    return f"started from {job.init}"
+
+
 def _head(metrics: dict[str, Any], job: _Job, mix: tuple[int, int, int]) -> str:
     return f"""# Model card: conjunctiva segmentation (U-Net)
 
@@ -109,7 +119,8 @@ pixels thick, and the second look sees it filling the frame. The largest region 
    framings (whole photo portrait or landscape, macro close-up, wide shot, crop with a black or
    white frame, the second look's box, the eye above the lining) and light (exposure, gamma,
    white balance, saturation, blur, noise, JPEG): `bot/data/seg_views.py`.
-The network trained on composites is fine-tuned for {job.finetune_steps} steps on batches of
+Stage 1, the network on composites alone: {_stage1(job)}.
+It is fine-tuned for {job.finetune_steps} steps on batches of
 {mix[0]} real views, {mix[1]} composite views and {mix[2]} negative views.
 """
 
