@@ -8,6 +8,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from PIL import Image
 
 from bench.botproc import RESERVE_S, Deadline, LoadError
 from bench.chats import AGE_GROUP
@@ -58,10 +59,9 @@ def real_photos(count: int) -> tuple[list[bytes], str]:
     files = sorted(REAL.glob("*.jpg"))[:count] if REAL.is_dir() else []
     if not files:
         return phone_photos(count)
-    h, w = cv2.imread(str(files[0]), cv2.IMREAD_REDUCED_GRAYSCALE_8).shape
-    return [
-        f.read_bytes() for f in files
-    ], f"Eyes-defy whole-eye photos, about {w * 8}x{h * 8} JPEG"
+    with Image.open(files[0]) as first:
+        w, h = first.size
+    return [f.read_bytes() for f in files], f"Eyes-defy whole-eye photos, {w}x{h} JPEG"
 
 
 def weights_for(given: Path, tmp: Path) -> tuple[Path, str]:
