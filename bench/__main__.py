@@ -23,7 +23,7 @@ from bench import load
 from bench.baseline import real_photos
 from bench.botproc import LoadError
 from bench.load_report import BAR, Outcome, pct
-from bench.pipeline import stages
+from bench.pipeline import stages, usable
 from bot.screening import Screener
 
 COLD = "from bot.screening import Screener; Screener(); print('ready')"
@@ -107,7 +107,8 @@ def main() -> int:
     a = p.parse_args()
     seconds, rss = cold_start()
     photos, what = real_photos(16)
-    results = stages(Screener(), photos, a.repeats)
+    screener = Screener()
+    results = stages(screener, usable(screener, photos), a.repeats)
     load_args = load.parse(["--people", str(a.people), "--photos", str(a.photos)])
     try:
         out = load.measure(load_args)

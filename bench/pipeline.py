@@ -47,8 +47,7 @@ def usable(screener: Screener, photos: list[bytes]) -> list[bytes]:
 
 
 def stages(screener: Screener, photos: list[bytes], repeats: int) -> dict[str, list[float]]:
-    """Timings of each stage and of the whole `screen` call over the usable photos in turn."""
-    photos = usable(screener, photos)
+    """Timings of each stage and of the whole `screen` call over photos the gates accept."""
     if not photos:
         raise SystemExit("bench: the gates refused every photo; nothing to time")
     rgbs = [decode(data).rgb for data in photos]
@@ -82,8 +81,9 @@ def main() -> None:
     a = p.parse_args()
     photos, what = real_photos(16)
     screener = Screener()
-    print(f"{len(usable(screener, photos))} of {len(photos)} {what} accepted and timed\n")
-    print(table(stages(screener, photos, a.repeats)))
+    kept = usable(screener, photos)
+    print(f"{len(kept)} of {len(photos)} {what} accepted and timed\n")
+    print(table(stages(screener, kept, a.repeats)))
 
 
 if __name__ == "__main__":

@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from bot import segeval
 
-
-class _Job(Protocol):
-    @property
-    def per_cutout(self) -> int: ...
-    @property
-    def negatives(self) -> int: ...
-    @property
-    def finetune_steps(self) -> int: ...
-    @property
-    def seed(self) -> int: ...
-    @property
-    def init(self) -> object: ...
-    @property
-    def pretrain_steps(self) -> int: ...
+if TYPE_CHECKING:  # segtraining imports this module to write the card
+    from bot.segtraining import SegJob
 
 
 def _num(v: Any) -> str:
@@ -88,18 +76,18 @@ def _negatives(m: dict[str, Any]) -> str:
     return "\n".join(["| negatives | share refused |", "|---|---|", *rows])
 
 
-def card(metrics: dict[str, Any], job: _Job, mix: tuple[int, int, int]) -> str:
+def card(metrics: dict[str, Any], job: SegJob, mix: tuple[int, int, int]) -> str:
     """Markdown: what the network was trained on, the figures, and what they do not say."""
     return _head(metrics, job, mix) + _body(metrics, job)
 
 
-def _stage1(job: _Job) -> str:
+def _stage1(job: SegJob) -> str:
     if job.init is None:
         return f"trained from scratch for {job.pretrain_steps} steps"
     return f"started from {job.init}"
 
 
-def _head(metrics: dict[str, Any], job: _Job, mix: tuple[int, int, int]) -> str:
+def _head(metrics: dict[str, Any], job: SegJob, mix: tuple[int, int, int]) -> str:
     return f"""# Model card: conjunctiva segmentation (U-Net)
 
 Finds the palpebral conjunctiva in a photo of a pulled-down lower eyelid so the Hb model can
@@ -125,7 +113,7 @@ It is fine-tuned for {job.finetune_steps} steps on batches of
 """
 
 
-def _body(metrics: dict[str, Any], job: _Job) -> str:
+def _body(metrics: dict[str, Any], job: SegJob) -> str:
     real = metrics.get("real_cv") or {}
     return f"""
 ## Figures

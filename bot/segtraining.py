@@ -26,8 +26,6 @@ from bot.data import Sample, compose, cpanemic, deduplicate, make_folds, photos,
 from bot.data.seg_views import Pyramid, pyramid, view
 from model import seg_train, unet
 
-VAL_SEED_OFFSET = segeval.VAL_SEED_OFFSET
-TEST_SEED_OFFSET = segeval.TEST_SEED_OFFSET
 SIZE = segeval.SIZE  # composite photo size (H, W)
 
 
@@ -198,7 +196,7 @@ def run(job: SegJob, samples: Sequence[Sample], real: Sequence[Photo] = ()) -> d
     if test_s:
         metrics["composites"] = segeval.measure(model, test_s, job.seed, per_kind=k)
     if val_s:
-        val = segeval.measure(model, val_s, job.seed, offset=VAL_SEED_OFFSET, per_kind=k)
+        val = segeval.measure(model, val_s, job.seed, offset=segeval.VAL_SEED_OFFSET, per_kind=k)
         metrics["composites_validation"] = val
     saved = json.loads((job.out / "seg_metrics.json").read_text()) if job.measure_only else {}
     counts = {"n_real_photos": len(real), "n_cutouts_train": len(train_s)}

@@ -21,7 +21,8 @@ from bot.data import compose, deduplicate, sources
 from bot.decode import ImageRejected, decode
 from bot.risk import Person
 from bot.screening import Screener
-from bot.segtraining import SIZE, TEST_SEED_OFFSET, split
+from bot.segeval import SIZE, TEST_SEED_OFFSET
+from bot.segtraining import split
 from model import WEIGHTS, ensemble, seg_train, unet
 from tests.bot.cutouts import rgba, textured_cutout
 from tests.conftest import _in_ci, require_data
