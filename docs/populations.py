@@ -5,8 +5,8 @@ per site (Italy's were never used to train the U-Net; India's patients' whole ph
 India's whole photos (in the U-Net's training set: see seg_metrics.json for held-out figures).
 Hb: the shipped regressor (trained on CP-AnemiC children only) on each site's drawn masks and,
 for India, on the masks the U-Net finds in the whole photos, with the age and sex the service
-would be given (adults: outside the 6-59 months it was trained on), and with age set to 59
-months to show how much of the error is that extrapolation. CP-AnemiC's own figures are its
+would be given (the screener clamps age to the 6-60 months it was trained on), and with age
+set to 59 months. CP-AnemiC's own figures are its
 cross-validation in model/weights/metrics.json.
 """
 

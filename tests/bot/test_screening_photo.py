@@ -209,3 +209,14 @@ def test_real_photo_with_exif_rotation_is_screened_upright(
     result, mask = shipped.screen_with_mask(decode(buf.getvalue()), Person(240, "f"))
     assert result.source == "photo" and mask.shape == truth.shape
     assert seg_train.dice(mask, truth) > 0.6
+
+
+def test_age_outside_training_is_clamped_not_extrapolated(shipped: Screener):
+    """The same photo gives the same estimate at 20 and 60 years as at 60 months (unclamped,
+    the shipped regressor gave 13.6, 16.5 and 24.4 g/dL at 59, 240 and 600 months)."""
+    cutout, mask = textured_cutout(seed=2)
+    data = encode(rgba(cutout, mask), "PNG")
+    hb = [shipped.screen(data, Person(age_months=m, sex="f")).hb_g_dl for m in (240, 720, 60)]
+    assert hb[0] == hb[1] == hb[2]
+    young = shipped.screen(data, Person(age_months=6, sex="f")).hb_g_dl
+    assert shipped.screen(data, Person(age_months=2, sex="f")).hb_g_dl == young
