@@ -2,9 +2,10 @@
 whole-eye photos (bench.baseline.real_photos; the load run's CP-AnemiC composites where the
 shared data is missing), those the gates accept, in turn.
 
-Stages: decode (bytes -> RGB), segmentation (gates + U-Net + post-processing), regression
-with Grad-CAM, and encoding the overlay PNG. Timed after warm-up; median and p95 in ms. The
-time depends on the photo (the conjunctiva's size): about 17-65 ms for the whole pipeline.
+Stages: decode (bytes -> RGB), segmentation (gates + U-Net + post-processing), then the
+estimate with its overlay PNG by the model that serves the person: the children's CNN with
+Grad-CAM, or the adults' colour statistics and SVR; and the whole pipeline for each. Timed
+after warm-up; median and p95 in ms; the time depends on the photo (the conjunctiva's size).
 Run: python -m bench.pipeline [--repeats 50]
 """
 
@@ -18,8 +19,10 @@ import numpy as np
 
 from bench.baseline import PERSON, real_photos
 from bot.decode import ImageRejected, decode
+from bot.risk import Person
 from bot.screening import Screener
-from model import gradcam
+
+ADULT = Person(age_months=360.0, sex="f")  # the photos are of adults: the adults' model
 
 
 def timed(fn: Callable[[int], object], repeats: int, n: int) -> list[float]:
@@ -52,18 +55,18 @@ def stages(screener: Screener, photos: list[bytes], repeats: int) -> dict[str, l
         raise SystemExit("bench: the gates refused every photo; nothing to time")
     rgbs = [decode(data).rgb for data in photos]
     masks = [screener.locate(rgb) for rgb in rgbs]
-    outs = [screener.estimate(rgb, m, PERSON) for rgb, m in zip(rgbs, masks, strict=True)]
     n = len(photos)
     return {
         "decode": timed(lambda k: decode(photos[k]), repeats, n),
         "segmentation + gates": timed(lambda k: screener.locate(rgbs[k]), repeats, n),
-        "regression + Grad-CAM": timed(
+        "children: CNN + Grad-CAM + overlay PNG": timed(
             lambda k: screener.estimate(rgbs[k], masks[k], PERSON), repeats, n
         ),
-        "encode overlay PNG": timed(
-            lambda k: gradcam.overlay_png(outs[k][1], outs[k][2], outs[k][0].heatmap), repeats, n
+        "adults: colour statistics + SVR + overlay PNG": timed(
+            lambda k: screener.estimate(rgbs[k], masks[k], ADULT), repeats, n
         ),
-        "whole pipeline": timed(lambda k: screener.screen(photos[k], PERSON), repeats, n),
+        "whole pipeline (child)": timed(lambda k: screener.screen(photos[k], PERSON), repeats, n),
+        "whole pipeline (adult)": timed(lambda k: screener.screen(photos[k], ADULT), repeats, n),
     }
 
 

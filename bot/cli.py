@@ -37,7 +37,8 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     pr.add_argument("--weights", type=Path, help="weights folder (default: shipped)")
     for name, text in (("cv", "cross-validate all models"), ("train", "build the weights")):
         c = sub.add_parser(name, help=text)
-        c.add_argument("--data", type=Path, required=True, help="CP-AnemiC, Eyes-defy or CSV")
+        c.add_argument("--data", type=Path, action="append", required=True,
+                       help="CP-AnemiC, Eyes-defy or CSV; repeat to combine")  # fmt: skip
         c.add_argument("--folds", type=int, default=5)
         c.add_argument("--seed", type=int, default=0)
         c.add_argument("--group-by", choices=("hospital",))
@@ -46,6 +47,11 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
         c.add_argument("--members", type=int, help="override the ensemble size (quick checks)")
         c.add_argument("--json", action="store_true", help="print the metrics as JSON")
     sub.choices["train"].add_argument("--out", type=Path, help="weights folder (default: shipped)")
+    sub.choices["train"].add_argument(
+        "--recalibrate", action="store_true",
+        help="keep the children's networks in --out; renew their interval, referral margin and "
+        "figures from this CV (the adults' model is always refit: it takes seconds)",
+    )  # fmt: skip
     ts = sub.add_parser("train-seg", help="train the conjunctiva segmentation network")
     ts.add_argument("--data", type=Path, action="append", required=True,
                     help="CP-AnemiC cut-outs (composited into photos), image+mask pairs, or "
@@ -104,11 +110,21 @@ def learn(a: argparse.Namespace) -> int:
     from bot.training import DataError, Job, run_cv, run_train
     from model import WEIGHTS
 
-    if not a.data.exists():
-        raise CliError(f"no such data folder or file: {a.data}")
-    job = Job(a.data, a.report, a.folds, a.seed, a.group_by, a.epochs, a.members)
+    for path in a.data:
+        if not path.exists():
+            raise CliError(f"no such data folder or file: {path}")
+    job = Job(tuple(a.data), a.report, a.folds, a.seed, a.group_by, a.epochs, a.members)
+    weights = getattr(a, "out", None) or WEIGHTS
+    if a.command == "train" and a.recalibrate and not (weights / "ensemble.msgpack").is_file():
+        raise CliError(f"--recalibrate needs trained children's weights in {weights}")
+    if a.command == "train" and a.recalibrate and (a.epochs or a.members):
+        # the shipped networks must be calibrated on the errors of their own configuration
+        raise CliError("--recalibrate cannot be combined with --epochs or --members")
     try:
-        cv = run_train(job, a.out or WEIGHTS) if a.command == "train" else run_cv(job)
+        if a.command == "train":
+            cv = run_train(job, weights, refit_children=not a.recalibrate)
+        else:
+            cv = run_cv(job)
     except DataError as e:
         raise CliError(str(e)) from e
     print(dedup_text(cv.dedup), file=sys.stderr)
@@ -164,7 +180,9 @@ def main(argv: list[str] | None = None) -> int:
     except ImageRejected as e:
         if getattr(a, "json", False):
             print(json.dumps({"rejected": e.code, "message": e.message}))
-        print(f"anemia-screen: cannot screen this image: {e.message}", file=sys.stderr)
+        covered = not e.code.startswith("not_covered")
+        hint = "" if covered else " (here: --age-months, --sex, --pregnant)"
+        print(f"anemia-screen: cannot screen this image: {e.message}{hint}", file=sys.stderr)
         return EXIT_REJECTED
     except (CliError, RecordsError) as e:
         print(f"anemia-screen: {e}", file=sys.stderr)

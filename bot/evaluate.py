@@ -164,3 +164,41 @@ def shipped_metrics(
     out["fold0_mae"] = round(float(np.abs(oof.preds["ensemble"] - oof.hb)[fold0].mean()), 4)
     out.update({"folds": k, "seed": seed, "group_by": group_by})
     return out
+
+
+def population_figures(
+    hb: np.ndarray, pred: np.ndarray, thr: np.ndarray, half_width: np.ndarray, margin: np.ndarray
+) -> dict[str, float | int]:
+    """metrics.json's figures for one population: error, agreement, AUROC at each person's
+    WHO cut-off, interval coverage, and the referral rule's sensitivity and specificity (all
+    out-of-fold; widths and margins calibrated on the other folds)."""
+    diff, anaemic, referred = pred - hb, hb < thr, pred < thr + margin
+    figures = {
+        "mae": float(np.abs(diff).mean()),
+        "rmse": float(np.sqrt((diff**2).mean())),
+        "pearson_r": float(np.corrcoef(pred, hb)[0, 1]) if pred.std() > 0 else float("nan"),
+        "auroc": _auroc(anaemic, thr - pred),
+        "coverage": float((np.abs(diff) <= half_width).mean()),
+        "bias": float(diff.mean()),
+        "half_width": float(np.median(half_width)),
+        "sensitivity": float(referred[anaemic].mean()) if anaemic.any() else float("nan"),
+        "specificity": float((~referred[~anaemic]).mean()) if (~anaemic).any() else float("nan"),
+        "anaemic": int(anaemic.sum()),
+    }
+    return {**{k: round(v, 4) for k, v in figures.items()}, "n": len(hb)}
+
+
+def by_population(
+    population: np.ndarray, dataset: np.ndarray, columns: tuple[np.ndarray, ...]
+) -> dict[str, dict[str, float | int]]:
+    """`population_figures` per population key and, for a dataset split into sites
+    ("eyes-defy-india", "eyes-defy-italy"), pooled over its sites under the dataset's name.
+    `columns` are `population_figures`'s arrays (hb, pred, thr, half_width, margin)."""
+    groups = {str(k): population == k for k in np.unique(population)}
+    for d in np.unique(dataset):
+        if str(d) not in groups:
+            groups[str(d)] = dataset == d
+    return {
+        k: population_figures(*(c[sel] for c in columns))  # type: ignore[arg-type]
+        for k, sel in sorted(groups.items())
+    }

@@ -49,9 +49,10 @@ def screening_record(result: Screening) -> ScreeningRecord:
         warnings=result.warnings,
         attention_lower_half=result.attention_lower_half,
         model_version=result.model_version,
-        # newer fields of Screening (photo segmentation); read softly until both changes land
-        image_source=getattr(result, "source", None),
-        segmentation_area=getattr(result, "area_fraction", None),
+        image_source=result.source,
+        segmentation_area=result.area_fraction,
+        population=result.population,
+        refer=result.refer,
     )
 
 

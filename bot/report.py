@@ -71,16 +71,71 @@ def plots(oof: OutOfFold, out: Path) -> tuple[Path, Path]:
     return scatter, bland
 
 
-def write(oof: OutOfFold, dedup: DedupReport, *, out: Path, how: str, threshold: float) -> Path:
-    """Write `report.md` with the table, the de-duplication summary and both figures."""
+def populations_table(metrics: dict[str, object]) -> str:
+    """Per-population figures of the model serving each population, and leave-one-site-out."""
+    pops: dict[str, dict[str, float]] = metrics.get("populations", {})  # type: ignore[assignment]
+    head = (
+        "| population | n | MAE | RMSE | r | AUROC (WHO) | PI coverage | PI half-width "
+        "| referral sens | referral spec |\n" + "|---" * 10 + "|\n"
+    )
+    rows = [
+        f"| {k} | {m['n']} | {m['mae']:.2f} | {m['rmse']:.2f} | {m['pearson_r']:.2f} "
+        f"| {m['auroc']:.2f} | {m['coverage']:.2f} | {m['half_width']:.2f} "
+        f"| {m['sensitivity']:.2f} | {m['specificity']:.2f} |"
+        for k, m in pops.items()
+    ]
+    loso: dict[str, dict[str, float]] = metrics.get("leave_one_site_out", {})  # type: ignore[assignment]
+    text = head + "\n".join(rows) + "\n"
+    if loso:
+        text += "\nLeave one site out (colour statistics + sex, SVR, fitted on every other "
+        text += "population, tested on this one; 'with it' is the serving model's CV):\n\n"
+        text += "| site | n | MAE without it | r without it | MAE with it (CV) |\n" + "|---" * 5
+        for k, m in loso.items():
+            text += f"|\n| {k} | {m['n']} | {m['mae']:.2f} | {m['pearson_r']:.2f} "
+            text += f"| {m['mae_included']:.2f} "
+        text += "|\n"
+    return text
+
+
+POPULATIONS_NOTE = (
+    "Each population is scored by the model that serves it (children 6-59 months: the CNN "
+    "ensemble; adults: the colour-statistics model), out of fold. AUROC and the referral rule "
+    "use each person's WHO 2024 cut-off; the referral rule (estimate below cut-off + margin) "
+    "and the interval width are calibrated on the other folds only."
+)
+
+
+def write(
+    oof: OutOfFold | None,
+    dedup: DedupReport,
+    *,
+    out: Path,
+    how: str,
+    threshold: float,
+    populations: dict[str, object],
+) -> Path:
+    """Write `report.md`: per-population figures, then (with children) the CNN's table,
+    Grad-CAM attention and both figures."""
     out.mkdir(parents=True, exist_ok=True)
-    scatter, bland = plots(oof, out)
-    att = attention_split(oof, threshold)
     text = (
         f"# Cross-validated Hb estimation\n\n{how}\n\n## Data\n\n{dedup_text(dedup)}\n\n"
-        f"## Out-of-fold results (n = {len(oof.hb)})\n\n{metrics_table(oof)}\n"
+        f"## Per population\n\n{populations_table(populations)}\n{POPULATIONS_NOTE}\n\n"
+    )
+    if oof is not None:
+        text += _children_section(oof, out, threshold)
+    path = out / "report.md"
+    path.write_text(text)
+    return path
+
+
+def _children_section(oof: OutOfFold, out: Path, threshold: float) -> str:
+    scatter, bland = plots(oof, out)
+    att = attention_split(oof, threshold)
+    return (
+        f"## Children: all models out of fold (n = {len(oof.hb)})\n\n{metrics_table(oof)}\n"
         "AUROC (<11): anaemia = Hb below 11.0 g/dL. AUROC / sens / spec (WHO): 10.5 g/dL at "
-        "6-23 months, 11.0 at 24-59 months. Bias and limits of agreement (LoA) are "
+        "6-23 months, 11.0 at 24-59 months; sens / spec here are of the estimate below the "
+        "cut-off, not of the referral rule. Bias and limits of agreement (LoA) are "
         "predicted minus measured.\n\n"
         f"## Grad-CAM attention\n\nMedian share of the ensemble's attention on the lower half "
         f"of the conjunctiva: {att['attention_median']:.2f}. {att['n_low_attention']} images below "
@@ -88,6 +143,3 @@ def write(oof: OutOfFold, dedup: DedupReport, *, out: Path, how: str, threshold:
         f"{att['mae_high_attention']:.2f} elsewhere.\n\n"
         f"![predicted vs measured]({scatter.name})\n\n![Bland-Altman]({bland.name})\n"
     )
-    path = out / "report.md"
-    path.write_text(text)
-    return path

@@ -55,20 +55,28 @@ class Group:
     assumed: bool = False  # the row stands in for a group WHO has no cut-off for, or a guess
 
 
-# WHO 2024 cut-offs and severity bands
-_CHILD_6_23M = (10.5, 10.0, 7.0)  # mild 10.0-10.4, moderate 7.0-9.9, severe < 7.0
+# WHO 2024 cut-offs and severity bands: the guideline's Table 1 (printed in g/L; here g/dL).
+# The guideline sets a new cut-off for children 6-23 months (105 g/L; before, 110 g/L for all of
+# 6-59 months), keeps the existing 105 g/L for the second trimester of pregnancy, and keeps the
+# way severity is graded; every other row has the same values as WHO's 2011 table
+# (WHO/NMH/NHD/MNM/11.1). For the two 105 g/L rows, mild is 95-104 g/L, moderate 70-94 g/L,
+# severe < 70 g/L. Those two rows' bands are our reading of Table 1: the sources we could search
+# quote only the cut-offs, not the bands, so they were not checked against the table itself.
+_CHILD_6_23M = (10.5, 9.5, 7.0)  # mild 9.5-10.4, moderate 7.0-9.4, severe < 7.0
 _CHILD_24_59M = (11.0, 10.0, 7.0)  # mild 10.0-10.9, moderate 7.0-9.9, severe < 7.0
-_WOMAN = (12.0, 11.0, 8.0)  # mild 11.0-11.9, moderate 8.0-10.9, severe < 8.0
-_PREGNANT_T13 = (11.0, 10.0, 7.0)  # first and third trimesters: mild 10.0-10.9
-_PREGNANT_T2 = (10.5, 10.0, 7.0)  # second trimester: mild 10.0-10.4
+_CHILD_5_11Y = (11.5, 11.0, 8.0)  # mild 11.0-11.4, moderate 8.0-10.9, severe < 8.0
+_WOMAN = (12.0, 11.0, 8.0)  # also 12-14 years: mild 11.0-11.9, moderate 8.0-10.9, severe < 8.0
+_MAN = (13.0, 11.0, 8.0)  # mild 11.0-12.9, moderate 8.0-10.9, severe < 8.0
+_PREGNANT_T13 = (11.0, 10.0, 7.0)  # first and third trimesters: mild 10.0-10.9, moderate 7.0-9.9
+_PREGNANT_T2 = (10.5, 9.5, 7.0)  # second trimester: mild 9.5-10.4, moderate 7.0-9.4, severe < 7.0
 
 GROUPS: dict[str, Group] = {
     "child_6_23m": Group("children 6-23 months", _CHILD_6_23M),
     "child_24_59m": Group("children 24-59 months", _CHILD_24_59M),
-    "child_5_11y": Group("children 5-11 years", (11.5, 11.0, 8.0)),
+    "child_5_11y": Group("children 5-11 years", _CHILD_5_11Y),
     "child_12_14y": Group("children 12-14 years", _WOMAN),
     "woman": Group("non-pregnant women 15 years and over", _WOMAN),
-    "man": Group("men 15 years and over", (13.0, 11.0, 8.0)),
+    "man": Group("men 15 years and over", _MAN),
     "pregnant_t1": Group("pregnant women, first trimester", _PREGNANT_T13),
     "pregnant_t2": Group("pregnant women, second trimester", _PREGNANT_T2),
     "pregnant_t3": Group("pregnant women, third trimester", _PREGNANT_T13),

@@ -9,14 +9,28 @@ from pathlib import Path
 
 import numpy as np
 
-from bot import malloc, quality
-from bot.decode import Decoded, decode
+from bot import i18n, malloc, populations, quality
+from bot.decode import Decoded, ImageRejected, decode
+from bot.populations import ADULTS, CHILDREN, Cohort
 from bot.risk import Person, Risk, classify
-from model import WEIGHTS, ensemble, features, gradcam, preprocess, segment, unet
+from model import WEIGHTS, conformal, ensemble, features, gradcam, preprocess, segment, svr, unet
 
 DISCLAIMER = "This is a screening aid, not a diagnosis. Only a blood test can confirm anaemia."
 MIN_MASK_PIXELS = 400  # below this the conjunctiva is too small to measure colour reliably
-TRAINED_AGE_MONTHS = (6.0, 60.0)  # CP-AnemiC: described as 6-59 months; its sheet records 6-60
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One model's answer on a conjunctiva crop, before the WHO table is applied."""
+
+    hb: float  # g/dL
+    half_width: float  # g/dL, of the interval at `coverage`
+    coverage: float
+    refer_margin: float  # g/dL above the cut-off below which the person is referred
+    attention_lower_half: float | None  # Grad-CAM share; None: the model has no Grad-CAM
+    overlay_png: bytes
+    model_version: str
+    population: str  # whose validation figures apply
 
 
 @dataclass(frozen=True)
@@ -25,12 +39,15 @@ class Screening:
     interval: tuple[float, float]  # g/dL
     coverage: float  # nominal coverage of the interval
     risk: Risk
-    attention_lower_half: float
+    refer: bool  # the population's referral rule says: have a blood test
+    attention_lower_half: float | None  # None for a model without Grad-CAM
     warnings: tuple[str, ...]  # codes, see WARNINGS
     source: str  # "cutout" (transparent background) or "photo" (segmented)
     area_fraction: float  # conjunctiva pixels / image pixels
     overlay_png: bytes
     model_version: str
+    population: str  # whose validation figures apply: "cp-anemic", "eyes-defy"
+    cohort: str  # "children" or "adults": which model served the person
 
     @property
     def reliable(self) -> bool:
@@ -41,8 +58,6 @@ WARNINGS = {
     "low_attention": "The model looked mostly outside the lower half of the eyelid lining; "
     "this estimate is less reliable. Retake the photo with the lower lid pulled down "
     "in good, even light.",
-    "outside_training_population": "The model was trained on children aged 6-59 months; "
-    "for this person the estimate is not validated.",
 }
 
 
@@ -56,20 +71,6 @@ def cutout_mask(decoded: Decoded) -> np.ndarray | None:
     return alpha
 
 
-def _trained_age(age_months: float | None) -> float | None:
-    """Age as the regressor may see it: clamped to the ages it was trained on, because its
-    linear age input gives an adult of 50 an estimate several g/dL too high (measured on
-    Eyes-defy adults: MAE 7.9-10.6 g/dL unclamped, 1.5-2.3 clamped; `docs/populations.py`)."""
-    lo, hi = TRAINED_AGE_MONTHS
-    return None if age_months is None else min(max(age_months, lo), hi)
-
-
-def _population_warning(person: Person) -> bool:
-    age = person.age_months
-    lo, hi = TRAINED_AGE_MONTHS
-    return person.pregnant or (age is not None and not lo <= age <= hi)
-
-
 class Screener:
     """Holds the loaded models; `screen` is safe to call from one thread at a time."""
 
@@ -79,11 +80,27 @@ class Screener:
         malloc.tune()
         self.model = ensemble.load(weights)
         self.config = self.model.config
+        self.adult = svr.load(weights) if (weights / "adult.msgpack").is_file() else None
         self.segmenter = unet.load(weights) if (weights / "unet.msgpack").is_file() else None
-        rgb = np.full((96, 128, 3), (180, 60, 60), np.uint8)
-        self.estimate(rgb, np.ones((96, 128), bool), Person())  # compile once, before any user
+        rgb, mask = np.full((96, 128, 3), (180, 60, 60), np.uint8), np.ones((96, 128), bool)
+        for person in (Person(36.0), Person(360.0, "f")):  # compile once, before any user
+            if self.covers(person):
+                self.estimate(rgb, mask, person)
         if self.segmenter is not None:
             segment.probabilities(self.segmenter, rgb)
+
+    def covers(self, person: Person) -> bool:
+        """Whether a validated model here serves this person."""
+        cohort = populations.cohort_of(person)
+        return cohort is CHILDREN or (cohort is ADULTS and self.adult is not None)
+
+    def cohort(self, person: Person) -> Cohort:
+        """The cohort whose model serves the person; refuses (with why) when none does."""
+        cohort = populations.cohort_of(person)
+        if isinstance(cohort, str) or not self.covers(person):
+            code = f"not_covered_{cohort if isinstance(cohort, str) else 'adults_unavailable'}"
+            raise ImageRejected(code, i18n.t("en", f"reject.{code}"))
+        return cohort
 
     def locate(self, rgb: np.ndarray) -> np.ndarray:
         """Find the conjunctiva in a whole photo, or refuse the photo with a reason."""
@@ -91,16 +108,42 @@ class Screener:
             raise RuntimeError("no segmentation weights: run `anemia-screen train-seg`")
         return quality.locate(self.segmenter, rgb).mask
 
-    def estimate(
-        self, rgb: np.ndarray, mask: np.ndarray, person: Person
-    ) -> tuple[gradcam.Explanation, np.ndarray, np.ndarray]:
-        """Regression and Grad-CAM on the mask's crop: (explanation, crop, crop mask)."""
-        image, mask = preprocess.crop(rgb, mask)
-        cfg = self.config.cnn
-        x = preprocess.to_input(image, mask, cfg.height, cfg.width)
+    def estimate(self, rgb: np.ndarray, mask: np.ndarray, person: Person) -> Estimate:
+        """The model serving this person, on the mask's crop (refuses whom none serves)."""
+        image, crop_mask = preprocess.crop(rgb, mask)
+        if self.cohort(person) is CHILDREN:
+            return self._child(image, crop_mask, person)
+        return self._adult(image, crop_mask, person)
+
+    def _child(self, image: np.ndarray, mask: np.ndarray, person: Person) -> Estimate:
+        """CNN ensemble with Grad-CAM (ages inside 6-60 months only: `cohort` saw to it)."""
+        cfg = self.config
+        x = preprocess.to_input(image, mask, cfg.cnn.height, cfg.cnn.width)
         colour = features.colour_features(image, mask)
-        meta = preprocess.meta_vector(_trained_age(person.age_months), person.sex)
-        return gradcam.explain(self.model, x, colour, meta), image, mask
+        meta = preprocess.meta_vector(person.age_months, person.sex)
+        ex = gradcam.explain(self.model, x, colour, meta)
+        # No Grad-CAM heat at all (NaN share) means no visible evidence: as unreliable as
+        # attention outside the lower half, and stored as 0 so the log never holds a NaN.
+        share = ex.lower_share if np.isfinite(ex.lower_share) else 0.0
+        overlay = gradcam.overlay_png(image, mask, ex.heatmap)
+        # weights calibrated before referral margins existed refer whenever the interval
+        # reaches below the cut-off: the cautious reading of an uncalibrated rule
+        margin = cfg.half_width if np.isnan(cfg.refer_margin) else cfg.refer_margin
+        return Estimate(ex.estimate, cfg.half_width, cfg.coverage, margin, round(share, 3),
+                        overlay, cfg.version, cfg.population or "cp-anemic")  # fmt: skip
+
+    def _adult(self, image: np.ndarray, mask: np.ndarray, person: Person) -> Estimate:
+        """Colour statistics and sex through the adults' model; the overlay shows what it
+        measured (it has no Grad-CAM)."""
+        assert self.adult is not None  # `cohort` refuses adults when it is missing
+        cfg = self.adult.config
+        colour = features.colour_features(image, mask)[None]
+        meta = preprocess.meta_vector(person.age_months, person.sex)[None]
+        hb = float(svr.predict(self.adult, colour, meta)[0])
+        hw = float(conformal.width_at(hb, cfg.bin_edges, cfg.half_widths))
+        overlay = gradcam.overlay_png(image, mask, None)
+        return Estimate(hb, hw, cfg.coverage, cfg.refer_margin, None, overlay, cfg.version,
+                        cfg.population)  # fmt: skip
 
     def screen(self, data: bytes, person: Person) -> Screening:
         """Screen one image; raises ImageRejected with a friendly message when it cannot."""
@@ -113,24 +156,25 @@ class Screener:
     def screen_with_mask(self, decoded: Decoded, person: Person) -> tuple[Screening, np.ndarray]:
         """`screen_decoded`, and the conjunctiva mask it measured: (H, W) bool at the size of
         `decoded.rgb` (upright, EXIF applied); for a transparent cut-out, its alpha mask."""
+        cohort = self.cohort(person)  # before any work: whom no model serves gets no number
         mask, source = self._conjunctiva(decoded)
-        ex, image, crop_mask = self.estimate(decoded.rgb, mask, person)
-        # No Grad-CAM heat at all (NaN share) means no visible evidence: as unreliable as
-        # attention outside the lower half, and stored as 0 so the log never holds a NaN.
-        share = ex.lower_share if np.isfinite(ex.lower_share) else 0.0
-        hw = self.config.half_width
-        interval = (round(ex.estimate - hw, 1), round(ex.estimate + hw, 1))
+        e = self.estimate(decoded.rgb, mask, person)
+        interval = (round(e.hb - e.half_width, 1), round(e.hb + e.half_width, 1))
+        risk = classify(e.hb, interval, person)
         result = Screening(
-            hb_g_dl=round(ex.estimate, 1),
+            hb_g_dl=round(e.hb, 1),
             interval=interval,
-            coverage=self.config.coverage,
-            risk=classify(ex.estimate, interval, person),
-            attention_lower_half=round(share, 3),
-            warnings=self._warnings(share, person),
+            coverage=e.coverage,
+            risk=risk,
+            refer=bool(e.hb < risk.threshold + e.refer_margin),
+            attention_lower_half=e.attention_lower_half,
+            warnings=self._warnings(e.attention_lower_half),
             source=source,
             area_fraction=round(float(mask.mean()), 4),
-            overlay_png=gradcam.overlay_png(image, crop_mask, ex.heatmap),
-            model_version=self.config.version,
+            overlay_png=e.overlay_png,
+            model_version=e.model_version,
+            population=e.population,
+            cohort=cohort.key,
         )
         return result, mask
 
@@ -143,16 +187,10 @@ class Screener:
         quality.check_region(decoded.rgb, mask, confidence=1.0)
         return mask, "cutout"
 
-    def _warnings(self, share: float, person: Person) -> tuple[str, ...]:
+    def _warnings(self, share: float | None) -> tuple[str, ...]:
         """The warning codes (see WARNINGS) that apply to this estimate."""
-        return tuple(
-            code
-            for code, on in (
-                ("low_attention", share < self.config.attention_threshold),
-                ("outside_training_population", _population_warning(person)),
-            )
-            if on
-        )
+        low = share is not None and share < self.config.attention_threshold
+        return ("low_attention",) if low else ()
 
 
 def describe(result: Screening) -> dict[str, object]:
@@ -160,6 +198,9 @@ def describe(result: Screening) -> dict[str, object]:
     risk = result.risk
     return {
         "hb_g_dl": result.hb_g_dl,
+        "population": result.population,
+        "cohort": result.cohort,
+        "refer": result.refer,
         "interval": list(result.interval),
         "coverage": result.coverage,
         "risk": risk.category,
@@ -172,11 +213,28 @@ def describe(result: Screening) -> dict[str, object]:
         "reliable": result.reliable,
         "warnings": list(result.warnings),
         "warning_messages": [WARNINGS[w] for w in result.warnings],
+        "advice": i18n.t("en", advice_key(result)),
         "source": result.source,
         "area_fraction": result.area_fraction,
         "model_version": result.model_version,
         "disclaimer": DISCLAIMER,
     }
+
+
+def advice_key(result: Screening) -> str:
+    """The advice that follows the referral rule: urgent for moderate or severe anaemia, a
+    blood test when referred, and otherwise a reminder that a photo cannot rule it out."""
+    category = result.risk.category
+    if category in ("moderate", "severe"):
+        return f"advice.{category}"
+    return "advice.refer" if result.refer else "advice.none"
+
+
+def _overlay_line(result: Screening, path: Path) -> str:
+    share = result.attention_lower_half
+    if share is None:
+        return f"Measured region: {path} (the adults' model uses colour statistics: no Grad-CAM)"
+    return f"Grad-CAM: {path} (share on the lower half: {share:.2f})"
 
 
 def summary_lines(
@@ -189,7 +247,8 @@ def summary_lines(
         f"Estimated haemoglobin: {result.hb_g_dl:.1f} g/dL "
         f"({result.coverage:.0%} interval {lo:.1f}-{hi:.1f} g/dL)",
         f"Risk: {r.category} ({r.group_label}: anaemia below {r.threshold:.1f} g/dL){straddle}",
-        f"Grad-CAM: {gradcam_path} (share on the lower half: {result.attention_lower_half:.2f})",
+        i18n.t("en", advice_key(result)),
+        _overlay_line(result, gradcam_path),
     ]
     if mask_path is not None:
         lines.append(f"Conjunctiva mask: {mask_path} (white where the lining was measured)")

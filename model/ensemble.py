@@ -25,7 +25,9 @@ class Config:
     coverage: float = 0.9  # nominal coverage of the interval
     half_width: float = float("nan")  # g/dL; set from out-of-fold residuals by training
     attention_threshold: float = 0.4  # share of Grad-CAM on the lower half below which we warn
+    refer_margin: float = float("nan")  # g/dL above the WHO cut-off below which we refer
     version: str = "untrained"
+    population: str = ""  # the datasets it was validated on, e.g. "cp-anemic"
 
 
 class Model(nnx.Module):

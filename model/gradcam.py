@@ -78,20 +78,25 @@ OVERLAY_MAX_SIDE = 640  # px; a chat shows less, and a large crop's PNG costs ~1
 
 
 def overlay_png(
-    image: np.ndarray, mask: np.ndarray, heatmap: np.ndarray, max_side: int = OVERLAY_MAX_SIDE
+    image: np.ndarray,
+    mask: np.ndarray,
+    heatmap: np.ndarray | None,
+    max_side: int = OVERLAY_MAX_SIDE,
 ) -> bytes:
-    """PNG bytes: the person's own crop with the heat map blended over the conjunctiva,
-    scaled down to at most `max_side` pixels on its long side."""
+    """PNG bytes: the person's own crop with the heat map blended over the conjunctiva (or,
+    with no heat map, the conjunctiva as measured), outlined, at most `max_side` px long."""
     scale = max_side / max(image.shape[:2])
     if scale < 1:
         size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
         image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
         mask = cv2.resize(mask.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0
     h, w = image.shape[:2]
-    heat = cv2.resize(heatmap, (w, h), interpolation=cv2.INTER_LINEAR)
-    colour = cv2.applyColorMap((heat * 255).astype(np.uint8), cv2.COLORMAP_JET)  # BGR
     bgr = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
-    blend = cv2.addWeighted(bgr, 0.55, colour, 0.45, 0)
+    blend = bgr
+    if heatmap is not None:
+        heat = cv2.resize(heatmap, (w, h), interpolation=cv2.INTER_LINEAR)
+        colour = cv2.applyColorMap((heat * 255).astype(np.uint8), cv2.COLORMAP_JET)  # BGR
+        blend = cv2.addWeighted(bgr, 0.55, colour, 0.45, 0)
     out = np.where(mask[..., None], blend, (bgr * 0.6).astype(np.uint8))
     contours, _ = cv2.findContours(
         mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE

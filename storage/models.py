@@ -38,7 +38,7 @@ NAMING_CONVENTION = {
 }
 RISKS = ("none", "mild", "moderate", "severe")
 STATUSES = ("pending", "contacted", "resolved", "declined")
-REASONS = ("severe", "moderate", "unreliable")
+REASONS = ("severe", "moderate", "referred", "unreliable")
 ROLES = ("health_worker", "admin")
 PSEUDONYM = String(64)  # hex HMAC-SHA256
 
@@ -138,10 +138,13 @@ class Screening(Base):
     group_assumed: Mapped[bool]
     reliable: Mapped[bool]
     warnings: Mapped[list[str]] = mapped_column(JSON)  # quality flags, e.g. ["low_attention"]
-    attention_lower_half: Mapped[float] = mapped_column(Float)  # Grad-CAM share, 0-1
+    # Grad-CAM share on the lower half, 0-1; None for a model without Grad-CAM (colour statistics)
+    attention_lower_half: Mapped[float | None] = mapped_column(Float)
     image_source: Mapped[str | None] = mapped_column(String(16))  # "cutout" or "photo"
     segmentation_area: Mapped[float | None] = mapped_column(Float)  # conjunctiva share, 0-1
     model_version: Mapped[str] = mapped_column(String(64))
+    population: Mapped[str | None] = mapped_column(String(32))  # whose figures apply
+    refer: Mapped[bool | None]  # the population's referral rule says: have a blood test
 
 
 class ResearchCrop(Base):

@@ -30,10 +30,12 @@ class ScreeningRecord:
     straddles_threshold: bool
     group_assumed: bool
     warnings: tuple[str, ...]  # quality flags; none means reliable
-    attention_lower_half: float
+    attention_lower_half: float | None  # None: the model has no Grad-CAM
     model_version: str
     image_source: str | None = None  # "cutout" (transparent background) or "photo" (segmented)
     segmentation_area: float | None = None  # conjunctiva pixels / image pixels
+    population: str | None = None  # the population whose validation figures apply
+    refer: bool = False  # the population's referral rule says: have a blood test
 
     def __post_init__(self) -> None:
         if self.risk not in RISKS:
@@ -51,6 +53,8 @@ class ScreeningRecord:
         """Why this screening needs a follow-up, or None when it does not."""
         if self.risk in ("severe", "moderate"):
             return self.risk
+        if self.refer:
+            return "referred"
         return None if self.reliable else "unreliable"
 
 
@@ -103,6 +107,8 @@ def _screening_row(subject_id: int, r: ScreeningRecord) -> Screening:
         image_source=r.image_source,
         segmentation_area=r.segmentation_area,
         model_version=r.model_version,
+        population=r.population,
+        refer=r.refer,
     )
 
 

@@ -30,6 +30,13 @@ class Sample:
     sex: Sex | None = None
     group: str | None = None  # hospital or site, for grouped folds
     digest: str = ""  # sha256 of the image file bytes: equal digests mean the same picture
+    dataset: str = ""  # where it came from: "cp-anemic", "eyes-defy", a programme's folder
+    site: str | None = None  # a country or site inside the dataset, lower case
+
+    @property
+    def population(self) -> str:
+        """The key its figures are reported under: "eyes-defy-india", "cp-anemic"."""
+        return f"{self.dataset}-{self.site}" if self.site else self.dataset
 
 
 @dataclass(frozen=True)

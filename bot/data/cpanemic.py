@@ -56,6 +56,7 @@ def load(root: Path) -> list[Sample]:
                     sex=_sex(row.get("GENDER", "")),
                     group=row.get("HOSPITAL", "").strip() or None,
                     digest=file_digest(data),
+                    dataset="cp-anemic",
                 )
             )
     return samples

@@ -183,6 +183,8 @@ def _sample(key: tuple[str, int], hb: float, label: Label, cutout: Path) -> Samp
         sex=label.sex,
         group=key[0],
         digest=file_digest(data),
+        dataset="eyes-defy",
+        site=key[0].lower(),
     )
 
 

@@ -1,4 +1,7 @@
-"""A programme's own data as one CSV: `image,hb[,mask][,age_months][,sex]`.
+"""A programme's own data as one CSV: `image,hb[,mask][,age_months][,sex][,site][,dataset]`.
+
+`dataset` defaults to the CSV's folder name (`eyes-defy/labels.csv` -> "eyes-defy"); `site`
+(or `country`) splits it for per-site figures.
 
 Image (and mask) paths are relative to the CSV's folder. Without a mask column the mask comes
 from the image itself (alpha > 0, or non-black for cut-outs saved on black), as in CP-AnemiC.
@@ -92,12 +95,20 @@ def _sample(
     elif mask_cell and not (folder / mask_cell).is_file():
         why["missing mask"] += 1
     else:
-        return _build(row, cols, folder / image_cell, folder / mask_cell if mask_cell else None, hb)
+        mask = folder / mask_cell if mask_cell else None
+        return _build(
+            row, cols, folder / image_cell, mask, hb, _cell(row, cols, "dataset") or folder.name
+        )
     return None
 
 
 def _build(
-    row: dict[str, str], cols: dict[str, str], image_path: Path, mask_path: Path | None, hb: float
+    row: dict[str, str],
+    cols: dict[str, str],
+    image_path: Path,
+    mask_path: Path | None,
+    hb: float,
+    dataset: str,
 ) -> Sample:
     """Decode the image (and its mask PNG, if the row names one) into a Sample."""
     data = image_path.read_bytes()
@@ -117,6 +128,8 @@ def _build(
         age_months=parse_float(_cell(row, cols, "age_months")),
         sex=parse_sex(_cell(row, cols, "sex")),
         digest=file_digest(data),
+        dataset=dataset.strip().lower(),
+        site=(_cell(row, cols, "site") or _cell(row, cols, "country")).strip().lower() or None,
     )
 
 

@@ -17,7 +17,7 @@ from bot.inference import PoolBusy
 from bot.outbox import Held, unreachable
 from bot.records import screening_record
 from bot.risk import Person
-from bot.screening import Screening
+from bot.screening import Screening, advice_key
 from bot.services import people
 from bot.services.base import Deps, Out, Seen, Who, log, once, seen, tag
 from bot.services.profile import person_of
@@ -65,16 +65,27 @@ def result_text(lang: str, r: Screening) -> str:
         lines.append(i18n.t(lang, "result.straddles", threshold=_fmt(risk.threshold)))
     if risk.assumed:
         lines.append(i18n.t(lang, "result.assumed"))
-    lines.append(i18n.t(lang, f"advice.{risk.category}"))
+    lines.append(i18n.t(lang, advice_key(r)))
+    lines.append(population_line(lang, r))
     if r.warnings:
         warned = [f"• {i18n.t(lang, f'warning.{w}')}" for w in r.warnings]
         lines += [i18n.t(lang, "result.unreliable"), *warned, i18n.t(lang, "result.retake")]
     return "\n\n".join([*lines, i18n.t(lang, "notice")])
 
 
+def population_line(lang: str, r: Screening) -> str:
+    """Which model answered and on whom it was checked."""
+    key = f"population.{r.population}"
+    population = i18n.t(lang, key) if i18n.has(key) else r.population
+    return i18n.t(lang, "result.population", cohort=i18n.t(lang, f"cohort.{r.cohort}"),
+                  population=population)  # fmt: skip
+
+
 def result_replies(lang: str, r: Screening) -> list[Out]:
-    """The result text, then the Grad-CAM overlay; each carries the screening notice."""
-    caption = f"{i18n.t(lang, 'result.gradcam')}\n\n{i18n.t(lang, 'notice')}"
+    """The result text, then the Grad-CAM overlay (or the measured region, for a model
+    without Grad-CAM); each carries the screening notice."""
+    what = "result.measured" if r.attention_lower_half is None else "result.gradcam"
+    caption = f"{i18n.t(lang, what)}\n\n{i18n.t(lang, 'notice')}"
     return [Out(result_text(lang, r)), Out(caption, photo=r.overlay_png)]
 
 

@@ -40,12 +40,32 @@ def synthetic_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def trained_weights(synthetic_csv: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Weights built by `anemia-screen train` on the synthetic set (quick settings)."""
+def synthetic_adults_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A CSV of 40 adults' cut-outs from two sites (`site` column), the second one's camera
+    rendering everything a little redder."""
+    root = tmp_path_factory.mktemp("adults")
+    rng = np.random.default_rng(1)
+    rows = ["image,hb,age_months,sex,site"]
+    for i in range(40):
+        site, hb = ("north", "south")[i % 2], float(rng.uniform(8.0, 16.0))
+        img = _cutout(rng, hb)
+        img[..., 2] = np.where(img[..., 3] > 0, np.clip(img[..., 2] + 10 * (i % 2), 0, 255), 0)
+        cv2.imwrite(str(root / f"adult_{i}.png"), img)
+        rows.append(f"adult_{i}.png,{hb:.1f},{rng.integers(240, 900)},{'fm'[i % 3 % 2]},{site}")
+    (root / "labels.csv").write_text("\n".join(rows) + "\n")
+    return root / "labels.csv"
+
+
+@pytest.fixture(scope="session")
+def trained_weights(
+    synthetic_csv: Path, synthetic_adults_csv: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """Weights built by `anemia-screen train` on both synthetic sets (quick settings)."""
     out = tmp_path_factory.mktemp("weights")
     report = tmp_path_factory.mktemp("report")
-    argv = ["train", "--data", str(synthetic_csv), "--folds", "3", "--epochs", "3",
-            "--members", "2", "--out", str(out), "--report", str(report)]  # fmt: skip
+    argv = ["train", "--data", str(synthetic_csv), "--data", str(synthetic_adults_csv),
+            "--folds", "3", "--epochs", "3", "--members", "2", "--out", str(out),
+            "--report", str(report)]  # fmt: skip
     assert main(argv) == 0
     return out
 

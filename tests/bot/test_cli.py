@@ -59,6 +59,8 @@ def test_predict_json_with_shipped_weights(
     assert lo < out["hb_g_dl"] < hi
     assert out["risk"] in ("none", "mild", "moderate", "severe")
     assert 0.0 <= out["attention_lower_half"] <= 1.0
+    assert (out["population"], out["cohort"]) == ("cp-anemic", "children")
+    assert isinstance(out["refer"], bool) and out["advice"]
     png = Path(out["gradcam"])
     assert png.is_file() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "not a diagnosis" in out["disclaimer"]
@@ -68,7 +70,7 @@ def test_predict_json_with_shipped_weights(
 
 
 def test_predict_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["predict", str(SAMPLE), "--out", str(tmp_path)]) == 0
+    assert main(["predict", str(SAMPLE), "--out", str(tmp_path), "--age-months", "30"]) == 0
     text = capsys.readouterr().out
     assert "g/dL" in text and "interval" in text and "not a diagnosis" in text
     mask = tmp_path / f"{SAMPLE.stem}_mask.png"
@@ -83,7 +85,8 @@ def test_predict_mask_of_an_exif_rotated_photo_is_upright(
     truth = rotated_jpeg(photo)
     with Image.open(photo) as img:
         stored_w, stored_h = img.size
-    assert main(["predict", str(photo), "--json", "--out", str(tmp_path / "out")]) == 0
+    argv = ["predict", str(photo), "--json", "--out", str(tmp_path / "out"), "--age-months", "30"]
+    assert main(argv) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["source"] == "photo"  # no alpha: the U-Net had to find the conjunctiva
     mask = read_mask(Path(out["mask"]))
@@ -117,27 +120,63 @@ def test_predict_enormous_file_refused(tmp_path: Path, capsys: pytest.CaptureFix
 
 
 def test_cv_json_matches_train_metrics(
-    synthetic_csv: Path, trained_weights: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    synthetic_csv: Path,
+    synthetic_adults_csv: Path,
+    trained_weights: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    argv = ["cv", "--data", str(synthetic_csv), "--folds", "3", "--epochs", "3", "--members", "2",
-            "--report", str(tmp_path), "--json"]  # fmt: skip
+    argv = ["cv", "--data", str(synthetic_csv), "--data", str(synthetic_adults_csv),
+            "--folds", "3", "--epochs", "3", "--members", "2", "--report", str(tmp_path),
+            "--json"]  # fmt: skip
     assert main(argv) == 0
     cv = json.loads(capsys.readouterr().out)
     shipped = json.loads((trained_weights / "metrics.json").read_text())
     assert cv == shipped  # same seed, same data: the same figures
     for key in ("mae", "rmse", "pearson_r", "auroc", "coverage", "n"):
-        assert key in cv
+        assert key in cv  # the children's figures stay at the top level
+    # a CSV's dataset is its folder's name unless a column says; `site` splits it
+    kids, grown = synthetic_csv.parent.name, synthetic_adults_csv.parent.name
+    sites = {f"{grown}-north", f"{grown}-south"}
+    assert set(cv["populations"]) == {kids, grown, *sites}
+    for population in cv["populations"].values():
+        assert {"mae", "rmse", "pearson_r", "auroc", "coverage", "n"} <= set(population)
+        assert {"sensitivity", "specificity"} <= set(population)
+    assert cv["populations"][grown]["n"] == 40 and cv["populations"][f"{grown}-north"]["n"] == 20
+    assert set(cv["leave_one_site_out"]) == {kids, *sites}
     assert (tmp_path / "report.md").is_file() and (tmp_path / "scatter.png").is_file()
     assert (trained_weights / "MODEL_CARD.md").read_text().count("g/dL") > 2
 
 
-def test_predict_with_trained_weights(trained_weights: Path, synthetic_csv: Path, tmp_path: Path,
+def test_predict_with_trained_weights(trained_weights: Path, synthetic_csv: Path,
+                                      synthetic_adults_csv: Path, tmp_path: Path,
                                       capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
     image = synthetic_csv.parent / "img_0.png"
     assert main(["predict", str(image), "--weights", str(trained_weights), "--json",
-                 "--out", str(tmp_path)]) == 0  # fmt: skip
+                 "--out", str(tmp_path), "--age-months", "30"]) == 0  # fmt: skip
     out = json.loads(capsys.readouterr().out)
-    assert np.isfinite(out["hb_g_dl"])
+    assert np.isfinite(out["hb_g_dl"]) and out["population"] == synthetic_csv.parent.name
+    adult = synthetic_adults_csv.parent / "adult_0.png"
+    assert main(["predict", str(adult), "--weights", str(trained_weights), "--json",
+                 "--out", str(tmp_path), "--age-months", "400", "--sex", "f"]) == 0  # fmt: skip
+    out = json.loads(capsys.readouterr().out)
+    assert (out["population"], out["cohort"]) == (synthetic_adults_csv.parent.name, "adults")
+    assert out["attention_lower_half"] is None  # colour statistics: no Grad-CAM
+    lo, hi = out["interval"]
+    assert lo < out["hb_g_dl"] < hi
+
+
+def test_predict_for_whom_no_model_is_validated_gives_no_number(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["predict", str(SAMPLE), "--json", "--out", str(tmp_path), "--pregnant"]
+    assert main(argv) == 3
+    captured = capsys.readouterr()
+    out = json.loads(captured.out)
+    assert out["rejected"] == "not_covered_pregnant" and "hb_g_dl" not in out
+    assert "--age-months" in captured.err and captured.err.count("\n") == 1
+    assert main(["predict", str(SAMPLE), "--out", str(tmp_path)]) == 3  # age unknown
+    assert "whom the photo is of" in capsys.readouterr().err
 
 
 def test_cv_missing_data_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

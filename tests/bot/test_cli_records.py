@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
-import dataclasses
 import io
 import json
 from collections.abc import Iterator
@@ -146,14 +145,13 @@ def test_screening_record_from_a_screening() -> None:
     values = {
         "hb_g_dl": 9.1, "interval": (7.6, 10.6), "coverage": 0.9, "risk": risk,
         "attention_lower_half": 0.62, "warnings": ("low_attention",), "source": "photo",
-        "area_fraction": 0.08, "overlay_png": b"", "model_version": "v7",
+        "area_fraction": 0.08, "overlay_png": b"", "model_version": "v7", "refer": True,
+        "population": "cp-anemic", "cohort": "children",
     }  # fmt: skip
-    names = {f.name for f in dataclasses.fields(Screening)}
-    result = Screening(**{k: v for k, v in values.items() if k in names})  # type: ignore[arg-type]
-    rec = screening_record(result)
+    rec = screening_record(Screening(**values))  # type: ignore[arg-type]
     assert (rec.risk, rec.bands, rec.reliable, rec.followup_reason) == (
         "moderate", (11.0, 10.0, 7.0), False, "moderate"
     )  # fmt: skip
     assert rec.model_version == "v7" and rec.hb_g_dl == 9.1
-    if "area_fraction" in names:
-        assert (rec.image_source, rec.segmentation_area) == ("photo", 0.08)
+    assert (rec.image_source, rec.segmentation_area) == ("photo", 0.08)
+    assert (rec.population, rec.refer) == ("cp-anemic", True)

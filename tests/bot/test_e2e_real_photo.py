@@ -1,7 +1,8 @@
 """A real whole-eye phone photo through the bot, end to end: an adult woman agrees, says whom
 the photos are of, and sends `India_010.jpg` (1280x960, from the shared Eyes-defy-anemia
-photos) as a chat photo; she gets an estimate and the Grad-CAM picture back, with the real
-models, over real HTTP against the stand-in Bot API server.
+photos) as a chat photo; she gets the adults' model's estimate and the picture of the region
+it measured, with the real models, over real HTTP against the stand-in Bot API server. A
+pregnant woman sending the same photo gets no number, and is told why.
 
 Skipped when the shared photos are missing, except under CI, where they must be there.
 """
@@ -38,15 +39,16 @@ async def press(fake: FakeTelegram, replies: int, data: str) -> None:
     fake.press_button(USER, message_id(last), data)
 
 
-async def consent_as_adult_woman(fake: FakeTelegram) -> int:
-    """/start, agree, then 15 years or older, female, not pregnant; the replies so far."""
+async def consent_as_adult_woman(fake: FakeTelegram, pregnant: str = "no") -> int:
+    """/start, agree, then 15 years or older, female, pregnant or not; the replies so far."""
     fake.send_text(USER, "/start")
     await press(fake, 1, "consent:contact")
     await press(fake, 3, "age:adult")
     await press(fake, 4, "sex:f")  # the age question is edited into the next one
-    await press(fake, 5, "preg:no")
+    await press(fake, 5, f"preg:{pregnant}")
     saved = (await fake.wait_replies(USER, 6))[-1]
-    assert t("en", "group.woman") in saved.params["text"]
+    group = "group.woman" if pregnant == "no" else f"group.pregnant_t{pregnant}"
+    assert t("en", group) in saved.params["text"]
     return 6
 
 
@@ -61,9 +63,22 @@ async def test_a_real_whole_photo_gets_an_estimate_and_gradcam(
         text = answer.params["text"]
         assert " g/dL" in text, f"the photo was not screened: {text!r}"
         assert t("en", "group.woman") in text and t("en", "notice") in text
+        assert t("en", "population.eyes-defy") in text  # whose figures apply
         gradcam = (await fake.wait_replies(USER, before + 2, timeout=60))[before + 1]
     assert gradcam.method == "sendPhoto" and gradcam.files
-    assert t("en", "result.gradcam") in gradcam.params["caption"]
+    assert t("en", "result.measured") in gradcam.params["caption"]  # no Grad-CAM for adults
     [picture] = gradcam.files.values()
     with Image.open(io.BytesIO(picture)) as img:
         assert img.format == "PNG" and min(img.size) > 0
+
+
+async def test_a_pregnant_woman_gets_no_number_and_is_told_why(
+    fake_telegram: FakeTelegram, tmp_path: Path, inference_pool: InferencePool, photo: bytes
+) -> None:
+    fake, url = fake_telegram, f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+    async with running(fake, url, inference_pool):
+        before = await consent_as_adult_woman(fake, pregnant="2")
+        fake.send_photo(USER, photo)
+        answer = (await fake.wait_replies(USER, before + 1, timeout=60))[before]
+    assert answer.params["text"] == t("en", "reject.not_covered_pregnant")
+    assert "g/dL" not in answer.params["text"]

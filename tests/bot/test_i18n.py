@@ -7,6 +7,7 @@ import string
 import pytest
 
 from bot import decode, i18n, quality
+from bot.populations import COHORTS, NOT_COVERED
 from bot.risk import GROUPS, SEVERITY
 from bot.screening import WARNINGS
 
@@ -26,7 +27,11 @@ def test_catalogs_have_the_same_keys_and_placeholders(lang):
 def test_every_code_the_bot_can_meet_has_a_message():
     codes = [f"reject.{c}" for c in (*decode.MESSAGES, *quality.GATES)]
     codes += [f"group.{g}" for g in GROUPS] + [f"warning.{w}" for w in WARNINGS]
-    codes += [f"category.{c}" for c in SEVERITY] + [f"advice.{c}" for c in SEVERITY]
+    codes += [f"category.{c}" for c in SEVERITY]
+    codes += [f"advice.{c}" for c in ("none", "refer", "moderate", "severe")]
+    codes += [f"reject.not_covered_{c}" for c in (*NOT_COVERED, "adults_unavailable")]
+    codes += [f"cohort.{c.key}" for c in COHORTS]
+    codes += [f"population.{p}" for p in ("cp-anemic", "eyes-defy")]  # the shipped models
     codes += [f"language.name_{lang}" for lang in i18n.LANGUAGES]
     assert [c for c in codes if not i18n.has(c)] == []
 

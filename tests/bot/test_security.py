@@ -145,7 +145,7 @@ def result(hb: float = 10.2) -> Screening:
         hb_g_dl=hb, interval=interval, coverage=0.9, risk=classify(hb, interval, person),
         attention_lower_half=0.7, warnings=(), source="cutout", area_fraction=0.2,
         overlay_png=bad_inputs.encode(Image.new("RGB", (40, 30), (200, 30, 30)), "PNG"),
-        model_version="test",
+        model_version="test", refer=hb < 11.5, population="cp-anemic", cohort="children",
     )  # fmt: skip
 
 

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from model import conformal
 from model.conformal import half_width, leave_fold_out
 
 
@@ -78,3 +79,29 @@ def test_leave_fold_out_accepts_any_fold_labels() -> None:
     # fold "a" holds the even values 2..40; fold "b" the odd ones 1..39 (n = 20: rank 19)
     np.testing.assert_array_equal(widths[folds == "b"], 38.0)
     np.testing.assert_array_equal(widths[folds == "a"], 37.0)
+
+
+def test_binned_widths_cover_each_bin_where_errors_differ() -> None:
+    rng = np.random.default_rng(3)
+    pred = rng.uniform(9.0, 16.0, 4000)
+    noise = np.where(pred < 12.5, 2.0, 0.7)  # errors larger at low estimates
+    residuals = rng.normal(0.0, noise)
+    cal, test = slice(0, 2000), slice(2000, None)
+    edges, widths = conformal.binned(residuals[cal], pred[cal], 0.9)
+    assert widths[0] > widths[1]
+    w = conformal.width_at(pred[test], edges, widths)
+    covered = np.abs(residuals[test]) <= w
+    low = pred[test] < edges[0]
+    for part in (low, ~low):
+        assert 0.87 <= covered[part].mean() <= 0.93
+    # one pooled width under-covers the noisy half
+    pooled = conformal.half_width(residuals[cal], 0.9)
+    assert (np.abs(residuals[test]) <= pooled)[low].mean() < 0.87
+
+
+def test_leave_fold_out_binned_matches_binned_on_the_other_folds() -> None:
+    rng = np.random.default_rng(4)
+    pred, residuals, folds = rng.uniform(9, 16, 300), rng.normal(0, 1, 300), np.arange(300) % 3
+    widths = conformal.leave_fold_out_binned(residuals, pred, folds, 0.9)
+    edges, w = conformal.binned(residuals[folds != 1], pred[folds != 1], 0.9)
+    assert np.array_equal(widths[folds == 1], conformal.width_at(pred[folds == 1], edges, w))

@@ -79,7 +79,9 @@ def test_save_load_round_trip_with_config(tmp_path, members) -> None:
         coverage=0.8,
         half_width=1.37,
         attention_threshold=0.35,
+        refer_margin=0.45,
         version="2025-01-test",
+        population="somewhere",
     )
     model = ensemble.assemble(config, members)
     ensemble.save(model, tmp_path)

@@ -24,7 +24,9 @@ def pseudonymizer(key: bytes = KEY, key_id: str = "k1") -> Pseudonymizer:
     return Pseudonymizer(key_id, key)
 
 
-def record(hb: float = 11.5, risk: str = "none", warnings: tuple[str, ...] = ()) -> ScreeningRecord:
+def record(
+    hb: float = 11.5, risk: str = "none", warnings: tuple[str, ...] = (), refer: bool = False
+) -> ScreeningRecord:
     """A screening of a child 24-59 months (bands 11.0 / 10.0 / 7.0 g/dL), interval +-1.5."""
     return ScreeningRecord(
         hb_g_dl=hb,
@@ -40,6 +42,8 @@ def record(hb: float = 11.5, risk: str = "none", warnings: tuple[str, ...] = ())
         model_version="test-1",
         image_source="photo",
         segmentation_area=0.12,
+        population="cp-anemic",
+        refer=refer,
     )
 
 

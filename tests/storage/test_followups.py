@@ -30,21 +30,24 @@ async def _worker(session: AsyncSession, telegram_id: int, team: str) -> HealthW
 
 
 @pytest.mark.parametrize(
-    ("hb", "risk", "warnings", "reason"),
+    ("hb", "risk", "warnings", "refer", "reason"),
     [
-        (11.8, "none", (), None),
-        (10.5, "mild", (), None),
-        (9.0, "moderate", (), "moderate"),
-        (6.5, "severe", (), "severe"),
-        (11.8, "none", ("low_attention",), "unreliable"),
-        (6.5, "severe", ("low_attention",), "severe"),
+        (11.8, "none", (), False, None),
+        (11.3, "none", (), True, "referred"),  # above the cut-off, inside the referral margin
+        (10.5, "mild", (), True, "referred"),
+        (9.0, "moderate", (), True, "moderate"),
+        (6.5, "severe", (), True, "severe"),
+        (11.8, "none", ("low_attention",), False, "unreliable"),
+        (11.3, "none", ("low_attention",), True, "referred"),
+        (6.5, "severe", ("low_attention",), True, "severe"),
     ],
 )
-async def test_auto_open(session, hb, risk, warnings, reason) -> None:
+async def test_auto_open(session, hb, risk, warnings, refer, reason) -> None:
     s = await _subject(session, 1)
     row, case = await screenings.record_screening(
-        session, subject_id=s.id, record=record(hb, risk, warnings)
+        session, subject_id=s.id, record=record(hb, risk, warnings, refer)
     )
+    assert (row.refer, row.population) == (refer, "cp-anemic")
     assert row.reliable is (not warnings) and row.warnings == list(warnings)
     if reason is None:
         assert case is None

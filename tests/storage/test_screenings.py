@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from datetime import UTC
 
@@ -31,13 +32,13 @@ async def test_fields_round_trip(session) -> None:
         session, subject_id=s.id, profile=Profile(None, "woman", "f", True, 2)
     )
     row, _ = await screenings.record_screening(
-        session, subject_id=s.id, record=record(10.2, "mild", ("outside_training_population",))
+        session, subject_id=s.id, record=record(10.2, "mild", ("low_attention",))
     )
     session.expunge_all()
     got = await session.get_one(Screening, row.id)
     assert (got.hb_g_dl, got.interval_low, got.interval_high) == (10.2, 8.7, 11.7)
     assert (got.threshold_g_dl, got.moderate_below_g_dl, got.severe_below_g_dl) == (11, 10, 7)
-    assert got.warnings == ["outside_training_population"] and not got.reliable
+    assert got.warnings == ["low_attention"] and not got.reliable
     assert got.created_at.tzinfo == UTC and got.model_version == "test-1"
     assert await session.scalar(select(func.count()).select_from(ResearchCrop)) == 0
 
@@ -66,3 +67,12 @@ def test_bad_values_refused() -> None:
         Profile(sex="m", trimester=2)
     with pytest.raises(InvalidValue):
         strip_metadata(b"not an image")
+
+
+async def test_a_model_without_grad_cam_stores_no_attention(session) -> None:
+    s = await subjects.create_subject(session, pseudonym=P.pseudonym(2), consent_version="v1")
+    rec = dataclasses.replace(record(12.4), attention_lower_half=None, population="eyes-defy")
+    row, _ = await screenings.record_screening(session, subject_id=s.id, record=rec)
+    session.expunge_all()
+    got = await session.get_one(Screening, row.id)
+    assert (got.attention_lower_half, got.population, got.refer) == (None, "eyes-defy", False)

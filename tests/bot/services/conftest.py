@@ -31,7 +31,7 @@ def screening(hb: float = 10.4, half: float = 1.4, warnings: tuple[str, ...] = (
         hb_g_dl=hb, interval=interval, coverage=0.9,
         risk=classify(hb, interval, Person(age_months=36)), attention_lower_half=0.7,
         warnings=warnings, source="cutout", area_fraction=0.2, overlay_png=b"\x89PNG-overlay",
-        model_version="test",
+        model_version="test", refer=hb < 11.5, population="cp-anemic", cohort="children",
     )  # fmt: skip
 
 

@@ -50,7 +50,13 @@ def test_straddle_assumed_and_warnings_are_said():
     text = photos.result_text("en", r)
     assert t("en", "result.straddles", threshold="11.0") in text
     assert t("en", "warning.low_attention") in text and t("en", "result.retake") in text
-    assert t("en", "advice.none") in text
+    # 11.2 is above the cut-off but inside the stand-in's referral margin: a blood test
+    assert t("en", "advice.refer") in text and t("en", "advice.none") not in text
+    population = t("en", "result.population", cohort=t("en", "cohort.children"),
+                   population=t("en", "population.cp-anemic"))  # fmt: skip
+    assert population in text
+    unreferred = photos.result_text("en", screening(12.0))
+    assert t("en", "advice.none") in unreferred and t("en", "advice.refer") not in unreferred
     severe = photos.result_text("ja", screening(5.0))
     assert t("ja", "advice.severe") in severe and "5.0 g/dL" in severe
 

@@ -1,0 +1,152 @@
+"""Adults end to end on whole phone photos, and whether the sclera's white helps:
+`python docs/whole_photos.py` -> docs/cv/whole_photos.md and `whole_photos` in metrics.json.
+
+1. Photo -> U-Net -> adults' model, patient-grouped: each India whole photo is scored by an
+   adults' model fitted on the cut-outs of the other folds' patients (the folds of `cv`), beside
+   the same patients' cut-out figures and the drawn mask on the whole photo. The shipped U-Net
+   was fine-tuned on these 66 photos, so the found masks are better than on a stranger's photo
+   (held-out segmentation figures: seg_metrics.json).
+2. White reference: the sclera (bright, unsaturated pixels in a band above the lining) gives
+   each photo's white. A model fitted on whole-photo colour statistics, raw or with the photo
+   white-balanced by its sclera, compared on the same patient folds. Only India's patients have
+   whole photos, so this measures within one site; across sites it cannot be measured here.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+from sklearn.metrics import roc_auc_score
+
+from bot import adults, quality
+from bot.data import make_folds, table
+from bot.screening import Screener
+from model import WEIGHTS, features, preprocess, svr
+
+ROOT = Path(__file__).resolve().parents[1]
+EYES = ROOT / ".." / "shared" / "data" / "eyes-defy"
+OUT = ROOT / "docs" / "cv" / "whole_photos.md"
+SEED = 0
+
+
+def read(path: Path, grey: bool = False) -> np.ndarray:
+    img = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE if grey else cv2.IMREAD_COLOR)
+    return img > 127 if grey else cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+
+
+def sclera_white(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
+    """Median RGB of the brightest unsaturated pixels in a band above the lining, or None."""
+    ys, xs = np.nonzero(mask)
+    height = ys.max() - ys.min() + 1
+    top = max(int(ys.min() - 2 * height), 0)
+    band = rgb[top : ys.min(), xs.min() : xs.max() + 1].reshape(-1, 3).astype(np.float32)
+    if len(band) < 100:
+        return None
+    hsv = cv2.cvtColor(band[None] / 255.0, cv2.COLOR_RGB2HSV)[0]
+    bright = hsv[:, 2] >= np.percentile(hsv[:, 2], 80)
+    white = band[bright & (hsv[:, 1] < 0.3)]
+    return np.median(white, axis=0) if len(white) >= 50 else None
+
+
+def balanced(rgb: np.ndarray, white: np.ndarray) -> np.ndarray:
+    """The photo white-balanced so its sclera is grey at the sclera's own brightness."""
+    gains = white.mean() / np.maximum(white, 1.0)
+    return np.clip(rgb * gains, 0, 255).astype(np.uint8)
+
+
+def colour(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    return features.colour_features(*preprocess.crop(rgb, mask))
+
+
+def scores(hb: np.ndarray, pred: np.ndarray, thr: np.ndarray) -> dict[str, float]:
+    return {"n": len(hb), "mae": round(float(np.abs(pred - hb).mean()), 3),
+            "pearson_r": round(float(np.corrcoef(pred, hb)[0, 1]), 3),
+            "auroc": round(float(roc_auc_score(hb < thr, thr - pred)), 3)}  # fmt: skip
+
+
+def photos(screener: Screener) -> list[dict[str, object]]:
+    """Each whole photo's features on the drawn and the found mask, raw and balanced."""
+    out = []
+    with (EYES / "photos" / "labels.csv").open(newline="") as f:
+        for r in csv.DictReader(f):
+            rgb, drawn = read(EYES / "photos" / r["image"]), read(EYES / "photos" / r["mask"], True)
+            found, failing = quality.failures(screener.segmenter, rgb)  # type: ignore[arg-type]
+            white = sclera_white(rgb, drawn)
+            shot: dict[str, object] = {"patient": r["patient"], "drawn": colour(rgb, drawn)}
+            shot["found"] = None if failing or found is None else colour(rgb, found.mask)
+            shot["balanced"] = None if white is None else colour(balanced(rgb, white), drawn)
+            out.append(shot)
+    return out
+
+
+def main() -> None:
+    samples = table.load(EYES / "labels.csv")
+    t, folds = adults.table(samples), make_folds(samples, k=5, seed=SEED)
+    cutout_pred = adults.out_of_fold(t, folds, SEED)
+    row_of = {Path(s.key).stem: i for i, s in enumerate(samples)}
+    shots = photos(Screener(WEIGHTS))
+    rows = np.array([row_of[str(p["patient"])] for p in shots])
+    pred = {k: np.full(len(shots), np.nan) for k in ("drawn", "found")}
+    for f in np.unique(folds[rows]):
+        model = svr.fit(
+            svr.Config(), t.colour[folds != f], t.meta[folds != f], t.hb[folds != f], SEED
+        )
+        for i in np.nonzero(folds[rows] == f)[0]:
+            for kind in pred:
+                if (x := shots[i][kind]) is not None:
+                    pred[kind][i] = svr.predict(model, x[None], t.meta[rows[i]][None])[0]  # type: ignore[index]
+    hb, thr = t.hb[rows], t.threshold[rows]
+    found = ~np.isnan(pred["found"])
+    result: dict[str, object] = {
+        "cutout_same_patients": scores(hb, cutout_pred[rows], thr),
+        "whole_photo_drawn_mask": scores(hb, pred["drawn"], thr),
+        "whole_photo_unet_mask": {
+            **scores(hb[found], pred["found"][found], thr[found]),
+            "refused": int((~found).sum()),
+        },
+        **sclera(shots, t, rows, folds),
+    }
+    write(result)
+
+
+def sclera(
+    shots: list[dict[str, object]], t: adults.Table, rows: np.ndarray, folds: np.ndarray
+) -> dict[str, object]:
+    """Patient-grouped CV on whole-photo features: raw vs white-balanced by the sclera."""
+    keep = np.array([s["balanced"] is not None for s in shots])
+    out: dict[str, object] = {"sclera_found": int(keep.sum())}
+    for kind in ("drawn", "balanced"):
+        x = np.stack([s[kind] for s, k in zip(shots, keep, strict=True) if k])  # type: ignore[misc]
+        r, fo = rows[keep], folds[rows[keep]]
+        pred = np.zeros(len(x))
+        for f in np.unique(fo):
+            m = svr.fit(svr.Config(), x[fo != f], t.meta[r][fo != f], t.hb[r][fo != f], SEED)
+            pred[fo == f] = svr.predict(m, x[fo == f], t.meta[r][fo == f])
+        out[f"whole_photo_cv_{'raw' if kind == 'drawn' else 'sclera_balanced'}"] = scores(
+            t.hb[r], pred, t.threshold[r]
+        )
+    return out
+
+
+def write(result: dict[str, object]) -> None:
+    metrics = WEIGHTS / "metrics.json"
+    shipped = json.loads(metrics.read_text())
+    shipped["whole_photos"] = result
+    metrics.write_text(json.dumps(shipped, indent=2) + "\n")
+    lines = ["| figures | n | MAE | r | AUROC (WHO) |", "|---|---|---|---|---|"]
+    for k, v in result.items():
+        if isinstance(v, dict):
+            lines.append(
+                f"| {k} | {v['n']} | {v['mae']:.2f} | {v['pearson_r']:.2f} | {v['auroc']:.2f} |"
+            )
+    OUT.write_text(f"# Adults on whole photos\n\n{__doc__.split(chr(10) + chr(10), 1)[1]}\n"
+                   + "\n".join(lines) + f"\n\nRaw: {json.dumps(result)}\n")  # fmt: skip
+    print(OUT.read_text())
+
+
+if __name__ == "__main__":
+    main()
