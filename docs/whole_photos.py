@@ -5,7 +5,9 @@
    adults' model fitted on the cut-outs of the other folds' patients (the folds of `cv`), beside
    the same patients' cut-out figures and the drawn mask on the whole photo. The shipped U-Net
    was fine-tuned on these 66 photos, so the found masks are better than on a stranger's photo
-   (held-out segmentation figures: seg_metrics.json).
+   (held-out segmentation figures: seg_metrics.json). `with_spread`: the same with a model
+   that also takes the spread of colour inside the mask (*_std), which the shipped one leaves
+   out.
 2. White reference: the sclera (bright, unsaturated pixels in a band above the lining) gives
    each photo's white. A model fitted on whole-photo colour statistics, raw or with the photo
    white-balanced by its sclera, compared on the same patient folds. Only India's patients have
@@ -90,15 +92,22 @@ def main() -> None:
     row_of = {Path(s.key).stem: i for i, s in enumerate(samples)}
     shots = photos(Screener(WEIGHTS))
     rows = np.array([row_of[str(p["patient"])] for p in shots])
-    pred = {k: np.full(len(shots), np.nan) for k in ("drawn", "found")}
+    pred = {k: np.full(len(shots), np.nan) for k in ("drawn", "found", "spread")}
+    spread = svr.Config(colour_columns=tuple(range(features.N_FEATURES)))  # every statistic
     for f in np.unique(folds[rows]):
-        model = svr.fit(
-            svr.Config(), t.colour[folds != f], t.meta[folds != f], t.hb[folds != f], SEED
-        )
+        tr = (t.colour[folds != f], t.meta[folds != f], t.hb[folds != f])
+        model, with_spread = svr.fit(svr.Config(), *tr, SEED), svr.fit(spread, *tr, SEED)
         for i in np.nonzero(folds[rows] == f)[0]:
-            for kind in pred:
-                if (x := shots[i][kind]) is not None:
-                    pred[kind][i] = svr.predict(model, x[None], t.meta[rows[i]][None])[0]  # type: ignore[index]
+            meta = t.meta[rows[i]][None]
+            drawn, found = shots[i]["drawn"], shots[i]["found"]
+            runs = (
+                ("drawn", model, drawn),
+                ("found", model, found),
+                ("spread", with_spread, found),
+            )
+            for kind, m, x in runs:
+                if x is not None:
+                    pred[kind][i] = svr.predict(m, x[None], meta)[0]  # type: ignore[index]
     hb, thr = t.hb[rows], t.threshold[rows]
     found = ~np.isnan(pred["found"])
     result: dict[str, object] = {
@@ -108,9 +117,19 @@ def main() -> None:
             **scores(hb[found], pred["found"][found], thr[found]),
             "refused": int((~found).sum()),
         },
+        "whole_photo_unet_mask_with_spread": scores(hb[found], pred["spread"][found], thr[found]),
         **sclera(shots, t, rows, folds),
+        "shift_sd": shifts(np.stack([np.asarray(x["drawn"]) for x in shots]), t, rows),
     }
     write(result)
+
+
+def shifts(whole: np.ndarray, t: adults.Table, rows: np.ndarray) -> dict[str, float]:
+    """Mean change of each statistic from the cut-out to the whole photo of the same eye, in
+    standard deviations across patients: the five largest."""
+    z = (whole - t.colour[rows]).mean(axis=0) / (t.colour.std(axis=0) + 1e-9)
+    top = np.argsort(-np.abs(z))[:5]
+    return {features.NAMES[i]: round(float(z[i]), 2) for i in top}
 
 
 def sclera(

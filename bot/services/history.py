@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import i18n
 from bot.chart import trend_png
 from bot.services.base import Deps, Out, Seen, Who, once
-from storage.screenings import list_screenings
+from storage.pseudonyms import format_case_code
+from storage.screenings import list_screenings, open_followup_of
 
 SHOWN = 10
 
@@ -35,6 +36,9 @@ async def history(deps: Deps, who: Who) -> list[Out]:
             )
             for r in rows
         ]
+        case = await open_followup_of(session, subject_id=s.subject.id)
+        if case is not None:
+            lines.append(i18n.t(s.lang, "history.case", code=format_case_code(case.case_code)))
         png = await asyncio.to_thread(
             trend_png,
             [r.created_at for r in rows],

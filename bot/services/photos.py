@@ -23,6 +23,7 @@ from bot.services.base import Deps, Out, Seen, Who, log, once, seen, tag
 from bot.services.profile import person_of
 from bot.worker_process import WorkerDied
 from storage.models import Screening as StoredScreening
+from storage.pseudonyms import format_case_code
 from storage.screenings import record_screening
 from storage.updates import handled_update, link_screening, mark_answered
 
@@ -40,8 +41,9 @@ def _fmt(hb: float) -> str:
     return f"{hb:.1f}"
 
 
-def result_text(lang: str, r: Screening) -> str:
-    """The estimate, interval, WHO risk, advice, reliability and the notice, in one message."""
+def result_text(lang: str, r: Screening, case_code: str | None = None) -> str:
+    """The estimate, interval, WHO risk, advice, the open case's code, reliability and the
+    notice, in one message."""
     risk = r.risk
     low, high = r.interval
     lines = [
@@ -66,6 +68,8 @@ def result_text(lang: str, r: Screening) -> str:
     if risk.assumed:
         lines.append(i18n.t(lang, "result.assumed"))
     lines.append(i18n.t(lang, advice_key(r)))
+    if case_code is not None:
+        lines.append(i18n.t(lang, "result.case", code=format_case_code(case_code)))
     lines.append(population_line(lang, r))
     if r.warnings:
         warned = [f"• {i18n.t(lang, f'warning.{w}')}" for w in r.warnings]
@@ -81,12 +85,12 @@ def population_line(lang: str, r: Screening) -> str:
                   population=population)  # fmt: skip
 
 
-def result_replies(lang: str, r: Screening) -> list[Out]:
+def result_replies(lang: str, r: Screening, case_code: str | None = None) -> list[Out]:
     """The result text, then the Grad-CAM overlay (or the measured region, for a model
     without Grad-CAM); each carries the screening notice."""
     what = "result.measured" if r.attention_lower_half is None else "result.gradcam"
     caption = f"{i18n.t(lang, what)}\n\n{i18n.t(lang, 'notice')}"
-    return [Out(result_text(lang, r)), Out(caption, photo=r.overlay_png)]
+    return [Out(result_text(lang, r, case_code)), Out(caption, photo=r.overlay_png)]
 
 
 def resent_text(lang: str, row: StoredScreening) -> str:
@@ -113,7 +117,7 @@ async def _record(session: AsyncSession, s: Seen, r: Screening, update_id: int) 
         r.risk.category,
         case is not None,
     )
-    return result_replies(s.lang, r)
+    return result_replies(s.lang, r, case.case_code if case is not None else None)
 
 
 @dataclass(frozen=True)

@@ -23,11 +23,26 @@ async def test_history_lists_results_and_draws_the_trend(deps, pool):
     assert (await history.history(deps, who()))[0].text == t("en", "profile.need_consent")
     await screened(deps, pool, [])
     assert (await history.history(deps, who()))[0].text == t("en", "history.empty")
-    await screened(deps, pool, [11.8, 10.2])
+    await screened(deps, pool, [11.8, 12.2])
     text, chart = await history.history(deps, who())
-    assert "11.8 g/dL" in text.text and "10.2 g/dL" in text.text
-    assert text.text.index("11.8") < text.text.index("10.2")  # oldest first
+    assert "11.8 g/dL" in text.text and "12.2 g/dL" in text.text
+    assert text.text.index("11.8") < text.text.index("12.2")  # oldest first
     assert chart.photo is not None and chart.photo.startswith(b"\x89PNG")
+    assert "Open case" not in text.text  # neither was referred: no case
+
+
+async def test_the_person_sees_the_code_of_their_open_case(deps, pool):
+    await people.start(deps, who())
+    await people.answer_consent(deps, who(), "yes")
+    pool.result = screening(9.0)  # moderate: a case opens
+    text, _ = await photos.screen_photo(deps, who(), fetch, 10)
+    code = text.text.split(t("en", "result.case", code="@").split("@")[0])[1][:9]
+    assert code[4] == "-" and t("en", "result.case", code=code) in text.text
+    listing, _ = await history.history(deps, who())
+    assert t("en", "history.case", code=code) in listing.text
+    await make_worker(deps, 77)
+    [pending] = await workers.pending(deps, who(77))
+    assert code in pending.text  # the worker's code is the person's code
 
 
 async def test_workers_commands_are_refused_to_others(deps):
