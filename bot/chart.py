@@ -1,4 +1,5 @@
-"""The /history trend chart: estimates with their intervals and the anaemia cut-off, as a PNG."""
+"""Charts as PNG bytes: the /history trend (estimates, intervals, the anaemia cut-off) and the
+Bland-Altman picture of estimates against lab Hb for /stats and `anemia-screen stats --plot`."""
 
 from __future__ import annotations
 
@@ -28,6 +29,29 @@ def trend_png(
     ax.axhline(threshold, linestyle="--", color="grey")
     ax.set_xticks(x, [t.strftime("%m-%d") for t in times], fontsize=8)
     ax.set_ylabel("Hb (g/dL)")
+    fig.tight_layout()
+    out = io.BytesIO()
+    fig.savefig(out, format="png")
+    return out.getvalue()
+
+
+def bland_altman_png(groups: dict[str, tuple[Sequence[float], Sequence[float]]]) -> bytes:
+    """Difference (estimate - lab) against the mean of the two, g/dL, one colour per group
+    ({label: (estimates, labs)}), with each group's bias and 95% limits of agreement."""
+    fig = Figure(figsize=(6, 4), dpi=100)
+    ax = fig.add_subplot()
+    for i, (label, (est, lab)) in enumerate(groups.items()):
+        colour = f"C{i}"
+        mean = [(e + b) / 2 for e, b in zip(est, lab, strict=True)]
+        diff = [e - b for e, b in zip(est, lab, strict=True)]
+        ax.scatter(mean, diff, s=14, color=colour, label=f"{label} (n={len(diff)})")
+        bias = sum(diff) / len(diff)
+        sd = (sum((d - bias) ** 2 for d in diff) / max(len(diff) - 1, 1)) ** 0.5
+        for y, style in ((bias, "-"), (bias - 1.96 * sd, "--"), (bias + 1.96 * sd, "--")):
+            ax.axhline(y, color=colour, linestyle=style, linewidth=1)
+    ax.axhline(0.0, color="grey", linewidth=0.5)
+    ax.set(xlabel="Mean of estimate and lab Hb (g/dL)", ylabel="Estimate - lab Hb (g/dL)")
+    ax.legend(fontsize=7)
     fig.tight_layout()
     out = io.BytesIO()
     fig.savefig(out, format="png")

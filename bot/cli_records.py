@@ -1,5 +1,6 @@
-"""`anemia-screen followups list|resolve` and `anemia-screen stats`: the screening log at the
-terminal, for the operator (every team). The database is DATABASE_URL, as for the bot.
+"""`anemia-screen followups list|contacted|decline|note|assign|resolve` and `anemia-screen
+stats`: the screening log at the terminal, for the operator (every team). The database is
+DATABASE_URL, as for the bot.
 """
 
 from __future__ import annotations
@@ -9,8 +10,9 @@ import asyncio
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, date, datetime
+from typing import Any
 
 from bot import records
 from bot.records import RecordsError
@@ -30,7 +32,8 @@ CSV_FIELDS = [
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add `followups` (list, resolve) and `stats` to the `anemia-screen` sub-commands."""
+    """Add `followups` (list, contacted, decline, note, assign, resolve) and `stats` to the
+    `anemia-screen` sub-commands."""
     f = sub.add_parser("followups", help="the health workers' follow-up cases")
     fsub = f.add_subparsers(dest="followups_command", required=True)
     ls = fsub.add_parser("list", help="list cases, oldest first")
@@ -39,6 +42,23 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     ls.add_argument("--risk", help=f"comma-separated screening risks: {','.join(RISKS)}")
     ls.add_argument("--team", help="only this team's cases")
     ls.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    ct = fsub.add_parser("contacted", help="the person was reached (again)")
+    ct.add_argument("code", help="the case code, e.g. K7QX-M2PA")
+    ct.add_argument("--note", help="a note for the case")
+    dc = fsub.add_parser("decline", help="close a case the person declined")
+    dc.add_argument("code", help="the case code, e.g. K7QX-M2PA")
+    dc.add_argument("--reason", required=True, help="why, kept as the case's note")
+    nt = fsub.add_parser("note", help="add a note to a case, open or closed")
+    nt.add_argument("code", help="the case code, e.g. K7QX-M2PA")
+    nt.add_argument("--text", required=True, help="the note")
+    asg = fsub.add_parser("assign", help="take a case from the worker it is assigned to")
+    asg.add_argument("code", help="the case code, e.g. K7QX-M2PA")
+    asg.add_argument(
+        "--unassign",
+        action="store_true",
+        required=True,
+        help="assign it to nobody; a worker then takes it with /take in the chat",
+    )
     rs = fsub.add_parser("resolve", help="close a case with the lab-confirmed Hb")
     rs.add_argument("code", help="the case code, e.g. K7QX-M2PA")
     rs.add_argument("--lab-hb", type=float, required=True, help="lab Hb, g/dL")
@@ -54,9 +74,7 @@ def run(args: argparse.Namespace) -> int:
     """Run `followups ...` or `stats`; raises RecordsError with a one-line message."""
     if args.command == "stats":
         return asyncio.run(_stats(args))
-    if args.followups_command == "list":
-        return asyncio.run(_list(args))
-    return asyncio.run(_resolve(args))
+    return asyncio.run(FOLLOWUPS[args.followups_command](args))
 
 
 def _since(text: str | None) -> datetime | None:
@@ -171,6 +189,44 @@ async def _resolve(args: argparse.Namespace) -> int:
         f"estimate {done.hb_g_dl:.1f} g/dL (estimate - lab {diff:+.1f})"
     )
     return 0
+
+
+async def _contacted(args: argparse.Namespace) -> int:
+    async with records.open_records() as sessions:
+        code = await records.contact_case(sessions, case_code=args.code, note=args.note)
+    print(f"contacted {format_case_code(code)}")
+    return 0
+
+
+async def _decline(args: argparse.Namespace) -> int:
+    async with records.open_records() as sessions:
+        code = await records.decline_case(sessions, case_code=args.code, reason=args.reason)
+    print(f"declined {format_case_code(code)}")
+    return 0
+
+
+async def _note(args: argparse.Namespace) -> int:
+    async with records.open_records() as sessions:
+        code = await records.note_case(sessions, case_code=args.code, text=args.text)
+    print(f"note added to {format_case_code(code)}")
+    return 0
+
+
+async def _assign(args: argparse.Namespace) -> int:
+    async with records.open_records() as sessions:
+        code = await records.unassign_case(sessions, case_code=args.code)
+    print(f"{format_case_code(code)} is now assigned to nobody")
+    return 0
+
+
+FOLLOWUPS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, int]]] = {
+    "list": _list,
+    "contacted": _contacted,
+    "decline": _decline,
+    "note": _note,
+    "assign": _assign,
+    "resolve": _resolve,
+}
 
 
 async def _stats(args: argparse.Namespace) -> int:

@@ -13,20 +13,44 @@ def _first(context: BotContext) -> str | None:
     return context.args[0] if context.args else None
 
 
+def _args(context: BotContext) -> list[str]:
+    return list(context.args or [])
+
+
 async def pending(update: Update, context: BotContext) -> None:
-    """/pending: the team's open cases."""
-    await send(update, context, await workers.pending(context.deps, who(update)))
+    """/pending [risk] [days] [page N]: the team's open cases, a page at a time."""
+    await send(update, context, await workers.pending(context.deps, who(update), _args(context)))
 
 
 async def case(update: Update, context: BotContext) -> None:
-    """/case CODE: one case."""
+    """/case CODE: one case, with its history and notes."""
     await send(update, context, await workers.case(context.deps, who(update), _first(context)))
+
+
+async def contacted(update: Update, context: BotContext) -> None:
+    """/contacted CODE [note]: the person was reached."""
+    outs = await workers.contacted(context.deps, who(update), _args(context))
+    await send(update, context, outs)
+
+
+async def decline(update: Update, context: BotContext) -> None:
+    """/decline CODE REASON...: close a case the person declined."""
+    await send(update, context, await workers.decline(context.deps, who(update), _args(context)))
+
+
+async def note(update: Update, context: BotContext) -> None:
+    """/note CODE TEXT...: add a note to a case."""
+    await send(update, context, await workers.note(context.deps, who(update), _args(context)))
+
+
+async def take(update: Update, context: BotContext) -> None:
+    """/take CODE: assign a case to yourself."""
+    await send(update, context, await workers.take(context.deps, who(update), _first(context)))
 
 
 async def resolve(update: Update, context: BotContext) -> None:
     """/resolve CODE LAB_HB [note]: close a case with the lab Hb."""
-    args = list(context.args or [])
-    await send(update, context, await workers.resolve(context.deps, who(update), args))
+    await send(update, context, await workers.resolve(context.deps, who(update), _args(context)))
 
 
 async def stats(update: Update, context: BotContext) -> None:
@@ -45,6 +69,6 @@ async def invite(update: Update, context: BotContext) -> None:
 
 
 WORKER_HANDLERS: dict[str, Handler] = {
-    "pending": pending, "case": case, "resolve": resolve, "stats": stats,
-    "join": join, "invite": invite,
+    "pending": pending, "case": case, "contacted": contacted, "decline": decline, "note": note,
+    "take": take, "resolve": resolve, "stats": stats, "join": join, "invite": invite,
 }  # fmt: skip

@@ -1,5 +1,6 @@
 """The screening log for the application: a screening as storage keeps it, and the operator's
-follow-up list, resolution and field statistics behind `anemia-screen followups` and `stats`.
+follow-up list, status changes, notes and field statistics behind `anemia-screen followups`
+and `stats`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from storage import followups
 from storage.db import current_revision, head_revision, make_engine, make_sessionmaker
 from storage.errors import StorageError
 from storage.followups import FollowUpView
+from storage.models import FollowUp
 from storage.models import Screening as ScreeningRow
 from storage.screenings import ScreeningRecord
 from storage.settings import get_settings
@@ -143,6 +145,46 @@ async def resolve_case(
         )
         screening = await session.get_one(ScreeningRow, case.screening_id)
         return Resolved(case.case_code, case.lab_hb_g_dl, screening.hb_g_dl)
+
+
+async def contact_case(
+    sessions: async_sessionmaker[AsyncSession], *, case_code: str, note: str | None
+) -> str:
+    """Mark a case contacted as the operator; its case code."""
+    async with sessions.begin() as session:
+        case = await followups.mark_contacted(session, case_code=case_code, worker=None, note=note)
+        return case.case_code
+
+
+async def decline_case(
+    sessions: async_sessionmaker[AsyncSession], *, case_code: str, reason: str
+) -> str:
+    """Close a case the person declined, the reason kept as its note; its case code."""
+    if not reason.strip():
+        raise RecordsError("--reason must not be empty")
+    async with sessions.begin() as session:
+        case = await followups.decline_followup(
+            session, case_code=case_code, worker=None, note=reason
+        )
+        return case.case_code
+
+
+async def note_case(
+    sessions: async_sessionmaker[AsyncSession], *, case_code: str, text: str
+) -> str:
+    """Add the operator's note to a case, open or closed; its case code."""
+    async with sessions.begin() as session:
+        note = await followups.add_note(session, case_code=case_code, worker=None, text=text)
+        return (await session.get_one(FollowUp, note.followup_id)).case_code  # already loaded
+
+
+async def unassign_case(sessions: async_sessionmaker[AsyncSession], *, case_code: str) -> str:
+    """Take a case from whichever worker had it, e.g. one who left; its case code."""
+    async with sessions.begin() as session:
+        case = await followups.assign_followup(
+            session, case_code=case_code, worker=None, assignee_id=None
+        )
+        return case.case_code
 
 
 async def stats(

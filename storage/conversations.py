@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import upsert_insert
@@ -86,6 +86,7 @@ async def clear_conversation(session: AsyncSession, *, pseudonym: Pseudonym) -> 
     await session.execute(delete(Conversation).where(Conversation.pseudonym == pseudonym.value))
 
 
-async def prune_conversations(session: AsyncSession, *, before: datetime) -> None:
-    """Forget conversations untouched since `before` (abandoned half-way)."""
-    await session.execute(delete(Conversation).where(Conversation.updated_at < before))
+async def prune_conversations(session: AsyncSession, *, before: datetime) -> int:
+    """Forget conversations untouched since `before` (abandoned half-way); how many."""
+    result = await session.execute(delete(Conversation).where(Conversation.updated_at < before))
+    return cast(CursorResult[Any], result).rowcount

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import InvalidTransition, InvalidValue, NotFound, PermissionDenied
@@ -76,30 +76,66 @@ async def list_followups(
     statuses: Sequence[str] = (),
     risks: Sequence[str] = (),
     since: datetime | None = None,
+    before: datetime | None = None,
     team_id: int | None = None,
     limit: int | None = None,
+    offset: int = 0,
 ) -> list[FollowUpView]:
     """Cases, oldest first, filtered by status, screening risk, opening time and team."""
-    _check(statuses, STATUSES, "status")
-    _check(risks, RISKS, "risk")
     query = (
         select(*_VIEW_COLUMNS)
         .join(Screening, FollowUp.screening_id == Screening.id)
         .join(Subject, FollowUp.subject_id == Subject.id)
         .outerjoin(Team, FollowUp.team_id == Team.id)
+        .where(*_filters(worker, statuses, risks, since, before, team_id))
         .order_by(FollowUp.opened_at, FollowUp.id)
     )
-    query = query.where(*_scope(worker))
-    if statuses:
-        query = query.where(FollowUp.status.in_(statuses))
-    if risks:
-        query = query.where(Screening.risk.in_(risks))
-    if since is not None:
-        query = query.where(FollowUp.opened_at >= since)
-    if team_id is not None:
-        query = query.where(FollowUp.team_id == team_id)
-    rows = await session.execute(query.limit(limit))
+    rows = await session.execute(query.limit(limit).offset(offset or None))
     return [FollowUpView(**row._asdict()) for row in rows]
+
+
+async def count_followups(
+    session: AsyncSession,
+    *,
+    worker: HealthWorker | None,
+    statuses: Sequence[str] = (),
+    risks: Sequence[str] = (),
+    since: datetime | None = None,
+    before: datetime | None = None,
+) -> int:
+    """How many cases list_followups would give with these filters and no limit."""
+    query = (
+        select(func.count())
+        .select_from(FollowUp)
+        .join(Screening, FollowUp.screening_id == Screening.id)
+        .where(*_filters(worker, statuses, risks, since, before, None))
+    )
+    return int(await session.scalar(query) or 0)
+
+
+def _filters(
+    worker: HealthWorker | None,
+    statuses: Sequence[str],
+    risks: Sequence[str],
+    since: datetime | None,
+    before: datetime | None,
+    team_id: int | None,
+) -> list[ColumnElement[bool]]:
+    """The worker's scope and the list's filters; `before`: opened before then."""
+    _check(statuses, STATUSES, "status")
+    _check(risks, RISKS, "risk")
+    where = _scope(worker)
+    if statuses:
+        where.append(FollowUp.status.in_(statuses))
+    if risks:
+        where.append(Screening.risk.in_(risks))
+    if since is not None:
+        where.append(FollowUp.opened_at >= since)
+    if before is not None:
+        where.append(FollowUp.opened_at < before)
+    if team_id is not None:
+        where.append(FollowUp.team_id == team_id)
+    return where
 
 
 def _check(values: Sequence[str], allowed: tuple[str, ...], what: str) -> None:
@@ -146,6 +182,7 @@ async def _move(
     followup = await get_followup(session, case_code=case_code, worker=worker)
     if to not in NEXT[followup.status]:
         raise InvalidTransition(f"case {case_code} is {followup.status}; it cannot become {to}")
+    added = _note(followup.id, worker, note) if note else None  # checked before any change
     followup.status = to
     now = utcnow()
     if to == "contacted":
@@ -154,8 +191,8 @@ async def _move(
         followup.closed_at = now
     if worker is not None and followup.assigned_worker_id is None:
         followup.assigned_worker_id = worker.id  # whoever acts first takes the case
-    if note:
-        session.add(_note(followup.id, worker, note))
+    if added is not None:
+        session.add(added)
     await session.flush()
     return followup
 
@@ -231,13 +268,16 @@ async def list_notes(
 
 
 async def assign_followup(
-    session: AsyncSession, *, case_code: str, worker: HealthWorker | None, assignee_id: int
+    session: AsyncSession, *, case_code: str, worker: HealthWorker | None, assignee_id: int | None
 ) -> FollowUp:
-    """Give the case to an active worker of the case's team."""
+    """Give an open case to an active worker of the case's team; None: to nobody."""
     followup = await get_followup(session, case_code=case_code, worker=worker)
-    assignee = await session.get(HealthWorker, assignee_id)
-    if assignee is None or not assignee.active or assignee.team_id != followup.team_id:
-        raise NotFound(f"no active health worker {assignee_id} in this case's team")
-    followup.assigned_worker_id = assignee.id
+    if assignee_id is not None:
+        if not NEXT[followup.status]:
+            raise InvalidTransition(f"case {case_code} is {followup.status}; it cannot be assigned")
+        assignee = await session.get(HealthWorker, assignee_id)
+        if assignee is None or not assignee.active or assignee.team_id != followup.team_id:
+            raise NotFound(f"no active health worker {assignee_id} in this case's team")
+    followup.assigned_worker_id = assignee_id
     await session.flush()
     return followup

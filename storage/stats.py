@@ -92,3 +92,79 @@ async def _accuracy(session: AsyncSession, where: list[ColumnElement[bool]]) -> 
     if not n:
         return None
     return Accuracy(int(n), float(mae), float(bias), float(coverage))
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One screening with a lab Hb recorded on its case, g/dL."""
+
+    population: str  # whose validation figures applied ("unknown" for older rows)
+    model_version: str
+    estimate: float
+    lab: float
+    interval: tuple[float, float]
+    threshold: float  # the person's WHO cut-off
+
+
+@dataclass(frozen=True)
+class GroupAccuracy:
+    """Estimate against lab Hb for one population and model version, g/dL."""
+
+    population: str
+    model_version: str
+    n: int
+    mae: float
+    bias: float  # mean of estimate - lab
+    loa: tuple[float, float]  # Bland-Altman 95% limits of agreement (bias +- 1.96 SD)
+    interval_coverage: float
+    sensitivity: float | None  # of "estimate below the cut-off" for lab-confirmed anaemia
+    specificity: float | None
+
+
+async def lab_pairs(
+    session: AsyncSession, *, since: datetime | None = None, team_id: int | None = None
+) -> list[Pair]:
+    """Every screening in the window whose case has a lab Hb, oldest first."""
+    query = (
+        select(Screening, FollowUp.lab_hb_g_dl)
+        .join(FollowUp, FollowUp.screening_id == Screening.id)
+        .where(FollowUp.lab_hb_g_dl.is_not(None), *_window(since, team_id))
+        .order_by(Screening.created_at, Screening.id)
+    )
+    return [
+        Pair(
+            r.population or "unknown",
+            r.model_version,
+            r.hb_g_dl,
+            lab,
+            (r.interval_low, r.interval_high),
+            r.threshold_g_dl,
+        )
+        for r, lab in await session.execute(query)
+        if lab is not None  # the query keeps only these; this tells the type checker
+    ]
+
+
+def _share(hits: list[bool]) -> float | None:
+    return sum(hits) / len(hits) if hits else None
+
+
+def group_accuracy(pairs: list[Pair]) -> list[GroupAccuracy]:
+    """Accuracy per (population, model version), in order of first appearance."""
+    groups: dict[tuple[str, str], list[Pair]] = {}
+    for p in pairs:
+        groups.setdefault((p.population, p.model_version), []).append(p)
+    out = []
+    for (population, version), ps in groups.items():
+        err = [p.estimate - p.lab for p in ps]
+        bias = sum(err) / len(err)
+        sd = (sum((e - bias) ** 2 for e in err) / (len(err) - 1)) ** 0.5 if len(err) > 1 else 0.0
+        anaemic = [p.estimate < p.threshold for p in ps if p.lab < p.threshold]
+        well = [p.estimate >= p.threshold for p in ps if p.lab >= p.threshold]
+        inside = [p.interval[0] <= p.lab <= p.interval[1] for p in ps]
+        out.append(GroupAccuracy(
+            population, version, len(ps), sum(map(abs, err)) / len(err), bias,
+            (bias - 1.96 * sd, bias + 1.96 * sd), sum(inside) / len(inside),
+            _share(anaemic), _share(well),
+        ))  # fmt: skip
+    return out

@@ -16,7 +16,9 @@ from storage.workers import ensure_worker, get_or_create_team
 DEV_KEY = "development-only-pseudonym-key-do-not-use-in-production"
 DEV_KEY_ID = "dev"
 PEOPLE_COMMANDS = ("start", "profile", "history", "language", "delete", "help")
-WORKER_COMMANDS = ("pending", "case", "resolve", "stats", "invite")
+WORKER_COMMANDS = (
+    "pending", "case", "contacted", "decline", "note", "take", "resolve", "stats", "invite"
+)  # fmt: skip
 
 
 class StartupRefused(Exception):

@@ -1,4 +1,5 @@
-"""`anemia-screen followups list|resolve` and `stats` on a SQLite log named by DATABASE_URL."""
+"""`anemia-screen followups list|contacted|decline|note|assign|resolve` and `stats` on a SQLite
+log named by DATABASE_URL."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli import main
 from bot.cli_records import RecordsError, add_parsers, run
 from bot.records import screening_record
 from bot.risk import Person, classify
-from storage import screenings, subjects, workers
+from storage import followups, screenings, subjects, workers
 from storage.db import make_engine, make_sessionmaker, migrate_to_head
 from storage.settings import get_settings
 from tests.storage.helpers import pseudonymizer, record
@@ -101,6 +103,11 @@ def test_resolve_then_stats(log: Path, capsys: pytest.CaptureFixture[str]) -> No
         (["followups", "list", "--since", "yesterday"], "--since must be a date"),
         (["followups", "list", "--team", "nowhere"], "no team named"),
         (["followups", "resolve", "ZZZZ-ZZZZ", "--lab-hb", "9"], "no follow-up with case code"),
+        (["followups", "contacted", "ZZZZ-ZZZZ"], "no follow-up with case code"),
+        (["followups", "decline", "ZZZZ-ZZZZ", "--reason", "moved"], "no follow-up with case"),
+        (["followups", "decline", "ZZZZ-ZZZZ", "--reason", " "], "--reason must not be empty"),
+        (["followups", "note", "ZZZZ-ZZZZ", "--text", "hello"], "no follow-up with case code"),
+        (["followups", "assign", "ZZZZ-ZZZZ", "--unassign"], "no follow-up with case code"),
         (["stats", "--since", "2024-13-01"], "--since must be a date"),
     ],
 )
@@ -108,6 +115,82 @@ def test_bad_input_is_one_line(log: Path, argv: list[str], message: str) -> None
     with pytest.raises(RecordsError, match=message) as e:
         run(_parse(argv))
     assert "\n" not in str(e.value)
+
+
+def _assign_to_a_worker(code: str) -> None:
+    async def assign() -> None:
+        engine = make_engine(get_settings().database_url)
+        async with make_sessionmaker(engine).begin() as session:
+            team = await workers.get_or_create_team(session, name="north")
+            nurse = await workers.ensure_worker(
+                session, pseudonym=P.pseudonym(7, "worker"), team_id=team.id, role="health_worker"
+            )
+            await followups.assign_followup(
+                session, case_code=code, worker=nurse, assignee_id=nurse.id
+            )
+        await engine.dispose()
+
+    asyncio.run(assign())
+
+
+def test_contacted_note_assign_decline(log: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = json.loads(_out(["followups", "list", "--format", "json"], capsys))[0]["case_code"]
+    typed = code.replace("-", "").lower()  # accepted without the dash, in lower case
+    assert _out(["followups", "contacted", typed, "--note", "called"], capsys) == (
+        f"contacted {code}\n"
+    )
+    assert _out(["followups", "contacted", code], capsys) == f"contacted {code}\n"  # again
+    assert _out(["followups", "note", code, "--text", "lab booked"], capsys) == (
+        f"note added to {code}\n"
+    )
+    _assign_to_a_worker(code)
+
+    def case() -> dict[str, object]:
+        cases = json.loads(_out(["followups", "list", "--format", "json"], capsys))
+        return next(c for c in cases if c["case_code"] == code)
+
+    assert case()["status"] == "contacted" and case()["assigned_worker_id"] is not None
+    assert _out(["followups", "assign", code, "--unassign"], capsys) == (
+        f"{code} is now assigned to nobody\n"
+    )
+    assert case()["assigned_worker_id"] is None
+    assert _out(["followups", "decline", code, "--reason", "moved away"], capsys) == (
+        f"declined {code}\n"
+    )
+    assert case()["status"] == "declined"
+    with pytest.raises(RecordsError, match="is declined; it cannot become contacted"):
+        run(_parse(["followups", "contacted", code]))
+    with pytest.raises(RecordsError, match="a note must have"):
+        run(_parse(["followups", "note", code, "--text", "  "]))
+    assert _out(["followups", "note", code, "--text", "moved to the city"], capsys) == (
+        f"note added to {code}\n"
+    )  # a closed case takes notes
+
+
+def test_errors_are_one_line_with_exit_code_2(
+    log: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = json.loads(_out(["followups", "list", "--format", "json"], capsys))[0]["case_code"]
+    assert main(["followups", "decline", code, "--reason", "no"]) == 0
+    assert capsys.readouterr().out == f"declined {code}\n"
+    for argv in (
+        ["followups", "contacted", code, "--note", "again"],
+        ["followups", "decline", code, "--reason", "no"],
+        ["followups", "note", "ZZZZ-ZZZZ", "--text", "x"],
+        ["followups", "note", code, "--text", "x" * 2001],
+    ):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("anemia-screen: ") and err.count("\n") == 1, err
+        assert "Traceback" not in err
+    for argv in (
+        ["followups", "assign", code],  # the operator only unassigns
+        ["followups", "decline", code],  # a reason is required
+        ["followups", "note", code],
+    ):
+        with pytest.raises(SystemExit) as e:
+            main(argv)
+        assert e.value.code == 2
 
 
 def test_out_of_range_lab_hb(log: Path, capsys: pytest.CaptureFixture[str]) -> None:

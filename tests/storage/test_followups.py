@@ -192,3 +192,68 @@ async def test_list_filters(session) -> None:
     assert await codes(statuses=["pending"]) == ["moderate", "severe"]
     assert await codes(since=utcnow() + timedelta(hours=1)) == []
     assert await codes(limit=1) == ["moderate"]
+
+
+async def test_count_pages_and_age(session) -> None:
+    made = []
+    for i, (hb, risk) in enumerate([(9, "moderate"), (6, "severe"), (9.5, "moderate")]):
+        s = await _subject(session, i)
+        _, case = await screenings.record_screening(
+            session, subject_id=s.id, record=record(hb, risk)
+        )
+        assert case is not None
+        made.append(case)
+    made[0].opened_at = utcnow() - timedelta(days=10)
+    await session.flush()
+
+    async def both(**kw):
+        n = await followups.count_followups(session, worker=None, **kw)
+        return n, [c.case_code for c in await followups.list_followups(session, worker=None, **kw)]
+
+    codes = [c.case_code for c in made]
+    assert await both() == (3, codes)
+    assert await both(risks=["moderate"]) == (2, [codes[0], codes[2]])
+    assert await both(before=utcnow() - timedelta(days=7)) == (1, [codes[0]])
+    assert await both(since=utcnow() - timedelta(days=7)) == (2, codes[1:])
+    page = await followups.list_followups(session, worker=None, limit=2, offset=2)
+    assert [c.case_code for c in page] == [codes[2]]
+    with pytest.raises(InvalidValue):
+        await followups.count_followups(session, worker=None, risks=["awful"])
+
+
+async def test_assign_and_unassign(session) -> None:
+    team = await workers.get_or_create_team(session, name="north")
+    ama, efua = await _worker(session, 500, "north"), await _worker(session, 502, "north")
+    s = await _subject(session, 1, team.id)
+    _, case = await screenings.record_screening(
+        session, subject_id=s.id, record=record(9, "moderate")
+    )
+    assert case is not None
+    code = case.case_code
+    taken = await followups.assign_followup(session, case_code=code, worker=ama, assignee_id=ama.id)
+    assert taken.assigned_worker_id == ama.id
+    await followups.assign_followup(session, case_code=code, worker=ama, assignee_id=efua.id)
+    assert case.assigned_worker_id == efua.id
+    await followups.assign_followup(session, case_code=code, worker=None, assignee_id=None)
+    assert case.assigned_worker_id is None
+    await followups.decline_followup(session, case_code=code, worker=efua, note="moved away")
+    assert case.assigned_worker_id == efua.id  # whoever acts first takes the case
+    with pytest.raises(InvalidTransition):  # a closed case is nobody's to take
+        await followups.assign_followup(session, case_code=code, worker=ama, assignee_id=ama.id)
+    await followups.assign_followup(session, case_code=code, worker=None, assignee_id=None)
+    assert case.assigned_worker_id is None
+
+
+async def test_a_bad_note_changes_nothing(session) -> None:
+    s = await _subject(session, 1)
+    _, case = await screenings.record_screening(
+        session, subject_id=s.id, record=record(9, "moderate")
+    )
+    assert case is not None
+    for bad in (" ", "x" * (followups.MAX_NOTE_CHARS + 1)):
+        with pytest.raises(InvalidValue):
+            await followups.mark_contacted(session, case_code=case.case_code, worker=None, note=bad)
+        with pytest.raises(InvalidValue):
+            await followups.add_note(session, case_code=case.case_code, worker=None, text=bad)
+    assert (case.status, case.contacted_at) == ("pending", None)
+    assert await followups.list_notes(session, case_code=case.case_code, worker=None) == []

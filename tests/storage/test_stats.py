@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+import statistics
 from datetime import timedelta
 
 import pytest
 
 from storage import followups, screenings, subjects
 from storage.models import utcnow
-from storage.stats import field_stats
+from storage.stats import field_stats, group_accuracy, lab_pairs
 from tests.storage.helpers import pseudonymizer, record
 
 P = pseudonymizer()
@@ -57,3 +59,28 @@ async def test_counts_and_accuracy(session) -> None:
     assert acc.interval_coverage == pytest.approx(1.0)  # all within +-1.5
     later = await field_stats(session, since=utcnow() + timedelta(minutes=1))
     assert later.screenings == 0 and later.accuracy is None
+
+
+async def test_accuracy_per_population_and_model_version(session) -> None:
+    # (estimate, risk, population, lab): children's cut-off 11.0 in `record`
+    plan = [(9.0, "moderate", "cp-anemic", 10.0), (9.5, "moderate", "cp-anemic", 11.5),
+            (6.5, "severe", "cp-anemic", 6.0), (9.2, "moderate", "eyes-defy", 9.0)]  # fmt: skip
+    for i, (hb, risk, population, lab) in enumerate(plan):
+        s = await subjects.create_subject(session, pseudonym=P.pseudonym(i), consent_version="v1")
+        rec = dataclasses.replace(record(hb, risk), population=population)
+        _, case = await screenings.record_screening(session, subject_id=s.id, record=rec)
+        assert case is not None
+        await followups.resolve_followup(
+            session, case_code=case.case_code, worker=None, lab_hb_g_dl=lab
+        )
+    pairs = await lab_pairs(session)
+    assert [p.population for p in pairs] == ["cp-anemic"] * 3 + ["eyes-defy"]
+    children, adults = group_accuracy(pairs)
+    assert (children.population, children.model_version, children.n) == ("cp-anemic", "test-1", 3)
+    errors = [-1.0, -2.0, 0.5]
+    assert children.mae == pytest.approx(3.5 / 3) and children.bias == pytest.approx(-2.5 / 3)
+    sd = statistics.stdev(errors)
+    assert children.loa == pytest.approx((-2.5 / 3 - 1.96 * sd, -2.5 / 3 + 1.96 * sd))
+    assert children.interval_coverage == pytest.approx(2 / 3)  # 11.5 is outside 8.0-11.0
+    assert (children.sensitivity, children.specificity) == (1.0, 0.0)  # 11.5 lab, flagged
+    assert (adults.n, adults.loa) == (1, (pytest.approx(0.2), pytest.approx(0.2)))
