@@ -10,7 +10,7 @@ from telegram.ext import Application, ExtBot
 
 from bot.context import CONTEXT_TYPES, BotApplication, BotData
 from bot.delivery import ConfirmingApplication, ConfirmingBot, HandledQueue, PatientRequest
-from bot.handlers import register
+from bot.handlers import housekeeping_job, register
 from bot.handlers_io import set_menu
 from bot.inference import InferencePool
 from bot.logs import protect_logs
@@ -102,6 +102,9 @@ async def startup(app: BotApplication) -> None:
     # writes screenings held while the database was unreachable, this run's or a previous one's
     data.drainer = asyncio.create_task(keep_draining(outbox, sessions, settings.outbox_retry_s))
     await set_commands(app, settings)
+    if app.job_queue is not None:  # every replica may prune: the deletes are idempotent
+        every = settings.housekeeping_interval_s
+        app.job_queue.run_repeating(housekeeping_job, every, first=every, name="housekeeping")
     configured = len(settings.health_worker_ids) + len(settings.admin_ids)
     log.info("ready: team %s, %s configured workers", team_id, configured)
 

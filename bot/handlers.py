@@ -14,7 +14,7 @@ from bot import i18n
 from bot.context import BotApplication, BotContext
 from bot.handlers_io import Handler, offered, send, who
 from bot.handlers_workers import WORKER_HANDLERS
-from bot.services import buttons, history, people, photos, profile
+from bot.services import buttons, history, housekeeping, people, photos, profile
 
 log = logging.getLogger("bot")
 PRIVATE = filters.ChatType.PRIVATE
@@ -105,6 +105,11 @@ async def on_error(update: object, context: BotContext) -> None:
     if isinstance(update, Update) and update.effective_chat and update.effective_user:
         lang = update.effective_user.language_code
         await context.bot.send_message(update.effective_chat.id, i18n.t(lang, "error"))
+
+
+async def housekeeping_job(context: BotContext) -> None:
+    """Prune processed update ids and abandoned chat steps (run by the JobQueue)."""
+    await housekeeping.prune(context.deps)
 
 
 def register(app: BotApplication) -> None:

@@ -46,6 +46,7 @@ class BotSettings(BaseSettings):
     # screenings held while the database is unreachable; keep it off the database's disk
     outbox_path: Path = Path("anemia-outbox.sqlite3")
     outbox_retry_s: float = Field(default=1.0, gt=0)  # first retry; doubles up to a minute
+    housekeeping_interval_s: float = Field(default=3600.0, gt=0)  # pruning old update ids
 
     @field_validator("health_worker_ids", "admin_ids", mode="before")
     @classmethod
