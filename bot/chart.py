@@ -12,6 +12,8 @@ import matplotlib
 matplotlib.use("Agg")  # no display; and pyplot's global state is avoided below (thread-safe)
 from matplotlib.figure import Figure
 
+from storage.stats import Pair
+
 
 def trend_png(
     times: Sequence[datetime],
@@ -56,3 +58,14 @@ def bland_altman_png(groups: dict[str, tuple[Sequence[float], Sequence[float]]])
     out = io.BytesIO()
     fig.savefig(out, format="png")
     return out.getvalue()
+
+
+def lab_agreement_png(pairs: Sequence[Pair]) -> bytes:
+    """The Bland-Altman picture of screenings against their lab Hb, one colour per population
+    and model version."""
+    groups: dict[str, tuple[list[float], list[float]]] = {}
+    for p in pairs:
+        est, lab = groups.setdefault(f"{p.population}, {p.model_version}", ([], []))
+        est.append(p.estimate)
+        lab.append(p.lab)
+    return bland_altman_png(groups)  # type: ignore[arg-type]

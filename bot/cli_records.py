@@ -10,8 +10,10 @@ import asyncio
 import csv
 import io
 import json
+import sys
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 from bot import records
@@ -19,7 +21,7 @@ from bot.records import RecordsError
 from storage.followups import FollowUpView
 from storage.models import RISKS, STATUSES
 from storage.pseudonyms import format_case_code
-from storage.stats import FieldStats
+from storage.stats import FieldStats, GroupAccuracy
 
 __all__ = ["RecordsError", "add_parsers", "run"]
 
@@ -68,6 +70,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     st = sub.add_parser("stats", help="screenings, risk mix, follow-ups and field accuracy")
     st.add_argument("--since", help="screened on or after this UTC date, YYYY-MM-DD")
     st.add_argument("--format", choices=("text", "json"), default="text")
+    st.add_argument("--plot", type=Path, help="write the Bland-Altman picture (PNG) here")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -235,6 +238,16 @@ async def _stats(args: argparse.Namespace) -> int:
         result = await records.stats(sessions, since=since)
     text = json.dumps(stats_object(result), indent=2) if args.format == "json" else None
     print(text or "\n".join(stats_lines(result)))
+    if args.plot is not None:
+        if not result.pairs:
+            raise RecordsError("no lab Hb recorded yet: nothing to plot")
+        from bot.chart import lab_agreement_png  # matplotlib: only when a plot is asked for
+
+        try:
+            args.plot.write_bytes(lab_agreement_png(result.pairs))
+        except OSError as e:
+            raise RecordsError(f"cannot write {args.plot}: {e.strerror}") from None
+        print(f"Bland-Altman picture: {args.plot}", file=sys.stderr)
     return 0
 
 
@@ -255,7 +268,25 @@ def stats_object(s: FieldStats) -> dict[str, object]:
             "bias_g_dl": round(acc.bias, 3),  # estimate - lab
             "interval_coverage": round(acc.interval_coverage, 3),
         },
+        "by_model": [group_object(g) for g in s.by_model],
     }
+
+
+def _r3(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
+
+
+def group_object(g: GroupAccuracy) -> dict[str, object]:
+    """One population and model version against lab Hb, g/dL."""
+    return {"population": g.population, "model_version": g.model_version, "n": g.n,
+            "mae_g_dl": _r3(g.mae), "bias_g_dl": _r3(g.bias),
+            "limits_of_agreement_g_dl": [_r3(g.loa[0]), _r3(g.loa[1])],
+            "interval_coverage": _r3(g.interval_coverage), "sensitivity_who": _r3(g.sensitivity),
+            "specificity_who": _r3(g.specificity)}  # fmt: skip
 
 
 def _share(part: int, whole: int) -> str:
@@ -280,5 +311,16 @@ def stats_lines(s: FieldStats) -> list[str]:
         *lines,
         f"lab Hb recorded for {acc.n}: MAE {acc.mae:.2f} g/dL, bias {acc.bias:+.2f} g/dL "
         f"(estimate - lab), {acc.interval_coverage:.0%} inside the screening interval",
+        *(group_line(g) for g in s.by_model),
         "(lab values come mostly from flagged screenings, so they describe those, not everyone)",
     ]
+
+
+def group_line(g: GroupAccuracy) -> str:
+    """One population and model version against lab Hb, for a terminal."""
+    return (
+        f"  {g.population}, {g.model_version}: n {g.n}, MAE {g.mae:.2f}, bias {g.bias:+.2f}, "
+        f"limits of agreement {g.loa[0]:+.2f} to {g.loa[1]:+.2f} g/dL, "
+        f"{_pct(g.interval_coverage)} inside the interval; at the WHO cut-off sensitivity "
+        f"{_pct(g.sensitivity)}, specificity {_pct(g.specificity)}"
+    )

@@ -6,7 +6,7 @@ from telegram import Update
 
 from bot.context import BotContext
 from bot.handlers_io import Handler, send, who
-from bot.services import workers
+from bot.services import team, workers
 
 
 def _first(context: BotContext) -> str | None:
@@ -55,17 +55,17 @@ async def resolve(update: Update, context: BotContext) -> None:
 
 async def stats(update: Update, context: BotContext) -> None:
     """/stats: the team's figures."""
-    await send(update, context, await workers.stats(context.deps, who(update)))
+    await send(update, context, await team.stats(context.deps, who(update)))
 
 
 async def join(update: Update, context: BotContext) -> None:
     """/join CODE: become a health worker with an invite code."""
-    await send(update, context, await workers.join(context.deps, who(update), _first(context)))
+    await send(update, context, await team.join(context.deps, who(update), _first(context)))
 
 
 async def invite(update: Update, context: BotContext) -> None:
     """/invite: an invite code into the admin's team."""
-    await send(update, context, await workers.invite(context.deps, who(update)))
+    await send(update, context, await team.invite(context.deps, who(update)))
 
 
 WORKER_HANDLERS: dict[str, Handler] = {

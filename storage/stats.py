@@ -31,6 +31,12 @@ class FieldStats:
     risk_mix: dict[str, int] = field(default_factory=dict)  # every category, zeros included
     followups: dict[str, int] = field(default_factory=dict)  # by status, zeros included
     accuracy: Accuracy | None = None  # None until a lab Hb is recorded
+    pairs: list[Pair] = field(default_factory=list)  # each screening with a lab Hb
+
+    @property
+    def by_model(self) -> list[GroupAccuracy]:
+        """Accuracy per population and model version."""
+        return group_accuracy(self.pairs)
 
     @property
     def followups_opened(self) -> int:
@@ -71,7 +77,10 @@ async def field_stats(
     )
     by_status = dict.fromkeys(STATUSES, 0) | {st: c for st, c in await session.execute(statuses)}
     accuracy = await _accuracy(session, where)
-    return FieldStats(int(n), int(subjects), int(n_unreliable), risk_mix, by_status, accuracy)
+    pairs = await lab_pairs(session, since=since, team_id=team_id)
+    return FieldStats(
+        int(n), int(subjects), int(n_unreliable), risk_mix, by_status, accuracy, pairs
+    )
 
 
 async def _accuracy(session: AsyncSession, where: list[ColumnElement[bool]]) -> Accuracy | None:

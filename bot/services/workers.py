@@ -1,5 +1,5 @@
-"""Health workers in the chat: /pending, /case, /contacted, /decline, /note, /take, /resolve,
-/stats, /join and /invite.
+"""Health workers in the chat: /pending, /case, /contacted, /decline, /note, /take and
+/resolve (the team's /stats, /join and /invite are in `bot.services.team`).
 
 A worker is known by the pseudonym of their id under the "worker" purpose, and sees only
 their team's cases (storage.followups scopes every query).
@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import i18n
-from bot.services.base import Deps, Out, Seen, Who, log, once, tag
-from storage.errors import InvalidTransition, InvalidValue, InviteInvalid, NotFound
+from bot.services.base import Deps, Out, Seen, Who, log, once
+from storage.errors import InvalidTransition, InvalidValue, NotFound
 from storage.followups import (
     MAX_NOTE_CHARS,
     add_note,
@@ -36,12 +36,10 @@ from storage.models import (
     HealthWorker,
     Screening,
     Subject,
-    Team,
     utcnow,
 )
 from storage.pseudonyms import format_case_code, normalise_code
-from storage.stats import field_stats
-from storage.workers import create_invite, find_worker, redeem_invite
+from storage.workers import find_worker
 
 PAGE_SIZE = 10  # cases per /pending page
 OPEN = ("pending", "contacted")
@@ -57,7 +55,7 @@ async def _worker(session: AsyncSession, deps: Deps, who: Who) -> HealthWorker |
 Job = Callable[[AsyncSession, Seen, HealthWorker], Awaitable[list[Out]]]
 
 
-async def _as_worker(deps: Deps, who: Who, job: Job) -> list[Out]:
+async def as_worker(deps: Deps, who: Who, job: Job) -> list[Out]:
     """Run `job(session, seen, worker)` for a worker; refuse anyone else."""
 
     async def work(session: AsyncSession, s: Seen) -> list[Out]:
@@ -143,7 +141,7 @@ async def pending(deps: Deps, who: Who, args: Sequence[str] = ()) -> list[Out]:
         ]
         return [Out("\n".join(lines))]
 
-    return await _as_worker(deps, who, job)
+    return await as_worker(deps, who, job)
 
 
 def _day(when: datetime) -> str:
@@ -184,7 +182,7 @@ async def case(deps: Deps, who: Who, code: str | None) -> list[Out]:
         )
         return [Out("\n".join([text, *_history(s.lang, found, notes, worker)]))]
 
-    return await _as_worker(deps, who, job)
+    return await as_worker(deps, who, job)
 
 
 def _whom(lang: str, worker_id: int | None, me: HealthWorker, nobody: str) -> str:
@@ -244,7 +242,7 @@ async def contacted(deps: Deps, who: Who, args: list[str]) -> list[Out]:
         log.info("contacted case worker=%s", worker.id)
         return [Out(i18n.t(s.lang, "worker.contacted", code=_shown(code)))]
 
-    return await _as_worker(deps, who, job)
+    return await as_worker(deps, who, job)
 
 
 async def decline(deps: Deps, who: Who, args: list[str]) -> list[Out]:
@@ -261,7 +259,7 @@ async def decline(deps: Deps, who: Who, args: list[str]) -> list[Out]:
         log.info("declined case worker=%s", worker.id)
         return [Out(i18n.t(s.lang, "worker.declined", code=_shown(code)))]
 
-    return await _as_worker(deps, who, job)
+    return await as_worker(deps, who, job)
 
 
 async def note(deps: Deps, who: Who, args: list[str]) -> list[Out]:
@@ -277,7 +275,7 @@ async def note(deps: Deps, who: Who, args: list[str]) -> list[Out]:
             return _refused(s.lang, code, e)
         return [Out(i18n.t(s.lang, "worker.noted", code=_shown(code)))]
 
-    return await _as_worker(deps, who, job)
+    return await as_worker(deps, who, job)
 
 
 async def take(deps: Deps, who: Who, code: str | None) -> list[Out]:
@@ -295,7 +293,7 @@ async def take(deps: Deps, who: Who, code: str | None) -> list[Out]:
         key = "worker.taken" if had in (None, worker.id) else "worker.taken_over"
         return [Out(i18n.t(s.lang, key, code=_shown(code)))]
 
-    return await _as_worker(deps, who, job)
+    return await as_worker(deps, who, job)
 
 
 def parse_resolve(args: list[str]) -> tuple[str, float, str | None] | None:
@@ -337,68 +335,4 @@ async def resolve(deps: Deps, who: Who, args: list[str]) -> list[Out]:
             )
         ]
 
-    return await _as_worker(deps, who, job)
-
-
-async def stats(deps: Deps, who: Who) -> list[Out]:
-    """/stats: the team's screenings, risk mix, follow-ups and accuracy against lab Hb."""
-
-    async def job(session: AsyncSession, s: Seen, worker: HealthWorker) -> list[Out]:
-        f = await field_stats(session, team_id=worker.team_id)
-        closed = f.followups.get("resolved", 0) + f.followups.get("declined", 0)
-        lines = [
-            i18n.t(
-                s.lang,
-                "worker.stats",
-                n=f.screenings,
-                people=f.subjects,
-                unreliable=f.unreliable,
-                opened=f.followups_opened,
-                closed=closed,
-                **f.risk_mix,
-            )
-        ]
-        if (a := f.accuracy) is not None:
-            lines.append(
-                i18n.t(
-                    s.lang,
-                    "worker.accuracy",
-                    n=a.n,
-                    mae=f"{a.mae:.2f}",
-                    bias=f"{a.bias:+.2f}",
-                    inside=round(a.interval_coverage * 100),
-                )
-            )
-        return [Out("\n".join(lines))]
-
-    return await _as_worker(deps, who, job)
-
-
-async def join(deps: Deps, who: Who, code: str | None) -> list[Out]:
-    """/join CODE: redeem an invite; the chat then gets the workers' commands."""
-
-    async def work(session: AsyncSession, s: Seen) -> list[Out]:
-        if not code:
-            return [Out(i18n.t(s.lang, "worker.join_usage"))]
-        pseudonym = deps.pseudonyms.pseudonym(who.user_id, "worker")
-        try:
-            worker = await redeem_invite(session, code=code, pseudonym=pseudonym)
-        except InviteInvalid:
-            return [Out(i18n.t(s.lang, "worker.join_invalid"))]
-        team = await session.get_one(Team, worker.team_id)
-        log.info("joined worker=%s team=%s", tag(pseudonym), team.id)
-        return [Out(i18n.t(s.lang, "worker.joined", team=team.name), worker_commands=True)]
-
-    return await once(deps, who, work)
-
-
-async def invite(deps: Deps, who: Who) -> list[Out]:
-    """/invite: a one-time invite code into the admin's team."""
-
-    async def job(session: AsyncSession, s: Seen, worker: HealthWorker) -> list[Out]:
-        if worker.role != "admin":
-            return [Out(i18n.t(s.lang, "worker.invite_denied"))]
-        code = await create_invite(session, admin=worker)
-        return [Out(i18n.t(s.lang, "worker.invite", code=code))]
-
-    return await _as_worker(deps, who, job)
+    return await as_worker(deps, who, job)

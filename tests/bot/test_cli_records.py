@@ -91,8 +91,22 @@ def test_resolve_then_stats(log: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert stats["lab_comparison"] == {
         "n": 1, "mae_g_dl": 0.8, "bias_g_dl": -0.8, "interval_coverage": 1.0
     }  # fmt: skip
+    [group] = stats["by_model"]  # one population and model version so far
+    assert (group["population"], group["n"], group["bias_g_dl"]) == ("cp-anemic", 1, -0.8)
+    assert group["limits_of_agreement_g_dl"] == [-0.8, -0.8]
     text = _out(["stats", "--since", "2000-01-01"], capsys)
     assert "MAE 0.80 g/dL" in text and "bias -0.80" in text and "screenings: 3" in text
+    assert "cp-anemic, test-1: n 1" in text and "specificity" in text
+
+
+def test_stats_plot(log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    plot = tmp_path / "agreement.png"
+    assert main(["stats", "--plot", str(plot)]) == 2  # no lab Hb yet: nothing to plot
+    assert "nothing to plot" in capsys.readouterr().err and not plot.exists()
+    code = json.loads(_out(["followups", "list", "--format", "json"], capsys))[0]["case_code"]
+    _out(["followups", "resolve", code, "--lab-hb", "9.8"], capsys)
+    assert main(["stats", "--plot", str(plot)]) == 0
+    assert plot.read_bytes().startswith(b"\x89PNG")
 
 
 @pytest.mark.parametrize(

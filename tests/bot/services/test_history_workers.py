@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.i18n import t
-from bot.services import history, people, photos, workers
+from bot.services import history, people, photos, team, workers
 from bot.services.workers import PendingQuery, parse_pending
 from storage.followups import MAX_NOTE_CHARS
 from storage.models import FollowUp, utcnow
@@ -57,7 +57,7 @@ async def test_the_person_sees_the_code_of_their_open_case(deps, pool):
 async def test_workers_commands_are_refused_to_others(deps):
     calls = (
         workers.pending(deps, who()),
-        workers.stats(deps, who()),
+        team.stats(deps, who()),
         workers.case(deps, who(), "ABCD-EFGH"),
         workers.resolve(deps, who(), ["X", "9"]),
     )
@@ -82,8 +82,13 @@ async def test_a_worker_follows_a_case_up(deps, pool):
     [again] = await workers.resolve(deps, who(77), [code, "9.4"])
     assert again.text == t("en", "worker.bad_transition", code=code)
     assert (await workers.pending(deps, who(77)))[0].text == t("en", "worker.pending_empty")
-    [figures] = await workers.stats(deps, who(77))
+    figures, picture = await team.stats(deps, who(77))
     assert "1" in figures.text and "0.40" in figures.text  # the MAE against the lab Hb
+    # per population and model version: n 1, error -0.40, limits of agreement collapse to it
+    assert "cp-anemic, test: n 1, mean error 0.40, bias -0.40" in figures.text
+    assert t("en", "worker.lab_note") in figures.text
+    assert picture.photo is not None and picture.photo.startswith(b"\x89PNG")
+    assert picture.text == t("en", "worker.bland_altman")
     [missing] = await workers.case(deps, who(77), "ZZZZ-ZZZZ")
     assert missing.text == t("en", "worker.not_found")
 
@@ -91,15 +96,15 @@ async def test_a_worker_follows_a_case_up(deps, pool):
 async def test_invite_and_join(deps):
     await make_worker(deps, 5, role="admin")
     await make_worker(deps, 6)
-    assert (await workers.invite(deps, who(6)))[0].text == t("en", "worker.invite_denied")
-    [made] = await workers.invite(deps, who(5))
+    assert (await team.invite(deps, who(6)))[0].text == t("en", "worker.invite_denied")
+    [made] = await team.invite(deps, who(5))
     code = made.text.rsplit(" ", 1)[-1]
-    [wrong] = await workers.join(deps, who(9), "NOPE")
+    [wrong] = await team.join(deps, who(9), "NOPE")
     assert wrong.text == t("en", "worker.join_invalid")
-    [joined] = await workers.join(deps, who(9), code)
+    [joined] = await team.join(deps, who(9), code)
     assert joined.worker_commands and t("en", "worker.joined", team="clinic") == joined.text
     assert (await workers.pending(deps, who(9)))[0].text == t("en", "worker.pending_empty")
-    assert (await workers.join(deps, who(10), code))[0].text == t("en", "worker.join_invalid")
+    assert (await team.join(deps, who(10), code))[0].text == t("en", "worker.join_invalid")
 
 
 async def open_case(deps, pool, user, hb=9.0):
