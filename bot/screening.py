@@ -48,6 +48,9 @@ class Screening:
     model_version: str
     population: str  # whose validation figures apply: "cp-anemic", "eyes-defy"
     cohort: str  # "children" or "adults": which model served the person
+    # (h, w, 4) RGBA uint8: the lining's bounding box, alpha = the mask; kept only for people
+    # who opted in to research (bot.services.research)
+    cutout: np.ndarray | None = None
 
     @property
     def reliable(self) -> bool:
@@ -69,6 +72,13 @@ def cutout_mask(decoded: Decoded) -> np.ndarray | None:
     if alpha.sum() < MIN_MASK_PIXELS:
         raise quality.reject("too_small")
     return alpha
+
+
+def cutout(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The conjunctiva's bounding box as RGBA, alpha 255 on the lining and 0 elsewhere."""
+    image, crop_mask = preprocess.crop(rgb, mask)
+    alpha = np.where(crop_mask, 255, 0).astype(np.uint8)
+    return np.dstack([np.where(crop_mask[..., None], image, 0), alpha]).astype(np.uint8)
 
 
 class Screener:
@@ -175,6 +185,7 @@ class Screener:
             model_version=e.model_version,
             population=e.population,
             cohort=cohort.key,
+            cutout=cutout(decoded.rgb, mask),
         )
         return result, mask
 

@@ -11,7 +11,7 @@ from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import InvalidValue
-from storage.models import Conversation, Subject, utcnow
+from storage.models import Conversation, ResearchCrop, Screening, Subject, utcnow
 from storage.pseudonyms import Pseudonym
 
 
@@ -106,6 +106,21 @@ async def set_consent(
         subject.language = language
     await session.flush()
     return subject
+
+
+async def set_research_opt_in(session: AsyncSession, *, subject_id: int, opt_in: bool) -> int:
+    """Turn the research opt-in on or off; off erases the crops kept so far (returns how many)."""
+    subject = await session.get_one(Subject, subject_id)
+    subject.research_opt_in = opt_in
+    erased = 0
+    if not opt_in:
+        kept = select(Screening.id).where(Screening.subject_id == subject_id)
+        result = await session.execute(
+            delete(ResearchCrop).where(ResearchCrop.screening_id.in_(kept))
+        )
+        erased = cast(CursorResult[Any], result).rowcount
+    await session.flush()
+    return erased
 
 
 async def set_language(session: AsyncSession, *, subject_id: int, language: str) -> Subject:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Collection
 
 from bot import i18n
-from bot.services import people, profile
+from bot.services import people, profile, research
 from bot.services.base import Deps, Out, Who
 
 Route = Callable[[Deps, Who, str], Awaitable[list[Out]]]
@@ -18,6 +18,7 @@ ROUTES: dict[str, Route] = {
     "age": lambda deps, who, value: profile.answer(deps, who, "age", value),
     "sex": lambda deps, who, value: profile.answer(deps, who, "sex", value),
     "preg": lambda deps, who, value: profile.answer(deps, who, "preg", value),
+    "research": research.answer,
 }
 MAX_DATA = 64  # Telegram's own limit on callback data, in bytes
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import i18n
-from bot.services import profile
+from bot.services import profile, research
 from bot.services.base import Deps, Out, Seen, Who, keyboard, log, once, tag
 from storage.conversations import clear_conversation, save_conversation
 from storage.subjects import create_subject, erase_subject, set_language
 from storage.workers import find_worker
 
-CONSENT_VERSION = "2025-1"  # bump when the consent text changes in substance
+CONSENT_VERSION = "2026-1"  # bump when the consent text changes in substance
 
 CONSENT_BUTTONS = (
     (("consent.agree", "consent:yes"),),
@@ -68,7 +68,9 @@ async def answer_consent(deps: Deps, who: Who, choice: str) -> list[Out]:
             team_id=deps.team_id,
         )
         log.info("consent subject=%s contact=%s", tag(s.pseudonym), choice == "contact")
-        thanks = Out(i18n.t(s.lang, "consent.thanks"), edit=True)
+        # the research opt-in is offered here, apart from the consent to screening, and off
+        thanks = Out(i18n.t(s.lang, "consent.thanks_research"), edit=True,
+                     buttons=research.toggle(s.lang, on=False))  # fmt: skip
         return [thanks, *await profile.ask_age(session, s)]
 
     return await once(deps, who, work)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable
@@ -18,7 +19,7 @@ from bot.outbox import Held, unreachable
 from bot.records import screening_record
 from bot.risk import Person
 from bot.screening import Screening, advice_key
-from bot.services import people
+from bot.services import people, research
 from bot.services.base import Deps, Out, Seen, Who, log, once, seen, tag
 from bot.services.profile import person_of
 from bot.worker_process import WorkerDied
@@ -102,11 +103,16 @@ def resent_text(lang: str, row: StoredScreening) -> str:
     return f"{text}\n\n{i18n.t(lang, 'notice')}"
 
 
-async def _record(session: AsyncSession, s: Seen, r: Screening, update_id: int) -> list[Out]:
+async def _record(
+    session: AsyncSession, s: Seen, r: Screening, update_id: int, crop: bytes | None
+) -> list[Out]:
     assert s.subject is not None  # only people with a profile get a photo screened
     record = screening_record(r)
+    crop = crop if s.subject.research_opt_in else None  # as it stands in this transaction
     try:
-        row, case = await record_screening(session, subject_id=s.subject.id, record=record)
+        row, case = await record_screening(
+            session, subject_id=s.subject.id, record=record, crop_png=crop
+        )
     except NoResultFound:  # erased while the photo was being screened: keep nothing
         return [Out(i18n.t(s.lang, "profile.need_consent"))]
     await link_screening(session, update_id=update_id, screening_id=row.id)
@@ -213,12 +219,23 @@ async def screen_photo(
     return await _save(deps, who, s, result, datetime.now(UTC))
 
 
+async def _crop(s: Seen, result: Screening) -> bytes | None:
+    """The cut-out to keep for research, encoded off the event loop; None without opt-in."""
+    if s.subject is None or not s.subject.research_opt_in or result.cutout is None:
+        return None
+    return await asyncio.to_thread(research.cutout_png, result.cutout)
+
+
 async def _save(deps: Deps, who: Who, s: Seen, result: Screening, at: datetime) -> list[Out]:
     # never show a result that was not logged (the follow-up depends on the log), unless it is
     # held in the outbox on disk, to be logged when the database is back
+    crop = await _crop(s, result)
     try:
         return await once(
-            deps, who, lambda session, now: _record(session, now, result, who.update_id), known=s
+            deps,
+            who,
+            lambda session, now: _record(session, now, result, who.update_id, crop),
+            known=s,
         )
     except (SQLAlchemyError, OSError) as e:
         error = e

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import i18n
 from bot.risk import Person, group_for
+from bot.services import research
 from bot.services.base import Deps, Out, Seen, Who, keyboard, once
 from storage.conversations import clear_conversation, save_conversation
 from storage.models import Subject
@@ -98,7 +99,10 @@ async def _save(session: AsyncSession, s: Seen, data: dict[str, Any]) -> list[Ou
     subject = await set_profile(session, subject_id=s.subject.id, profile=profile)
     await clear_conversation(session, pseudonym=s.pseudonym)
     label = i18n.t(s.lang, f"group.{group_for(person_of(subject))}")
-    return [Out(i18n.t(s.lang, "profile.saved", group=label), edit=True)]
+    text = i18n.t(s.lang, "profile.saved", group=label)
+    on = subject.research_opt_in
+    research_line = i18n.t(s.lang, "research.state_on" if on else "research.state_off")
+    return [Out(f"{text}\n\n{research_line}", edit=True, buttons=research.toggle(s.lang, on))]
 
 
 async def _after_age(session: AsyncSession, s: Seen, data: dict[str, Any]) -> list[Out]:

@@ -60,7 +60,7 @@ async def test_profile_of_a_pregnant_woman_in_the_second_trimester(deps):
     [preg] = await profile.answer(deps, who(), "sex", "f")
     assert preg.text == t("en", "profile.ask_pregnant")
     [saved] = await profile.answer(deps, who(), "preg", "2")
-    assert saved.text == t("en", "profile.saved", group=t("en", "group.pregnant_t2"))
+    assert saved.text.startswith(t("en", "profile.saved", group=t("en", "group.pregnant_t2")))
     s = await subject(deps)
     assert (s.age_group, s.sex, s.pregnant, s.trimester) == ("adult", "f", True, 2)
     assert profile.person_of(s).age_months == 360.0
@@ -74,7 +74,7 @@ async def test_age_typed_in_months(deps):
     [bad] = await profile.text(deps, who(), "two years")
     assert bad.text == t("en", "profile.bad_months")
     [saved] = await profile.text(deps, who(), "30")
-    assert saved.text == t("en", "profile.saved", group=t("en", "group.child_24_59m"))
+    assert saved.text.startswith(t("en", "profile.saved", group=t("en", "group.child_24_59m")))
     assert (await subject(deps)).age_months == 30.0
     [hint] = await profile.text(deps, who(), "hello")
     assert hint.text == t("en", "hint")
