@@ -10,12 +10,13 @@ from telegram.ext import Application, ExtBot
 
 from bot.context import CONTEXT_TYPES, BotApplication, BotData
 from bot.delivery import ConfirmingApplication, ConfirmingBot, HandledQueue, PatientRequest
-from bot.handlers import housekeeping_job, register
+from bot.handlers import housekeeping_job, register, reminder_job
 from bot.handlers_io import set_menu
 from bot.inference import InferencePool
 from bot.logs import protect_logs
 from bot.outbox import Outbox, keep_draining
 from bot.ratelimit import RateLimiter
+from bot.relay import Relay
 from bot.screening import Screener
 from bot.services.base import Deps, Screens
 from bot.services.startup import configure_team, pseudonymizer_for
@@ -98,15 +99,26 @@ async def startup(app: BotApplication) -> None:
     team_id = await configure_team(sessions, pseudonyms, settings)
     limiter = RateLimiter(settings.photo_rate_limit, settings.photo_rate_window_s)
     outbox = Outbox(settings.outbox_path)
-    data.deps = Deps(sessions, pseudonyms, pool, settings, team_id, limiter, outbox)
+    relay = Relay(settings.relay_key.get_secret_value()) if settings.relay_key else None
+    data.deps = Deps(sessions, pseudonyms, pool, settings, team_id, limiter, outbox, relay=relay)
     # writes screenings held while the database was unreachable, this run's or a previous one's
     data.drainer = asyncio.create_task(keep_draining(outbox, sessions, settings.outbox_retry_s))
     await set_commands(app, settings)
-    if app.job_queue is not None:  # every replica may prune: the deletes are idempotent
-        every = settings.housekeeping_interval_s
-        app.job_queue.run_repeating(housekeeping_job, every, first=every, name="housekeeping")
+    schedule(app, settings)
     configured = len(settings.health_worker_ids) + len(settings.admin_ids)
     log.info("ready: team %s, %s configured workers", team_id, configured)
+
+
+def schedule(app: BotApplication, settings: BotSettings) -> None:
+    """The JobQueue's jobs: pruning (every replica may: the deletes are idempotent) and, with
+    a relay key, the reminders (due cases are locked, so two replicas do not both remind)."""
+    if app.job_queue is None:
+        return
+    every = settings.housekeeping_interval_s
+    app.job_queue.run_repeating(housekeeping_job, every, first=every, name="housekeeping")
+    if settings.relay_key is not None:
+        every = settings.reminder_interval_s
+        app.job_queue.run_repeating(reminder_job, every, first=every, name="reminders")
 
 
 async def set_commands(app: BotApplication, settings: BotSettings) -> None:

@@ -7,14 +7,14 @@ import traceback
 
 from telegram import Message, Update
 from telegram.constants import ChatAction
-from telegram.error import TimedOut
+from telegram.error import TelegramError, TimedOut
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import i18n
 from bot.context import BotApplication, BotContext
 from bot.handlers_io import Handler, offered, send, who
 from bot.handlers_workers import WORKER_HANDLERS
-from bot.services import buttons, history, housekeeping, people, photos, profile
+from bot.services import buttons, history, housekeeping, people, photos, profile, relay
 
 log = logging.getLogger("bot")
 PRIVATE = filters.ChatType.PRIVATE
@@ -110,6 +110,16 @@ async def on_error(update: object, context: BotContext) -> None:
 async def housekeeping_job(context: BotContext) -> None:
     """Prune processed update ids and abandoned chat steps (run by the JobQueue)."""
     await housekeeping.prune(context.deps)
+
+
+async def reminder_job(context: BotContext) -> None:
+    """Send the due "have you had your blood test?" reminders (run by the JobQueue)."""
+    for out in await relay.remind(context.deps):
+        assert out.to is not None
+        try:
+            await context.bot.send_message(out.to, out.text)
+        except TelegramError as e:  # blocked the bot, deleted the chat: marked sent anyway
+            log.warning("reminder not delivered: %s", type(e).__name__)
 
 
 def register(app: BotApplication) -> None:

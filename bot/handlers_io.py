@@ -66,7 +66,9 @@ async def send(update: Update, context: BotContext, outs: list[Out]) -> None:
     chat_id = update.effective_chat.id if update.effective_chat else who(update).user_id
     for out in outs:
         markup = _markup(out)
-        if out.photo is not None:
+        if out.to is not None:  # relayed to another person's chat
+            await context.bot.send_message(out.to, out.text, reply_markup=markup)
+        elif out.photo is not None:
             await context.bot.send_photo(chat_id, out.photo, caption=out.text, reply_markup=markup)
         elif out.edit and update.callback_query is not None:
             await update.callback_query.edit_message_text(out.text, reply_markup=markup)

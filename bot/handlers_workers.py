@@ -6,7 +6,7 @@ from telegram import Update
 
 from bot.context import BotContext
 from bot.handlers_io import Handler, send, who
-from bot.services import team, workers
+from bot.services import relay, team, workers
 
 
 def _first(context: BotContext) -> str | None:
@@ -68,7 +68,13 @@ async def invite(update: Update, context: BotContext) -> None:
     await send(update, context, await team.invite(context.deps, who(update)))
 
 
+async def message(update: Update, context: BotContext) -> None:
+    """/message CODE text: reach the case's person through the bot."""
+    await send(update, context, await relay.message(context.deps, who(update), _args(context)))
+
+
 WORKER_HANDLERS: dict[str, Handler] = {
     "pending": pending, "case": case, "contacted": contacted, "decline": decline, "note": note,
-    "take": take, "resolve": resolve, "stats": stats, "join": join, "invite": invite,
+    "take": take, "message": message, "resolve": resolve, "stats": stats, "join": join,
+    "invite": invite,
 }  # fmt: skip

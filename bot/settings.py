@@ -11,6 +11,7 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.relay import Relay
 from model import WEIGHTS
 
 IdList = Annotated[tuple[int, ...], NoDecode]  # "1,2,3" in the environment, not JSON
@@ -47,6 +48,21 @@ class BotSettings(BaseSettings):
     outbox_path: Path = Path("anemia-outbox.sqlite3")
     outbox_retry_s: float = Field(default=1.0, gt=0)  # first retry; doubles up to a minute
     housekeeping_interval_s: float = Field(default=3600.0, gt=0)  # pruning old update ids
+    # Fernet key sealing the chat ids of people who agreed to be contacted (bot.relay); without
+    # it workers cannot message anyone and no reminder goes out
+    relay_key: SecretStr | None = None
+    reminder_after_days: float = Field(default=7.0, gt=0)  # a pending case's reminder
+    reminder_interval_s: float = Field(default=3600.0, gt=0)  # how often due reminders are sent
+
+    @field_validator("relay_key")
+    @classmethod
+    def _relay_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            try:
+                Relay(value.get_secret_value())
+            except ValueError:
+                raise ValueError("not a Fernet key (python -m bot.relay makes one)") from None
+        return value
 
     @field_validator("health_worker_ids", "admin_ids", mode="before")
     @classmethod

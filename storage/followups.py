@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import InvalidTransition, InvalidValue, NotFound, PermissionDenied
@@ -189,6 +189,10 @@ async def _move(
         followup.contacted_at = now
     else:
         followup.closed_at = now
+        # the relay lives only while a case is open (one open case per person)
+        await session.execute(
+            update(Subject).where(Subject.id == followup.subject_id).values(relay_chat=None)
+        )
     if worker is not None and followup.assigned_worker_id is None:
         followup.assigned_worker_id = worker.id  # whoever acts first takes the case
     if added is not None:

@@ -109,6 +109,10 @@ class Subject(Base):
     consent_at: Mapped[datetime]
     contact_opt_in: Mapped[bool] = mapped_column(default=False)  # may be reminded to follow up
     research_opt_in: Mapped[bool] = mapped_column(default=False)  # may keep an eyelid crop
+    # the chat id, encrypted under RELAY_KEY (never readable without it), kept only while the
+    # person agreed to be contacted and a case of theirs is open: workers reach them through
+    # the bot without learning who they are
+    relay_chat: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class Screening(Base):
@@ -229,6 +233,7 @@ class FollowUp(Base):
     lab_hb_g_dl: Mapped[float | None] = mapped_column(Float)
     lab_date: Mapped[date | None]
     outcome: Mapped[str | None] = mapped_column(String(200))
+    reminded_at: Mapped[datetime | None]  # the "have you had your blood test?" reminder
 
 
 class FollowUpNote(Base):

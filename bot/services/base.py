@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot import i18n
 from bot.outbox import Outbox
 from bot.ratelimit import RateLimiter
+from bot.relay import Relay
 from bot.risk import Person
 from bot.screening import Screening
 from bot.settings import BotSettings
@@ -63,6 +64,7 @@ class Deps:
     team_id: int | None  # the configured team: new subjects' cases go to its workers
     limiter: RateLimiter
     outbox: Outbox | None = None  # holds screenings while the database is unreachable
+    relay: Relay | None = None  # seals chat ids for contact (None: RELAY_KEY not set)
     answered: Coalescer = field(default_factory=Coalescer)  # update ids whose replies went out
     # "sending a photo..." lasts 5 s in Telegram: one per chat in that time, not one per photo
     typing: RateLimiter = field(default_factory=lambda: RateLimiter(1, TYPING_S))
@@ -92,6 +94,7 @@ class Out:
     buttons: tuple[tuple[Button, ...], ...] = ()
     edit: bool = False  # replace the text of the message whose button was pressed
     worker_commands: bool = False  # show this chat the health workers' command list
+    to: int | None = None  # another chat to send it to (the relay); in memory only
 
 
 @dataclass

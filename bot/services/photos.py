@@ -19,7 +19,7 @@ from bot.outbox import Held, unreachable
 from bot.records import screening_record
 from bot.risk import Person
 from bot.screening import Screening, advice_key
-from bot.services import people, research
+from bot.services import people, relay, research
 from bot.services.base import Deps, Out, Seen, Who, log, once, seen, tag
 from bot.services.profile import person_of
 from bot.worker_process import WorkerDied
@@ -104,7 +104,7 @@ def resent_text(lang: str, row: StoredScreening) -> str:
 
 
 async def _record(
-    session: AsyncSession, s: Seen, r: Screening, update_id: int, crop: bytes | None
+    session: AsyncSession, deps: Deps, s: Seen, r: Screening, who: Who, crop: bytes | None
 ) -> list[Out]:
     assert s.subject is not None  # only people with a profile get a photo screened
     record = screening_record(r)
@@ -115,7 +115,9 @@ async def _record(
         )
     except NoResultFound:  # erased while the photo was being screened: keep nothing
         return [Out(i18n.t(s.lang, "profile.need_consent"))]
-    await link_screening(session, update_id=update_id, screening_id=row.id)
+    await link_screening(session, update_id=who.update_id, screening_id=row.id)
+    if case is not None:  # reachable through the relay while the case is open, if agreed
+        await relay.remember(session, deps, s.subject, who)
     log.info(
         "screened subject=%s screening=%s risk=%s case=%s",
         tag(s.pseudonym),
@@ -234,7 +236,7 @@ async def _save(deps: Deps, who: Who, s: Seen, result: Screening, at: datetime) 
         return await once(
             deps,
             who,
-            lambda session, now: _record(session, now, result, who.update_id, crop),
+            lambda session, now: _record(session, deps, now, result, who, crop),
             known=s,
         )
     except (SQLAlchemyError, OSError) as e:

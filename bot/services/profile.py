@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import i18n
 from bot.risk import Person, group_for
-from bot.services import research
+from bot.services import relay, research
 from bot.services.base import Deps, Out, Seen, Who, keyboard, once
 from storage.conversations import clear_conversation, save_conversation
 from storage.models import Subject
@@ -158,9 +158,12 @@ def parse_months(text: str) -> float | None:
 
 
 async def text(deps: Deps, who: Who, message: str) -> list[Out]:
-    """Plain text: the age in months at the profile's first step, otherwise the hint."""
+    """Plain text: an answer to a relayed message, the age in months at the profile's first
+    step, otherwise the hint."""
 
     async def work(session: AsyncSession, s: Seen) -> list[Out]:
+        if s.chat is not None and s.chat.state == relay.REPLY_STATE:
+            return await relay.reply(session, s, message)
         if s.subject is None or s.chat is None or s.chat.state != "profile_age":
             return [Out(i18n.t(s.lang, "hint"))]
         months = parse_months(message)

@@ -17,7 +17,8 @@ DEV_KEY = "development-only-pseudonym-key-do-not-use-in-production"
 DEV_KEY_ID = "dev"
 PEOPLE_COMMANDS = ("start", "profile", "history", "language", "delete", "help")
 WORKER_COMMANDS = (
-    "pending", "case", "contacted", "decline", "note", "take", "resolve", "stats", "invite"
+    "pending", "case", "contacted", "decline", "note", "take", "message", "resolve", "stats",
+    "invite",
 )  # fmt: skip
 
 

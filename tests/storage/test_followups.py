@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import followups, screenings, subjects, workers
+from storage import followups, relay, screenings, subjects, workers
 from storage.errors import InvalidTransition, InvalidValue, NotFound, PermissionDenied
 from storage.models import FollowUp, HealthWorker, Subject, utcnow
 from tests.storage.helpers import pseudonymizer, record
@@ -257,3 +257,25 @@ async def test_a_bad_note_changes_nothing(session) -> None:
             await followups.add_note(session, case_code=case.case_code, worker=None, text=bad)
     assert (case.status, case.contacted_at) == ("pending", None)
     assert await followups.list_notes(session, case_code=case.case_code, worker=None) == []
+
+
+async def test_relay_lives_while_a_case_is_open_and_reminders_come_due(session) -> None:
+    s = await subjects.create_subject(
+        session, pseudonym=P.pseudonym(5), consent_version="v1", contact_opt_in=True
+    )
+    _, case = await screenings.record_screening(
+        session, subject_id=s.id, record=record(9.0, "moderate")
+    )
+    assert case is not None
+    await relay.set_relay(session, subject_id=s.id, token=b"opaque")
+    assert await relay.relay_token(session, subject_id=s.id) == b"opaque"
+    assert await relay.due_reminders(session, opened_before=case.opened_at) == []  # too new
+    later = utcnow() + timedelta(days=1)
+    [due] = await relay.due_reminders(session, opened_before=later)
+    assert (due.case_code, due.token) == (case.case_code, b"opaque")
+    await relay.mark_reminded(session, case_code=case.case_code)
+    assert await relay.due_reminders(session, opened_before=later) == []  # once only
+    await followups.resolve_followup(
+        session, case_code=case.case_code, worker=None, lab_hb_g_dl=9.5
+    )
+    assert await relay.relay_token(session, subject_id=s.id) is None  # gone with the case
