@@ -49,8 +49,9 @@ async def relays(url: str) -> list[bytes | None]:
 async def test_the_follow_up_loop(fake_telegram, tmp_path) -> None:
     fake, url, key = fake_telegram, f"sqlite+aiosqlite:///{tmp_path / 'b.db'}", new_key()
     # the reminder is due ~0.1 s after the case opens and looked for every 0.3 s
-    quick = {"reminder_after_days": 1e-6, "reminder_interval_s": 0.3}
-    async with running(fake, url, StubPool(), relay_key=key, **quick):
+    async with running(
+        fake, url, StubPool(), relay_key=key, reminder_after_days=1e-6, reminder_interval_s=0.3
+    ):
         await agree_to_contact(fake, PERSON)
         code = await case_code_of(fake, PERSON, 3)
 
