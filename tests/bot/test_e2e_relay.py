@@ -17,6 +17,7 @@ from storage.db import make_engine, make_sessionmaker
 from storage.models import Subject
 from tests.bot.e2e import WORKER_ID, all_values, message_id, running
 from tests.bot.services.conftest import StubPool
+from tests.storage.helpers import create_pg_database, drop_pg_database
 
 PERSON, OTHER = 7_300_000_001, 7_300_000_002
 
@@ -47,7 +48,19 @@ async def relays(url: str) -> list[bytes | None]:
 
 
 async def test_the_follow_up_loop(fake_telegram, tmp_path) -> None:
-    fake, url, key = fake_telegram, f"sqlite+aiosqlite:///{tmp_path / 'b.db'}", new_key()
+    await follow_up_loop(fake_telegram, f"sqlite+aiosqlite:///{tmp_path / 'b.db'}")
+
+
+async def test_the_follow_up_loop_on_postgresql(fake_telegram) -> None:
+    url = await create_pg_database("bot_relay")
+    try:
+        await follow_up_loop(fake_telegram, url)
+    finally:
+        await drop_pg_database(url)
+
+
+async def follow_up_loop(fake, url: str) -> None:
+    key = new_key()
     # the reminder is due ~0.1 s after the case opens and looked for every 0.3 s
     async with running(
         fake, url, StubPool(), relay_key=key, reminder_after_days=1e-6, reminder_interval_s=0.3
