@@ -73,8 +73,18 @@ async def message(update: Update, context: BotContext) -> None:
     await send(update, context, await relay.message(context.deps, who(update), _args(context)))
 
 
+async def members(update: Update, context: BotContext) -> None:
+    """/workers (admins): the team's workers."""
+    await send(update, context, await team.members(context.deps, who(update)))
+
+
+async def revoke(update: Update, context: BotContext) -> None:
+    """/revoke N (admins): take a worker's access away."""
+    await send(update, context, await team.revoke(context.deps, who(update), _first(context)))
+
+
 WORKER_HANDLERS: dict[str, Handler] = {
     "pending": pending, "case": case, "contacted": contacted, "decline": decline, "note": note,
     "take": take, "message": message, "resolve": resolve, "stats": stats, "join": join,
-    "invite": invite,
+    "invite": invite, "workers": members, "revoke": revoke,
 }  # fmt: skip

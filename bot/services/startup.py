@@ -18,7 +18,7 @@ DEV_KEY_ID = "dev"
 PEOPLE_COMMANDS = ("start", "profile", "history", "language", "delete", "help")
 WORKER_COMMANDS = (
     "pending", "case", "contacted", "decline", "note", "take", "message", "resolve", "stats",
-    "invite",
+    "invite", "workers", "revoke",
 )  # fmt: skip
 
 

@@ -1,4 +1,5 @@
-"""Health workers' team commands: /stats (with the Bland-Altman picture), /join and /invite."""
+"""Health workers' team commands: /stats (with the Bland-Altman picture), /join, and the
+admins' /invite, /workers and /revoke."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from bot import i18n
 from bot.chart import lab_agreement_png
 from bot.services.base import Deps, Out, Seen, Who, log, once, tag
 from bot.services.workers import as_worker
-from storage.errors import InviteInvalid
+from storage.errors import InviteInvalid, NotFound
 from storage.models import HealthWorker, Team
 from storage.stats import GroupAccuracy, field_stats
-from storage.workers import create_invite, redeem_invite
+from storage.workers import create_invite, list_workers, redeem_invite, revoke_worker
 
 
 def _pct(share: float | None) -> str:
@@ -94,5 +95,40 @@ async def invite(deps: Deps, who: Who) -> list[Out]:
             return [Out(i18n.t(s.lang, "worker.invite_denied"))]
         code = await create_invite(session, admin=worker)
         return [Out(i18n.t(s.lang, "worker.invite", code=code))]
+
+    return await as_worker(deps, who, job)
+
+
+async def members(deps: Deps, who: Who) -> list[Out]:
+    """/workers (admins): the team's active workers by number, role and joining date."""
+
+    async def job(session: AsyncSession, s: Seen, worker: HealthWorker) -> list[Out]:
+        if worker.role != "admin":
+            return [Out(i18n.t(s.lang, "worker.invite_denied"))]
+        rows = [
+            i18n.t(s.lang, "worker.member", n=w.id, role=i18n.t(s.lang, f"worker.role_{w.role}"),
+                   since=w.created_at.strftime("%Y-%m-%d"),
+                   you=i18n.t(s.lang, "worker.member_you") if w.id == worker.id else "")
+            for w in await list_workers(session, team_id=worker.team_id)
+        ]  # fmt: skip
+        return [Out("\n".join([i18n.t(s.lang, "worker.members_header"), *rows]))]
+
+    return await as_worker(deps, who, job)
+
+
+async def revoke(deps: Deps, who: Who, number: str | None) -> list[Out]:
+    """/revoke N (admins): take a worker's access away; their notes stay."""
+
+    async def job(session: AsyncSession, s: Seen, worker: HealthWorker) -> list[Out]:
+        if worker.role != "admin":
+            return [Out(i18n.t(s.lang, "worker.invite_denied"))]
+        if number is None or not number.isdigit() or int(number) == worker.id:
+            return [Out(i18n.t(s.lang, "worker.revoke_usage"))]
+        try:
+            await revoke_worker(session, admin=worker, worker_id=int(number))
+        except NotFound:
+            return [Out(i18n.t(s.lang, "worker.revoke_unknown", n=number))]
+        log.info("revoked worker=%s by=%s", number, worker.id)
+        return [Out(i18n.t(s.lang, "worker.revoked", n=number))]
 
     return await as_worker(deps, who, job)

@@ -107,6 +107,25 @@ async def test_invite_and_join(deps):
     assert (await team.join(deps, who(10), code))[0].text == t("en", "worker.join_invalid")
 
 
+async def test_an_admin_lists_and_revokes_workers(deps):
+    await make_worker(deps, 5, role="admin")
+    await make_worker(deps, 6)
+    assert (await team.members(deps, who(6)))[0].text == t("en", "worker.invite_denied")
+    [listing] = await team.members(deps, who(5))
+    lines = listing.text.splitlines()
+    assert lines[0] == t("en", "worker.members_header") and len(lines) == 3
+    assert lines[1].endswith(t("en", "worker.member_you")) and "health worker" in lines[2]
+    nurse = lines[2].split()[0].lstrip("#")
+    assert nurse != "6"  # the database's number for the worker, never their Telegram id
+    assert (await team.revoke(deps, who(6), nurse))[0].text == t("en", "worker.invite_denied")
+    assert (await team.revoke(deps, who(5), "x"))[0].text == t("en", "worker.revoke_usage")
+    [gone] = await team.revoke(deps, who(5), "999")
+    assert gone.text == t("en", "worker.revoke_unknown", n="999")
+    assert (await team.revoke(deps, who(5), nurse))[0].text == t("en", "worker.revoked", n=nurse)
+    assert (await workers.pending(deps, who(6)))[0].text == t("en", "worker.denied")
+    assert len((await team.members(deps, who(5)))[0].text.splitlines()) == 2
+
+
 async def open_case(deps, pool, user, hb=9.0):
     """A case opened by `user`'s screening; its code as workers see it (XXXX-XXXX)."""
     await screened(deps, pool, [hb], user=user)
