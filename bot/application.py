@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.error import TelegramError
 from telegram.ext import Application, ExtBot
 
@@ -15,7 +17,7 @@ from bot.handlers_io import set_menu
 from bot.inference import InferencePool
 from bot.logs import protect_logs
 from bot.outbox import Outbox, keep_draining
-from bot.ratelimit import RateLimiter
+from bot.ratelimit import MemoryPhotoLimit, PhotoLimit, SharedPhotoLimit
 from bot.relay import Relay
 from bot.screening import Screener
 from bot.services.base import Deps, Screens
@@ -97,7 +99,7 @@ async def startup(app: BotApplication) -> None:
         data.owned_pool = await asyncio.to_thread(start_pool, settings)
         pool = data.owned_pool
     team_id = await configure_team(sessions, pseudonyms, settings)
-    limiter = RateLimiter(settings.photo_rate_limit, settings.photo_rate_window_s)
+    limiter = photo_limit(sessions, data.storage.database_url, settings)
     outbox = Outbox(settings.outbox_path)
     relay = Relay(settings.relay_key.get_secret_value()) if settings.relay_key else None
     data.deps = Deps(sessions, pseudonyms, pool, settings, team_id, limiter, outbox, relay=relay)
@@ -107,6 +109,16 @@ async def startup(app: BotApplication) -> None:
     schedule(app, settings)
     configured = len(settings.health_worker_ids) + len(settings.admin_ids)
     log.info("ready: team %s, %s configured workers", team_id, configured)
+
+
+def photo_limit(
+    sessions: async_sessionmaker[AsyncSession], url: str, settings: BotSettings
+) -> PhotoLimit:
+    """Shared in the database on PostgreSQL (several replicas); in memory on SQLite (one)."""
+    limit, window = settings.photo_rate_limit, settings.photo_rate_window_s
+    if make_url(url).get_backend_name() == "postgresql":
+        return SharedPhotoLimit(sessions, limit, window)
+    return MemoryPhotoLimit(limit, window)
 
 
 def schedule(app: BotApplication, settings: BotSettings) -> None:

@@ -1,7 +1,6 @@
-"""Per-person rate limit on photos: a sliding window per pseudonym, in this process's memory.
-
-Behind a load balancer each process limits on its own, so the effective limit is at most
-processes x limit; that is enough to stop one person from filling the inference queue.
+"""Per-person rate limit on photos. One process (the SQLite default): a sliding window per
+pseudonym in memory. Several processes on PostgreSQL: one window per person in the database
+(storage.ratelimit), so a person gets the limit once however many replicas serve them.
 """
 
 from __future__ import annotations
@@ -9,6 +8,11 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.ratelimit import take_photo_slot
 
 MAX_PEOPLE = 100_000  # forget the oldest windows beyond this many people
 
@@ -34,3 +38,36 @@ class RateLimiter:
         if len(self.events) > MAX_PEOPLE:
             self.events.pop(next(iter(self.events)))
         return True
+
+
+class PhotoLimit(Protocol):
+    """Counts a person's photo and says whether it is within the limit."""
+
+    async def take(self, key: str) -> bool: ...
+
+
+class MemoryPhotoLimit:
+    """The limit in this process's memory (one process)."""
+
+    def __init__(self, limit: int, window_s: float) -> None:
+        self.limiter = RateLimiter(limit, window_s)
+
+    async def take(self, key: str) -> bool:
+        """Count one photo for `key` and say whether it is within the limit."""
+        return self.limiter.allow(key)
+
+
+class SharedPhotoLimit:
+    """The limit in the database, seen by every bot process."""
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], limit: int, window_s: float
+    ) -> None:
+        self.sessions, self.limit, self.window_s = sessions, limit, window_s
+
+    async def take(self, key: str) -> bool:
+        """Count one photo for `key` (one statement) and say whether it is within the limit."""
+        async with self.sessions.begin() as session:
+            return await take_photo_slot(
+                session, pseudonym=key, limit=self.limit, window_s=self.window_s
+            )

@@ -276,3 +276,13 @@ class ProcessedUpdate(Base):
         ForeignKey("screenings.id", ondelete="SET NULL")
     )
     answered_at: Mapped[datetime | None]
+
+
+class PhotoWindow(Base):
+    """A person's photo count in the current rate-limit window, shared by every bot process."""
+
+    __tablename__ = "photo_windows"
+
+    pseudonym: Mapped[str] = mapped_column(PSEUDONYM, primary_key=True)
+    window_start: Mapped[datetime]
+    count: Mapped[int] = mapped_column(Integer)

@@ -11,7 +11,14 @@ from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import InvalidValue
-from storage.models import Conversation, ResearchCrop, Screening, Subject, utcnow
+from storage.models import (
+    Conversation,
+    PhotoWindow,
+    ResearchCrop,
+    Screening,
+    Subject,
+    utcnow,
+)
 from storage.pseudonyms import Pseudonym
 
 
@@ -142,6 +149,7 @@ async def erase_subject(session: AsyncSession, *, candidates: Sequence[Pseudonym
     values = [p.value for p in candidates]
     # the chat's conversation is keyed by the same pseudonym (private chat id == user id)
     await session.execute(delete(Conversation).where(Conversation.pseudonym.in_(values)))
+    await session.execute(delete(PhotoWindow).where(PhotoWindow.pseudonym.in_(values)))
     result = await session.execute(delete(Subject).where(Subject.pseudonym.in_(values)))
     session.expunge_all()  # rows removed by ON DELETE CASCADE must not linger in the session
     return cast(CursorResult[Any], result).rowcount

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import i18n
 from bot.outbox import Outbox
-from bot.ratelimit import RateLimiter
+from bot.ratelimit import PhotoLimit, RateLimiter
 from bot.relay import Relay
 from bot.risk import Person
 from bot.screening import Screening
@@ -62,7 +62,7 @@ class Deps:
     pool: Screens
     settings: BotSettings
     team_id: int | None  # the configured team: new subjects' cases go to its workers
-    limiter: RateLimiter
+    limiter: PhotoLimit
     outbox: Outbox | None = None  # holds screenings while the database is unreachable
     relay: Relay | None = None  # seals chat ids for contact (None: RELAY_KEY not set)
     answered: Coalescer = field(default_factory=Coalescer)  # update ids whose replies went out

@@ -199,7 +199,7 @@ async def screen_photo(
     max_bytes = deps.settings.max_photo_bytes
     if size is not None and size > max_bytes:  # refuse before downloading it
         return [Out(i18n.t(s.lang, "reject.too_large_file", mb=max_bytes // 2**20))]
-    if not deps.limiter.allow(s.pseudonym.value):
+    if not await deps.limiter.take(s.pseudonym.value):
         return [Out(i18n.t(s.lang, "rate_limited"))]
     try:
         started = time.perf_counter()

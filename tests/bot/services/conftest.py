@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.decode import ImageRejected
-from bot.ratelimit import RateLimiter
+from bot.ratelimit import MemoryPhotoLimit
 from bot.risk import Person, classify
 from bot.screening import Screening
 from bot.services.base import Deps, Who
@@ -65,7 +65,7 @@ async def deps(tmp_path, pool) -> AsyncIterator[Deps]:
     yield Deps(
         sessions=sessions, pseudonyms=Pseudonymizer("k1", b"s" * 32), pool=pool,
         settings=BotSettings(photo_rate_limit=3), team_id=team.id,
-        limiter=RateLimiter(3, 60.0),
+        limiter=MemoryPhotoLimit(3, 60.0),
     )  # fmt: skip
     await engine.dispose()
 
