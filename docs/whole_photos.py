@@ -158,7 +158,7 @@ def write(result: dict[str, object]) -> None:
     metrics.write_text(json.dumps(shipped, indent=2) + "\n")
     lines = ["| figures | n | MAE | r | AUROC (WHO) |", "|---|---|---|---|---|"]
     for k, v in result.items():
-        if isinstance(v, dict):
+        if isinstance(v, dict) and "n" in v:
             lines.append(
                 f"| {k} | {v['n']} | {v['mae']:.2f} | {v['pearson_r']:.2f} | {v['auroc']:.2f} |"
             )
