@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -296,29 +296,47 @@ async def take(deps: Deps, who: Who, code: str | None) -> list[Out]:
     return await as_worker(deps, who, job)
 
 
-def parse_resolve(args: list[str]) -> tuple[str, float, str | None] | None:
-    """CODE LAB_HB [note...] from /resolve's arguments, or None if they do not parse."""
+@dataclass(frozen=True)
+class Resolution:
+    """/resolve's arguments: the case, the lab Hb (g/dL), the lab date if given, a note."""
+
+    code: str
+    lab: float
+    lab_date: date | None
+    note: str | None
+
+
+def parse_resolve(args: list[str]) -> Resolution | None:
+    """CODE LAB_HB [YYYY-MM-DD] [note...] from /resolve's arguments, or None if they do not
+    parse (without a date, the lab date is today)."""
     if len(args) < 2:
         return None
     try:
         lab = float(args[1].replace(",", "."))
     except ValueError:
         return None
-    return args[0], lab, " ".join(args[2:]) or None
+    rest, when = args[2:], None
+    if rest and re.fullmatch(r"\d{4}-\d{2}-\d{2}", rest[0]):
+        try:
+            when = date.fromisoformat(rest[0])
+        except ValueError:
+            return None
+        rest = rest[1:]
+    return Resolution(args[0], lab, when, " ".join(rest) or None)
 
 
 async def resolve(deps: Deps, who: Who, args: list[str]) -> list[Out]:
-    """/resolve CODE LAB_HB [note]: close the case with the lab-confirmed Hb."""
+    """/resolve CODE LAB_HB [YYYY-MM-DD] [note]: close the case with the lab-confirmed Hb."""
 
     async def job(session: AsyncSession, s: Seen, worker: HealthWorker) -> list[Out]:
         parsed = parse_resolve(args)
         if parsed is None:
             return [Out(i18n.t(s.lang, "worker.resolve_usage"))]
-        code, lab, note = parsed
+        code, lab = parsed.code, parsed.lab
         try:
-            found = await resolve_followup(
-                session, case_code=code, worker=worker, lab_hb_g_dl=lab, note=note
-            )
+            found = await resolve_followup(session, case_code=code, worker=worker,
+                                           lab_hb_g_dl=lab, lab_date=parsed.lab_date,
+                                           note=parsed.note)  # fmt: skip
         except (NotFound, InvalidTransition, InvalidValue) as e:
             return _refused(s.lang, code, e, bad="worker.bad_value")
         sc = await session.get_one(Screening, found.screening_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select, update
@@ -306,3 +306,19 @@ async def test_the_workers_messages_in_japanese(deps, pool):
     assert "担当: あなた" in case.text and t("ja", "worker.history") in case.text
     [usage] = await workers.pending(deps, who(77, lang="ja"), ["page", "x"])
     assert usage.text == t("ja", "worker.pending_usage")
+
+
+async def test_resolve_takes_the_lab_date(deps, pool):
+    await screened(deps, pool, [9.0], user=1)  # moderate: a case opens
+    await make_worker(deps, 77)
+    [listing] = await workers.pending(deps, who(77))
+    code = listing.text.splitlines()[1].split(":")[0]
+    [bad] = await workers.resolve(deps, who(77), [code, "9.4", "2026-02-30"])
+    assert bad.text == t("en", "worker.resolve_usage")
+    [future] = await workers.resolve(deps, who(77), [code, "9.4", "2999-01-01"])
+    assert future.text == t("en", "worker.bad_value")  # a lab date in the future is refused
+    [done] = await workers.resolve(deps, who(77), [code, "9.4", "2026-01-15", "iron", "started"])
+    assert done.text == t("en", "worker.resolved", code=code, lab="9.4", hb="9.0")
+    async with deps.sessions() as session:
+        case = (await session.scalars(select(FollowUp))).one()
+    assert case.lab_date == date(2026, 1, 15) and case.lab_hb_g_dl == 9.4
