@@ -228,54 +228,45 @@ def _refused(lang: str, code: str, error: Exception, bad: str = "worker.note_bad
     return [Out(i18n.t(lang, bad, max=MAX_NOTE_CHARS))]
 
 
-async def contacted(deps: Deps, who: Who, args: list[str]) -> list[Out]:
-    """/contacted CODE [note]: the person was reached (again); an unassigned case becomes yours."""
+async def _step(
+    deps: Deps, who: Who, args: list[str], act: Callable[..., Awaitable[object]], *,
+    text_as: str, needs_text: bool, name: str,
+) -> list[Out]:  # fmt: skip
+    """CODE [text...] for one case: the storage step `act(session, case_code=, worker=,
+    <text_as>=text)`, then the reply `worker.<name>`; a usage note or a refusal otherwise."""
 
     async def job(session: AsyncSession, s: Seen, worker: HealthWorker) -> list[Out]:
-        if not args:
-            return [Out(i18n.t(s.lang, "worker.contacted_usage"))]
-        code, note = args[0], " ".join(args[1:]) or None
+        if len(args) < (2 if needs_text else 1):
+            return [Out(i18n.t(s.lang, f"worker.{USAGE[name]}"))]
+        code, text = args[0], " ".join(args[1:]) or None
         try:
-            await mark_contacted(session, case_code=code, worker=worker, note=note)
+            await act(session, case_code=code, worker=worker, **{text_as: text})
         except (NotFound, InvalidTransition, InvalidValue) as e:
             return _refused(s.lang, code, e)
-        log.info("contacted case worker=%s", worker.id)
-        return [Out(i18n.t(s.lang, "worker.contacted", code=_shown(code)))]
+        log.info("%s case worker=%s", name, worker.id)
+        return [Out(i18n.t(s.lang, f"worker.{name}", code=_shown(code)))]
 
     return await as_worker(deps, who, job)
+
+
+USAGE = {"contacted": "contacted_usage", "declined": "decline_usage", "noted": "note_usage"}
+
+
+async def contacted(deps: Deps, who: Who, args: list[str]) -> list[Out]:
+    """/contacted CODE [note]: the person was reached (again); an unassigned case becomes yours."""
+    return await _step(deps, who, args, mark_contacted, text_as="note", needs_text=False,
+                       name="contacted")  # fmt: skip
 
 
 async def decline(deps: Deps, who: Who, args: list[str]) -> list[Out]:
     """/decline CODE REASON...: the person does not want a follow-up; the reason is a note."""
-
-    async def job(session: AsyncSession, s: Seen, worker: HealthWorker) -> list[Out]:
-        if len(args) < 2:
-            return [Out(i18n.t(s.lang, "worker.decline_usage"))]
-        code, reason = args[0], " ".join(args[1:])
-        try:
-            await decline_followup(session, case_code=code, worker=worker, note=reason)
-        except (NotFound, InvalidTransition, InvalidValue) as e:
-            return _refused(s.lang, code, e)
-        log.info("declined case worker=%s", worker.id)
-        return [Out(i18n.t(s.lang, "worker.declined", code=_shown(code)))]
-
-    return await as_worker(deps, who, job)
+    return await _step(deps, who, args, decline_followup, text_as="note", needs_text=True,
+                       name="declined")  # fmt: skip
 
 
 async def note(deps: Deps, who: Who, args: list[str]) -> list[Out]:
     """/note CODE TEXT...: add a note to a case, open or closed."""
-
-    async def job(session: AsyncSession, s: Seen, worker: HealthWorker) -> list[Out]:
-        if len(args) < 2:
-            return [Out(i18n.t(s.lang, "worker.note_usage"))]
-        code, text = args[0], " ".join(args[1:])
-        try:
-            await add_note(session, case_code=code, worker=worker, text=text)
-        except (NotFound, InvalidValue) as e:
-            return _refused(s.lang, code, e)
-        return [Out(i18n.t(s.lang, "worker.noted", code=_shown(code)))]
-
-    return await as_worker(deps, who, job)
+    return await _step(deps, who, args, add_note, text_as="text", needs_text=True, name="noted")
 
 
 async def take(deps: Deps, who: Who, code: str | None) -> list[Out]:
