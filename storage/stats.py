@@ -30,8 +30,12 @@ class FieldStats:
     unreliable: int
     risk_mix: dict[str, int] = field(default_factory=dict)  # every category, zeros included
     followups: dict[str, int] = field(default_factory=dict)  # by status, zeros included
-    accuracy: Accuracy | None = None  # None until a lab Hb is recorded
     pairs: list[Pair] = field(default_factory=list)  # each screening with a lab Hb
+
+    @property
+    def accuracy(self) -> Accuracy | None:
+        """Over every lab-confirmed screening; None until a lab Hb is recorded."""
+        return _accuracy(self.pairs)
 
     @property
     def by_model(self) -> list[GroupAccuracy]:
@@ -76,31 +80,18 @@ async def field_stats(
         .group_by(FollowUp.status)
     )
     by_status = dict.fromkeys(STATUSES, 0) | {st: c for st, c in await session.execute(statuses)}
-    accuracy = await _accuracy(session, where)
-    pairs = await lab_pairs(session, since=since, team_id=team_id)
-    return FieldStats(
-        int(n), int(subjects), int(n_unreliable), risk_mix, by_status, accuracy, pairs
-    )
+    pairs = await lab_pairs(session, since=since, team_id=team_id)  # few: the lab-confirmed
+    return FieldStats(int(n), int(subjects), int(n_unreliable), risk_mix, by_status, pairs)
 
 
-async def _accuracy(session: AsyncSession, where: list[ColumnElement[bool]]) -> Accuracy | None:
-    error = Screening.hb_g_dl - FollowUp.lab_hb_g_dl
-    lab_inside = FollowUp.lab_hb_g_dl.between(Screening.interval_low, Screening.interval_high)
-    query = (
-        select(
-            func.count(),
-            func.avg(func.abs(error)),
-            func.avg(error),
-            func.avg(case((lab_inside, 1.0), else_=0.0)),
-        )
-        .select_from(FollowUp)
-        .join(Screening, FollowUp.screening_id == Screening.id)
-        .where(FollowUp.lab_hb_g_dl.is_not(None), *where)
-    )
-    n, mae, bias, coverage = (await session.execute(query)).one()
-    if not n:
+def _accuracy(pairs: list[Pair]) -> Accuracy | None:
+    """Estimate against lab Hb over every pair, all populations and models together."""
+    if not pairs:
         return None
-    return Accuracy(int(n), float(mae), float(bias), float(coverage))
+    err = [p.estimate - p.lab for p in pairs]
+    inside = [p.interval[0] <= p.lab <= p.interval[1] for p in pairs]
+    return Accuracy(len(err), sum(map(abs, err)) / len(err), sum(err) / len(err),
+                    sum(inside) / len(inside))  # fmt: skip
 
 
 @dataclass(frozen=True)
