@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.data import Sample
-from bot.risk import GROUPS, Person, group_for
+from bot.risk import cutoff
 from model import conformal, features, preprocess, referral, svr
 
 SENSITIVITY = 0.80  # the referral rule's target, in every site
@@ -33,11 +33,6 @@ class Table:
         return Table(*(a[idx] for a in dataclasses.astuple(self)))
 
 
-def who_cutoff(age_months: float | None, sex: str | None) -> float:
-    """The WHO 2024 anaemia cut-off (g/dL) for a person of this age and sex."""
-    return GROUPS[group_for(Person(age_months=age_months, sex=sex))].bands[0]  # type: ignore[arg-type]
-
-
 def table(samples: Sequence[Sample]) -> Table:
     """Colour statistics of each sample's conjunctiva (on its crop, as the screener does)."""
     colour = [features.colour_features(*preprocess.crop(s.image, s.mask)) for s in samples]
@@ -45,7 +40,7 @@ def table(samples: Sequence[Sample]) -> Table:
         colour=np.stack(colour),
         meta=np.stack([preprocess.meta_vector(s.age_months, s.sex) for s in samples]),
         hb=np.array([s.hb for s in samples], np.float32),
-        threshold=np.array([who_cutoff(s.age_months, s.sex) for s in samples]),
+        threshold=np.array([cutoff(s.age_months, s.sex) for s in samples]),
         population=np.array([s.population for s in samples]),
         dataset=np.array([s.dataset for s in samples]),
     )

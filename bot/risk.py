@@ -141,6 +141,11 @@ def group_for(person: Person) -> str:
     return ADULT_BY_SEX[person.sex] if group == "adult" else group
 
 
+def cutoff(age_months: float | None, sex: Literal["f", "m"] | None = None) -> float:
+    """The anaemia cut-off (g/dL) of a non-pregnant person of this age and sex."""
+    return GROUPS[group_for(Person(age_months=age_months, sex=sex))].bands[0]
+
+
 def category_of(hb: float, bands: tuple[float, float, float]) -> Category:
     """WHO severity of one Hb value: count the band floors it is below."""
     return SEVERITY[sum(hb < floor for floor in bands)]

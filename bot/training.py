@@ -23,6 +23,7 @@ from bot.evaluate import (
     prepare,
     shipped_metrics,
 )
+from bot.risk import cutoff
 from model import conformal, ensemble, referral, svr, train
 
 Metrics = dict[str, object]
@@ -115,7 +116,7 @@ def _folds(samples: list[Sample], job: Job) -> np.ndarray:
 def _children_cv(samples: list[Sample], job: Job) -> ChildCv:
     ec, tc = job.configs()
     oof = cross_validate(samples, _folds(samples, job), config=ec, tc=tc, seed=job.seed)
-    thr = np.array([adults.who_cutoff(s.age_months, s.sex) for s in samples])
+    thr = np.array([cutoff(s.age_months, s.sex) for s in samples])
     pops = np.array([s.population for s in samples])
     margin = referral.leave_fold_out(
         oof.hb, oof.preds["ensemble"], thr, pops, oof.folds, adults.SENSITIVITY
@@ -132,7 +133,7 @@ def _adults_cv(samples: list[Sample], job: Job) -> AdultCv:
 
 def _child_columns(c: ChildCv) -> tuple[np.ndarray, ...]:
     s = c.samples
-    thr = np.array([adults.who_cutoff(x.age_months, x.sex) for x in s])
+    thr = np.array([cutoff(x.age_months, x.sex) for x in s])
     return (c.oof.hb, c.oof.preds["ensemble"], thr, c.oof.half_width("ensemble"), c.margin)
 
 
