@@ -140,7 +140,7 @@ class Screener:
         # reaches below the cut-off: the cautious reading of an uncalibrated rule
         margin = cfg.half_width if np.isnan(cfg.refer_margin) else cfg.refer_margin
         return Estimate(ex.estimate, cfg.half_width, cfg.coverage, margin, round(share, 3),
-                        overlay, cfg.version, cfg.population or "cp-anemic")  # fmt: skip
+                        overlay, cfg.version, cfg.population)  # fmt: skip
 
     def _adult(self, image: np.ndarray, mask: np.ndarray, person: Person) -> Estimate:
         """Colour statistics and sex through the adults' model; the overlay shows what it

@@ -15,7 +15,7 @@ from bot.services.base import Deps, Out, Seen, Who, log, tag
 from bot.services.workers import as_worker
 from storage.conversations import clear_conversation, load_conversation, save_conversation
 from storage.errors import InvalidValue, NotFound
-from storage.followups import add_note, get_followup
+from storage.followups import MAX_NOTE_CHARS, add_note, get_followup
 from storage.models import FollowUp, HealthWorker, Subject
 from storage.pseudonyms import Pseudonym, format_case_code
 from storage.relay import due_reminders, mark_reminded, relay_token, set_relay
@@ -48,7 +48,7 @@ async def message(deps: Deps, who: Who, args: list[str]) -> list[Out]:
         try:
             await add_note(session, case_code=case.case_code, worker=worker, text=f"sent: {text}")
         except InvalidValue:
-            return [Out(i18n.t(s.lang, "worker.note_bad", max=2000))]
+            return [Out(i18n.t(s.lang, "worker.note_bad", max=MAX_NOTE_CHARS))]
         person, lang = await _await_reply(session, case)
         log.info("relayed case=%s subject=%s", case.id, tag(person))
         return [Out(i18n.t(s.lang, "worker.message_sent", code=shown)),
@@ -81,7 +81,7 @@ async def reply(session: AsyncSession, s: Seen, text: str) -> list[Out]:
     await clear_conversation(session, pseudonym=s.pseudonym)
     try:
         await add_note(session, case_code=s.chat.data["case"], worker=None,
-                       text=f"{FROM_PERSON}{text}"[:2000])  # fmt: skip
+                       text=f"{FROM_PERSON}{text}"[:MAX_NOTE_CHARS])  # fmt: skip
     except (NotFound, InvalidValue):
         return [Out(i18n.t(s.lang, "relay.closed"))]
     return [Out(i18n.t(s.lang, "relay.noted"))]
