@@ -16,9 +16,8 @@ from bot.data import cpanemic, deduplicate
 from bot.data.compose import compose
 from bot.decode import ImageRejected
 from bot.inference import InferencePool
-from bot.risk import Person
+from bot.risk import GROUP_MONTHS, Person
 from bot.screening import Screener
-from bot.services.profile import GROUP_MONTHS
 from bot.worker_process import WorkerProcess
 from model import WEIGHTS
 from tests.bot.e2e import SAMPLE

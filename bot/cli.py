@@ -10,6 +10,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from bot.cli_adapt import AdaptCliError
+from bot.cli_adapt import add_parsers as add_adapt_parsers
+from bot.cli_adapt import run as run_adapt
 from bot.cli_records import RecordsError
 from bot.cli_records import add_parsers as add_records_parsers
 from bot.cli_records import run as run_records
@@ -71,6 +74,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     ts.add_argument("--measure-only", action="store_true", help="re-measure the saved network")
     ts.add_argument("--eval-negatives", type=int, default=20, help="held-out negatives per kind")
     add_records_parsers(sub)
+    add_adapt_parsers(sub)
     return p.parse_args(argv)
 
 
@@ -169,6 +173,8 @@ COMMANDS = {
     "train-seg": train_seg,
     "followups": run_records,
     "stats": run_records,
+    "export": run_adapt,
+    "adapt": run_adapt,
 }
 
 
@@ -184,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         hint = "" if covered else " (here: --age-months, --sex, --pregnant)"
         print(f"anemia-screen: cannot screen this image: {e.message}{hint}", file=sys.stderr)
         return EXIT_REJECTED
-    except (CliError, RecordsError) as e:
+    except (CliError, RecordsError, AdaptCliError) as e:
         print(f"anemia-screen: {e}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

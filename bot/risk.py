@@ -131,6 +131,17 @@ class Risk:
     interval_categories: tuple[Category, ...] = ()
 
 
+# a group stands for an age when only the group is known (the model takes months as input)
+GROUP_MONTHS = {
+    "infant_under_6m": 3.0,
+    "child_6_23m": 12.0,
+    "child_24_59m": 36.0,
+    "child_5_11y": 96.0,
+    "child_12_14y": 156.0,
+    "adult": 360.0,
+}
+
+
 def group_for(person: Person) -> str:
     """The GROUPS key for a person. Pregnancy decides first, at any age; then age; then sex."""
     if person.pregnant:

@@ -4,16 +4,29 @@ Grad-CAM overlay and plain warnings. Shared by the CLI and the bot.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
+import jax.numpy as jnp
 import numpy as np
 
 from bot import i18n, malloc, populations, quality
 from bot.decode import Decoded, ImageRejected, decode
 from bot.populations import ADULTS, CHILDREN, Cohort
 from bot.risk import Person, Risk, classify
-from model import WEIGHTS, conformal, ensemble, features, gradcam, preprocess, segment, svr, unet
+from model import (
+    WEIGHTS,
+    adapter,
+    conformal,
+    ensemble,
+    features,
+    gradcam,
+    preprocess,
+    segment,
+    svr,
+    unet,
+)
 
 DISCLAIMER = "This is a screening aid, not a diagnosis. Only a blood test can confirm anaemia."
 MIN_MASK_PIXELS = 400  # below this the conjunctiva is too small to measure colour reliably
@@ -92,6 +105,12 @@ class Screener:
         self.config = self.model.config
         self.adult = svr.load(weights) if (weights / "adult.msgpack").is_file() else None
         self.segmenter = unet.load(weights) if (weights / "unet.msgpack").is_file() else None
+        # a programme's adaptations (`anemia-screen adapt`), applied to the served estimate
+        self.adapters = {
+            c.key: adapter.load(weights, c.key)
+            for c in populations.COHORTS
+            if adapter.exists(weights, c.key)
+        }
         rgb, mask = np.full((96, 128, 3), (180, 60, 60), np.uint8), np.ones((96, 128), bool)
         for person in (Person(36.0), Person(360.0, "f")):  # compile once, before any user
             if self.covers(person):
@@ -121,9 +140,10 @@ class Screener:
     def estimate(self, rgb: np.ndarray, mask: np.ndarray, person: Person) -> Estimate:
         """The model serving this person, on the mask's crop (refuses whom none serves)."""
         image, crop_mask = preprocess.crop(rgb, mask)
-        if self.cohort(person) is CHILDREN:
-            return self._child(image, crop_mask, person)
-        return self._adult(image, crop_mask, person)
+        cohort = self.cohort(person)
+        served = (self._child if cohort is CHILDREN else self._adult)(image, crop_mask, person)
+        fitted = self.adapters.get(cohort.key)
+        return served if fitted is None else _adapted(fitted, served, image, crop_mask, person)
 
     def _child(self, image: np.ndarray, mask: np.ndarray, person: Person) -> Estimate:
         """CNN ensemble with Grad-CAM (ages inside 6-60 months only: `cohort` saw to it)."""
@@ -202,6 +222,21 @@ class Screener:
         """The warning codes (see WARNINGS) that apply to this estimate."""
         low = share is not None and share < self.config.attention_threshold
         return ("low_attention",) if low else ()
+
+
+def _adapted(
+    fitted: adapter.Model, served: Estimate, image: np.ndarray, mask: np.ndarray, person: Person
+) -> Estimate:
+    """The programme's adaptation of the served estimate, with its own interval, referral
+    margin, version and population; the overlay still shows what the served model saw."""
+    cfg = fitted.config
+    colour = jnp.asarray(features.colour_features(image, mask)[None])
+    meta = jnp.asarray(preprocess.meta_vector(person.age_months, person.sex)[None])
+    hb = float(fitted(jnp.asarray([served.hb], jnp.float32), colour, meta)[0][0])
+    hw = float(conformal.width_at(hb, cfg.bin_edges, cfg.half_widths))
+    return dataclasses.replace(served, hb=hb, half_width=hw, coverage=cfg.coverage,
+                               refer_margin=cfg.refer_margin, model_version=cfg.version,
+                               population=cfg.population)  # fmt: skip
 
 
 def describe(result: Screening) -> dict[str, object]:

@@ -116,8 +116,9 @@ def fit(config: Config, colour: np.ndarray, meta: np.ndarray, hb: np.ndarray, se
     model = build(config)
     model.mean[...] = jnp.asarray(mean, jnp.float32)
     model.std[...] = jnp.asarray(std, jnp.float32)
-    model.support[...] = jnp.asarray(svr.support_vectors_, jnp.float32)
-    model.dual[...] = jnp.asarray(svr.dual_coef_[0], jnp.float32)
+    if len(svr.support_):  # none when every row lies inside the tube: a constant model
+        model.support[...] = jnp.asarray(svr.support_vectors_, jnp.float32)
+        model.dual[...] = jnp.asarray(svr.dual_coef_[0], jnp.float32)
     model.intercept[...] = jnp.asarray(svr.intercept_[0], jnp.float32)
     return model
 

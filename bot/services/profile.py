@@ -11,22 +11,13 @@ from typing import Any, Literal, cast
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import i18n
-from bot.risk import Person, group_for
+from bot.risk import GROUP_MONTHS, Person, group_for
 from bot.services import relay, research
 from bot.services.base import Deps, Out, Seen, Who, keyboard, once
 from storage.conversations import clear_conversation, save_conversation
 from storage.models import Subject
 from storage.subjects import Profile, set_profile
 
-# a group stands for an age when only the group is known (the model takes months as input)
-GROUP_MONTHS = {
-    "infant_under_6m": 3.0,
-    "child_6_23m": 12.0,
-    "child_24_59m": 36.0,
-    "child_5_11y": 96.0,
-    "child_12_14y": 156.0,
-    "adult": 360.0,
-}
 ASK_SEX_FROM_MONTHS = 144.0  # from 12 years sex can matter (adult cut-offs, pregnancy)
 MAX_MONTHS = 1200.0
 AGE_ROWS = tuple(
