@@ -20,6 +20,7 @@ import numpy as np
 from bot import adapt, populations
 from bot.adults import SENSITIVITY
 from bot.data import Sample, deduplicate, sources
+from bot.export import ExportError, check_dataset
 from bot.risk import Person, cutoff
 from bot.screening import Screener
 from model import adapter, features, preprocess, referral
@@ -65,6 +66,10 @@ def load(paths: tuple[Path, ...]) -> tuple[str, dict[str, list[Sample]]]:
     names = sorted({s.dataset for s in samples})
     if len(names) != 1:
         raise AdaptError(f"adapt to one programme at a time; the data name {', '.join(names)}")
+    try:
+        check_dataset(names[0])  # it becomes the population the stored screenings name
+    except ExportError as e:
+        raise AdaptError(f"{e} (set the CSV's `dataset` column)") from e
     by: dict[str, list[Sample]] = {c.key: [] for c in populations.COHORTS}
     for s in samples:
         if (c := populations.cohort_of_sample(s.age_months, s.sex)) is not None:

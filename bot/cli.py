@@ -81,7 +81,8 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
 def predict(a: argparse.Namespace) -> int:
     """Screen one image and print (or JSON-print) the result."""
     from bot.decode import decode
-    from bot.screening import Screener, describe, summary_lines
+    from bot.screening import Screener, describe
+    from bot.summary import summary_lines
     from model import WEIGHTS
 
     if not a.image.is_file():

@@ -40,8 +40,8 @@ FIRST_USER = 7_400_000_000
 
 
 def women() -> list[dict[str, str]]:
-    rows = csv.DictReader(open(require_data(EYES, "labels.csv") / "labels.csv"))
-    return [r for r in rows if r["sex"] == "f"][: PEOPLE + 1]
+    text = (require_data(EYES, "labels.csv") / "labels.csv").read_text()
+    return [r for r in csv.DictReader(io.StringIO(text)) if r["sex"] == "f"][: PEOPLE + 1]
 
 
 def cutout_png(row: dict[str, str]) -> bytes:
@@ -124,9 +124,9 @@ async def test_resolved_screenings_export_adapt_and_serve(
             code = case_code(await screen_woman(fake, FIRST_USER + i, row))
             assert "resolved" in (await worker_says(fake, f"/resolve {code} {row['hb']}")).lower()
     export = tmp_path / "export"
-    await anemia_screen(["export", "--lab-confirmed", "--out", str(export), "--dataset", "clinic-e2e"],
-                  capsys)  # fmt: skip
-    exported = list(csv.DictReader(open(export / "labels.csv")))
+    argv = ["export", "--lab-confirmed", "--out", str(export), "--dataset", "clinic-e2e"]
+    await anemia_screen(argv, capsys)
+    exported = list(csv.DictReader(io.StringIO((export / "labels.csv").read_text())))
     assert len(exported) == PEOPLE and {r["dataset"] for r in exported} == {"clinic-e2e"}
     adapted = tmp_path / "adapted"
     figures = json.loads(await anemia_screen(["adapt", "--data", str(export / "labels.csv"),
