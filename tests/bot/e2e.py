@@ -59,7 +59,7 @@ def settings_for(fake: FakeTelegram, **extra: Any) -> BotSettings:
 
 @asynccontextmanager
 async def running(
-    fake: FakeTelegram, url: str, pool: Screens, *, webhook_port: int | None = None,
+    fake: FakeTelegram, url: str, pool: Screens | None, *, webhook_port: int | None = None,
     secret: str = "s3cret-token", **settings: Any,
 ) -> AsyncIterator[BotApplication]:  # fmt: skip
     """The bot started as run_polling/run_webhook would, and stopped the same way after."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from storage.settings import get_settings
 
 
 @pytest.fixture
-def empty_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def empty_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     db = tmp_path / "log.db"
     asyncio.run(migrate_to_head(f"sqlite+aiosqlite:///{db}"))
     monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{db}")

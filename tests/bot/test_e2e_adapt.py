@@ -15,6 +15,7 @@ import asyncio
 import csv
 import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
@@ -46,9 +47,11 @@ def women() -> list[dict[str, str]]:
 
 def cutout_png(row: dict[str, str]) -> bytes:
     """The woman's conjunctiva cut-out as an RGBA PNG, as this programme's camera renders it."""
-    rgb = cv2.cvtColor(cv2.imread(str(EYES / row["image"])), cv2.COLOR_BGR2RGB).astype(float)
-    rgb *= (0.85, 1.05, 1.0)  # less red, a little more green
-    mask = cv2.imread(str(EYES / row["mask"]), cv2.IMREAD_GRAYSCALE) > 0
+    bgr, grey = (cv2.imread(str(EYES / row[k]), f) for k, f in
+                 (("image", cv2.IMREAD_COLOR), ("mask", cv2.IMREAD_GRAYSCALE)))  # fmt: skip
+    assert bgr is not None and grey is not None
+    rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB).astype(float) * (0.85, 1.05, 1.0)  # less red
+    mask = grey > 0
     rgba = np.dstack([np.clip(rgb, 0, 255).astype(np.uint8), np.where(mask, 255, 0)])
     buf = io.BytesIO()
     Image.fromarray(rgba.astype(np.uint8)).save(buf, format="PNG")
@@ -106,7 +109,7 @@ async def anemia_screen(argv: list[str], capsys: pytest.CaptureFixture[str]) -> 
 
 
 @pytest.fixture
-def log_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+def log_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
     monkeypatch.setenv("DATABASE_URL", url)
     get_settings.cache_clear()
@@ -133,7 +136,8 @@ async def test_resolved_screenings_export_adapt_and_serve(
                                         "--out", str(adapted), "--json"], capsys))  # fmt: skip
     version = figures["cohorts"]["adults"]["version"]
     assert version and "+clinic-e2e-" in version
-    async with running(fake, log_url, None, anemia_weights=adapted):  # its own pool
+    # no pool given: the bot starts its own from ANEMIA_WEIGHTS, as in production
+    async with running(fake, log_url, None, anemia_weights=adapted):
         text = await screen_woman(fake, FIRST_USER + PEOPLE, people[PEOPLE])
         assert " g/dL" in text and "clinic-e2e" in text  # whose figures apply
         assert await latest_version(log_url) == version
