@@ -24,9 +24,9 @@ from bench.baseline import real_photos
 from bench.botproc import LoadError
 from bench.load_report import BAR, Outcome, pct
 from bench.pipeline import stages, usable
-from bot.screening import Screener
+from bot.pipeline.screening import Screener
 
-COLD = "from bot.screening import Screener; Screener(); print('ready')"
+COLD = "from bot.pipeline.screening import Screener; Screener(); print('ready')"
 PIPELINE_MS = 150.0  # issue 6 targets on the 2-core machine
 COLD_START_S = 15.0
 RSS_MB = 1536.0

@@ -12,13 +12,13 @@ from PIL import Image
 
 from bench.botproc import RESERVE_S, Deadline, LoadError
 from bench.chats import AGE_GROUP
-from bot.data import cpanemic, deduplicate
-from bot.data.compose import compose
-from bot.decode import ImageRejected
-from bot.inference import InferencePool
-from bot.risk import GROUP_MONTHS, Person
-from bot.screening import Screener
-from bot.worker_process import WorkerProcess
+from bot.pipeline.decode import ImageRejected
+from bot.pipeline.inference import InferencePool
+from bot.pipeline.risk import GROUP_MONTHS, Person
+from bot.pipeline.screening import Screener
+from bot.pipeline.worker_process import WorkerProcess
+from bot.training.data import cpanemic, deduplicate
+from bot.training.data.compose import compose
 from model import WEIGHTS
 from tests.bot.e2e import SAMPLE
 

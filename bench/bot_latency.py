@@ -18,10 +18,10 @@ from pathlib import Path
 
 from PIL import Image
 
-from bot.inference import InferencePool
-from bot.risk import Person
-from bot.screening import Screener
-from bot.worker_process import WorkerProcess
+from bot.pipeline.inference import InferencePool
+from bot.pipeline.risk import Person
+from bot.pipeline.screening import Screener
+from bot.pipeline.worker_process import WorkerProcess
 from model import WEIGHTS
 from tests.bot.e2e import SAMPLE, message_id, running
 from tests.bot.fake_telegram import FakeTelegram

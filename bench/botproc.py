@@ -14,9 +14,9 @@ from collections import Counter
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
-from bot.settings import BotSettings
+from bot.chat.settings import BotSettings
 from tests.bot.fake_telegram import FakeTelegram
 
 KEY_ID = "load"
@@ -53,7 +53,7 @@ def bot_command() -> list[str]:
     if script.is_file():
         return [str(script)]
     found = shutil.which("anemia-bot")
-    return [found] if found else [sys.executable, "-m", "bot.app"]
+    return [found] if found else [sys.executable, "-m", "bot.chat.app"]
 
 
 def bot_env(
@@ -156,7 +156,16 @@ async def stop_bot(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=10)
 
 
-async def while_alive(proc: subprocess.Popen[bytes], aw: Awaitable[T], timeout: float) -> T:
+class Alive(Protocol):
+    """A process, or the replicas together (`bench.fleet.Fleet`)."""
+
+    @property
+    def returncode(self) -> int | None: ...
+
+    def poll(self) -> int | None: ...
+
+
+async def while_alive(proc: Alive, aw: Awaitable[T], timeout: float) -> T:
     """Await `aw`, giving up when the bot process exits or after `timeout` s."""
     task = asyncio.ensure_future(aw)
     end = time.monotonic() + timeout

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import subprocess
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.botproc import LoadError
-from bot import i18n
-from bot.settings import BotSettings
+from bench.botproc import Alive, LoadError
+from bot.chat.settings import BotSettings
+from bot.pipeline import i18n
 from tests.bot.e2e import buttons, message_id
 from tests.bot.fake_telegram import Call, FakeTelegram
 
@@ -89,6 +88,8 @@ class Answers:
                 if kind is not None:
                     self.done[call.chat_id].append((call.at, kind))
         self.seen = len(calls)
+        for uid, at in self.fake.pushed.items():  # replicas: POSTed to a webhook
+            self.served.setdefault(uid, at)
 
     def kind_of(self, call: Call) -> str | None:
         """The kind of answer this reply ends; None when it is no reply or more follow."""
@@ -102,7 +103,7 @@ class Answers:
             return None  # the result text; the overlay follows
         return self.kinds.get(text, "other")
 
-    async def wait(self, want: int, proc: subprocess.Popen[bytes], timeout: float) -> bool:
+    async def wait(self, want: int, proc: Alive, timeout: float) -> bool:
         """Until every chat has `want` answers (True), the bot exits or time is up (False)."""
         end = time.monotonic() + timeout
         while True:

@@ -6,8 +6,9 @@
 
 Each person goes through /start, consent and the profile (a child of 24-59 months); one more
 person sends a warm-up photo; then all N x M photos are queued at once. The photos are
-CP-AnemiC cut-outs composed into phone-like 1280x960 JPEG scenes (`bot.data.compose`), or the
-sample cut-out where the data set is missing. In the same run the pipeline alone
+CP-AnemiC cut-outs composed into phone-like 1280x960 JPEG scenes
+(`bot.training.data.compose`), or the sample cut-out where the data set is missing. In the
+same run the pipeline alone
 (`Screener.screen` in this process on the same photos, sequentially and with as many threads as
 the bot has inference workers), before and after the bot's run because the machine's speed
 drifts, gives the throughput to compare with: the faster of the two means.
@@ -44,26 +45,18 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from bench import fleet
 from bench.baseline import phone_photos, pipeline_sequential, pipeline_threads, weights_for
 from bench.botproc import (
     KEY_ID,
     RESERVE_S,
     Deadline,
     LoadError,
-    bot_command,
-    bot_env,
-    cpu_s,
-    log_problems,
-    sample_rss,
-    show_log_tail,
-    stop_bot,
-    tree_hwm_mb,
-    wait_ready,
     while_alive,
 )
 from bench.chats import FIRST_USER, WHO, Answers, enrol_all, latencies_ms, push_burst, served_at
 from bench.load_report import Outcome, report
-from bot.screening import Screener
+from bot.pipeline.screening import Screener
 from model import WEIGHTS
 from storage.db import make_engine
 from storage.models import ProcessedUpdate, Screening, Subject
@@ -136,30 +129,21 @@ async def measure_bot(
     fake = FakeTelegram()
     await fake.start()
     try:
-        log = (tmp / "bot.log").open("wb")
-        with log:
-            launched = time.monotonic()
-            proc = subprocess.Popen(
-                bot_command(), env=bot_env(fake, url, key, weights, tmp, args), cwd=tmp,
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-            procs.append(proc)
-            peak = [0.0]
-            sampler = asyncio.create_task(sample_rss(proc.pid, peak))
-            try:
-                await run_chats(args, fake, proc, photos, users, warm_user, out, deadline, launched)
-                if (hwm := tree_hwm_mb(proc.pid)) is not None:
-                    out.peak_rss_mb, out.rss_source = hwm, "VmHWM, with its inference processes"
-                elif peak[0]:
-                    out.peak_rss_mb, out.rss_source = peak[0], "psutil, sampled every 0.2 s"
-            except LoadError:
-                show_log_tail(tmp / "bot.log")
-                raise
-            finally:
-                sampler.cancel()
-                await stop_bot(proc)
-                out.bot_status = proc.returncode
-                out.problems = log_problems(tmp / "bot.log")
+        launched = time.monotonic()
+        bots = fleet.start(args.replicas, fake, url, key, weights, tmp, args)
+        procs += bots.procs
+        try:
+            await run_chats(args, fake, bots, photos, users, warm_user, out, deadline, launched)
+            if (hwm := bots.hwm_mb()) is not None:
+                out.peak_rss_mb, out.rss_source = hwm, "VmHWM, with its inference processes"
+        except LoadError:
+            bots.show_tails()
+            raise
+        finally:
+            await bots.stop()
+            out.bot_status = bots.returncode
+            out.problems = bots.problems()
+            out.undelivered = len(fake.push_failures)
     finally:
         await fake.stop()
     per_person = await rows_per_person(url, key, users)
@@ -168,23 +152,23 @@ async def measure_bot(
 
 
 async def run_chats(
-    args: Any, fake: FakeTelegram, proc: subprocess.Popen[bytes], photos: list[bytes],
+    args: Any, fake: FakeTelegram, proc: fleet.Fleet, photos: list[bytes],
     users: list[int], warm_user: int, out: Outcome, deadline: Deadline, launched: float,
 ) -> None:  # fmt: skip
-    ready = await wait_ready(fake, proc, deadline.left(RESERVE_S))
+    ready = await fleet.ready(proc, fake, deadline.left(RESERVE_S))
     out.cold_start_s = ready - launched
     step = min(120.0, deadline.left(RESERVE_S))
     await while_alive(proc, enrol_all(fake, [*users, warm_user], step), deadline.left(RESERVE_S))
     await one_at_a_time(fake, proc, warm_user, photos[:1], deadline)  # warm-up
     out.single = await one_at_a_time(fake, proc, warm_user, photos[1 : 1 + args.singles], deadline)
     answers = Answers(fake, set(users), len(fake.calls))
-    before = cpu_s(proc.pid)
+    before = proc.cpu_s()
     sent, queued = push_burst(fake, users, photos, args.photos)
     ours = time.process_time()  # after queueing (its thumbnails): serving and waiting only
     await answers.wait(args.photos, proc, deadline.left(RESERVE_S))
     burst = args.people * args.photos
     out.stand_in_cpu_ms = (time.process_time() - ours) * 1e3 / burst
-    if before is not None and (after := cpu_s(proc.pid)) is not None:
+    if before is not None and (after := proc.cpu_s()) is not None:
         out.bot_cpu_ms = (after - before) * 1e3 / burst
     await asyncio.sleep(0.5)  # answers beyond one per photo would show up here
     answers.read()
@@ -197,8 +181,7 @@ async def run_chats(
 
 
 async def one_at_a_time(
-    fake: FakeTelegram, proc: subprocess.Popen[bytes], user: int, photos: list[bytes],
-    deadline: Deadline,
+    fake: FakeTelegram, proc: fleet.Fleet, user: int, photos: list[bytes], deadline: Deadline,
 ) -> list[float]:  # fmt: skip
     """End-to-end ms of each photo sent alone, the next only after the last reply."""
     times = []
@@ -231,6 +214,8 @@ async def run(args: Any, tmp: Path, procs: list[subprocess.Popen[bytes]]) -> Out
     loop.add_signal_handler(signal.SIGTERM, task.cancel)  # clean up on kill, as on Ctrl-C
     deadline = Deadline(time.monotonic() + args.timeout)
     url = args.database_url or f"sqlite+aiosqlite:///{tmp / 'load.db'}"
+    if args.replicas > 1 and not url.startswith("postgresql"):
+        raise LoadError("--replicas needs --database-url on PostgreSQL (they share it)")
     if args.database_url and await database_in_use(url):
         raise LoadError("--database-url must be a fresh database (update ids would collide)")
     weights, args.weights_label = weights_for(args.weights, tmp)
@@ -291,6 +276,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                    help="photos sent one at a time before the burst, 1-100")  # fmt: skip
     p.add_argument("--distinct", type=_bounded(1, 256), default=16,
                    help="distinct photos, used in turn, 1-256")  # fmt: skip
+    p.add_argument("--replicas", type=_bounded(1, 4), default=1,
+                   help="bot processes, 1-4: more than one serve webhooks fed in turn by the "
+                   "stand-in (needs --database-url on PostgreSQL)")  # fmt: skip
     p.add_argument("--timeout", type=float, default=900.0, help="for the whole run, s")
     args = p.parse_args(argv)
     if args.queue is None:

@@ -35,6 +35,7 @@ class Outcome:
     rss_source: str = ""
     bot_status: int | None = None
     problems: Counter[str] = field(default_factory=Counter)
+    undelivered: int = 0  # replicas: updates no replica answered with 2xx in every try
 
     @property
     def throughput(self) -> float:
@@ -58,6 +59,10 @@ def runs(values: list[float]) -> str:
     return f"{each} (mean {_mean(values):.2f})" if len(values) > 1 else each
 
 
+def _replicas(n: int) -> str:
+    return "one process, long polling" if n == 1 else f"{n} webhook replicas fed in turn"
+
+
 def pct(values: list[float], q: float) -> str:
     """The q-th percentile, rounded to a whole number, or n/a for no values."""
     return f"{np.percentile(values, q):.0f}" if values else "n/a"
@@ -69,7 +74,7 @@ def report(args: Any, out: Outcome, load_before: float) -> tuple[str, bool]:
     results = out.kinds["result"]
     throughput = out.throughput
     ratio = throughput / out.pipeline_alone if out.pipeline_alone else 0.0
-    all_answered = out.answered == total and not out.extra
+    all_answered = out.answered == total and not out.extra and not out.undelivered
     rows_ok = out.rows == results and out.rows_match
     kinds = ", ".join(f"{kind} {n}" for kind, n in out.kinds.most_common()) or "none"
     if out.answered < total:
@@ -84,6 +89,7 @@ def report(args: Any, out: Outcome, load_before: float) -> tuple[str, bool]:
     rows = [
         ("photos answered", f"{out.answered} / {total}", f"{total} / {total}", yes[all_answered]),
         ("answers by kind", kinds, "", ""),
+        ("updates no replica took", str(out.undelivered), "0", yes[not out.undelivered]),
         (
             "database rows for results",
             f"{out.rows} / {results}" + ("" if out.rows_match else " (not each person's own)"),
@@ -149,7 +155,8 @@ def report(args: Any, out: Outcome, load_before: float) -> tuple[str, bool]:
         f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
         f"{platform.python_version()}, {date.today()}; load average {load_before:.1f} at the "
         f"start, {load:.1f} at the end",
-        f"Run: {args.people} people x {args.photos} photos at once; bot: {args.workers} inference "
+        f"Run: {args.people} people x {args.photos} photos at once; bot: "
+        f"{_replicas(args.replicas)}, each with {args.workers} inference "
         f"{'process' if args.processes else 'thread'}(s), queue {args.queue}, {backend}; "
         f"photos: {args.photos_label}; "
         f"weights: {args.weights_label}",

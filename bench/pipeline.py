@@ -18,9 +18,9 @@ from collections.abc import Callable
 import numpy as np
 
 from bench.baseline import PERSON, real_photos
-from bot.decode import ImageRejected, decode
-from bot.risk import Person
-from bot.screening import Screener
+from bot.pipeline.decode import ImageRejected, decode
+from bot.pipeline.risk import Person
+from bot.pipeline.screening import Screener
 
 ADULT = Person(age_months=360.0, sex="f")  # the photos are of adults: the adults' model
 

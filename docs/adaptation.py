@@ -6,8 +6,9 @@ For each population (CP-AnemiC children; Eyes-defy adults, India and Italy): the
 statistics model fitted on every *other* population stands for the model a programme starts
 from (it never saw these people, as the shipped model never saw a new programme's); k of the
 population's people, drawn at random, are its lab-confirmed screenings; `anemia-screen adapt`'s
-procedure (`bot.adapt.choose_and_fit`: offset, linear, residual or local head, or none, chosen
-by cross-validation on the k only) adapts it; the rest of the population is the test. Means
+procedure (`bot.training.adapt.choose_and_fit`: offset, linear, residual or local head, or
+none, chosen by cross-validation on the k only) adapts it; the rest of the population is the
+test. Means
 over DRAWS draws. `mae_included` is the population's cross-validated figure from the model
 that serves it, trained with it included (`populations` in metrics.json: for CP-AnemiC the
 children's CNN ensemble, for the adults' sites the adults' colour model).
@@ -25,7 +26,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from bot import adapt, adults, training
+from bot.training import adapt, adults
+from bot.training import jobs as training
 from model import WEIGHTS
 
 ROOT = Path(__file__).resolve().parents[1]

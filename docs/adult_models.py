@@ -4,7 +4,7 @@ patient-grouped folds of Eyes-defy (`python docs/adult_models.py` -> docs/cv/adu
 Every family gets the same inputs (`model.features` colour statistics of the drawn mask, plus
 sex, plus age where named; "colour levels" leaves out the spread of colour inside the mask,
 which moves with resolution and compression: docs/cv/whole_photos.md) and the same 5 folds
-(`bot.data.make_folds`, one photo per patient), repeated over three fold seeds. Figures are
+(`bot.training.data.make_folds`, one photo per patient), repeated over three fold seeds. Figures are
 means over the seeds. The shipped choice (SVR, colour levels + sex) is `model.svr`, whose C
 and epsilon are searched inside each training fold; the other families run with fixed,
 common settings, so they are not tuned as much.
@@ -24,8 +24,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVR
 
-from bot import adults
-from bot.data import make_folds, table
+from bot.training import adults
+from bot.training.data import make_folds, table
 from model import svr
 from model.features import N_FEATURES
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from bot.data import cpanemic
-from bot.data.compose import NEGATIVE_KINDS, compose, negative
+from bot.training.data import cpanemic
+from bot.training.data.compose import NEGATIVE_KINDS, compose, negative
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "cp-anemic"
 TILE = (320, 240)  # (w, h) of one tile

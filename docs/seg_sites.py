@@ -15,8 +15,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from bot import quality
-from bot.screening import Screener
+from bot.pipeline import quality
+from bot.pipeline.screening import Screener
 from model import WEIGHTS, seg_train
 
 EYES = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "eyes-defy"

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.data import cpanemic, deduplicate, make_folds
-from bot.evaluate import prepare
+from bot.training.data import cpanemic, deduplicate, make_folds
+from bot.training.evaluate import prepare
 from model import cnn, train
 
 samples, _ = deduplicate(cpanemic.load(Path(sys.argv[1])))

@@ -24,9 +24,10 @@ import cv2
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-from bot import adults, quality
-from bot.data import make_folds, table
-from bot.screening import Screener
+from bot.pipeline import quality
+from bot.pipeline.screening import Screener
+from bot.training import adults
+from bot.training.data import make_folds, table
 from model import WEIGHTS, features, preprocess, svr
 
 ROOT = Path(__file__).resolve().parents[1]

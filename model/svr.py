@@ -2,7 +2,7 @@
 
 Used where a few hundred photos from one camera are all there is (Eyes-defy adults): on
 patient-grouped folds it beat ridge, gradient boosting and random forests on the same colour
-statistics (`bot/populations.py` measures it; the model card has the figures). Inputs are
+statistics (`bot/pipeline/populations.py` measures it; the model card has the figures). Inputs are
 `features.colour_features` plus the columns of `preprocess.meta_vector` named by
 `Config.meta_columns`, standardised with training-set constants. The kernel's penalty `C` and
 tube `epsilon` are picked by cross-validation inside the training rows only (scikit-learn's

@@ -134,7 +134,7 @@ class Screening(Base):
     interval_high: Mapped[float] = mapped_column(Float)
     coverage: Mapped[float] = mapped_column(Float)  # nominal, e.g. 0.9
     risk: Mapped[str] = mapped_column(String(8))
-    risk_group: Mapped[str] = mapped_column(String(32))  # a key of bot.risk.GROUPS
+    risk_group: Mapped[str] = mapped_column(String(32))  # a key of bot.pipeline.risk.GROUPS
     threshold_g_dl: Mapped[float] = mapped_column(Float)  # anaemia below this
     moderate_below_g_dl: Mapped[float] = mapped_column(Float)
     severe_below_g_dl: Mapped[float] = mapped_column(Float)

@@ -19,7 +19,8 @@ MAX_CROP_BYTES = 2_000_000
 
 @dataclass(frozen=True)
 class ScreeningRecord:
-    """What is kept of one screening (bot.screening.Screening, less the image). Hb in g/dL."""
+    """What is kept of one screening (bot.pipeline.screening.Screening, less the image).
+    Hb in g/dL."""
 
     hb_g_dl: float
     interval: tuple[float, float]

@@ -5,12 +5,14 @@ bot's log or too little throughput fails the bar."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 from collections import Counter
 
 import pytest
 
 from bench import load
 from bench.load_report import Outcome, report
+from tests.storage.helpers import create_pg_database, drop_pg_database
 
 
 def test_a_tiny_run_answers_every_photo(capsys: pytest.CaptureFixture[str]) -> None:
@@ -21,6 +23,28 @@ def test_a_tiny_run_answers_every_photo(capsys: pytest.CaptureFixture[str]) -> N
     assert "| database rows for results |" in table and "(not each person's own)" not in table
     assert "| bot log: errors / warnings (lines on stderr) | 0 / " in table
     assert "| bot exit status after SIGINT | 0 | 0 | yes |" in table
+
+
+def test_two_replicas_answer_every_photo_once(capsys: pytest.CaptureFixture[str]) -> None:
+    url = asyncio.run(create_pg_database("load_replicas"))
+    try:
+        status = load.main(["--people", "2", "--photos", "2", "--singles", "1", "--distinct",
+                            "3", "--replicas", "2", "--database-url", url])  # fmt: skip
+    finally:
+        asyncio.run(drop_pg_database(url))
+    table = capsys.readouterr().out
+    assert status in (0, 1), table
+    assert "2 webhook replicas fed in turn" in table
+    assert "| photos answered | 4 / 4 | 4 / 4 | yes |" in table
+    assert "| updates no replica took | 0 | 0 | yes |" in table
+    assert "| database rows for results |" in table and "(not each person's own)" not in table
+    assert "| bot log: errors / warnings (lines on stderr) | 0 / " in table
+    assert "| bot exit status after SIGINT | 0 | 0 | yes |" in table
+
+
+def test_replicas_need_postgresql(capsys: pytest.CaptureFixture[str]) -> None:
+    assert load.main(["--people", "1", "--photos", "1", "--replicas", "2"]) == 2
+    assert "--replicas needs --database-url on PostgreSQL" in capsys.readouterr().err
 
 
 def _args() -> argparse.Namespace:

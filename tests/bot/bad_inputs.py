@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from bot.data.compose import compose, negative
+from bot.training.data.compose import compose, negative
 from tests.bot.e2e import SAMPLE
 
 EXIF_ORIENTATION = 0x0112
@@ -175,5 +175,6 @@ def strip_jpeg() -> bytes:
 
 
 def not_eyelid(kind: str, seed: int = 1) -> bytes:
-    """A photo of something else (bot.data.compose.negative): text page, solid colour, noise."""
+    """A photo of something else (bot.training.data.compose.negative): text page, solid
+    colour, noise."""
     return encode(negative(kind, seed=seed), "JPEG", quality=90)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import pytest_asyncio
 
-from bot.cli import main
+from bot.cli.main import main
 from tests.bot.fake_telegram import FakeTelegram
 
 

@@ -16,11 +16,11 @@ from pydantic import SecretStr
 from sqlalchemy import MetaData, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.application import build_application, shutdown, startup
-from bot.context import BotApplication
-from bot.inference import InferencePool
-from bot.services.base import Screens
-from bot.settings import BotSettings
+from bot.chat.application import build_application, shutdown, startup
+from bot.chat.context import BotApplication
+from bot.chat.services.base import Screens
+from bot.chat.settings import BotSettings
+from bot.pipeline.inference import InferencePool
 from model import WEIGHTS
 from storage.db import make_engine
 from storage.settings import StorageSettings

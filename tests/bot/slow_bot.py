@@ -13,11 +13,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bot import handlers
-from bot.app import main
-from bot.screening import Screener
-from bot.services.base import Out
-from bot.worker_process import WorkerProcess
+from bot.chat import handlers
+from bot.chat.app import main
+from bot.chat.services.base import Out
+from bot.pipeline.screening import Screener
+from bot.pipeline.worker_process import WorkerProcess
 
 
 def slowed(screen: Callable[..., Any]) -> Callable[..., Any]:

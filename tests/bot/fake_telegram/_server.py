@@ -18,6 +18,7 @@ from ._decode import Decoded, chat_id_of, decode_request
 from ._driver import Driver
 from ._faults import Fault, Faults
 from ._messages import MessageMethods
+from ._push import Pusher
 from ._state import State
 
 REPLY_METHODS = frozenset({"sendmessage", "sendphoto", "senddocument", "editmessagetext"})
@@ -51,6 +52,7 @@ class FakeTelegram(Driver, Faults):
         self.downloads: list[str] = []
         self._call_signal = Signal()
         self._runner: web.AppRunner | None = None
+        self._pusher: Pusher | None = None
         self.port = 0
 
     # --- lifecycle
@@ -74,6 +76,9 @@ class FakeTelegram(Driver, Faults):
         self._bot_methods.closing = True
         self._state.update_signal.fire()
         self._faults_closing.set()
+        if self._pusher is not None:
+            await self._pusher.stop()
+            self._pusher = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -163,6 +168,22 @@ class FakeTelegram(Driver, Faults):
         ]
 
     # --- webhook delivery
+    def push_to_webhooks(self, urls: list[str], *, secret_token: str | None) -> None:
+        """From now on, POST every queued update to the replicas at `urls` in turn, as
+        Telegram does through a round-robin front (see `_push.Pusher`)."""
+        self._pusher = Pusher(self._state, urls, secret_token)
+        self._pusher.start()
+
+    @property
+    def pushed(self) -> dict[int, float]:
+        """update_id -> when it was first POSTed to a webhook (time.monotonic())."""
+        return self._pusher.pushed if self._pusher is not None else {}
+
+    @property
+    def push_failures(self) -> list[int]:
+        """update_ids that no replica took (no 2xx in every try)."""
+        return self._pusher.failed if self._pusher is not None else []
+
     async def deliver_webhook(
         self, url: str, update: dict[str, Any] | int, *, secret_token: str | None
     ) -> int:

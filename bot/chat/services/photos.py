@@ -1,0 +1,261 @@
+"""A photo or image file: consent check, rate limit, inference in the pool, the result, the log."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.exc import NoResultFound, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.chat.outbox import Held, unreachable
+from bot.chat.records import screening_record
+from bot.chat.services import people, relay, research
+from bot.chat.services.base import Deps, Out, Seen, Who, log, once, seen, tag
+from bot.chat.services.profile import person_of
+from bot.pipeline import i18n
+from bot.pipeline.decode import ImageRejected, check_size
+from bot.pipeline.inference import PoolBusy
+from bot.pipeline.risk import Person
+from bot.pipeline.screening import Screening, advice_key
+from bot.pipeline.worker_process import WorkerDied
+from storage.models import Screening as StoredScreening
+from storage.pseudonyms import format_case_code
+from storage.screenings import record_screening
+from storage.updates import handled_update, link_screening, mark_answered
+
+# A claim younger than this may still be sending its first reply (a duplicate delivery)
+RESEND_AFTER_S = 2.0
+
+
+def rejection(lang: str, error: ImageRejected, max_mb: int) -> str:
+    """The gate's message in the person's language; the exception's English if none is known."""
+    key = f"reject.{error.code}"
+    return i18n.t(lang, key, mb=max_mb) if i18n.has(key) else error.message
+
+
+def _fmt(hb: float) -> str:
+    return f"{hb:.1f}"
+
+
+def result_text(lang: str, r: Screening, case_code: str | None = None) -> str:
+    """The estimate, interval, WHO risk, advice, the open case's code, reliability and the
+    notice, in one message."""
+    risk = r.risk
+    low, high = r.interval
+    lines = [
+        i18n.t(
+            lang,
+            "result.estimate",
+            hb=_fmt(r.hb_g_dl),
+            coverage=round(r.coverage * 100),
+            low=_fmt(low),
+            high=_fmt(high),
+        ),
+        i18n.t(
+            lang,
+            "result.risk",
+            group=i18n.t(lang, f"group.{risk.group}"),
+            threshold=_fmt(risk.threshold),
+            category=i18n.t(lang, f"category.{risk.category}"),
+        ),
+    ]
+    if risk.straddles:
+        lines.append(i18n.t(lang, "result.straddles", threshold=_fmt(risk.threshold)))
+    if risk.assumed:
+        lines.append(i18n.t(lang, "result.assumed"))
+    lines.append(i18n.t(lang, advice_key(r)))
+    if case_code is not None:
+        lines.append(i18n.t(lang, "result.case", code=format_case_code(case_code)))
+    lines.append(population_line(lang, r))
+    if r.warnings:
+        warned = [f"• {i18n.t(lang, f'warning.{w}')}" for w in r.warnings]
+        lines += [i18n.t(lang, "result.unreliable"), *warned, i18n.t(lang, "result.retake")]
+    return "\n\n".join([*lines, i18n.t(lang, "notice")])
+
+
+def population_line(lang: str, r: Screening) -> str:
+    """Which model answered and on whom it was checked."""
+    key = f"population.{r.population}"
+    population = i18n.t(lang, key) if i18n.has(key) else r.population
+    return i18n.t(lang, "result.population", cohort=i18n.t(lang, f"cohort.{r.cohort}"),
+                  population=population)  # fmt: skip
+
+
+def result_replies(lang: str, r: Screening, case_code: str | None = None) -> list[Out]:
+    """The result text, then the Grad-CAM overlay (or the measured region, for a model
+    without Grad-CAM); each carries the screening notice."""
+    what = "result.measured" if r.attention_lower_half is None else "result.gradcam"
+    caption = f"{i18n.t(lang, what)}\n\n{i18n.t(lang, 'notice')}"
+    return [Out(result_text(lang, r, case_code)), Out(caption, photo=r.overlay_png)]
+
+
+def resent_text(lang: str, row: StoredScreening) -> str:
+    """A result whose first reply may never have been sent, from what the log kept."""
+    text = i18n.t(
+        lang, "result.resent", hb=_fmt(row.hb_g_dl), low=_fmt(row.interval_low),
+        high=_fmt(row.interval_high), category=i18n.t(lang, f"category.{row.risk}"),
+    )  # fmt: skip
+    return f"{text}\n\n{i18n.t(lang, 'notice')}"
+
+
+async def _record(
+    session: AsyncSession, deps: Deps, s: Seen, r: Screening, who: Who, crop: bytes | None
+) -> list[Out]:
+    assert s.subject is not None  # only people with a profile get a photo screened
+    record = screening_record(r)
+    crop = crop if s.subject.research_opt_in else None  # as it stands in this transaction
+    try:
+        row, case = await record_screening(
+            session, subject_id=s.subject.id, record=record, crop_png=crop
+        )
+    except NoResultFound:  # erased while the photo was being screened: keep nothing
+        return [Out(i18n.t(s.lang, "profile.need_consent"))]
+    await link_screening(session, update_id=who.update_id, screening_id=row.id)
+    if case is not None:  # reachable through the relay while the case is open, if agreed
+        await relay.remember(session, deps, s.subject, who)
+    log.info(
+        "screened subject=%s screening=%s risk=%s case=%s",
+        tag(s.pseudonym),
+        row.id,
+        r.risk.category,
+        case is not None,
+    )
+    return result_replies(s.lang, r, case.case_code if case is not None else None)
+
+
+@dataclass(frozen=True)
+class Known:
+    """Who is writing, whom the photo is of, and whether this update was handled before."""
+
+    seen: Seen
+    person: Person | None
+    handled: bool
+    unsent: StoredScreening | None  # handled, but its reply may never have gone out
+
+
+async def _who_is_it(deps: Deps, who: Who) -> Known | None:
+    """What we know before screening; None when the database cannot be reached."""
+    try:
+        return await _read(deps, who)
+    except (SQLAlchemyError, OSError) as e:
+        if not unreachable(e):
+            raise
+        log.warning("database unreachable before screening: %s", type(e).__name__)
+        return None
+
+
+async def _read(deps: Deps, who: Who) -> Known:
+    young = datetime.now(UTC) - timedelta(seconds=RESEND_AFTER_S)
+    async with deps.sessions() as session:
+        s = await seen(session, deps, who)
+        handled, unsent = await handled_update(
+            session, update_id=who.update_id, claimed_before=young
+        )
+        return Known(s, person_of(s.subject) if s.subject else None, handled, unsent)
+
+
+def _again(known: Known, who: Who) -> list[Out]:
+    """A redelivered photo: its result once more if the first reply may not have gone out."""
+    if known.unsent is None:
+        log.info("update %s already handled", who.update_id)
+        return []
+    log.warning("resending a result never confirmed sent subject=%s", tag(known.seen.pseudonym))
+    return [Out(resent_text(known.seen.lang, known.unsent))]
+
+
+async def sent(deps: Deps, who: Who) -> None:
+    """The photo's replies have gone out: its result needs no telling again."""
+
+    async def flush(update_ids: set[int]) -> None:
+        try:
+            async with deps.sessions.begin() as session:
+                await mark_answered(session, update_ids=update_ids)
+        except (SQLAlchemyError, OSError) as e:
+            if not unreachable(e):
+                raise
+            # at worst these people are told their result again after a restart
+            log.warning("database unreachable after replying: %s", type(e).__name__)
+
+    await deps.answered.add(who.update_id, flush)
+
+
+async def screen_photo(
+    deps: Deps, who: Who, fetch: Callable[[], Awaitable[bytes]], size: int | None
+) -> list[Out]:
+    """Screen a photo for a person who agreed; the consent prompt for anyone else."""
+    if (known := await _who_is_it(deps, who)) is None:
+        # without the profile there is no WHO group to judge by: ask for the photo again
+        return [Out(i18n.t(who.language_code, "db_unavailable"))]
+    if known.handled:  # Telegram delivered it again: no second screening
+        return _again(known, who)
+    s, person = known.seen, known.person
+    if person is None:
+        return await once(deps, who, lambda session, s: people.ask_consent(session, s, first=True))
+    max_bytes = deps.settings.max_photo_bytes
+    if size is not None and size > max_bytes:  # refuse before downloading it
+        return [Out(i18n.t(s.lang, "reject.too_large_file", mb=max_bytes // 2**20))]
+    if not await deps.limiter.take(s.pseudonym.value):
+        return [Out(i18n.t(s.lang, "rate_limited"))]
+    try:
+        started = time.perf_counter()
+        data = await fetch()
+        check_size(len(data), max_bytes)  # Telegram may leave the size out, or state it wrongly
+        result = await deps.pool.screen(data, person)
+    except PoolBusy:
+        log.warning("pool busy subject=%s", tag(s.pseudonym))
+        return [Out(i18n.t(s.lang, "busy"))]
+    except WorkerDied:  # killed or out of memory mid-photo; the next photo gets a new one
+        log.error("inference process died subject=%s", tag(s.pseudonym))
+        return [Out(i18n.t(s.lang, "error"))]
+    except ImageRejected as e:
+        log.info("rejected subject=%s code=%s", tag(s.pseudonym), e.code)
+        return [Out(rejection(s.lang, e, max_bytes // 2**20))]
+    log.info(
+        "inference subject=%s ms=%.0f", tag(s.pseudonym), (time.perf_counter() - started) * 1e3
+    )
+    return await _save(deps, who, s, result, datetime.now(UTC))
+
+
+async def _crop(s: Seen, result: Screening) -> bytes | None:
+    """The cut-out to keep for research, encoded off the event loop; None without opt-in."""
+    if s.subject is None or not s.subject.research_opt_in or result.cutout is None:
+        return None
+    return await asyncio.to_thread(research.cutout_png, result.cutout)
+
+
+async def _save(deps: Deps, who: Who, s: Seen, result: Screening, at: datetime) -> list[Out]:
+    # never show a result that was not logged (the follow-up depends on the log), unless it is
+    # held in the outbox on disk, to be logged when the database is back
+    crop = await _crop(s, result)
+    try:
+        return await once(
+            deps,
+            who,
+            lambda session, now: _record(session, deps, now, result, who, crop),
+            known=s,
+        )
+    except (SQLAlchemyError, OSError) as e:
+        error = e
+    if unreachable(error) and await _hold(deps, who, s, result, at):
+        return result_replies(s.lang, result)
+    log.error("screening not saved subject=%s error=%s", tag(s.pseudonym), type(error).__name__)
+    return [Out(i18n.t(s.lang, "save_failed"))]
+
+
+async def _hold(deps: Deps, who: Who, s: Seen, result: Screening, at: datetime) -> bool:
+    """Keep the screening in the outbox; False if there is none or the disk refused it too."""
+    if deps.outbox is None or s.subject is None:
+        return False
+    held = Held(who.update_id, s.subject.id, at, screening_record(result))
+    try:
+        await deps.outbox.put(held)
+    except (OSError, sqlite3.Error) as e:
+        log.error("outbox refused the screening: %s", type(e).__name__)
+        return False
+    log.warning("database unreachable: screening held subject=%s", tag(s.pseudonym))
+    return True

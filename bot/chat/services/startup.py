@@ -1,0 +1,59 @@
+"""What the bot checks and sets up before its first update: the key, the team, the commands."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.chat.services.base import log
+from bot.chat.settings import BotSettings
+from bot.pipeline import i18n
+from storage.errors import StorageConfigError
+from storage.pseudonyms import Pseudonymizer
+from storage.settings import StorageSettings
+from storage.workers import ensure_worker, get_or_create_team
+
+# the key development set-ups use when ANEMIA_DEV_MODE is on; refused in production
+DEV_KEY = "development-only-pseudonym-key-do-not-use-in-production"
+DEV_KEY_ID = "dev"
+PEOPLE_COMMANDS = ("start", "profile", "history", "language", "delete", "help")
+WORKER_COMMANDS = (
+    "pending", "case", "contacted", "decline", "note", "take", "message", "resolve", "stats",
+    "invite", "workers", "revoke",
+)  # fmt: skip
+
+
+class StartupRefused(Exception):
+    """A setting makes it unsafe to start; the message says which and what to do."""
+
+
+def pseudonymizer_for(storage: StorageSettings, dev_mode: bool) -> Pseudonymizer:
+    """The pseudonymizer, refusing a missing or development key outside development mode."""
+    key = storage.pseudonym_key.get_secret_value() if storage.pseudonym_key else None
+    if key is None and dev_mode:
+        log.warning("ANEMIA_DEV_MODE: using the development pseudonym key")
+        return Pseudonymizer(DEV_KEY_ID, DEV_KEY.encode())
+    if key == DEV_KEY and not dev_mode:
+        raise StartupRefused("PSEUDONYM_KEY is the development key; set a secret one")
+    try:
+        return Pseudonymizer.from_settings(storage)
+    except StorageConfigError as e:
+        raise StartupRefused(str(e)) from e
+
+
+async def configure_team(
+    sessions: async_sessionmaker[AsyncSession], pseudonyms: Pseudonymizer, settings: BotSettings
+) -> int:
+    """The TEAM's id, with HEALTH_WORKER_IDS and ADMIN_IDS made its workers (pseudonyms only)."""
+    async with sessions.begin() as session:
+        team = await get_or_create_team(session, name=settings.team)
+        roles = [(i, "health_worker") for i in settings.health_worker_ids]
+        for user_id, role in roles + [(i, "admin") for i in settings.admin_ids]:
+            pseudonym = pseudonyms.pseudonym(user_id, "worker")
+            await ensure_worker(session, pseudonym=pseudonym, team_id=team.id, role=role)
+        return team.id
+
+
+def command_list(lang: str, *, worker: bool) -> list[tuple[str, str]]:
+    """(command, description) pairs for setMyCommands; workers get theirs too."""
+    names = PEOPLE_COMMANDS + (WORKER_COMMANDS if worker else ())
+    return [(name, i18n.t(lang, f"commands.{name}")) for name in names]

@@ -1,0 +1,134 @@
+"""Health workers' team commands: /stats (with the Bland-Altman picture), /join, and the
+admins' /invite, /workers and /revoke."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.chat.chart import lab_agreement_png
+from bot.chat.services.base import Deps, Out, Seen, Who, log, once, tag
+from bot.chat.services.workers import as_worker
+from bot.pipeline import i18n
+from storage.errors import InviteInvalid, NotFound
+from storage.models import HealthWorker, Team
+from storage.stats import GroupAccuracy, field_stats
+from storage.workers import create_invite, list_workers, redeem_invite, revoke_worker
+
+
+def _pct(share: float | None) -> str:
+    return "-" if share is None else f"{share:.0%}"
+
+
+def accuracy_line(lang: str, g: GroupAccuracy) -> str:
+    """One population and model version against lab Hb."""
+    return i18n.t(
+        lang, "worker.accuracy_group", population=g.population, version=g.model_version, n=g.n,
+        mae=f"{g.mae:.2f}", bias=f"{g.bias:+.2f}", low=f"{g.loa[0]:+.2f}", high=f"{g.loa[1]:+.2f}",
+        inside=_pct(g.interval_coverage), sens=_pct(g.sensitivity), spec=_pct(g.specificity),
+    )  # fmt: skip
+
+
+async def stats(deps: Deps, who: Who) -> list[Out]:
+    """/stats: the team's screenings, risk mix, follow-ups and accuracy against lab Hb."""
+
+    async def job(session: AsyncSession, s: Seen, worker: HealthWorker) -> list[Out]:
+        f = await field_stats(session, team_id=worker.team_id)
+        closed = f.followups.get("resolved", 0) + f.followups.get("declined", 0)
+        lines = [
+            i18n.t(
+                s.lang,
+                "worker.stats",
+                n=f.screenings,
+                people=f.subjects,
+                unreliable=f.unreliable,
+                opened=f.followups_opened,
+                closed=closed,
+                **f.risk_mix,
+            )
+        ]
+        if (a := f.accuracy) is not None:
+            lines.append(
+                i18n.t(
+                    s.lang,
+                    "worker.accuracy",
+                    n=a.n,
+                    mae=f"{a.mae:.2f}",
+                    bias=f"{a.bias:+.2f}",
+                    inside=round(a.interval_coverage * 100),
+                )
+            )
+            lines += [accuracy_line(s.lang, g) for g in f.by_model]
+            lines.append(i18n.t(s.lang, "worker.lab_note"))
+            picture = await asyncio.to_thread(lab_agreement_png, f.pairs)
+            caption = i18n.t(s.lang, "worker.bland_altman")
+            return [Out("\n".join(lines)), Out(caption, photo=picture)]
+        return [Out("\n".join(lines))]
+
+    return await as_worker(deps, who, job)
+
+
+async def join(deps: Deps, who: Who, code: str | None) -> list[Out]:
+    """/join CODE: redeem an invite; the chat then gets the workers' commands."""
+
+    async def work(session: AsyncSession, s: Seen) -> list[Out]:
+        if not code:
+            return [Out(i18n.t(s.lang, "worker.join_usage"))]
+        pseudonym = deps.pseudonyms.pseudonym(who.user_id, "worker")
+        try:
+            worker = await redeem_invite(session, code=code, pseudonym=pseudonym)
+        except InviteInvalid:
+            return [Out(i18n.t(s.lang, "worker.join_invalid"))]
+        team = await session.get_one(Team, worker.team_id)
+        log.info("joined worker=%s team=%s", tag(pseudonym), team.id)
+        return [Out(i18n.t(s.lang, "worker.joined", team=team.name), worker_commands=True)]
+
+    return await once(deps, who, work)
+
+
+async def invite(deps: Deps, who: Who) -> list[Out]:
+    """/invite: a one-time invite code into the admin's team."""
+
+    async def job(session: AsyncSession, s: Seen, worker: HealthWorker) -> list[Out]:
+        if worker.role != "admin":
+            return [Out(i18n.t(s.lang, "worker.invite_denied"))]
+        code = await create_invite(session, admin=worker)
+        return [Out(i18n.t(s.lang, "worker.invite", code=code))]
+
+    return await as_worker(deps, who, job)
+
+
+async def members(deps: Deps, who: Who) -> list[Out]:
+    """/workers (admins): the team's active workers by number, role and joining date."""
+
+    async def job(session: AsyncSession, s: Seen, worker: HealthWorker) -> list[Out]:
+        if worker.role != "admin":
+            return [Out(i18n.t(s.lang, "worker.invite_denied"))]
+        rows = [
+            i18n.t(s.lang, "worker.member", n=w.id, role=i18n.t(s.lang, f"worker.role_{w.role}"),
+                   since=w.created_at.strftime("%Y-%m-%d"),
+                   you=i18n.t(s.lang, "worker.member_you") if w.id == worker.id else "")
+            for w in await list_workers(session, team_id=worker.team_id)
+        ]  # fmt: skip
+        return [Out("\n".join([i18n.t(s.lang, "worker.members_header"), *rows]))]
+
+    return await as_worker(deps, who, job)
+
+
+async def revoke(deps: Deps, who: Who, number: str | None) -> list[Out]:
+    """/revoke N (admins): take a worker's access away; their notes stay."""
+
+    async def job(session: AsyncSession, s: Seen, worker: HealthWorker) -> list[Out]:
+        if worker.role != "admin":
+            return [Out(i18n.t(s.lang, "worker.invite_denied"))]
+        if number is None or not number.isdigit() or int(number) == worker.id:
+            return [Out(i18n.t(s.lang, "worker.revoke_usage"))]
+        try:
+            await revoke_worker(session, admin=worker, worker_id=int(number))
+        except NotFound:
+            return [Out(i18n.t(s.lang, "worker.revoke_unknown", n=number))]
+        log.info("revoked worker=%s by=%s", number, worker.id)
+        return [Out(i18n.t(s.lang, "worker.revoked", n=number))]
+
+    return await as_worker(deps, who, job)

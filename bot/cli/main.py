@@ -1,0 +1,205 @@
+"""`anemia-screen`: predict from a photo, cross-validate, and train the shipped weights."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from bot.cli.adapt import AdaptCliError
+from bot.cli.adapt import add_parsers as add_adapt_parsers
+from bot.cli.adapt import run as run_adapt
+from bot.cli.followups import RecordsError
+from bot.cli.followups import add_parsers as add_records_parsers
+from bot.cli.followups import run as run_records
+from bot.pipeline.decode import ImageRejected
+from bot.pipeline.risk import Person
+
+EXIT_USAGE, EXIT_REJECTED, EXIT_INTERNAL = 2, 3, 1
+
+
+class CliError(Exception):
+    """A problem the person at the terminal can fix; printed as one line."""
+
+
+def _args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="anemia-screen", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    pr = sub.add_parser("predict", help="estimate Hb from a conjunctiva image")
+    pr.add_argument("image", type=Path)
+    pr.add_argument("--age-months", type=float)
+    pr.add_argument("--sex", choices=("f", "m"))
+    pr.add_argument("--pregnant", action="store_true")
+    pr.add_argument("--trimester", type=int, choices=(1, 2, 3))
+    pr.add_argument("--json", action="store_true", help="print one JSON object")
+    pr.add_argument("--out", type=Path, default=Path("."), help="folder for the output PNGs")
+    pr.add_argument("--weights", type=Path, help="weights folder (default: shipped)")
+    for name, text in (("cv", "cross-validate all models"), ("train", "build the weights")):
+        c = sub.add_parser(name, help=text)
+        c.add_argument("--data", type=Path, action="append", required=True,
+                       help="CP-AnemiC, Eyes-defy or CSV; repeat to combine")  # fmt: skip
+        c.add_argument("--folds", type=int, default=5)
+        c.add_argument("--seed", type=int, default=0)
+        c.add_argument("--group-by", choices=("hospital",))
+        c.add_argument("--report", type=Path, default=Path("runs") / name, help="report folder")
+        c.add_argument("--epochs", type=int, help="override the training epochs (quick checks)")
+        c.add_argument("--members", type=int, help="override the ensemble size (quick checks)")
+        c.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    sub.choices["train"].add_argument("--out", type=Path, help="weights folder (default: shipped)")
+    sub.choices["train"].add_argument(
+        "--recalibrate", action="store_true",
+        help="keep the children's networks in --out; renew their interval, referral margin and "
+        "figures from this CV (the adults' model is always refit: it takes seconds)",
+    )  # fmt: skip
+    ts = sub.add_parser("train-seg", help="train the conjunctiva segmentation network")
+    ts.add_argument("--data", type=Path, action="append", required=True,
+                    help="CP-AnemiC cut-outs (composited into photos), image+mask pairs, or "
+                    "Eyes-defy-anemia photos; repeat to combine")  # fmt: skip
+    ts.add_argument("--seed", type=int, default=0)
+    ts.add_argument("--pretrain-steps", type=int, default=1500, help="stage 1: composites only")
+    ts.add_argument("--finetune-steps", type=int, default=700, help="stage 2: with real photos")
+    ts.add_argument("--real-folds", type=int, default=5, help="patient-grouped CV folds")
+    ts.add_argument("--init", type=Path, help="start from this folder's U-Net (skips stage 1)")
+    ts.add_argument(
+        "--work", type=Path, default=Path("runs") / "seg", help="stage-1 network kept here"
+    )
+    ts.add_argument("--per-cutout", type=int, default=5, help="composites per cut-out")
+    ts.add_argument("--negatives", type=int, default=400, help="photos with no eyelid")
+    ts.add_argument("--out", type=Path, help="weights folder (default: shipped)")
+    ts.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    ts.add_argument("--measure-only", action="store_true", help="re-measure the saved network")
+    ts.add_argument("--eval-negatives", type=int, default=20, help="held-out negatives per kind")
+    add_records_parsers(sub)
+    add_adapt_parsers(sub)
+    return p.parse_args(argv)
+
+
+def predict(a: argparse.Namespace) -> int:
+    """Screen one image and print (or JSON-print) the result."""
+    from bot.cli.summary import summary_lines
+    from bot.pipeline.decode import decode
+    from bot.pipeline.screening import Screener, describe
+    from model import WEIGHTS
+
+    if not a.image.is_file():
+        raise CliError(f"no such file: {a.image}")
+    person = Person(a.age_months, a.sex, a.pregnant or a.trimester is not None, a.trimester)
+    decoded = decode(a.image.read_bytes())  # refuse bad files before loading the model
+    weights = a.weights or WEIGHTS
+    if not (weights / "ensemble.msgpack").is_file():
+        raise CliError(f"no model weights in {weights}; run `anemia-screen train` first")
+    result, mask = Screener(weights).screen_with_mask(decoded, person)
+    a.out.mkdir(parents=True, exist_ok=True)
+    png, mask_png = (a.out / f"{a.image.stem}_{kind}.png" for kind in ("gradcam", "mask"))
+    png.write_bytes(result.overlay_png)
+    write_mask(mask_png, mask)
+    if a.json:
+        print(json.dumps({**describe(result), "gradcam": str(png), "mask": str(mask_png)}))
+    else:
+        print("\n".join(summary_lines(result, png, mask_png)))
+    return 0
+
+
+def write_mask(path: Path, mask: np.ndarray) -> None:
+    """The conjunctiva mask as a single-channel PNG: 255 on the lining, 0 elsewhere."""
+    Image.fromarray(np.where(mask, 255, 0).astype(np.uint8)).save(path, format="PNG")
+
+
+def learn(a: argparse.Namespace) -> int:
+    """Run `cv` or `train` and print what was dropped, the report and the metrics."""
+    from bot.training.jobs import DataError, Job, run_cv, run_train
+    from bot.training.report import dedup_text
+    from model import WEIGHTS
+
+    for path in a.data:
+        if not path.exists():
+            raise CliError(f"no such data folder or file: {path}")
+    job = Job(tuple(a.data), a.report, a.folds, a.seed, a.group_by, a.epochs, a.members)
+    weights = getattr(a, "out", None) or WEIGHTS
+    if a.command == "train" and a.recalibrate and not (weights / "ensemble.msgpack").is_file():
+        raise CliError(f"--recalibrate needs trained children's weights in {weights}")
+    if a.command == "train" and a.recalibrate and (a.epochs or a.members):
+        # the shipped networks must be calibrated on the errors of their own configuration
+        raise CliError("--recalibrate cannot be combined with --epochs or --members")
+    try:
+        if a.command == "train":
+            cv = run_train(job, weights, refit_children=not a.recalibrate)
+        else:
+            cv = run_cv(job)
+    except DataError as e:
+        raise CliError(str(e)) from e
+    print(dedup_text(cv.dedup), file=sys.stderr)
+    print(f"dropped: {', '.join(cv.dedup.dropped_keys) or 'none'}", file=sys.stderr)
+    print(f"report: {cv.report}", file=sys.stderr)
+    print(json.dumps(cv.metrics, indent=None if a.json else 2))
+    return 0
+
+
+def train_seg(a: argparse.Namespace) -> int:
+    """Train the U-Net on composites (and real photos when given) and print its figures."""
+    from bot.training.segtraining import SegJob, gather, run
+    from model import WEIGHTS
+
+    missing = [str(d) for d in a.data if not d.exists()]
+    if missing:
+        raise CliError(f"no such data folder: {', '.join(missing)}")
+    if a.eval_negatives < 1 or a.real_folds < 2:
+        raise CliError("--eval-negatives must be at least 1 and --real-folds at least 2")
+    try:
+        cutouts, photos = gather(a.data)
+    except ValueError as e:
+        raise CliError(str(e)) from e
+    job = SegJob(
+        out=a.out or WEIGHTS, seed=a.seed, per_cutout=a.per_cutout, negatives=a.negatives,
+        pretrain_steps=a.pretrain_steps, finetune_steps=a.finetune_steps,
+        real_folds=a.real_folds, init=a.init, work=a.work, measure_only=a.measure_only,
+        eval_negatives=a.eval_negatives,
+    )  # fmt: skip
+    try:
+        metrics = run(job, cutouts, photos)
+    except ValueError as e:  # too few folds' worth of patients, nothing to compose
+        raise CliError(str(e)) from e
+    print(json.dumps(metrics, indent=None if a.json else 2))
+    return 0
+
+
+COMMANDS = {
+    "predict": predict,
+    "cv": learn,
+    "train": learn,
+    "train-seg": train_seg,
+    "followups": run_records,
+    "stats": run_records,
+    "export": run_adapt,
+    "adapt": run_adapt,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: one clear line on stderr and a non-zero exit for anything that goes wrong."""
+    a = _args(argv)
+    try:
+        return COMMANDS[a.command](a)
+    except ImageRejected as e:
+        if getattr(a, "json", False):
+            print(json.dumps({"rejected": e.code, "message": e.message}))
+        covered = not e.code.startswith("not_covered")
+        hint = "" if covered else " (here: --age-months, --sex, --pregnant)"
+        print(f"anemia-screen: cannot screen this image: {e.message}{hint}", file=sys.stderr)
+        return EXIT_REJECTED
+    except (CliError, RecordsError, AdaptCliError) as e:
+        print(f"anemia-screen: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except Exception as e:  # never a traceback at the terminal; the one line says what failed
+        print(f"anemia-screen: {type(e).__name__}: {e}", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,174 @@
+"""Photo quality gates: refuse what cannot be screened, with a reason, a message and a tip.
+
+Each gate has its own code so the bot can explain and the logs can count. Thresholds are set
+from what the measurements mean (stated beside each), then checked on validation composites
+and negatives built from training-fold cut-outs only (`bot/training/segtraining.py`), never on the
+held-out set the bar is measured on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from bot.pipeline.decode import ImageRejected
+from model import segment, unet
+
+GATES: dict[str, tuple[str, str]] = {  # code -> (what went wrong, what to do)
+    "not_eyelid": (
+        "This does not look like a photo of an eyelid.",
+        "Gently pull the lower eyelid down and photograph its pink inner lining up close.",
+    ),
+    "no_conjunctiva": (
+        "I could not find the inner lining of the lower eyelid in this photo.",
+        "Pull the lower eyelid down so the pink lining shows, and hold the phone about 10 cm away.",
+    ),
+    "too_small": (
+        "The inner eyelid is too small in this photo to measure.",
+        "Move closer so the pulled-down eyelid fills much of the picture.",
+    ),
+    "blurred": (
+        "The photo is too blurred.",
+        "Hold the phone steady, tap the screen to focus on the eyelid, and try again.",
+    ),
+    "too_dark": (
+        "The photo is too dark.",
+        "Take it in daylight or bright indoor light, without flash shadows.",
+    ),
+    "over_exposed": (
+        "The photo is too bright; the colours are washed out.",
+        "Avoid direct sunlight or a flash straight at the eye.",
+    ),
+    "glare": (
+        "Strong reflections cover the inner eyelid.",
+        "Turn slightly away from the light source or switch off the flash.",
+    ),
+    "colour_lost": (
+        "The colours in this photo cannot be trusted (black-and-white or a colour filter).",
+        "Send an ordinary colour photo without filters or beauty modes.",
+    ),
+}
+
+
+REGION_GATES = ("too_small", "too_dark", "over_exposed", "glare", "not_eyelid", "colour_lost",
+                "blurred")  # fmt: skip  # the order _region_checks tells them in
+
+
+def reject(code: str) -> ImageRejected:
+    """The ImageRejected for a gate, message and tip in one friendly text."""
+    what, tip = GATES[code]
+    return ImageRejected(code, f"{what} {tip}")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    min_std: float = 6.0  # grey levels: below this the picture is one flat colour
+    max_noise_ratio: float = 0.55  # share of the image's variance at the finest scale
+    # Greyscale: under 2% of pixels with HSV saturation above 0.12. A share, not a mean, so a
+    # cut-out on a white or black background (little colour overall) still counts as colour.
+    colour_saturation: float = 0.12
+    min_colour_share: float = 0.02
+    min_area_fraction: float = 0.004  # conjunctiva pixels / photo pixels
+    min_width_px: int = 40  # conjunctiva bounding-box width in the photo
+    min_sharpness: float = 12.0  # variance of the Laplacian on a 256-px-wide grey crop
+    dark_l: float = 22.0  # CIELAB L* (0-100) of the conjunctiva
+    bright_l: float = 88.0
+    max_glare: float = 0.15  # share of conjunctiva pixels that are specular (bright, colourless)
+    min_confidence: float = 0.7  # mean network probability inside the kept component
+    min_redness: float = 6.0  # mean a* (CIELAB, about -128..127) of the conjunctiva
+
+
+def photo_failures(rgb: np.ndarray, t: Thresholds = Thresholds()) -> list[str]:
+    """Codes of the whole-photo gates that fail (flat colour, noise, greyscale), in order."""
+    small = cv2.resize(rgb, (128, 96), interpolation=cv2.INTER_AREA)
+    grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    # Noise puts most of its variance at the finest scale; photos keep theirs in smooth regions.
+    fine = grey - cv2.GaussianBlur(grey, (0, 0), 1.5)
+    hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
+    checks = (
+        ("not_eyelid", grey.std() < t.min_std),
+        ("not_eyelid", fine.var() / (grey.var() + 1e-6) > t.max_noise_ratio),
+        ("colour_lost", (hsv[..., 1] > t.colour_saturation * 255).mean() < t.min_colour_share),
+    )
+    return list(dict.fromkeys(code for code, failed in checks if failed))
+
+
+def check_photo(rgb: np.ndarray, t: Thresholds = Thresholds()) -> None:
+    """Raise the first whole-photo gate that fails."""
+    if failed := photo_failures(rgb, t):
+        raise reject(failed[0])
+
+
+def _sharpness(rgb: np.ndarray, mask: np.ndarray) -> float:
+    ys, xs = np.nonzero(mask)
+    crop = rgb[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+    scale = 256.0 / crop.shape[1]
+    crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    grey = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY)
+    return float(cv2.Laplacian(grey, cv2.CV_32F).var())
+
+
+def _region_checks(
+    rgb: np.ndarray, mask: np.ndarray, confidence: float, t: Thresholds
+) -> Iterator[tuple[str, bool]]:
+    """(code, failed) for each gate on the found conjunctiva, computed only as they are asked."""
+    xs = np.nonzero(mask.any(axis=0))[0]
+    small = mask.mean() < t.min_area_fraction or np.ptp(xs) + 1 < t.min_width_px
+    yield "too_small", bool(small)
+    if small:
+        return  # nothing else can be measured on a speck
+    # Colour conversions only on the mask's bounding box, not the whole 1-12 MP photo.
+    ys = np.nonzero(mask.any(axis=1))[0]
+    box = (slice(ys[0], ys[-1] + 1), slice(xs[0], xs[-1] + 1))
+    rgb, mask = rgb[box], mask[box]
+    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)[mask]  # 8-bit Lab
+    lightness, redness = lab[:, 0].mean() * 100 / 255, lab[:, 1].mean() - 128
+    yield "too_dark", lightness < t.dark_l
+    yield "over_exposed", lightness > t.bright_l
+    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)[mask].astype(np.float32) / 255
+    yield "glare", ((hsv[:, 2] > 0.92) & (hsv[:, 1] < 0.2)).mean() > t.max_glare
+    yield "not_eyelid", confidence < t.min_confidence
+    yield "colour_lost", redness < t.min_redness
+    yield "blurred", _sharpness(rgb, mask) < t.min_sharpness
+
+
+def region_failures(
+    rgb: np.ndarray, mask: np.ndarray, confidence: float, t: Thresholds = Thresholds()
+) -> list[str]:
+    """Codes of every gate on the found conjunctiva that fails, in the order they are told."""
+    return [code for code, failed in _region_checks(rgb, mask, confidence, t) if failed]
+
+
+def check_region(
+    rgb: np.ndarray, mask: np.ndarray, confidence: float, t: Thresholds = Thresholds()
+) -> None:
+    """Raise the first gate on the found conjunctiva that fails (later ones are not computed)."""
+    failed = next((code for code, f in _region_checks(rgb, mask, confidence, t) if f), None)
+    if failed is not None:
+        raise reject(failed)
+
+
+def failures(
+    segmenter: unet.Model, rgb: np.ndarray, t: Thresholds = Thresholds()
+) -> tuple[segment.Found | None, list[str]]:
+    """Every gate of the chain that fails on a whole photo, and what was found (for figures)."""
+    failing = photo_failures(rgb, t)
+    found = segment.find(segmenter, rgb)
+    if found is None:
+        return None, [*failing, "no_conjunctiva"]
+    return found, failing + region_failures(rgb, found.mask, found.confidence, t)
+
+
+def locate(segmenter: unet.Model, rgb: np.ndarray, t: Thresholds = Thresholds()) -> segment.Found:
+    """The one gate chain for a whole photo: photo gates, find the conjunctiva, region gates.
+
+    It stops at the first gate that fails, as `failures` would list it first."""
+    check_photo(rgb, t)
+    found = segment.find(segmenter, rgb)
+    if found is None:
+        raise reject("no_conjunctiva")
+    check_region(rgb, found.mask, found.confidence, t)
+    return found

@@ -1,0 +1,276 @@
+"""One screening: image bytes and what we know of the person -> Hb estimate, interval, risk,
+Grad-CAM overlay and plain warnings. Shared by the CLI and the bot.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+import jax.numpy as jnp
+import numpy as np
+
+from bot.pipeline import i18n, malloc, populations, quality
+from bot.pipeline.decode import Decoded, ImageRejected, decode
+from bot.pipeline.populations import ADULTS, CHILDREN, Cohort
+from bot.pipeline.risk import Person, Risk, classify
+from model import (
+    WEIGHTS,
+    adapter,
+    conformal,
+    ensemble,
+    features,
+    gradcam,
+    preprocess,
+    segment,
+    svr,
+    unet,
+)
+
+DISCLAIMER = "This is a screening aid, not a diagnosis. Only a blood test can confirm anaemia."
+MIN_MASK_PIXELS = 400  # below this the conjunctiva is too small to measure colour reliably
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One model's answer on a conjunctiva crop, before the WHO table is applied."""
+
+    hb: float  # g/dL
+    half_width: float  # g/dL, of the interval at `coverage`
+    coverage: float
+    refer_margin: float  # g/dL above the cut-off below which the person is referred
+    attention_lower_half: float | None  # Grad-CAM share; None: the model has no Grad-CAM
+    overlay_png: bytes
+    model_version: str
+    population: str  # whose validation figures apply
+
+
+@dataclass(frozen=True)
+class Screening:
+    hb_g_dl: float
+    interval: tuple[float, float]  # g/dL
+    coverage: float  # nominal coverage of the interval
+    risk: Risk
+    refer: bool  # the population's referral rule says: have a blood test
+    attention_lower_half: float | None  # None for a model without Grad-CAM
+    warnings: tuple[str, ...]  # codes, see WARNINGS
+    source: str  # "cutout" (transparent background) or "photo" (segmented)
+    area_fraction: float  # conjunctiva pixels / image pixels
+    overlay_png: bytes
+    model_version: str
+    population: str  # whose validation figures apply: "cp-anemic", "eyes-defy"
+    cohort: str  # "children" or "adults": which model served the person
+    # (h, w, 4) RGBA uint8: the lining's bounding box, alpha = the mask; kept only for people
+    # who opted in to research (bot.chat.services.research)
+    cutout: np.ndarray | None = None
+
+    @property
+    def reliable(self) -> bool:
+        return not self.warnings
+
+
+WARNINGS = {
+    "low_attention": "The model looked mostly outside the lower half of the eyelid lining; "
+    "this estimate is less reliable. Retake the photo with the lower lid pulled down "
+    "in good, even light.",
+}
+
+
+def cutout_mask(decoded: Decoded) -> np.ndarray | None:
+    """The conjunctiva mask of a transparent cut-out (like CP-AnemiC's), or None for a photo."""
+    alpha = decoded.alpha
+    if alpha is None or alpha.mean() > 0.98:  # opaque: an ordinary photo
+        return None
+    if alpha.sum() < MIN_MASK_PIXELS:
+        raise quality.reject("too_small")
+    return alpha
+
+
+def cutout(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The conjunctiva's bounding box as RGBA, alpha 255 on the lining and 0 elsewhere."""
+    image, crop_mask = preprocess.crop(rgb, mask)
+    alpha = np.where(crop_mask, 255, 0).astype(np.uint8)
+    return np.dstack([np.where(crop_mask[..., None], image, 0), alpha]).astype(np.uint8)
+
+
+class Screener:
+    """Holds the loaded models; `screen` is safe to call from one thread at a time."""
+
+    def __init__(self, weights: Path = WEIGHTS) -> None:
+        # whatever process screens (a worker, the bot, the CLI, a benchmark) reuses its
+        # photo-sized buffers instead of faulting them in again on every photo
+        malloc.tune()
+        self.model = ensemble.load(weights)
+        self.config = self.model.config
+        self.adult = svr.load(weights) if (weights / "adult.msgpack").is_file() else None
+        self.segmenter = unet.load(weights) if (weights / "unet.msgpack").is_file() else None
+        # a programme's adaptations (`anemia-screen adapt`), applied to the served estimate
+        self.adapters = {
+            c.key: adapter.load(weights, c.key)
+            for c in populations.COHORTS
+            if adapter.exists(weights, c.key)
+        }
+        rgb, mask = np.full((96, 128, 3), (180, 60, 60), np.uint8), np.ones((96, 128), bool)
+        for person in (Person(36.0), Person(360.0, "f")):  # compile once, before any user
+            if self.covers(person):
+                self.estimate(rgb, mask, person)
+        if self.segmenter is not None:
+            segment.probabilities(self.segmenter, rgb)
+
+    def covers(self, person: Person) -> bool:
+        """Whether a validated model here serves this person."""
+        cohort = populations.cohort_of(person)
+        return cohort is CHILDREN or (cohort is ADULTS and self.adult is not None)
+
+    def cohort(self, person: Person) -> Cohort:
+        """The cohort whose model serves the person; refuses (with why) when none does."""
+        cohort = populations.cohort_of(person)
+        if isinstance(cohort, str) or not self.covers(person):
+            code = f"not_covered_{cohort if isinstance(cohort, str) else 'adults_unavailable'}"
+            raise ImageRejected(code, i18n.t("en", f"reject.{code}"))
+        return cohort
+
+    def locate(self, rgb: np.ndarray) -> np.ndarray:
+        """Find the conjunctiva in a whole photo, or refuse the photo with a reason."""
+        if self.segmenter is None:
+            raise RuntimeError("no segmentation weights: run `anemia-screen train-seg`")
+        return quality.locate(self.segmenter, rgb).mask
+
+    def estimate(self, rgb: np.ndarray, mask: np.ndarray, person: Person) -> Estimate:
+        """The model serving this person, on the mask's crop (refuses whom none serves)."""
+        image, crop_mask = preprocess.crop(rgb, mask)
+        cohort = self.cohort(person)
+        served = (self._child if cohort is CHILDREN else self._adult)(image, crop_mask, person)
+        fitted = self.adapters.get(cohort.key)
+        return served if fitted is None else _adapted(fitted, served, image, crop_mask, person)
+
+    def _child(self, image: np.ndarray, mask: np.ndarray, person: Person) -> Estimate:
+        """CNN ensemble with Grad-CAM (ages inside 6-60 months only: `cohort` saw to it)."""
+        cfg = self.config
+        x = preprocess.to_input(image, mask, cfg.cnn.height, cfg.cnn.width)
+        colour = features.colour_features(image, mask)
+        meta = preprocess.meta_vector(person.age_months, person.sex)
+        ex = gradcam.explain(self.model, x, colour, meta)
+        # No Grad-CAM heat at all (NaN share) means no visible evidence: as unreliable as
+        # attention outside the lower half, and stored as 0 so the log never holds a NaN.
+        share = ex.lower_share if np.isfinite(ex.lower_share) else 0.0
+        overlay = gradcam.overlay_png(image, mask, ex.heatmap)
+        # weights calibrated before referral margins existed refer whenever the interval
+        # reaches below the cut-off: the cautious reading of an uncalibrated rule
+        margin = cfg.half_width if np.isnan(cfg.refer_margin) else cfg.refer_margin
+        return Estimate(ex.estimate, cfg.half_width, cfg.coverage, margin, round(share, 3),
+                        overlay, cfg.version, cfg.population)  # fmt: skip
+
+    def _adult(self, image: np.ndarray, mask: np.ndarray, person: Person) -> Estimate:
+        """Colour statistics and sex through the adults' model; the overlay shows what it
+        measured (it has no Grad-CAM)."""
+        assert self.adult is not None  # `cohort` refuses adults when it is missing
+        cfg = self.adult.config
+        colour = features.colour_features(image, mask)[None]
+        meta = preprocess.meta_vector(person.age_months, person.sex)[None]
+        hb = float(svr.predict(self.adult, colour, meta)[0])
+        hw = float(conformal.width_at(hb, cfg.bin_edges, cfg.half_widths))
+        overlay = gradcam.overlay_png(image, mask, None)
+        return Estimate(hb, hw, cfg.coverage, cfg.refer_margin, None, overlay, cfg.version,
+                        cfg.population)  # fmt: skip
+
+    def screen(self, data: bytes, person: Person) -> Screening:
+        """Screen one image; raises ImageRejected with a friendly message when it cannot."""
+        return self.screen_decoded(decode(data), person)
+
+    def screen_decoded(self, decoded: Decoded, person: Person) -> Screening:
+        """Screen an image already decoded by `bot.pipeline.decode.decode`."""
+        return self.screen_with_mask(decoded, person)[0]
+
+    def screen_with_mask(self, decoded: Decoded, person: Person) -> tuple[Screening, np.ndarray]:
+        """`screen_decoded`, and the conjunctiva mask it measured: (H, W) bool at the size of
+        `decoded.rgb` (upright, EXIF applied); for a transparent cut-out, its alpha mask."""
+        cohort = self.cohort(person)  # before any work: whom no model serves gets no number
+        mask, source = self._conjunctiva(decoded)
+        e = self.estimate(decoded.rgb, mask, person)
+        interval = (round(e.hb - e.half_width, 1), round(e.hb + e.half_width, 1))
+        risk = classify(e.hb, interval, person)
+        result = Screening(
+            hb_g_dl=round(e.hb, 1),
+            interval=interval,
+            coverage=e.coverage,
+            risk=risk,
+            refer=bool(e.hb < risk.threshold + e.refer_margin),
+            attention_lower_half=e.attention_lower_half,
+            warnings=self._warnings(e.attention_lower_half),
+            source=source,
+            area_fraction=round(float(mask.mean()), 4),
+            overlay_png=e.overlay_png,
+            model_version=e.model_version,
+            population=e.population,
+            cohort=cohort.key,
+            cutout=cutout(decoded.rgb, mask),
+        )
+        return result, mask
+
+    def _conjunctiva(self, decoded: Decoded) -> tuple[np.ndarray, str]:
+        """The conjunctiva mask and its source: a cut-out's alpha, or found in a whole photo."""
+        mask = cutout_mask(decoded)
+        if mask is None:
+            return self.locate(decoded.rgb), "photo"
+        # a cut-out still has to be bright, glare-free and in colour
+        quality.check_region(decoded.rgb, mask, confidence=1.0)
+        return mask, "cutout"
+
+    def _warnings(self, share: float | None) -> tuple[str, ...]:
+        """The warning codes (see WARNINGS) that apply to this estimate."""
+        low = share is not None and share < self.config.attention_threshold
+        return ("low_attention",) if low else ()
+
+
+def _adapted(
+    fitted: adapter.Model, served: Estimate, image: np.ndarray, mask: np.ndarray, person: Person
+) -> Estimate:
+    """The programme's adaptation of the served estimate, with its own interval, referral
+    margin, version and population; the overlay still shows what the served model saw."""
+    cfg = fitted.config
+    colour = jnp.asarray(features.colour_features(image, mask)[None])
+    meta = jnp.asarray(preprocess.meta_vector(person.age_months, person.sex)[None])
+    hb = float(fitted(jnp.asarray([served.hb], jnp.float32), colour, meta)[0][0])
+    hw = float(conformal.width_at(hb, cfg.bin_edges, cfg.half_widths))
+    return dataclasses.replace(served, hb=hb, half_width=hw, coverage=cfg.coverage,
+                               refer_margin=cfg.refer_margin, model_version=cfg.version,
+                               population=cfg.population)  # fmt: skip
+
+
+def describe(result: Screening) -> dict[str, object]:
+    """The JSON-able estimate object shared by `predict --json` and the bot's logs."""
+    risk = result.risk
+    return {
+        "hb_g_dl": result.hb_g_dl,
+        "population": result.population,
+        "cohort": result.cohort,
+        "refer": result.refer,
+        "interval": list(result.interval),
+        "coverage": result.coverage,
+        "risk": risk.category,
+        "risk_group": risk.group,
+        "risk_group_label": risk.group_label,
+        "threshold_g_dl": risk.threshold,
+        "straddles_threshold": risk.straddles,
+        "group_assumed": risk.assumed,
+        "attention_lower_half": result.attention_lower_half,
+        "reliable": result.reliable,
+        "warnings": list(result.warnings),
+        "warning_messages": [WARNINGS[w] for w in result.warnings],
+        "advice": i18n.t("en", advice_key(result)),
+        "source": result.source,
+        "area_fraction": result.area_fraction,
+        "model_version": result.model_version,
+        "disclaimer": DISCLAIMER,
+    }
+
+
+def advice_key(result: Screening) -> str:
+    """The advice that follows the referral rule: urgent for moderate or severe anaemia, a
+    blood test when referred, and otherwise a reminder that a photo cannot rule it out."""
+    category = result.risk.category
+    if category in ("moderate", "severe"):
+        return f"advice.{category}"
+    return "advice.refer" if result.refer else "advice.none"

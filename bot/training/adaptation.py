@@ -1,0 +1,251 @@
+"""The `adapt` job: from a programme's lab-confirmed photos (an `export` folder, or any CSV in
+that layout) to a weights folder that serves the adapted models, or a refusal.
+
+Per cohort with enough people: the served model's estimates on their photos, the adaptation
+procedure of `bot.training.adapt` measured by nested cross-validation against those estimates, and,
+only where it is better, an adapter fitted on everyone with its interval and referral margin
+calibrated on the nested out-of-fold estimates. Nothing is written unless some cohort gains.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from bot.pipeline import populations
+from bot.pipeline.risk import Person, cutoff
+from bot.pipeline.screening import Screener
+from bot.training import adapt
+from bot.training.adults import SENSITIVITY
+from bot.training.data import Sample, deduplicate, sources
+from bot.training.export import ExportError, check_dataset
+from model import adapter, features, preprocess, referral
+
+MIN_PEOPLE = 20  # per cohort: fewer cannot be cross-validated into a fair comparison
+
+
+class AdaptError(ValueError):
+    """The data or folders cannot be used as given; the message says why."""
+
+
+@dataclass(frozen=True)
+class CohortResult:
+    cohort: str
+    n: int
+    mae_base: float  # the served model on these people, g/dL
+    mae_adapted: float  # the adaptation procedure, nested cross-validation
+    kind: str  # chosen on all the people (adapt.NONE: keep the served model)
+    fold_kinds: tuple[str, ...]
+    figures: dict[str, float]
+    oof: np.ndarray  # the nested out-of-fold adapted estimates, g/dL
+
+    @property
+    def better(self) -> bool:
+        return self.kind != adapt.NONE and self.mae_adapted < self.mae_base
+
+
+@dataclass(frozen=True)
+class AdaptResult:
+    dataset: str
+    cohorts: tuple[CohortResult, ...]
+    skipped: dict[str, int]  # cohort -> people, too few to adapt
+    written: Path | None  # None: nothing was better, nothing written
+    versions: dict[str, str]  # cohort -> the adapted model's version, where written
+
+
+def load(paths: tuple[Path, ...]) -> tuple[str, dict[str, list[Sample]]]:
+    """The programme's samples by cohort, and its dataset name (one per adaptation)."""
+    try:
+        samples, _ = deduplicate([s for p in paths for s in sources.load_any(p)])
+    except ValueError as e:
+        raise AdaptError(str(e)) from e
+    names = sorted({s.dataset for s in samples})
+    if len(names) != 1:
+        raise AdaptError(f"adapt to one programme at a time; the data name {', '.join(names)}")
+    try:
+        check_dataset(names[0])  # it becomes the population the stored screenings name
+    except ExportError as e:
+        raise AdaptError(f"{e} (set the CSV's `dataset` column)") from e
+    by: dict[str, list[Sample]] = {c.key: [] for c in populations.COHORTS}
+    for s in samples:
+        if (c := populations.cohort_of_sample(s.age_months, s.sex)) is not None:
+            by[c.key].append(s)
+    return names[0], by
+
+
+def rows(screener: Screener, samples: list[Sample]) -> adapt.Rows:
+    """The served model's estimate and the colour statistics of each sample's crop."""
+    base, colour, meta = [], [], []
+    for s in samples:
+        image, mask = preprocess.crop(s.image, s.mask)
+        base.append(screener.estimate(s.image, s.mask, Person(s.age_months, s.sex)).hb)
+        colour.append(features.colour_features(image, mask))
+        meta.append(preprocess.meta_vector(s.age_months, s.sex))
+    thr = [cutoff(s.age_months, s.sex) for s in samples]
+    hb = [s.hb for s in samples]
+    return adapt.Rows(*(np.asarray(x, np.float64) for x in (base, colour, meta, hb, thr)))
+
+
+def _figures(r: adapt.Rows, n: adapt.Nested, coverage: float, fallback: float) -> dict[str, float]:
+    """Nested out-of-fold figures of the adapted model: error, interval coverage, referral."""
+    hw = np.empty(len(r))
+    for f in np.unique(n.folds):
+        o, here = n.folds != f, n.folds == f
+        edges, widths = adapt.interval(r.take(np.flatnonzero(o)), n.pred[o], coverage)
+        hw[here] = np.asarray(widths)[np.digitize(n.pred[here], np.asarray(edges))]
+    one = np.zeros(len(r), np.int32)
+    m = referral.leave_fold_out(r.hb, n.pred, r.threshold, one, n.folds, SENSITIVITY)
+    if int((r.hb < r.threshold).sum()) < adapt.MIN_ANAEMIC:
+        m[:] = fallback
+    anaemic, refer = r.hb < r.threshold, n.pred < r.threshold + m
+    out = {"pearson_r_base": float(np.corrcoef(r.base, r.hb)[0, 1]),
+           "pearson_r": float(np.corrcoef(n.pred, r.hb)[0, 1]),
+           "coverage": float(np.mean(np.abs(n.pred - r.hb) <= hw)),
+           "anaemic": int(anaemic.sum())}  # fmt: skip
+    if anaemic.any() and (~anaemic).any():
+        out |= {"sensitivity": float(refer[anaemic].mean()),
+                "specificity": float(1 - refer[~anaemic].mean())}  # fmt: skip
+    return {k: round(v, 4) for k, v in out.items()}
+
+
+def measure(cohort: str, r: adapt.Rows, seed: int, fallback_margin: float) -> CohortResult:
+    """Nested CV of the procedure against the served model, and the kind chosen on all."""
+    n = adapt.nested(r, seed)
+    kind, _ = adapt.choose(r, seed)
+    figures = _figures(r, n, 0.9, fallback_margin)
+    mae_base = float(np.mean(np.abs(r.base - r.hb)))
+    return CohortResult(cohort, len(r), round(mae_base, 4), round(n.mae(r), 4), kind,
+                        n.kinds, figures, n.pred)  # fmt: skip
+
+
+def final(
+    result: CohortResult, r: adapt.Rows, *, seed: int, base_version: str, fallback: float,
+    dataset: str, months: str,
+) -> adapter.Model:  # fmt: skip
+    """The chosen kind fitted on everyone, calibrated on the nested out-of-fold estimates."""
+    fitted, pred = adapt.fit(result.kind, r, seed), result.oof
+    edges, widths = adapt.interval(r, pred, 0.9)
+    stamp = f"{datetime.now(UTC):%Y%m%d}"
+    config = adapter.Config(
+        cohort=result.cohort, kind=result.kind, a=fitted.a, b=fitted.b, base_version=base_version,
+        bin_edges=edges, half_widths=widths,
+        refer_margin=adapt.margin(r, pred, SENSITIVITY, fallback),
+        version=f"{base_version}+{dataset}-{stamp}"[:64], population=dataset, n=len(r),
+        months=months,
+    )  # fmt: skip
+    return adapter.assemble(config, fitted.head)
+
+
+def check_folders(base: Path, out: Path) -> None:
+    """Refuse to overwrite the base or an earlier folder, or to adapt an adapted model."""
+    if not (base / "ensemble.msgpack").is_file():
+        raise AdaptError(f"no model weights in {base}")
+    if any(adapter.exists(base, c.key) for c in populations.COHORTS):
+        raise AdaptError(f"{base} holds an adapted model: adapt from the shipped weights")
+    if out.resolve() == base.resolve() or (out.exists() and any(out.iterdir())):
+        raise AdaptError(f"{out} is not an empty folder: write the adapted weights to a new one")
+
+
+def months_of(csv_paths: tuple[Path, ...]) -> str:
+    """The first and last screening month named in the export CSVs ('' when none)."""
+    from bot.training.data.table import read_csv_rows
+
+    found = sorted(m for p in csv_paths if p.suffix == ".csv"
+                   for row in read_csv_rows(p) if (m := row.get("month", "")))  # fmt: skip
+    return f"{found[0]}..{found[-1]}" if found else ""
+
+
+def write(out: Path, base: Path, models: list[adapter.Model], result: AdaptResult) -> None:
+    """The base weights, the adapters beside them, and the figures in metrics.json."""
+    shutil.copytree(base, out, dirs_exist_ok=True)
+    for m in models:
+        adapter.save(m, out)
+    path = out / "metrics.json"
+    metrics = json.loads(path.read_text()) if path.is_file() else {}
+    metrics["adapted"] = summary(result)
+    path.write_text(json.dumps(metrics, indent=2) + "\n")
+
+
+def summary(result: AdaptResult) -> dict[str, object]:
+    """The adaptation's figures for metrics.json and the CLI."""
+    versions = result.versions
+    return {
+        "dataset": result.dataset,
+        "cohorts": {c.cohort: {"n": c.n, "kind": c.kind, "fold_kinds": list(c.fold_kinds),
+                               "mae_served": c.mae_base, "mae_adapted": c.mae_adapted,
+                               "written": c.cohort in versions,
+                               "version": versions.get(c.cohort), **c.figures}
+                    for c in result.cohorts},
+        "too_few_people": result.skipped,
+    }  # fmt: skip
+
+
+def _served(screener: Screener, cohort: populations.Cohort) -> tuple[str, float] | None:
+    """The served model's version and referral margin; None when the folder has none."""
+    if cohort is populations.CHILDREN:
+        return screener.config.version, screener.config.refer_margin
+    if screener.adult is None:
+        return None
+    return screener.adult.config.version, screener.adult.config.refer_margin
+
+
+def run(paths: tuple[Path, ...], base: Path, out: Path, seed: int = 0) -> AdaptResult:
+    """Adapt every cohort with enough people; write `out` only if some cohort gains."""
+    check_folders(base, out)
+    dataset, by = load(paths)
+    screener, months = Screener(base), months_of(paths)
+    results: list[CohortResult] = []
+    models: list[adapter.Model] = []
+    skipped: dict[str, int] = {}
+    for cohort in populations.COHORTS:
+        people, served = by[cohort.key], _served(screener, cohort)
+        if len(people) < MIN_PEOPLE or served is None:
+            skipped |= {cohort.key: len(people)} if people else {}
+            continue
+        r = rows(screener, people)
+        res = measure(cohort.key, r, seed, served[1])
+        results.append(res)
+        if res.better:
+            models.append(final(res, r, seed=seed, base_version=served[0], fallback=served[1],
+                                dataset=dataset, months=months))  # fmt: skip
+    versions = {m.config.cohort: m.config.version for m in models}
+    result = AdaptResult(dataset, tuple(results), skipped, out if models else None, versions)
+    if models:
+        write(out, base, models, result)
+        card(out / "ADAPTED_CARD.md", result, models)
+    return result
+
+
+def card(path: Path, result: AdaptResult, models: list[adapter.Model]) -> None:
+    """ADAPTED_CARD.md: what was adapted, on whom, and how it measured against the served."""
+    lines = [f"# Adapted model: {result.dataset}", "",
+             "A **screening aid, not a diagnosis**, adapted by `anemia-screen adapt` to this "
+             "programme's lab-confirmed photos. Figures are nested cross-validation on those "
+             "same people (the choice of adaptation made inside each fold), so they describe "
+             "people like them, photographed the same way.", ""]  # fmt: skip
+    versions = {m.config.cohort: m.config for m in models}
+    for c in result.cohorts:
+        cfg = versions.get(c.cohort)
+        lines += [f"## {c.cohort}", "",
+                  f"- people: {c.n}" + (f" (screened {cfg.months})" if cfg and cfg.months else ""),
+                  f"- served model's MAE on them: {c.mae_base:.2f} g/dL; adapted: "
+                  f"{c.mae_adapted:.2f} g/dL (r {c.figures['pearson_r_base']:.2f} -> "
+                  f"{c.figures['pearson_r']:.2f})",
+                  f"- adaptation chosen: {c.kind} (in the folds: {', '.join(c.fold_kinds)})",
+                  f"- interval coverage (nominal 90%): {c.figures['coverage']:.0%}"]  # fmt: skip
+        if "sensitivity" in c.figures:
+            lines.append(
+                f"- referral sensitivity {c.figures['sensitivity']:.2f}, specificity "
+                f"{c.figures['specificity']:.2f} ({int(c.figures['anaemic'])} anaemic)"
+            )
+        done = f"written: version {cfg.version}" if cfg else "not written: no better than served"
+        lines += [f"- {done}", ""]
+    if result.skipped:
+        few = ", ".join(f"{k} {v}" for k, v in result.skipped.items())
+        lines += [f"Too few people to adapt (at least {MIN_PEOPLE} needed): {few}.", ""]
+    path.write_text("\n".join(lines).rstrip() + "\n")

@@ -1,0 +1,100 @@
+"""The adults' model: colour statistics -> Hb by support-vector regression (`model.svr`),
+cross-validated by patient with figures per site, a leave-one-site-out row, and the interval
+and referral margin calibrated on out-of-fold estimates.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.pipeline.risk import cutoff
+from bot.training.data import Sample
+from model import conformal, features, preprocess, referral, svr
+
+SENSITIVITY = 0.80  # the referral rule's target, in every site
+
+
+@dataclass(frozen=True)
+class Table:
+    """Model inputs and labels of N samples."""
+
+    colour: np.ndarray  # (N, F)
+    meta: np.ndarray  # (N, 4)
+    hb: np.ndarray  # (N,) g/dL
+    threshold: np.ndarray  # (N,) WHO 2024 cut-off of each person's group, g/dL
+    population: np.ndarray  # (N,) str, e.g. "eyes-defy-india"
+    dataset: np.ndarray  # (N,) str, e.g. "eyes-defy"
+
+    def take(self, idx: np.ndarray) -> Table:
+        return Table(*(a[idx] for a in dataclasses.astuple(self)))
+
+
+def table(samples: Sequence[Sample]) -> Table:
+    """Colour statistics of each sample's conjunctiva (on its crop, as the screener does)."""
+    colour = [features.colour_features(*preprocess.crop(s.image, s.mask)) for s in samples]
+    return Table(
+        colour=np.stack(colour),
+        meta=np.stack([preprocess.meta_vector(s.age_months, s.sex) for s in samples]),
+        hb=np.array([s.hb for s in samples], np.float32),
+        threshold=np.array([cutoff(s.age_months, s.sex) for s in samples]),
+        population=np.array([s.population for s in samples]),
+        dataset=np.array([s.dataset for s in samples]),
+    )
+
+
+def out_of_fold(t: Table, folds: np.ndarray, seed: int) -> np.ndarray:
+    """Each row's estimate from a model fitted on the other folds."""
+    pred = np.zeros(len(t.hb))
+    for f in np.unique(folds):
+        tr, te = folds != f, folds == f
+        model = svr.fit(svr.Config(), t.colour[tr], t.meta[tr], t.hb[tr], seed)
+        pred[te] = svr.predict(model, t.colour[te], t.meta[te])
+    return pred
+
+
+@dataclass(frozen=True)
+class Calibrated:
+    """Out-of-fold estimates with the interval and referral margin each row would have had."""
+
+    pred: np.ndarray
+    half_width: np.ndarray  # calibrated on the other folds
+    margin: np.ndarray  # chosen on the other folds
+
+
+def calibrate_oof(t: Table, folds: np.ndarray, pred: np.ndarray, coverage: float) -> Calibrated:
+    """Leave-fold-out interval widths and referral margins, for honest figures."""
+    hw = conformal.leave_fold_out_binned(pred - t.hb, pred, folds, coverage)
+    margin = referral.leave_fold_out(t.hb, pred, t.threshold, t.population, folds, SENSITIVITY)
+    return Calibrated(pred, hw, margin)
+
+
+def leave_site_out(t: Table, seed: int) -> dict[str, np.ndarray]:
+    """For each site, estimates from a model fitted on every other site only."""
+    out = {}
+    for site in np.unique(t.population):
+        model = svr.fit(svr.Config(), *_rows(t, t.population != site), seed)
+        held = t.population == site
+        out[str(site)] = svr.predict(model, t.colour[held], t.meta[held])
+    return out
+
+
+def _rows(t: Table, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return t.colour[keep], t.meta[keep], t.hb[keep]
+
+
+def final(t: Table, pred: np.ndarray, *, seed: int, version: str, population: str) -> svr.Model:
+    """Fit on every row; interval and referral margin from all out-of-fold estimates."""
+    model = svr.fit(svr.Config(), t.colour, t.meta, t.hb, seed)
+    edges, widths = conformal.binned(pred - t.hb, pred, model.config.coverage)
+    return svr.with_calibration(
+        model,
+        bin_edges=edges,
+        half_widths=widths,
+        refer_margin=referral.margin_for(t.hb, pred, t.threshold, t.population, SENSITIVITY),
+        version=version,
+        population=population,
+    )

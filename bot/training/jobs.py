@@ -1,0 +1,270 @@
+"""The `cv`, `train` and `calibrate` jobs: load every dataset, split the people by the cohort
+whose model serves them (`bot.pipeline.populations`), cross-validate each cohort's model by patient,
+report every population separately, and build or recalibrate the shipped weights.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from bot.pipeline import populations
+from bot.pipeline.risk import cutoff
+from bot.training import adults, model_card, report
+from bot.training.data import DedupReport, Sample, deduplicate, make_folds, sources
+from bot.training.evaluate import (
+    OutOfFold,
+    by_population,
+    cross_validate,
+    fit_members,
+    prepare,
+    shipped_metrics,
+)
+from model import conformal, ensemble, referral, svr, train
+
+Metrics = dict[str, object]
+
+
+@dataclass(frozen=True)
+class Job:
+    """What a cv/train run was asked to do."""
+
+    data: tuple[Path, ...]
+    out: Path
+    folds: int = 5
+    seed: int = 0
+    group_by: str | None = None  # "hospital": hold out whole sites
+    epochs: int | None = None  # override TrainConfig.epochs (quick checks)
+    members: int | None = None  # override the ensemble size (quick checks)
+
+    def configs(self) -> tuple[ensemble.Config, train.TrainConfig]:
+        ec, tc = ensemble.Config(), train.TrainConfig()
+        if self.members:
+            ec = dataclasses.replace(ec, members=self.members)
+        if self.epochs:
+            tc = dataclasses.replace(tc, epochs=self.epochs)
+        return ec, tc
+
+
+class DataError(ValueError):
+    """The data cannot be used as given (unknown layout, too few images or groups)."""
+
+
+@dataclass(frozen=True)
+class ChildCv:
+    samples: list[Sample]
+    oof: OutOfFold
+    margin: np.ndarray  # referral margin per row, chosen on the other folds
+
+
+@dataclass(frozen=True)
+class AdultCv:
+    samples: list[Sample]
+    table: adults.Table
+    folds: np.ndarray
+    calibrated: adults.Calibrated
+
+
+@dataclass(frozen=True)
+class CvResult:
+    dedup: DedupReport
+    children: ChildCv | None
+    adults: AdultCv | None
+    metrics: Metrics
+    report: Path
+
+
+def load_samples(paths: tuple[Path, ...]) -> tuple[list[Sample], DedupReport]:
+    """Every labelled image under the paths, de-duplicated by content."""
+    return deduplicate([s for p in paths for s in sources.load_any(p)])
+
+
+def split(samples: list[Sample]) -> dict[str, list[Sample]]:
+    """Samples by the cohort whose model they train; ages no model serves are left out."""
+    out: dict[str, list[Sample]] = {c.key: [] for c in populations.COHORTS}
+    for s in samples:
+        if (c := populations.cohort_of_sample(s.age_months, s.sex)) is not None:
+            out[c.key].append(s)
+    return out
+
+
+def describe(job: Job) -> str:
+    """One paragraph on how the folds were made and which configurations ran."""
+    ec, tc = job.configs()
+    split_by = "whole hospitals held out" if job.group_by else "stratified by Hb"
+    return (
+        f"{job.folds}-fold cross-validation, seed {job.seed}, folds by image content "
+        f"({split_by}; identical images always share a fold; one image per patient). Children: "
+        f"CNN {ec.cnn.height}x{ec.cnn.width}, channels {ec.cnn.channels}, {ec.members} seeds "
+        f"averaged, {tc.epochs} epochs, AdamW lr {tc.learning_rate} with cosine decay, Huber "
+        "loss. Adults: RBF support-vector regression on colour statistics and sex, C and "
+        "epsilon chosen by 5-fold search inside each training fold."
+    )
+
+
+def _folds(samples: list[Sample], job: Job) -> np.ndarray:
+    try:
+        return make_folds(samples, k=job.folds, seed=job.seed, by_group=job.group_by is not None)
+    except ValueError as e:
+        raise DataError(str(e)) from e
+
+
+def _children_cv(samples: list[Sample], job: Job) -> ChildCv:
+    ec, tc = job.configs()
+    oof = cross_validate(samples, _folds(samples, job), config=ec, tc=tc, seed=job.seed)
+    thr = np.array([cutoff(s.age_months, s.sex) for s in samples])
+    pops = np.array([s.population for s in samples])
+    margin = referral.leave_fold_out(
+        oof.hb, oof.preds["ensemble"], thr, pops, oof.folds, adults.SENSITIVITY
+    )
+    return ChildCv(samples, oof, margin)
+
+
+def _adults_cv(samples: list[Sample], job: Job) -> AdultCv:
+    t, folds = adults.table(samples), _folds(samples, job)
+    pred = adults.out_of_fold(t, folds, job.seed)
+    cal = adults.calibrate_oof(t, folds, pred, svr.Config().coverage)
+    return AdultCv(samples, t, folds, cal)
+
+
+def _child_columns(c: ChildCv) -> tuple[np.ndarray, ...]:
+    s = c.samples
+    thr = np.array([cutoff(x.age_months, x.sex) for x in s])
+    return (c.oof.hb, c.oof.preds["ensemble"], thr, c.oof.half_width("ensemble"), c.margin)
+
+
+def population_metrics(children: ChildCv | None, grown: AdultCv | None) -> Metrics:
+    """`populations` for metrics.json: each population scored by the model serving it."""
+    pops: dict[str, object] = {}
+    if children is not None:
+        s = children.samples
+        kinds, sets = (np.array([getattr(x, k) for x in s]) for k in ("population", "dataset"))
+        pops.update(by_population(kinds, sets, _child_columns(children)))
+    if grown is not None:
+        t, cal = grown.table, grown.calibrated
+        cols = (t.hb, cal.pred, t.threshold, cal.half_width, cal.margin)
+        pops.update(by_population(t.population, t.dataset, cols))
+    return {"populations": pops}
+
+
+def leave_site_out(samples: list[Sample], pops: Metrics, seed: int) -> Metrics:
+    """Per population: the colour-statistics model fitted on every other population (children
+    and adults alike), tested on it, beside the population's own cross-validated MAE."""
+    t = adults.table(samples)
+    if len(set(t.population)) < 2:
+        return {}
+    rows = {}
+    for site, pred in adults.leave_site_out(t, seed).items():
+        hb = t.hb[t.population == site]
+        rows[site] = {
+            "n": len(hb),
+            "mae": round(float(np.abs(pred - hb).mean()), 4),
+            "pearson_r": round(float(np.corrcoef(pred, hb)[0, 1]), 4),
+            "mae_included": pops[site]["mae"],  # type: ignore[index]
+        }
+    return {"leave_one_site_out": rows}
+
+
+def run_cv(job: Job) -> CvResult:
+    """Cross-validate each cohort's model present in the data; write the report."""
+    try:
+        samples, dedup = load_samples(job.data)
+    except ValueError as e:
+        raise DataError(str(e)) from e
+    cohorts = split(samples)
+    usable = {k: v for k, v in cohorts.items() if len(v) >= 2 * job.folds}
+    if not usable:
+        sizes = ", ".join(f"{k} {len(v)}" for k, v in cohorts.items())
+        raise DataError(f"too few usable images for {job.folds} folds in any cohort ({sizes})")
+    children = _children_cv(usable["children"], job) if "children" in usable else None
+    grown = _adults_cv(usable["adults"], job) if "adults" in usable else None
+    metrics: Metrics = {}
+    if children is not None:
+        metrics.update(
+            shipped_metrics(children.oof, seed=job.seed, k=job.folds, group_by=job.group_by)
+        )
+    metrics.update(population_metrics(children, grown))
+    served = [s for v in usable.values() for s in v]
+    metrics.update(leave_site_out(served, metrics["populations"], job.seed))  # type: ignore[arg-type]
+    _save_out_of_fold(job.out, children, grown)
+    ec, _ = job.configs()
+    path = report.write(children.oof if children else None, dedup, out=job.out, how=describe(job),
+                        threshold=ec.attention_threshold, populations=metrics)  # fmt: skip
+    return CvResult(dedup, children, grown, metrics, path)
+
+
+def _save_out_of_fold(out: Path, children: ChildCv | None, grown: AdultCv | None) -> None:
+    """`oof.npz` beside the report: every image's out-of-fold estimate, for later analysis."""
+    arrays: dict[str, np.ndarray] = {}
+    if children is not None:
+        arrays |= {"children_key": np.array([s.key for s in children.samples]),
+                   "children_hb": children.oof.hb, "children_fold": children.oof.folds,
+                   "children_pred": children.oof.preds["ensemble"],
+                   "children_margin": children.margin}  # fmt: skip
+    if grown is not None:
+        arrays |= {"adults_key": np.array([s.key for s in grown.samples]),
+                   "adults_hb": grown.table.hb, "adults_fold": grown.folds,
+                   "adults_pred": grown.calibrated.pred, "adults_margin": grown.calibrated.margin,
+                   "adults_half_width": grown.calibrated.half_width}  # fmt: skip
+    out.mkdir(parents=True, exist_ok=True)
+    np.savez(out / "oof.npz", **arrays)  # type: ignore[arg-type]
+
+
+def _population_name(samples: list[Sample]) -> str:
+    return "+".join(sorted({s.dataset for s in samples}))
+
+
+def _calibrated_children(c: ChildCv, ec: ensemble.Config, version: str) -> ensemble.Config:
+    oof, pred = c.oof, c.oof.preds["ensemble"]
+    thr, pops = _child_columns(c)[2], np.array([s.population for s in c.samples])
+    return dataclasses.replace(
+        ec,
+        half_width=round(conformal.half_width(pred - oof.hb, ec.coverage), 4),
+        refer_margin=referral.margin_for(oof.hb, pred, thr, pops, adults.SENSITIVITY),
+        version=version,
+        population=_population_name(c.samples),
+    )
+
+
+def _write_metrics(weights: Path, cv: CvResult) -> None:
+    """metrics.json: this run's figures over what earlier runs left (another cohort's
+    populations, the whole-photo figures of `docs/whole_photos.py`)."""
+    path = weights / "metrics.json"
+    old = json.loads(path.read_text()) if path.is_file() else {}
+    new = {**old, **cv.metrics}
+    new["populations"] = {**old.get("populations", {}), **cv.metrics["populations"]}  # type: ignore[dict-item]
+    weights.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(new, indent=2) + "\n")
+
+
+def run_train(job: Job, weights: Path, *, refit_children: bool = True) -> CvResult:
+    """Cross-validate (for the figures, intervals and referral margins), then fit each cohort's
+    model on all its data. Without `refit_children` the children's shipped members are kept
+    and only their calibration (interval, referral margin) is renewed from this CV."""
+    cv = run_cv(job)
+    ec, tc = job.configs()
+    stamp = f"{datetime.now(UTC):%Y%m%d}-seed{job.seed}"
+    if cv.children is not None:
+        if refit_children:
+            cfg = _calibrated_children(cv.children, ec, f"cnn-ens{ec.members}-{stamp}")
+            data = prepare(cv.children.samples, ec.cnn)
+            ens = ensemble.assemble(cfg, fit_members(cfg, tc, data, job.seed, desc="final"))
+        else:
+            ens = ensemble.load(weights)
+            cfg = _calibrated_children(cv.children, ens.config, ens.config.version)
+            ens = ensemble.assemble(cfg, list(ens.members))
+        ensemble.save(ens, weights)
+        model_card.write(weights / "MODEL_CARD.md", cv, cfg, how=describe(job))
+    if (a := cv.adults) is not None:
+        name = _population_name(a.samples)
+        model = adults.final(a.table, a.calibrated.pred, seed=job.seed, version=f"svr-{stamp}",
+                             population=name)  # fmt: skip
+        svr.save(model, weights)
+        model_card.write_adults(weights / "ADULTS_CARD.md", cv, model.config, how=describe(job))
+    _write_metrics(weights, cv)
+    return cv

@@ -1,0 +1,148 @@
+"""Writes `model/weights/MODEL_CARD.md` from a training run, so no figure is copied by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.training.evaluate import attention_split
+from bot.training.report import dedup_text, metrics_table, populations_table
+from model import ensemble, svr
+
+if TYPE_CHECKING:
+    from bot.training.jobs import CvResult
+
+INTENDED = """\
+## Intended use
+
+A **screening aid, not a diagnosis**. It estimates blood haemoglobin from a photo of the
+palpebral conjunctiva (inner lower eyelid) to suggest who should have a blood test. Every
+estimate comes with a 90% prediction interval; a low-Hb estimate means "see a health worker for
+a blood test", never "you have anaemia", and a normal estimate never rules anaemia out.
+"""
+
+LIMITS = """\
+## Limits
+
+- Trained on one data set only: CP-AnemiC, children aged 6-59 months from ten hospitals in
+  Ghana, photographed with one protocol. It serves children 6-59 months only (see "Who gets
+  which model"); other skin tones, cameras and lighting are **unvalidated**.
+- The model sees a conjunctiva cut-out. Whole photos need the segmentation step first.
+- Errors of 1.5-2 g/dL are common (see the limits of agreement): a single estimate cannot
+  separate mild anaemia from normal.
+- The CNN's design (input size, widths, fusion with colour statistics, AdamW/Huber, three seeds)
+  follows a configuration sweep an earlier session ran on CV folds of this same data, so the
+  figures may be slightly optimistic. Our own only choice, the epoch count, was made by inner
+  cross-validation inside outer fold 0's training images (`docs/tune_inner.py`); outer fold 0's
+  test images never informed any choice, and its MAE is reported separately in `metrics.json`
+  as `fold0_mae`.
+- The interval is split-conformal on out-of-fold absolute residuals: a constant width,
+  valid on average over people like those in the data, not for each person.
+"""
+
+
+WHO_GETS_WHAT = """\
+## Who gets which model
+
+Colour in a conjunctiva photo depends on camera, light and population: a colour model fitted
+on CP-AnemiC's children and tested on Eyes-defy's adults, or the other way round, has no
+signal (see the leave-one-site-out rows in `metrics.json` and the report). So each model
+serves only the people it was validated on, and the reply, the CLI's JSON (`population`) and
+the stored screening say which:
+
+- child 6-59 months: the CNN ensemble (`MODEL_CARD.md`); figures `populations["cp-anemic"]`.
+- non-pregnant woman or man, 15 years and over: colour statistics and sex through an SVR
+  (`ADULTS_CARD.md`); figures `populations["eyes-defy"]` and per site.
+- pregnant woman: **no number**. No dataset we hold records pregnancy, and pregnancy lowers
+  Hb by dilution; she is asked to have a blood test at her antenatal visit.
+- child under 6 months or 5-14 years: **no number**. No photos of these ages; the children's
+  CNN gave adults estimates 8-10 g/dL too high outside its ages.
+- age unknown, or an adult whose sex is unknown: **no number** until /profile says it; we
+  cannot tell which model applies.
+
+Whom a model serves gets an estimate, a 90% interval and advice that follows the referral rule:
+"please see a health worker for a blood test" when the estimate is below the WHO cut-off plus
+the population's margin (chosen on out-of-fold estimates for a sensitivity of at least 0.80 in
+every population), otherwise "no sign of anaemia in this photo, which cannot rule it out".
+"""
+
+
+def write(path: Path, cv: CvResult, config: ensemble.Config, *, how: str) -> None:
+    """Render the children's card for a finished training run."""
+    assert cv.children is not None  # only written when the run had children
+    oof = cv.children.oof
+    att = attention_split(oof, config.attention_threshold)
+    m = cv.metrics
+    text = (
+        f"# Model card: Hb from palpebral conjunctiva, `{config.version}`\n\n{INTENDED}\n"
+        "## Data\n\nCP-AnemiC (Appiahene et al. 2023, Mendeley Data doi 10.17632/m53vz6b7fx.1): "
+        "RGBA cut-outs of the conjunctiva, lab Hb. "
+        f"All data given to the run: {dedup_text(cv.dedup)}\n\n{WHO_GETS_WHAT}\n"
+        f"## Evaluation\n\n{how}\n\n"
+        f"{metrics_table(oof)}\n"
+        f"Shipped figures (`metrics.json`): MAE {m['mae']} g/dL, r {m['pearson_r']}, "
+        f"AUROC {m['auroc']} (anaemia = Hb < 11.0 g/dL), {config.coverage:.0%} interval "
+        f"coverage {m['coverage']}, n {m['n']}; outer fold 0 alone: MAE {m['fold0_mae']}.\n"
+        f"The shipped interval is +/- {config.half_width:.2f} g/dL (all out-of-fold residuals); "
+        f"the referral margin is {config.refer_margin:.2f} g/dL above the WHO cut-off.\n\n"
+        f"Per population (the referral rule's sensitivity and specificity with margins chosen "
+        f"on the other folds):\n\n{populations_table(m)}\n"
+        "Published on the same de-duplicated data: MAE 1.52 g/dL / r 0.39 and MAE 1.60 / AUROC "
+        "0.71. Kato et al. 2024 (doi 10.1111/bjh.19621): CNN r 0.44 on their own 150 children.\n\n"
+        f"Grad-CAM: median share of attention on the lower half of the conjunctiva "
+        f"{att['attention_median']:.2f}; below {config.attention_threshold:.2f} "
+        f"({att['n_low_attention']} images) MAE {att['mae_low_attention']:.2f} vs "
+        f"{att['mae_high_attention']:.2f} elsewhere. Below that share the service warns that "
+        "the estimate is less reliable.\n\n"
+        f"{LIMITS}\n{REPRODUCE}"
+    )
+    path.write_text(text)
+
+
+REPRODUCE = """\
+## Reproduce
+
+```
+anemia-screen train --data ../shared/data/cp-anemic --data ../shared/data/eyes-defy/labels.csv
+anemia-screen cv --data ../shared/data/cp-anemic --data ../shared/data/eyes-defy/labels.csv --json
+```
+"""
+
+ADULT_LIMITS = """\
+## Limits
+
+- 172 adults from two hospitals (India, Italy), one smartphone with a macro attachment. Part
+  of the pooled correlation is the difference between the sites (Italy's Hb is higher); within
+  India the correlation is weaker. Other cameras, light and skin tones are unvalidated, and
+  the leave-one-site-out rows show how much a new site can lose.
+- No Grad-CAM: the model sees colour statistics of the measured lining, not pixels; the reply
+  shows the region that was measured.
+- Age is not an input (it added nothing on validation folds), so no adult's age is outside
+  its range; ages in the data are 19-88 years. Sex is an input; without it no number is given.
+- The interval is Mondrian split-conformal: one width for estimates below the median
+  out-of-fold estimate and one above (errors are larger at low Hb, where estimates shrink
+  towards the mean), valid on average over people like those in the data.
+"""
+
+
+def write_adults(path: Path, cv: CvResult, config: svr.Config, *, how: str) -> None:
+    """Render the adults' card for a finished training run."""
+    widths = ", ".join(f"{w:.2f}" for w in config.half_widths)
+    edges = ", ".join(f"{e:.2f}" for e in config.bin_edges)
+    text = (
+        f"# Model card: Hb of adults from palpebral conjunctiva, `{config.version}`\n\n"
+        f"{INTENDED}\n## Data\n\nEyes-defy-anemia (Dimauro et al. 2023, doi "
+        "10.1016/j.artmed.2022.102477): conjunctiva cut-outs of adults from India and Italy "
+        f"with lab Hb (`{config.population}`). All data given to the run: {dedup_text(cv.dedup)}"
+        f"\n\n{WHO_GETS_WHAT}\n"
+        f"## Evaluation\n\n{how}\n\n{populations_table(cv.metrics)}\n"
+        f"Shipped: RBF SVR, C {config.c}, epsilon {config.epsilon}, {config.n_support} "
+        f"support vectors; {config.coverage:.0%} interval half-widths {widths} g/dL (split at "
+        f"an estimate of {edges} g/dL); referral margin {config.refer_margin:.2f} g/dL above "
+        f"the WHO cut-off.\n\nWhy this model: `docs/cv/adult_models.md` compares ridge, gradient "
+        "boosting, random forests and SVR on the same colour statistics, with and without sex "
+        "and age, on the same patient-grouped folds (`python docs/adult_models.py`). A CNN was "
+        "not tried for adults: 172 photos are too few to learn colour beyond these "
+        f"statistics.\n\n{ADULT_LIMITS}\n{REPRODUCE}"
+    )
+    path.write_text(text)

@@ -1,0 +1,145 @@
+"""Markdown report and figures for a cross-validation run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display on servers
+import matplotlib.pyplot as plt
+
+from bot.training.data import DedupReport
+from bot.training.evaluate import MODELS, OutOfFold, attention_split, score
+
+LABELS = {
+    "mean": "Predict the training mean",
+    "colour": "Colour statistics + age/sex (ridge)",
+    "cnn": "CNN, one seed",
+    "ensemble": "Shipped ensemble (CNN seeds averaged)",
+}
+
+
+def metrics_table(oof: OutOfFold) -> str:
+    """One Markdown row per model, all out-of-fold."""
+    head = (
+        "| model | MAE | RMSE | r | bias | 95% LoA | AUROC (<11) | AUROC (WHO) | sens | spec "
+        f"| {oof.coverage:.0%} PI coverage | PI half-width |\n" + "|---" * 12 + "|\n"
+    )
+    rows = []
+    for name in MODELS:
+        m = score(oof, name)
+        rows.append(
+            f"| {LABELS[name]} | {m['mae']:.2f} | {m['rmse']:.2f} | {m['pearson_r']:.2f} "
+            f"| {m['bias']:+.2f} | {m['loa_low']:.2f} to {m['loa_high']:.2f} | {m['auroc']:.2f} "
+            f"| {m['auroc_who']:.2f} | {m['sensitivity_who']:.2f} | {m['specificity_who']:.2f} "
+            f"| {m['coverage']:.2f} | {m['half_width']:.2f} |"
+        )
+    return head + "\n".join(rows) + "\n"
+
+
+def dedup_text(rep: DedupReport) -> str:
+    """What de-duplication found and dropped."""
+    return (
+        f"{rep.rows} labelled rows, {rep.distinct} distinct images; {rep.duplicate_groups} groups "
+        f"of byte-identical images, {rep.conflicting_groups} of them with conflicting Hb (dropped "
+        f"whole); {len(rep.dropped_keys)} rows dropped, {rep.kept} images kept."
+    )
+
+
+def plots(oof: OutOfFold, out: Path) -> tuple[Path, Path]:
+    """Scatter of predicted vs measured Hb and a Bland-Altman plot for the ensemble."""
+    y, p = oof.hb, oof.preds["ensemble"]
+    fig, ax = plt.subplots(figsize=(5, 5))
+    ax.scatter(y, p, s=10, alpha=0.6)
+    lo, hi = float(min(y.min(), p.min())) - 0.5, float(max(y.max(), p.max())) + 0.5
+    ax.plot([lo, hi], [lo, hi], "k--", lw=1)
+    ax.set(xlabel="Measured Hb (g/dL)", ylabel="Predicted Hb (g/dL)", title="Out-of-fold estimates")
+    scatter = out / "scatter.png"
+    fig.savefig(scatter, dpi=120, bbox_inches="tight")
+    plt.close(fig)
+    m = score(oof, "ensemble")
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.scatter((y + p) / 2, p - y, s=10, alpha=0.6)
+    for v, style in ((m["bias"], "-"), (m["loa_low"], "--"), (m["loa_high"], "--")):
+        ax.axhline(v, color="k", ls=style, lw=1)
+    ax.set(xlabel="Mean of measured and predicted (g/dL)", ylabel="Predicted - measured (g/dL)",
+           title="Bland-Altman")  # fmt: skip
+    bland = out / "bland_altman.png"
+    fig.savefig(bland, dpi=120, bbox_inches="tight")
+    plt.close(fig)
+    return scatter, bland
+
+
+def populations_table(metrics: dict[str, object]) -> str:
+    """Per-population figures of the model serving each population, and leave-one-site-out."""
+    pops: dict[str, dict[str, float]] = metrics.get("populations", {})  # type: ignore[assignment]
+    head = (
+        "| population | n | MAE | RMSE | r | AUROC (WHO) | PI coverage | PI half-width "
+        "| referral sens | referral spec |\n" + "|---" * 10 + "|\n"
+    )
+    rows = [
+        f"| {k} | {m['n']} | {m['mae']:.2f} | {m['rmse']:.2f} | {m['pearson_r']:.2f} "
+        f"| {m['auroc']:.2f} | {m['coverage']:.2f} | {m['half_width']:.2f} "
+        f"| {m['sensitivity']:.2f} | {m['specificity']:.2f} |"
+        for k, m in pops.items()
+    ]
+    loso: dict[str, dict[str, float]] = metrics.get("leave_one_site_out", {})  # type: ignore[assignment]
+    text = head + "\n".join(rows) + "\n"
+    if loso:
+        text += "\nLeave one site out (colour statistics + sex, SVR, fitted on every other "
+        text += "population, tested on this one; 'with it' is the serving model's CV):\n\n"
+        text += "| site | n | MAE without it | r without it | MAE with it (CV) |\n" + "|---" * 5
+        for k, m in loso.items():
+            text += f"|\n| {k} | {m['n']} | {m['mae']:.2f} | {m['pearson_r']:.2f} "
+            text += f"| {m['mae_included']:.2f} "
+        text += "|\n"
+    return text
+
+
+POPULATIONS_NOTE = (
+    "Each population is scored by the model that serves it (children 6-59 months: the CNN "
+    "ensemble; adults: the colour-statistics model), out of fold. AUROC and the referral rule "
+    "use each person's WHO 2024 cut-off; the referral rule (estimate below cut-off + margin) "
+    "and the interval width are calibrated on the other folds only."
+)
+
+
+def write(
+    oof: OutOfFold | None,
+    dedup: DedupReport,
+    *,
+    out: Path,
+    how: str,
+    threshold: float,
+    populations: dict[str, object],
+) -> Path:
+    """Write `report.md`: per-population figures, then (with children) the CNN's table,
+    Grad-CAM attention and both figures."""
+    out.mkdir(parents=True, exist_ok=True)
+    text = (
+        f"# Cross-validated Hb estimation\n\n{how}\n\n## Data\n\n{dedup_text(dedup)}\n\n"
+        f"## Per population\n\n{populations_table(populations)}\n{POPULATIONS_NOTE}\n\n"
+    )
+    if oof is not None:
+        text += _children_section(oof, out, threshold)
+    path = out / "report.md"
+    path.write_text(text)
+    return path
+
+
+def _children_section(oof: OutOfFold, out: Path, threshold: float) -> str:
+    scatter, bland = plots(oof, out)
+    att = attention_split(oof, threshold)
+    return (
+        f"## Children: all models out of fold (n = {len(oof.hb)})\n\n{metrics_table(oof)}\n"
+        "AUROC (<11): anaemia = Hb below 11.0 g/dL. AUROC / sens / spec (WHO): 10.5 g/dL at "
+        "6-23 months, 11.0 at 24-59 months; sens / spec here are of the estimate below the "
+        "cut-off, not of the referral rule. Bias and limits of agreement (LoA) are "
+        "predicted minus measured.\n\n"
+        f"## Grad-CAM attention\n\nMedian share of the ensemble's attention on the lower half "
+        f"of the conjunctiva: {att['attention_median']:.2f}. {att['n_low_attention']} images below "
+        f"{threshold:.2f}: MAE {att['mae_low_attention']:.2f} g/dL there vs "
+        f"{att['mae_high_attention']:.2f} elsewhere.\n\n"
+        f"![predicted vs measured]({scatter.name})\n\n![Bland-Altman]({bland.name})\n"
+    )

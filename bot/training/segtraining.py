@@ -1,0 +1,238 @@
+"""The `train-seg` job: train the U-Net on real photos and composites, measure it, ship it.
+
+Two stages. Composites (CP-AnemiC cut-outs of training folds 2-4 drawn into eye scenes, plain
+backdrops and scenes with no eyelid) teach a fresh network what a conjunctiva looks like; or
+`--init` starts from a network already trained so. Then it is fine-tuned on real annotated
+photos, seen in many framings and lights (`bot.training.data.seg_views`), with composites and
+negatives still in every batch so it keeps refusing what is not an eyelid.
+
+Figures: real photos by patient-grouped k-fold cross-validation (each fold fine-tunes its own
+copy of the stage-1 network on the other patients); composites on cut-out fold 0, validation on
+fold 1, as before. The shipped network is then fine-tuned on every real photo.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from bot.training import segcard, segeval
+from bot.training.data import Sample, compose, cpanemic, deduplicate, make_folds, photos, sources
+from bot.training.data.seg_views import Pyramid, pyramid, view
+from model import seg_train, unet
+
+SIZE = segeval.SIZE  # composite photo size (H, W)
+
+
+@dataclass(frozen=True)
+class SegJob:
+    out: Path
+    seed: int = 0
+    per_cutout: int = 5  # composites per training cut-out
+    negatives: int = 400  # negative scenes in training
+    pretrain_steps: int = 1500  # stage 1, composites only, from scratch
+    finetune_steps: int = 700  # stage 2, real photos with composites
+    real_folds: int = 5  # patient-grouped folds of the real photos
+    init: Path | None = None  # start from this folder's U-Net instead of stage 1
+    work: Path = Path("runs") / "seg"  # where the stage-1 network is kept
+    measure_only: bool = False  # re-measure the saved network instead of training
+    eval_negatives: int = 20  # held-out negatives per kind
+
+
+@dataclass(frozen=True)
+class Photo:
+    image: np.ndarray  # RGB uint8
+    mask: np.ndarray  # bool
+    group: str = ""  # the patient: folds never split one
+
+
+@dataclass(frozen=True)
+class Pools:
+    """What every training batch draws from."""
+
+    composites: list[Pyramid]
+    negatives: list[Pyramid]
+
+
+MIX = (11, 3, 2)  # per 16: real-photo views, composite views, negative views
+
+
+def split(samples: Sequence[Sample], seed: int) -> tuple[list[Sample], list[Sample], list[Sample]]:
+    """(train, validation, test) cut-outs: folds 2-4, fold 1, fold 0."""
+    folds = make_folds(samples, k=5, seed=seed)
+    pick = [
+        [s for s, f in zip(samples, folds, strict=True) if f in fs] for fs in ({2, 3, 4}, {1}, {0})
+    ]
+    return pick[0], pick[1], pick[2]
+
+
+def positives(samples: Sequence[Sample], per: int, seed0: int) -> Iterator[Photo]:
+    """Composites (and plain white/black backdrops) of each cut-out."""
+    for i, s in enumerate(samples):
+        for j in range(per):
+            c = compose.compose(s.image, s.mask, seed=seed0 + i * per + j, size=SIZE)
+            yield Photo(c.image, c.mask)
+        for colour in ((255, 255, 255), (0, 0, 0)):
+            b = compose.backdrop(s.image, s.mask, colour=colour)
+            yield Photo(b.image, b.mask)
+
+
+def negatives(n: int, seed0: int) -> Iterator[Photo]:
+    """Scenes with no conjunctiva, cycling through every kind."""
+    kinds = compose.NEGATIVE_KINDS
+    for i in range(n):
+        image = compose.negative(kinds[i % len(kinds)], seed=seed0 + i, size=SIZE)
+        yield Photo(image, np.zeros(image.shape[:2], bool))
+
+
+def pools(train: Sequence[Sample], job: SegJob) -> Pools:
+    """Training composites and negatives, as pyramids to take views of."""
+    comp = [pyramid(p.image, p.mask) for p in positives(train, job.per_cutout, 0)]
+    neg = [pyramid(p.image, p.mask) for p in negatives(job.negatives, 0)]
+    return Pools(comp, neg)
+
+
+def batches(
+    real: Sequence[Pyramid], pool: Pools, config: unet.Config, seed: int
+) -> seg_train.Batches:
+    """Mixed batches of random views: real photos, composites and negatives (MIX)."""
+    rng, out = np.random.default_rng(seed), (config.height, config.width)
+    n_real, n_comp, n_neg = MIX if real else (0, MIX[0] + MIX[1], MIX[2])
+    sources_ = [(real, n_real), (pool.composites, n_comp), (pool.negatives, n_neg)]
+
+    def batch(step: int) -> tuple[np.ndarray, np.ndarray]:
+        views = [
+            view(items[int(rng.integers(len(items)))], rng, out)
+            for items, n in sources_
+            for _ in range(n if items else 0)
+        ]
+        x = np.stack([unet.to_input(img, config) for img, _ in views])
+        return x, np.stack([m for _, m in views]).astype(np.float32)
+
+    return batch
+
+
+def pretrain(pool: Pools, job: SegJob) -> unet.Model:
+    """Stage 1: a fresh U-Net on composites and negatives alone."""
+    config = unet.Config()
+    tc = seg_train.SegTrainConfig(steps=job.pretrain_steps)
+    model = unet.build(config, job.seed)
+    return seg_train.fit(model, tc, batches([], pool, config, job.seed), seed=job.seed)
+
+
+def finetune(start: Path, real: Sequence[Photo], pool: Pools, job: SegJob, seed: int) -> unet.Model:
+    """Stage 2: the stage-1 network (read from `start`) fine-tuned with real photos mixed in."""
+    model = unet.load(start)
+    tc = seg_train.SegTrainConfig(steps=job.finetune_steps, learning_rate=2e-3)
+    pyramids = [pyramid(p.image, p.mask) for p in real]
+    return seg_train.fit(model, tc, batches(pyramids, pool, model.config, seed), seed=seed)
+
+
+def real_folds(real: Sequence[Photo], k: int, seed: int) -> np.ndarray:
+    """Fold per photo, whole patients together, patients dealt to folds at random."""
+    groups = sorted({p.group for p in real})
+    if not 2 <= k <= len(groups):
+        raise ValueError(f"need 2 to {len(groups)} folds for {len(groups)} patients, not {k}")
+    fold_of = dict(
+        zip(groups, np.random.default_rng(seed).permutation(len(groups)) % k, strict=True)
+    )
+    return np.array([fold_of[p.group] for p in real])
+
+
+def cross_validate(
+    start: Path, real: Sequence[Photo], pool: Pools, job: SegJob
+) -> list[segeval.PhotoResult]:
+    """Out-of-fold results for every real photo, each from a network that never saw its patient."""
+    folds = real_folds(real, job.real_folds, job.seed)
+    results: list[segeval.PhotoResult] = []
+    for f in range(job.real_folds):
+        train = [p for p, g in zip(real, folds, strict=True) if g != f]
+        model = finetune(start, train, pool, job, seed=job.seed + 1 + f)
+        held = [p for p, g in zip(real, folds, strict=True) if g == f]
+        results += [segeval.judge(model, p.image, p.mask, fold=f) for p in held]
+    return results
+
+
+def stage_one(job: SegJob, pool: Pools) -> Path:
+    """The folder holding the stage-1 network: `job.init`, or one trained now into job.work."""
+    if job.init is not None:
+        return job.init
+    if not pool.composites:
+        raise ValueError("stage 1 needs at least 10 cut-outs to compose, or --init DIR")
+    stage1 = job.work / "stage1"
+    unet.save(replace_version(pretrain(pool, job), "composites"), stage1)
+    return stage1
+
+
+def replace_version(model: unet.Model, version: str) -> unet.Model:
+    model.config = replace(model.config, version=version)
+    return model
+
+
+def run(job: SegJob, samples: Sequence[Sample], real: Sequence[Photo] = ()) -> dict[str, object]:
+    """Train (unless measure_only), measure on held-out real photos and composites, save."""
+    if len(samples) < 10 and len(real) < 10:
+        raise ValueError("need at least 10 cut-outs or 10 annotated photos to train on")
+    train_s, val_s, test_s = split(samples, job.seed) if len(samples) >= 10 else ([], [], [])
+    if real and not job.measure_only:
+        real_folds(real, job.real_folds, job.seed)  # refuse impossible folds before training
+    metrics: dict[str, object] = {}
+    if job.measure_only:
+        model = unet.load(job.out)
+    else:
+        pool = pools(train_s, job)
+        start = stage_one(job, pool)
+        if real:
+            results = cross_validate(start, real, pool, job)
+            metrics["real_cv"] = segeval.summarise(results, job.real_folds)
+        model = finetune(start, real, pool, job, seed=job.seed) if real else unet.load(start)
+        unet.save(replace_version(model, f"seg-{len(real)}real-s{job.seed}"), job.out)
+    k = job.eval_negatives
+    if test_s:
+        metrics["composites"] = segeval.measure(model, test_s, job.seed, per_kind=k)
+    if val_s:
+        val = segeval.measure(model, val_s, job.seed, offset=segeval.VAL_SEED_OFFSET, per_kind=k)
+        metrics["composites_validation"] = val
+    saved = json.loads((job.out / "seg_metrics.json").read_text()) if job.measure_only else {}
+    counts = {"n_real_photos": len(real), "n_cutouts_train": len(train_s)}
+    metrics = {**counts, **saved, **metrics} if job.measure_only else {**metrics, **counts}
+    (job.out / "seg_metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    (job.out / "SEGMENTATION_CARD.md").write_text(segcard.card(metrics, job, MIX))
+    return metrics
+
+
+def _patients(root: Path) -> dict[str, str]:
+    """image file name -> patient, from a labels.csv beside the photos (Eyes-defy's layout)."""
+    table = root / "labels.csv"
+    if not table.is_file():
+        return {}
+    with table.open(newline="") as f:
+        return {Path(r["image"]).name: r["patient"] for r in csv.DictReader(f) if r.get("patient")}
+
+
+def _folder_or_file(root: Path, key: str) -> str:
+    """Patient of a photo without a table: its folder (Eyes-defy keeps one per patient)."""
+    parent = Path(key).parent
+    return f"{root}/{parent if parent != Path('.') else key}"
+
+
+def gather(paths: Sequence[Path]) -> tuple[list[Sample], list[Photo]]:
+    """Cut-outs to composite (CP-AnemiC, CSV) and real annotated photos, from each path."""
+    cutouts: list[Sample] = []
+    real: list[Photo] = []
+    for path in paths:
+        if path.suffix == ".csv" or cpanemic.is_cpanemic(path):
+            cutouts += deduplicate(sources.load_any(path))[0]
+        else:  # 12 MP phone photos are ~36 MB decoded: shrink them as a chat app would
+            patient = _patients(path)
+            real += [
+                Photo(p.image, p.mask, patient.get(Path(p.key).name, _folder_or_file(path, p.key)))
+                for p in photos.load_photos(path, max_side=1280)
+                if p.mask.any()  # an empty drawing says nothing about where the lining is
+            ]
+    return cutouts, real

@@ -1,0 +1,111 @@
+"""Two bot replicas behind one webhook, on one PostgreSQL database, each with its own webhook
+server and inference pool; updates are posted alternately to both, as a round-robin proxy
+would: a person consents through one and sends photos through the other; a redelivered photo
+(posted to both) is answered and logged once; the photo rate limit counts across both; /history
+on either shows every result."""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import AsyncExitStack
+
+from sqlalchemy import func, select
+
+from bot.pipeline.i18n import t
+from storage.db import make_engine, make_sessionmaker
+from storage.models import Screening
+from tests.bot.chat.services.conftest import StubPool
+from tests.bot.e2e import free_port, message_id, running
+from tests.storage.helpers import create_pg_database, drop_pg_database
+
+USER, SECRET = 7_400_000_001, "s3cret-token"
+
+
+async def screenings(url: str) -> int:
+    engine = make_engine(url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            return (await session.execute(select(func.count()).select_from(Screening))).scalar_one()
+    finally:
+        await engine.dispose()
+
+
+async def test_two_replicas_serve_one_person(fake_telegram) -> None:
+    fake, db = fake_telegram, await create_pg_database("replicas")
+    ports = [free_port(), free_port()]
+    hooks = [f"http://127.0.0.1:{p}/telegram" for p in ports]
+    try:
+        async with AsyncExitStack() as stack:
+            for port in ports:  # the photo limit: 2 per person, across both replicas
+                await stack.enter_async_context(running(
+                    fake, db, StubPool(), webhook_port=port, secret=SECRET, photo_rate_limit=2
+                ))  # fmt: skip
+
+            async def post(update: int, replica: int) -> int:
+                return await fake.deliver_webhook(hooks[replica], update, secret_token=SECRET)
+
+            assert await post(fake.send_text(USER, "/start"), 0) == 200
+            [terms] = await fake.wait_replies(USER, 1)
+            assert await post(fake.press_button(USER, message_id(terms), "consent:yes"), 1) == 200
+            asked = (await fake.wait_replies(USER, 3))[-1]
+            assert (
+                await post(fake.press_button(USER, message_id(asked), "age:child_24_59m"), 0) == 200
+            )
+            await fake.wait_replies(USER, 4)
+            photo = fake.send_photo(USER, b"\xff\xd8 first")
+            assert await post(photo, 1) == 200
+            assert " g/dL" in (await fake.wait_replies(USER, 6))[4].params["text"]
+            assert await post(photo, 0) == 200  # delivered again, to the other replica
+            assert await post(fake.send_photo(USER, b"\xff\xd8 second"), 0) == 200
+            await fake.wait_replies(USER, 8)
+            assert await screenings(db) == 2  # the redelivery was not screened again
+            assert await post(fake.send_photo(USER, b"\xff\xd8 third"), 1) == 200
+            limited = (await fake.wait_replies(USER, 9))[-1].params["text"]
+            assert limited == t("en", "rate_limited")  # 2 in all, not 2 per replica
+            for replica in (0, 1):
+                assert await post(fake.send_text(USER, "/history"), replica) == 200
+                text = (await fake.wait_replies(USER, 11 + 2 * replica))[-2].params["text"]
+                assert text.startswith(t("en", "history.header", n=2))
+            assert await screenings(db) == 2
+    finally:
+        await drop_pg_database(db)
+
+
+class SlowPool(StubPool):
+    """Screens in 3 s: long enough to kill its replica mid-photo."""
+
+    async def screen(self, data, person):  # type: ignore[no-untyped-def]
+        await asyncio.sleep(3.0)
+        return await super().screen(data, person)
+
+
+async def test_a_replica_killed_mid_photo_loses_nothing(fake_telegram) -> None:
+    fake, db = fake_telegram, await create_pg_database("replicas")
+    ports = [free_port(), free_port()]
+    hooks = [f"http://127.0.0.1:{p}/telegram" for p in ports]
+    try:
+        async with running(fake, db, StubPool(), webhook_port=ports[1], secret=SECRET):
+
+            async def post(update: int, replica: int) -> int:
+                return await fake.deliver_webhook(hooks[replica], update, secret_token=SECRET)
+
+            dying = AsyncExitStack()
+            await dying.enter_async_context(
+                running(fake, db, SlowPool(), webhook_port=ports[0], secret=SECRET)
+            )
+            assert await post(fake.send_text(USER, "/start"), 1) == 200
+            [terms] = await fake.wait_replies(USER, 1)
+            assert await post(fake.press_button(USER, message_id(terms), "consent:yes"), 1) == 200
+            await fake.wait_replies(USER, 3)
+            photo = fake.send_photo(USER, b"\xff\xd8 a photo")
+            first = asyncio.create_task(post(photo, 0))
+            await asyncio.sleep(1.0)  # the slow replica holds the photo
+            await dying.aclose()  # killed mid-photo
+            status = await asyncio.gather(first, return_exceptions=True)
+            assert status[0] != 200  # Telegram got no 200, so it delivers the update again
+            assert await post(photo, 1) == 200
+            replies = await fake.wait_replies(USER, 5)
+            assert sum(" g/dL" in str(r.params.get("text", "")) for r in replies) == 1
+            assert await screenings(db) == 1
+    finally:
+        await drop_pg_database(db)

@@ -1,0 +1,139 @@
+"""Who each model serves, whom none does, and what the shipped models answer for each."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from bot.pipeline import i18n, populations
+from bot.pipeline.decode import ImageRejected, decode
+from bot.pipeline.populations import ADULTS, CHILDREN
+from bot.pipeline.risk import Person, classify
+from bot.pipeline.screening import Screener, Screening, advice_key, describe
+from model import WEIGHTS
+from tests.conftest import require_data
+
+REPO = Path(__file__).resolve().parents[3]
+PHOTOS = REPO / ".." / "shared" / "data" / "eyes-defy" / "photos"
+CUTOUT = REPO / "docs" / "samples" / "conjunctiva_cp-anemic_017.png"
+
+
+@pytest.mark.parametrize(
+    ("person", "expected"),
+    [
+        (Person(6.0), CHILDREN), (Person(36.0, "f"), CHILDREN), (Person(60.0), CHILDREN),
+        (Person(5.9), "young_infant"), (Person(61.0), "school_age"),
+        (Person(179.0, "m"), "school_age"), (Person(180.0, "m"), ADULTS),
+        (Person(900.0, "f"), ADULTS), (Person(300.0), "sex_unknown"), (Person(), "age_unknown"),
+        (Person(300.0, "f", pregnant=True), "pregnant"),
+        (Person(None, "f", pregnant=True, trimester=2), "pregnant"),
+    ],
+)  # fmt: skip
+def test_cohort_of(person: Person, expected: object) -> None:
+    assert populations.cohort_of(person) == expected
+
+
+@pytest.mark.parametrize("code", [*populations.NOT_COVERED, "adults_unavailable"])
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_every_refusal_has_a_message(code: str, lang: str) -> None:
+    assert i18n.t(lang, f"reject.not_covered_{code}") != i18n.t("en", "reject.corrupt")
+
+
+def screening(hb: float, refer: bool, person: Person) -> Screening:
+    interval = (hb - 2.0, hb + 2.0)
+    return Screening(
+        hb_g_dl=hb, interval=interval, coverage=0.9, risk=classify(hb, interval, person),
+        refer=refer, attention_lower_half=None, warnings=(), source="photo", area_fraction=0.1,
+        overlay_png=b"", model_version="v", population="eyes-defy", cohort="adults",
+    )  # fmt: skip
+
+
+def test_advice_follows_the_referral_rule() -> None:
+    woman = Person(300.0, "f")
+    assert advice_key(screening(12.3, True, woman)) == "advice.refer"  # above 12.0, but referred
+    assert advice_key(screening(13.5, False, woman)) == "advice.none"
+    assert advice_key(screening(11.5, True, woman)) == "advice.refer"  # mild
+    assert advice_key(screening(9.0, True, woman)) == "advice.moderate"
+    assert advice_key(screening(7.0, True, woman)) == "advice.severe"
+    assert "cannot rule it out" in i18n.t("en", "advice.none")
+
+
+# --- the shipped models ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Screener:
+    for name in ("ensemble", "adult", "unet"):
+        assert (WEIGHTS / f"{name}.msgpack").is_file(), f"{name} weights must ship"
+    return Screener(WEIGHTS)
+
+
+@pytest.fixture(scope="module")
+def adult_photo() -> bytes:
+    """A shared whole-eye phone photo of an adult (Eyes-defy, India)."""
+    return (require_data(PHOTOS, "labels.csv") / "India_006.jpg").read_bytes()
+
+
+@pytest.mark.parametrize("sex", ["f", "m"])
+def test_same_photo_at_20_and_60_years_within_1_g_dl(
+    shipped: Screener, adult_photo: bytes, sex: str
+) -> None:
+    hb = [shipped.screen(adult_photo, Person(12.0 * y, sex)).hb_g_dl for y in (20, 60)]  # type: ignore[arg-type]
+    assert abs(hb[0] - hb[1]) <= 1.0
+
+
+def test_adult_gets_the_adults_model_with_its_figures(
+    shipped: Screener, adult_photo: bytes
+) -> None:
+    result = shipped.screen(adult_photo, Person(400.0, "f"))
+    assert (result.cohort, result.population) == ("adults", "eyes-defy")
+    assert result.attention_lower_half is None and not result.warnings
+    low, high = result.interval
+    assert low < result.hb_g_dl < high and 3.0 < result.hb_g_dl < 20.0
+    margin = shipped.adult.config.refer_margin  # type: ignore[union-attr]
+    assert np.isfinite(margin) and margin >= 0.0
+    if result.risk.category != "none":
+        assert result.refer  # anaemic by the estimate is always referred
+    assert describe(result)["population"] == "eyes-defy"
+    overlay = np.array(Image.open(io.BytesIO(result.overlay_png)))
+    assert overlay.ndim == 3  # the measured region, drawn on the person's own crop
+
+
+def test_child_gets_the_childrens_model(shipped: Screener) -> None:
+    result = shipped.screen(CUTOUT.read_bytes(), Person(30.0, "m"))
+    assert (result.cohort, result.population) == ("children", "cp-anemic")
+    assert result.attention_lower_half is not None
+
+
+@pytest.mark.parametrize(
+    ("person", "code"),
+    [
+        (Person(300.0, "f", pregnant=True, trimester=2), "not_covered_pregnant"),
+        (Person(96.0, "m"), "not_covered_school_age"),
+        (Person(3.0), "not_covered_young_infant"),
+        (Person(300.0), "not_covered_sex_unknown"),
+        (Person(), "not_covered_age_unknown"),
+    ],
+)
+def test_no_number_for_whom_no_model_is_validated(
+    shipped: Screener, adult_photo: bytes, person: Person, code: str
+) -> None:
+    with pytest.raises(ImageRejected) as info:
+        shipped.screen_with_mask(decode(adult_photo), person)
+    assert info.value.code == code
+    assert info.value.message == i18n.t("en", f"reject.{code}")
+
+
+def test_no_adults_model_means_no_number_for_adults(tmp_path: Path, adult_photo: bytes) -> None:
+    for name in ("ensemble", "unet"):
+        for ext in ("json", "msgpack"):
+            (tmp_path / f"{name}.{ext}").write_bytes((WEIGHTS / f"{name}.{ext}").read_bytes())
+    screener = Screener(tmp_path)
+    assert not screener.covers(Person(400.0, "f")) and screener.covers(Person(30.0))
+    with pytest.raises(ImageRejected) as info:
+        screener.screen(adult_photo, Person(400.0, "f"))
+    assert info.value.code == "not_covered_adults_unavailable"

@@ -1,0 +1,57 @@
+"""Scoring of out-of-fold predictions: the figures in the report and metrics.json."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bot.training.evaluate import OutOfFold, attention_split, score, shipped_metrics, who_threshold
+
+
+def _oof(hb: np.ndarray, pred: np.ndarray, ages: np.ndarray | None = None) -> OutOfFold:
+    n = len(hb)
+    oof = OutOfFold(hb=hb, age_months=np.full(n, 36.0) if ages is None else ages,
+                    folds=np.arange(n) % 5)  # fmt: skip
+    oof.preds = {"ensemble": pred}
+    oof.attention = np.linspace(0.0, 1.0, n)
+    return oof
+
+
+def test_who_threshold_by_age() -> None:
+    assert who_threshold(np.array([6, 23.9, 24, 59])).tolist() == [10.5, 10.5, 11.0, 11.0]
+
+
+def test_perfect_predictions_score_perfectly() -> None:
+    hb = np.linspace(7, 14, 50)
+    m = score(_oof(hb, hb.copy()), "ensemble")
+    assert m["mae"] == 0 and m["rmse"] == 0 and m["bias"] == 0
+    assert m["pearson_r"] == pytest.approx(1.0)
+    assert m["auroc"] == 1.0 and m["sensitivity_who"] == 1.0 and m["specificity_who"] == 1.0
+
+
+def test_bias_and_limits_of_agreement() -> None:
+    rng = np.random.default_rng(0)
+    hb = rng.uniform(7, 14, 2000)
+    pred = hb + 0.5 + rng.normal(0, 1.0, hb.size)
+    m = score(_oof(hb, pred), "ensemble")
+    assert m["bias"] == pytest.approx(0.5, abs=0.1)
+    assert m["loa_high"] - m["loa_low"] == pytest.approx(2 * 1.96, abs=0.2)
+    assert m["coverage"] == pytest.approx(0.9, abs=0.03)  # leave-fold-out conformal
+
+
+def test_who_threshold_used_for_sensitivity() -> None:
+    # 10.7 g/dL: anaemic at 24-59 months (< 11.0), not at 6-23 months (< 10.5)
+    hb = np.array([10.7, 10.7, 12.0, 12.0, 9.0, 9.0])
+    ages = np.array([30.0, 12.0, 30.0, 12.0, 30.0, 12.0])
+    m = score(_oof(hb, hb.copy(), ages), "ensemble")
+    assert m["sensitivity_who"] == 1.0 and m["specificity_who"] == 1.0
+
+
+def test_attention_split_and_shipped_keys() -> None:
+    hb = np.linspace(7, 14, 20)
+    oof = _oof(hb, hb + 1.0)
+    att = attention_split(oof, 0.5)
+    assert att["n_low_attention"] == 10 and att["mae_low_attention"] == pytest.approx(1.0)
+    out = shipped_metrics(oof, seed=0, k=5, group_by=None)
+    assert {"mae", "rmse", "pearson_r", "auroc", "coverage", "n"} <= out.keys()
+    assert out["n"] == 20 and out["mae"] == pytest.approx(1.0)
