@@ -58,3 +58,16 @@ def test_the_image_holds_the_package_and_the_migrations() -> None:
     for part in ("bot", "model", "storage", "migrations"):
         assert f"COPY {part} ./{part}" in docker
     assert "alembic.ini" in docker and 'CMD ["anemia-bot", "--webhook"]' in docker
+
+
+def test_optional_variables_compose_leaves_empty_mean_not_set(monkeypatch) -> None:
+    for name in ("RELAY_KEY", "REDIS_URL"):  # `${RELAY_KEY:-}` when the .env has none
+        assert name in replicas(stack())["bot-1"]["environment"]
+        monkeypatch.setenv(name, "")
+    settings = BotSettings()
+    assert settings.relay_key is None and settings.redis_url is None
+
+
+def test_redis_is_optional() -> None:
+    redis = stack()["services"]["redis"]
+    assert redis["profiles"] == ["redis"]  # up only with --profile redis

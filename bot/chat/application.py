@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from redis.asyncio import Redis
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.error import TelegramError
@@ -16,7 +17,7 @@ from bot.chat.handlers import housekeeping_job, register, reminder_job
 from bot.chat.handlers_io import set_menu
 from bot.chat.logs import protect_logs
 from bot.chat.outbox import Outbox, keep_draining
-from bot.chat.ratelimit import MemoryPhotoLimit, PhotoLimit, SharedPhotoLimit
+from bot.chat.ratelimit import MemoryPhotoLimit, PhotoLimit, RedisPhotoLimit, SharedPhotoLimit
 from bot.chat.relay import Relay
 from bot.chat.services.base import Deps, Screens
 from bot.chat.services.startup import configure_team, pseudonymizer_for
@@ -114,8 +115,12 @@ async def startup(app: BotApplication) -> None:
 def photo_limit(
     sessions: async_sessionmaker[AsyncSession], url: str, settings: BotSettings
 ) -> PhotoLimit:
-    """Shared in the database on PostgreSQL (several replicas); in memory on SQLite (one)."""
+    """Shared in Redis with REDIS_URL, else in the database on PostgreSQL (several replicas);
+    in memory on SQLite (one process)."""
     limit, window = settings.photo_rate_limit, settings.photo_rate_window_s
+    if settings.redis_url is not None:
+        client = Redis.from_url(settings.redis_url.get_secret_value())
+        return RedisPhotoLimit(client, limit, window)
     if make_url(url).get_backend_name() == "postgresql":
         return SharedPhotoLimit(sessions, limit, window)
     return MemoryPhotoLimit(limit, window)
@@ -151,5 +156,7 @@ async def shutdown(app: BotApplication) -> None:
         await asyncio.gather(data.drainer, return_exceptions=True)
     if data.engine is not None:
         await data.engine.dispose()
+    if data.deps is not None and isinstance(data.deps.limiter, RedisPhotoLimit):
+        await data.deps.limiter.close()
     if data.owned_pool is not None:
         await asyncio.to_thread(data.owned_pool.close)

@@ -1,6 +1,7 @@
 """Per-person rate limit on photos. One process (the SQLite default): a sliding window per
-pseudonym in memory. Several processes on PostgreSQL: one window per person in the database
-(storage.ratelimit), so a person gets the limit once however many replicas serve them.
+pseudonym in memory. Several processes: one window per person that every replica sees, so a
+person gets the limit once however many replicas serve them: in Redis when REDIS_URL is set,
+else in the PostgreSQL database (storage.ratelimit). `python -m bench.ratelimit` times both.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Protocol
 
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.ratelimit import take_photo_slot
@@ -71,3 +73,25 @@ class SharedPhotoLimit:
             return await take_photo_slot(
                 session, pseudonym=key, limit=self.limit, window_s=self.window_s
             )
+
+
+class RedisPhotoLimit:
+    """The limit in Redis, seen by every bot process: a fixed window per person that starts
+    with their first photo in it, as in the database (one MULTI/EXEC round trip per photo)."""
+
+    PREFIX = "anemia:photos:"  # + the pseudonym (an HMAC: no Telegram id reaches Redis)
+
+    def __init__(self, client: Redis, limit: int, window_s: float) -> None:
+        self.client, self.limit = client, limit
+        self.window_ms = max(int(window_s * 1000), 1)
+
+    async def take(self, key: str) -> bool:
+        """Count one photo for `key` and say whether it is within the limit."""
+        async with self.client.pipeline(transaction=True) as pipe:
+            pipe.set(self.PREFIX + key, 0, px=self.window_ms, nx=True)  # a new window
+            pipe.incr(self.PREFIX + key)
+            _, count = await pipe.execute()
+        return int(count) <= self.limit
+
+    async def close(self) -> None:
+        await self.client.aclose()

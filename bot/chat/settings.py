@@ -43,6 +43,9 @@ class BotSettings(BaseSettings):
     anemia_weights: Path = WEIGHTS
     photo_rate_limit: int = Field(default=10, ge=1)  # photos per person per rate window
     photo_rate_window_s: float = Field(default=600.0, gt=0)
+    # the photo limit shared by replicas in Redis (e.g. redis://127.0.0.1:6379/0); without it,
+    # in the database on PostgreSQL, in memory on SQLite
+    redis_url: SecretStr | None = None
     max_photo_bytes: int = Field(default=20 * 1024 * 1024, ge=1)  # Telegram's bot download cap
     # screenings held while the database is unreachable; keep it off the database's disk
     outbox_path: Path = Path("anemia-outbox.sqlite3")
@@ -53,6 +56,12 @@ class BotSettings(BaseSettings):
     relay_key: SecretStr | None = None
     reminder_after_days: float = Field(default=7.0, gt=0)  # a pending case's reminder
     reminder_interval_s: float = Field(default=3600.0, gt=0)  # how often due reminders are sent
+
+    @field_validator("relay_key", "redis_url", mode="before")
+    @classmethod
+    def _unset(cls, value: object) -> object:
+        """An empty variable (compose's `${RELAY_KEY:-}`) means not set."""
+        return None if value == "" else value
 
     @field_validator("relay_key")
     @classmethod

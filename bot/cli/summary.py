@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.pipeline import i18n
-from bot.pipeline.screening import DISCLAIMER, WARNINGS, Screening, advice_key
+from bot.pipeline.screening import DISCLAIMER, Screening, advice_key
 
 
 def _overlay_line(result: Screening, path: Path) -> str:
@@ -30,5 +30,6 @@ def summary_lines(
     ]
     if mask_path is not None:
         lines.append(f"Conjunctiva mask: {mask_path} (white where the lining was measured)")
-    lines += [f"Warning: {WARNINGS[w]}" for w in result.warnings]
+    warned = [i18n.t("en", f"warning.{w}") for w in result.warnings]
+    lines += [f"Warning: {w} {i18n.t('en', 'result.retake')}" for w in warned]
     return [*lines, DISCLAIMER]

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageOps
 
+from bot.pipeline import i18n
+
 MAX_BYTES = 20 * 1024 * 1024  # Telegram bots may download files of up to 20 MB
 MAX_PIXELS = 40_000_000  # above any phone photo we expect (a 200 MP sensor bins to 12.5 MP)
 MIN_SIDE = 32  # pixels; smaller cannot hold a usable eyelid
@@ -23,15 +25,8 @@ MIN_SIDE = 32  # pixels; smaller cannot hold a usable eyelid
 FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "TIFF", "GIF")
 _SIXTEEN_BIT = ("I;16", "I;16L", "I;16B", "I;16N")
 
-_RESEND = "Please send it again, as a normal photo or as a JPEG or PNG file."
-MESSAGES = {
-    "empty": "The file I received was empty. " + _RESEND,
-    "too_large_file": "That file is bigger than {mb} MB; please send it as a normal photo instead.",
-    "too_many_pixels": "That picture has too many pixels for me; please send a smaller photo.",
-    "unsupported_format": "I can't read this type of file. " + _RESEND,
-    "corrupt": "The picture seems to be damaged or incomplete. " + _RESEND,
-    "too_small": "That picture is too small to see the eyelid; please send a bigger, closer photo.",
-}
+# refusals before any model runs; their texts are `reject.<code>` in the catalogues
+CODES = ("empty", "too_large_file", "too_many_pixels", "unsupported_format", "corrupt", "too_small")
 
 
 class ImageRejected(Exception):
@@ -55,7 +50,7 @@ class Decoded:
 
 
 def _reject(code: str, **fmt: object) -> ImageRejected:
-    return ImageRejected(code, MESSAGES[code].format(**fmt))
+    return ImageRejected(code, i18n.t("en", f"reject.{code}", **fmt))
 
 
 def check_size(size: int, max_bytes: int) -> None:

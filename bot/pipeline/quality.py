@@ -14,43 +14,13 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from bot.pipeline import i18n
 from bot.pipeline.decode import ImageRejected
 from model import segment, unet
 
-GATES: dict[str, tuple[str, str]] = {  # code -> (what went wrong, what to do)
-    "not_eyelid": (
-        "This does not look like a photo of an eyelid.",
-        "Gently pull the lower eyelid down and photograph its pink inner lining up close.",
-    ),
-    "no_conjunctiva": (
-        "I could not find the inner lining of the lower eyelid in this photo.",
-        "Pull the lower eyelid down so the pink lining shows, and hold the phone about 10 cm away.",
-    ),
-    "too_small": (
-        "The inner eyelid is too small in this photo to measure.",
-        "Move closer so the pulled-down eyelid fills much of the picture.",
-    ),
-    "blurred": (
-        "The photo is too blurred.",
-        "Hold the phone steady, tap the screen to focus on the eyelid, and try again.",
-    ),
-    "too_dark": (
-        "The photo is too dark.",
-        "Take it in daylight or bright indoor light, without flash shadows.",
-    ),
-    "over_exposed": (
-        "The photo is too bright; the colours are washed out.",
-        "Avoid direct sunlight or a flash straight at the eye.",
-    ),
-    "glare": (
-        "Strong reflections cover the inner eyelid.",
-        "Turn slightly away from the light source or switch off the flash.",
-    ),
-    "colour_lost": (
-        "The colours in this photo cannot be trusted (black-and-white or a colour filter).",
-        "Send an ordinary colour photo without filters or beauty modes.",
-    ),
-}
+# the quality gates; what went wrong and what to do is `reject.<code>` in the catalogues
+GATES = ("not_eyelid", "no_conjunctiva", "too_small", "blurred", "too_dark", "over_exposed",
+         "glare", "colour_lost")  # fmt: skip
 
 
 REGION_GATES = ("too_small", "too_dark", "over_exposed", "glare", "not_eyelid", "colour_lost",
@@ -58,9 +28,9 @@ REGION_GATES = ("too_small", "too_dark", "over_exposed", "glare", "not_eyelid", 
 
 
 def reject(code: str) -> ImageRejected:
-    """The ImageRejected for a gate, message and tip in one friendly text."""
-    what, tip = GATES[code]
-    return ImageRejected(code, f"{what} {tip}")
+    """The ImageRejected for a gate, with the English text of what went wrong and what to do
+    (the bot says it in the person's language from the code)."""
+    return ImageRejected(code, i18n.t("en", f"reject.{code}"))
 
 
 @dataclass(frozen=True)

@@ -70,11 +70,7 @@ class Screening:
         return not self.warnings
 
 
-WARNINGS = {
-    "low_attention": "The model looked mostly outside the lower half of the eyelid lining; "
-    "this estimate is less reliable. Retake the photo with the lower lid pulled down "
-    "in good, even light.",
-}
+WARNINGS = ("low_attention",)  # their texts are `warning.<code>` in the catalogues
 
 
 def cutout_mask(decoded: Decoded) -> np.ndarray | None:
@@ -258,7 +254,7 @@ def describe(result: Screening) -> dict[str, object]:
         "attention_lower_half": result.attention_lower_half,
         "reliable": result.reliable,
         "warnings": list(result.warnings),
-        "warning_messages": [WARNINGS[w] for w in result.warnings],
+        "warning_messages": [i18n.t("en", f"warning.{w}") for w in result.warnings],
         "advice": i18n.t("en", advice_key(result)),
         "source": result.source,
         "area_fraction": result.area_fraction,

@@ -25,7 +25,7 @@ def test_catalogs_have_the_same_keys_and_placeholders(lang):
 
 
 def test_every_code_the_bot_can_meet_has_a_message():
-    codes = [f"reject.{c}" for c in (*decode.MESSAGES, *quality.GATES)]
+    codes = [f"reject.{c}" for c in (*decode.CODES, *quality.GATES)]
     codes += [f"group.{g}" for g in GROUPS] + [f"warning.{w}" for w in WARNINGS]
     codes += [f"category.{c}" for c in SEVERITY]
     codes += [f"advice.{c}" for c in ("none", "refer", "moderate", "severe")]

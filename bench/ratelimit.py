@@ -1,0 +1,99 @@
+"""The shared photo limit: one `take` per photo, in PostgreSQL (`SharedPhotoLimit`, one upsert)
+against Redis (`RedisPhotoLimit`, one MULTI/EXEC), on the servers at 127.0.0.1.
+
+    python -m bench.ratelimit [--takes 2000] [--people 200] [--concurrency 1,32]
+
+Each run takes `--takes` slots for `--people` pseudonyms in turn, `--concurrency` at a time
+(1: one photo after another; 32: a burst through the bot's connection pool). Prints one
+Markdown table: per take p50 / p99 (ms) and takes per second. A fresh PostgreSQL database is
+made and dropped; the Redis keys are deleted after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+import numpy as np
+from redis.asyncio import Redis
+
+from bot.chat.ratelimit import PhotoLimit, RedisPhotoLimit, SharedPhotoLimit
+from storage.db import make_engine, make_sessionmaker, migrate_to_head
+
+PG_ADMIN = {"host": "127.0.0.1", "port": 5432, "user": "postgres", "database": "test"}
+PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/{}"
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+async def timed(limit: PhotoLimit, keys: list[str], takes: int, at_once: int) -> list[float]:
+    """Milliseconds per take, `at_once` takes in flight."""
+    gate, out = asyncio.Semaphore(at_once), []
+
+    async def one(i: int) -> None:
+        async with gate:
+            start = time.perf_counter()
+            await limit.take(keys[i % len(keys)])
+            out.append((time.perf_counter() - start) * 1e3)
+
+    await asyncio.gather(*(one(i) for i in range(takes)))
+    return out
+
+
+async def with_postgresql(run: Callable[[PhotoLimit], Awaitable[None]]) -> None:
+    name = f"bench_limit_{secrets.token_hex(4)}"
+    admin = await asyncpg.connect(**PG_ADMIN)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    engine = make_engine(PG_URL.format(name))
+    try:
+        await migrate_to_head(PG_URL.format(name))
+        await run(SharedPhotoLimit(make_sessionmaker(engine), 10**9, 600.0))
+    finally:
+        await engine.dispose()
+        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+async def with_redis(run: Callable[[PhotoLimit], Awaitable[None]], keys: list[str]) -> None:
+    limit = RedisPhotoLimit(Redis.from_url(REDIS_URL), 10**9, 600.0)
+    try:
+        await run(limit)
+    finally:
+        await limit.client.delete(*(limit.PREFIX + k for k in keys))
+        await limit.close()
+
+
+async def main(args: argparse.Namespace) -> None:
+    keys = [f"bench-{secrets.token_hex(8)}" for _ in range(args.people)]
+    rows = []
+    for at_once in args.concurrency:
+        for name in ("PostgreSQL", "Redis"):
+
+            async def run(limit: PhotoLimit, name: str = name, at_once: int = at_once) -> None:
+                await timed(limit, keys, 50, at_once)  # warm the connections
+                start = time.perf_counter()
+                ms = await timed(limit, keys, args.takes, at_once)
+                rate = args.takes / (time.perf_counter() - start)
+                p50, p99 = np.percentile(ms, [50, 99])
+                rows.append(f"| {name} | {at_once} | {p50:.2f} | {p99:.2f} | {rate:.0f} |")
+
+            await (with_postgresql(run) if name == "PostgreSQL" else with_redis(run, keys))
+    print("| store | at once | p50 ms | p99 ms | takes / s |\n|---|---|---|---|---|")
+    print("\n".join(rows))
+
+
+def parse() -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench.ratelimit", description=__doc__,
+                                formatter_class=argparse.RawTextHelpFormatter)  # fmt: skip
+    p.add_argument("--takes", type=int, default=2000)
+    p.add_argument("--people", type=int, default=200)
+    p.add_argument("--concurrency", type=lambda t: [int(x) for x in t.split(",")],
+                   default=[1, 32])  # fmt: skip
+    return p.parse_args()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(parse()))
