@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from datetime import datetime
 
 from PIL import Image
 from sqlalchemy import select
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.errors import ConsentMissing, InvalidValue
 from storage.models import RISKS, FollowUp, ResearchCrop, Screening, Subject
 from storage.pseudonyms import CASE_CODE_CHARS, random_code
+from storage.updates import link_screening
 
 OPEN_STATUSES = ("pending", "contacted")
 MAX_CROP_BYTES = 2_000_000
@@ -85,6 +87,29 @@ async def record_screening(
         followup = await _open_followup(session, subject, screening, reason)
     await session.flush()
     return screening, followup
+
+
+async def log_update_screening(
+    session: AsyncSession,
+    *,
+    update_id: int,
+    subject_id: int,
+    record: ScreeningRecord,
+    crop_png: bytes | None = None,
+    at: datetime | None = None,
+    answered: bool = False,
+) -> tuple[Screening, FollowUp | None]:
+    """Log the screening that update `update_id` (claimed in this transaction) produced, and
+    link the update to it, so a redelivery is answered from the log. The one way a screening
+    is logged, live (`answered` False: the reply is still to be sent) or from the outbox
+    (`at`: when it was screened; the person was answered then)."""
+    row, case = await record_screening(
+        session, subject_id=subject_id, record=record, crop_png=crop_png
+    )
+    if at is not None:
+        row.created_at = at
+    await link_screening(session, update_id=update_id, screening_id=row.id, answered=answered)
+    return row, case
 
 
 def _screening_row(subject_id: int, r: ScreeningRecord) -> Screening:

@@ -22,6 +22,7 @@ from bot.chat.relay import Relay
 from bot.chat.services.base import Deps, Screens
 from bot.chat.services.startup import configure_team, pseudonymizer_for
 from bot.chat.settings import BotSettings
+from bot.pipeline.executor import ExecutorPool
 from bot.pipeline.inference import InferencePool
 from bot.pipeline.screening import Screener
 from bot.pipeline.worker_process import WorkerProcess
@@ -73,14 +74,15 @@ def make_bot(settings: BotSettings) -> ExtBot[None]:
     )
 
 
-def start_pool(settings: BotSettings) -> InferencePool:
+def start_pool(settings: BotSettings) -> InferencePool | ExecutorPool:
     """Start the inference workers, each loading and warming the models (blocking: seconds)."""
-    pool = InferencePool(
-        settings.anemia_weights,
-        workers=settings.inference_workers,
-        queue_size=settings.inference_queue,
-        make=WorkerProcess if settings.inference_processes else Screener,
-    )
+    workers, queue = settings.inference_workers, settings.inference_queue
+    pool: InferencePool | ExecutorPool
+    if settings.inference_pool == "executor" and settings.inference_processes:
+        pool = ExecutorPool(settings.anemia_weights, workers=workers, queue_size=queue)
+    else:
+        make = WorkerProcess if settings.inference_processes else Screener
+        pool = InferencePool(settings.anemia_weights, workers=workers, queue_size=queue, make=make)
     pool.start()
     return pool
 

@@ -22,8 +22,8 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.models import Subject
-from storage.screenings import ScreeningRecord, record_screening
-from storage.updates import claim_update, link_screening
+from storage.screenings import ScreeningRecord, log_update_screening
+from storage.updates import claim_update
 
 log = logging.getLogger("bot")
 MAX_RETRY_S = 60.0
@@ -71,11 +71,11 @@ class Held:
     @classmethod
     def loads(cls, text: str) -> Held:
         raw: dict[str, Any] = json.loads(text)
-        r = raw["record"]
-        record = ScreeningRecord(
-            **{**r, "interval": tuple(r["interval"]), "bands": tuple(r["bands"]),
-               "warnings": tuple(r["warnings"])}
-        )  # fmt: skip
+        # JSON has no tuples: every list in the record was one
+        fields: dict[str, Any] = {
+            k: tuple(v) if isinstance(v, list) else v for k, v in raw["record"].items()
+        }
+        record = ScreeningRecord(**fields)
         at = datetime.fromisoformat(raw["at"])
         return cls(raw["update_id"], raw["subject_id"], at, record)
 
@@ -151,10 +151,11 @@ async def write_held(session: AsyncSession, held: Held) -> str:
     # erased meanwhile (or, on SQLite, the id reused by someone who came later): keep nothing
     if subject is None or subject.created_at > held.at:
         return "dropped: the person was erased"
-    row, _case = await record_screening(session, subject_id=subject.id, record=held.record)
-    row.created_at = held.at
     # the person saw the result when it was held
-    await link_screening(session, update_id=held.update_id, screening_id=row.id, answered=True)
+    row, _case = await log_update_screening(
+        session, update_id=held.update_id, subject_id=subject.id, record=held.record,
+        at=held.at, answered=True,
+    )  # fmt: skip
     return f"logged as screening {row.id}"
 
 

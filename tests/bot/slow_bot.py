@@ -16,6 +16,7 @@ from typing import Any
 from bot.chat import handlers
 from bot.chat.app import main
 from bot.chat.services.base import Out
+from bot.pipeline.executor import ExecutorPool
 from bot.pipeline.screening import Screener
 from bot.pipeline.worker_process import WorkerProcess
 
@@ -24,6 +25,14 @@ def slowed(screen: Callable[..., Any]) -> Callable[..., Any]:
     def slow_screen(self: object, *args: object, **kwargs: object) -> object:
         time.sleep(float(os.environ.get("ANEMIA_TEST_SLOW_S", "0")))
         return screen(self, *args, **kwargs)
+
+    return slow_screen
+
+
+def slowed_async(screen: Callable[..., Any]) -> Callable[..., Any]:
+    async def slow_screen(self: object, *args: object, **kwargs: object) -> object:
+        await asyncio.sleep(float(os.environ.get("ANEMIA_TEST_SLOW_S", "0")))
+        return await screen(self, *args, **kwargs)
 
     return slow_screen
 
@@ -41,7 +50,9 @@ def slowed_result(send: Callable[..., Any]) -> Callable[..., Any]:
 
 
 if __name__ == "__main__":
-    # in this process: the thread that drives a worker process, or screens itself
+    # in this process: the pool's call (the executor's), the thread that drives a worker
+    # process (the own pool's), or a thread that screens itself
+    ExecutorPool.screen = slowed_async(ExecutorPool.screen)  # type: ignore[method-assign]
     WorkerProcess.collect = slowed(WorkerProcess.collect)  # type: ignore[method-assign]
     Screener.screen = slowed(Screener.screen)  # type: ignore[method-assign]
     handlers.send = slowed_result(handlers.send)

@@ -25,8 +25,8 @@ from bot.pipeline.screening import Screening, advice_key
 from bot.pipeline.worker_process import WorkerDied
 from storage.models import Screening as StoredScreening
 from storage.pseudonyms import format_case_code
-from storage.screenings import record_screening
-from storage.updates import handled_update, link_screening, mark_answered
+from storage.screenings import log_update_screening
+from storage.updates import handled_update, mark_answered
 
 # A claim younger than this may still be sending its first reply (a duplicate delivery)
 RESEND_AFTER_S = 2.0
@@ -110,12 +110,12 @@ async def _record(
     record = screening_record(r)
     crop = crop if s.subject.research_opt_in else None  # as it stands in this transaction
     try:
-        row, case = await record_screening(
-            session, subject_id=s.subject.id, record=record, crop_png=crop
-        )
+        row, case = await log_update_screening(
+            session, update_id=who.update_id, subject_id=s.subject.id, record=record,
+            crop_png=crop,
+        )  # fmt: skip
     except NoResultFound:  # erased while the photo was being screened: keep nothing
         return [Out(i18n.t(s.lang, "profile.need_consent"))]
-    await link_screening(session, update_id=who.update_id, screening_id=row.id)
     if case is not None:  # reachable through the relay while the case is open, if agreed
         await relay.remember(session, deps, s.subject, who)
     log.info(

@@ -132,7 +132,7 @@ async def test_a_result_that_cannot_be_logged_is_not_shown(deps, pool, monkeypat
     async def broken(*args, **kwargs):
         raise OperationalError("INSERT", {}, Exception("database is locked"))
 
-    monkeypatch.setattr(photos, "record_screening", broken)
+    monkeypatch.setattr(photos, "log_update_screening", broken)
     [out] = await photos.screen_photo(deps, who(), fetch, 100)
     assert out.text == t("en", "save_failed")
 
