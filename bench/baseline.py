@@ -13,10 +13,10 @@ from PIL import Image
 from bench.botproc import RESERVE_S, Deadline, LoadError
 from bench.chats import AGE_GROUP
 from bot.pipeline.decode import ImageRejected
+from bot.pipeline.executor import ExecutorPool
 from bot.pipeline.inference import InferencePool
 from bot.pipeline.risk import GROUP_MONTHS, Person
 from bot.pipeline.screening import Screener
-from bot.pipeline.worker_process import WorkerProcess
 from bot.training.data import cpanemic, deduplicate
 from bot.training.data.compose import compose
 from model import WEIGHTS
@@ -105,10 +105,14 @@ def pipeline_sequential(screener: Screener, photos: list[bytes], deadline: Deadl
 async def pipeline_threads(
     weights: Path, photos: list[bytes], workers: int, processes: bool = True
 ) -> float:
-    """Photos/s of the bot's own InferencePool (`workers` threads, each driving a worker
-    process as the bot's do, or screening in the thread), all photos queued at once."""
-    make = WorkerProcess if processes else Screener
-    pool = InferencePool(weights, workers=workers, queue_size=len(photos) + 2 * workers, make=make)
+    """Photos/s of the bot's own pool (`workers` child processes as the bot's, or threads
+    screening in this process), all photos queued at once."""
+    queue = len(photos) + 2 * workers
+    pool: ExecutorPool | InferencePool = (
+        ExecutorPool(weights, workers=workers, queue_size=queue)
+        if processes
+        else InferencePool(weights, workers=workers, queue_size=queue)
+    )
     await asyncio.to_thread(pool.start)
     try:
         warm = [pool.screen(data, PERSON) for data in photos[: 2 * workers]]

@@ -18,10 +18,9 @@ from pathlib import Path
 
 from PIL import Image
 
-from bot.pipeline.inference import InferencePool
+from bot.pipeline.executor import ExecutorPool
 from bot.pipeline.risk import Person
 from bot.pipeline.screening import Screener
-from bot.pipeline.worker_process import WorkerProcess
 from model import WEIGHTS
 from tests.bot.e2e import SAMPLE, message_id, running
 from tests.bot.fake_telegram import FakeTelegram
@@ -43,7 +42,7 @@ def pipeline_ms(weights: Path, photo: bytes, n: int) -> list[float]:
 async def bot_ms(weights: Path, photo: bytes, n: int) -> list[float]:
     """Photo update served (getUpdates answered) to the last reply (sendPhoto) received, with
     a worker process for inference as the bot has by default."""
-    pool = InferencePool(weights, workers=1, queue_size=8, make=WorkerProcess)  # as the bot's
+    pool = ExecutorPool(weights, workers=1, queue_size=8)  # as the bot's
     await asyncio.to_thread(pool.start)
     fake = FakeTelegram()
     await fake.start()

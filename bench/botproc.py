@@ -77,7 +77,6 @@ def bot_env(
         "INFERENCE_WORKERS": str(args.workers),
         "INFERENCE_QUEUE": str(args.queue),
         "INFERENCE_PROCESSES": str(args.processes).lower(),
-        "INFERENCE_POOL": getattr(args, "pool", "executor"),
         "PHOTO_RATE_LIMIT": str(max(args.photos, default_limit)),
         "TEAM": "load-bench",
         "OUTBOX_PATH": str(tmp / "outbox.sqlite3"),  # where the bot holds unsaved screenings

@@ -265,8 +265,6 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                    help="the bot's INFERENCE_WORKERS and the pipeline's threads, 1-16")  # fmt: skip
     p.add_argument("--in-threads", dest="processes", action="store_false",
                    help="screen in threads, not processes (INFERENCE_PROCESSES)")  # fmt: skip
-    p.add_argument("--pool", choices=("own", "executor"), default="executor",
-                   help="INFERENCE_POOL: the bot's own pool or ProcessPoolExecutor")  # fmt: skip
     p.add_argument("--queue", type=_bounded(1, 10_000), default=None,
                    help="the bot's INFERENCE_QUEUE (default: the whole burst)")  # fmt: skip
     p.add_argument(

@@ -63,11 +63,6 @@ def _replicas(n: int) -> str:
     return "one process, long polling" if n == 1 else f"{n} webhook replicas fed in turn"
 
 
-def _pool(args: Any) -> str:
-    own = getattr(args, "pool", "executor") == "own"
-    return "the bot's own pool" if own else "ProcessPoolExecutor"
-
-
 def pct(values: list[float], q: float) -> str:
     """The q-th percentile, rounded to a whole number, or n/a for no values."""
     return f"{np.percentile(values, q):.0f}" if values else "n/a"
@@ -162,8 +157,7 @@ def report(args: Any, out: Outcome, load_before: float) -> tuple[str, bool]:
         f"start, {load:.1f} at the end",
         f"Run: {args.people} people x {args.photos} photos at once; bot: "
         f"{_replicas(args.replicas)}, each with {args.workers} inference "
-        f"{'process' if args.processes else 'thread'}(s) ({_pool(args)}), queue {args.queue}, "
-        f"{backend}; "
+        f"{'process' if args.processes else 'thread'}(s), queue {args.queue}, {backend}; "
         f"photos: {args.photos_label}; "
         f"weights: {args.weights_label}",
         "",

@@ -24,8 +24,6 @@ from bot.chat.services.startup import configure_team, pseudonymizer_for
 from bot.chat.settings import BotSettings
 from bot.pipeline.executor import ExecutorPool
 from bot.pipeline.inference import InferencePool
-from bot.pipeline.screening import Screener
-from bot.pipeline.worker_process import WorkerProcess
 from storage.db import make_engine, make_sessionmaker, migrate_to_head
 from storage.settings import StorageSettings
 
@@ -78,11 +76,10 @@ def start_pool(settings: BotSettings) -> InferencePool | ExecutorPool:
     """Start the inference workers, each loading and warming the models (blocking: seconds)."""
     workers, queue = settings.inference_workers, settings.inference_queue
     pool: InferencePool | ExecutorPool
-    if settings.inference_pool == "executor" and settings.inference_processes:
+    if settings.inference_processes:
         pool = ExecutorPool(settings.anemia_weights, workers=workers, queue_size=queue)
     else:
-        make = WorkerProcess if settings.inference_processes else Screener
-        pool = InferencePool(settings.anemia_weights, workers=workers, queue_size=queue, make=make)
+        pool = InferencePool(settings.anemia_weights, workers=workers, queue_size=queue)
     pool.start()
     return pool
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -30,14 +30,9 @@ class BotSettings(BaseSettings):
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     inference_workers: int = Field(default=1, ge=1, le=16)
-    # each worker screens in a child process of its own (bot/pipeline/worker_process.py); off, in a
+    # each worker screens in a child process of its own (bot/pipeline/executor.py); off, in a
     # thread of the bot's process, which takes turns with the event loop for the GIL
     inference_processes: bool = True
-    # "executor": concurrent.futures.ProcessPoolExecutor (bot/pipeline/executor.py), as fast
-    # as the hand-written pool under load (docs/BENCHMARKS.md); "own": that pool
-    # (bot/pipeline/inference.py, threads each driving a worker process, or screening
-    # themselves with INFERENCE_PROCESSES=false)
-    inference_pool: Literal["own", "executor"] = "executor"
     # Waiting photos beyond the workers. At ~40 ms a photo (docs/BENCHMARKS.md) 256 waiting
     # is about 10 s: a clinic's burst is served, and only a real overload says "try again".
     inference_queue: int = Field(default=256, ge=1, le=10_000)

@@ -1,7 +1,12 @@
-"""The inference pool on the standard library: `concurrent.futures.ProcessPoolExecutor`, each
-child process holding one Screener (loaded by the executor's initializer), behind the same
-interface as `bot.pipeline.inference.InferencePool` (`start`, `screen`, `close`, PoolBusy,
-WorkerDied). `INFERENCE_POOL=executor` selects it; docs/BENCHMARKS.md compares the two.
+"""The bot's inference pool: `concurrent.futures.ProcessPoolExecutor`, each child process
+holding one Screener (loaded by the executor's initializer), behind the interface of
+`bot.pipeline.inference.InferencePool` (`start`, `screen`, `close`, PoolBusy).
+
+Why processes: the pipeline's own Python (JAX dispatch, NumPy, the gates) holds the GIL for
+most of a photo, so in a thread of the bot it takes turns with the event loop, and under a
+burst the bot's HTTP and database work came on top of the pipeline's time instead of beside
+it (load benchmark, docs/BENCHMARKS.md). A hand-written pool of worker processes did no
+better under load than this one (docs/BENCHMARKS.md) and was removed.
 
 Children are started with "spawn" (forking a process that has started JAX can deadlock) and
 end with the bot's process. A child that dies breaks the whole executor (`BrokenProcessPool`):
@@ -22,9 +27,12 @@ from pathlib import Path
 from bot.pipeline.inference import PoolBusy
 from bot.pipeline.risk import Person
 from bot.pipeline.screening import Screener, Screening
-from bot.pipeline.worker_process import WorkerDied
 
 _screener: Screener | None = None  # one per child process
+
+
+class WorkerDied(Exception):
+    """The inference process ended while screening a photo; the photo can be sent again."""
 
 
 def _load(weights: Path) -> None:

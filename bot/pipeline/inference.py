@@ -1,10 +1,9 @@
-"""A bounded pool of inference threads, so screening never blocks the event loop.
+"""A bounded pool of inference threads in the bot's process (INFERENCE_PROCESSES=false, tests
+and tools; the bot screens in child processes by default: `bot.pipeline.executor`).
 
 Each thread owns one screener (loaded and warmed up at start), because a Screener is safe
-for one thread at a time: the bot's threads each drive a `WorkerProcess` (a Screener in a
-child process, off the event loop's GIL); tests and tools may hold a Screener in the thread.
-Jobs wait in a bounded queue; when it is full, `screen` raises `PoolBusy` at once so the
-person can be told to try again.
+for one thread at a time. Jobs wait in a bounded queue; when it is full, `screen` raises
+`PoolBusy` at once so the person can be told to try again.
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ import asyncio
 import logging
 import queue
 import threading
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +19,6 @@ from typing import Protocol, runtime_checkable
 
 from bot.pipeline.risk import Person
 from bot.pipeline.screening import Screener, Screening
-from bot.pipeline.worker_process import WorkerDied
 
 log = logging.getLogger(__name__)
 
@@ -37,15 +34,6 @@ class ScreenerLike(Protocol):
 @runtime_checkable
 class Closeable(Protocol):
     def close(self) -> None: ...
-
-
-@runtime_checkable
-class Pipelined(Protocol):
-    """A screener that takes the next photo before answering the last (WorkerProcess)."""
-
-    def submit(self, data: bytes, person: Person) -> None: ...
-
-    def collect(self) -> Screening: ...
 
 
 @dataclass
@@ -109,11 +97,8 @@ class InferencePool:
             return
         self._ready.wait()
         try:
-            if isinstance(screener, Pipelined):
-                self._pipelined(screener)
-            else:
-                while (job := self.jobs.get()) is not None:
-                    self._do(screener, job)
+            while (job := self.jobs.get()) is not None:
+                self._do(screener, job)
         finally:
             if isinstance(screener, Closeable):
                 screener.close()
@@ -122,48 +107,6 @@ class InferencePool:
     def _do(screener: ScreenerLike, job: _Job) -> None:
         try:
             result: object = screener.screen(job.data, job.person)
-        except BaseException as e:  # ImageRejected and bugs alike go back to the caller
-            result = e
-        _answer(job, result)
-
-    def _pipelined(self, worker: Pipelined) -> None:
-        # Keep the next photo already sent while one is screened: otherwise the worker waits
-        # each time for this thread to get the GIL from the event loop (10% of its time, bench).
-        sent: deque[_Job] = deque()
-        stopping = False
-        while sent or not stopping:
-            if not stopping and len(sent) < 2:
-                try:
-                    job = self.jobs.get(block=not sent)  # wait only with nothing in hand
-                except queue.Empty:
-                    pass  # nothing waiting: answer the photo in hand first
-                else:
-                    if job is None:
-                        stopping = True
-                    else:
-                        self._submit(worker, job, sent)
-                    continue
-            self._collect(worker, sent)  # never empty here: an empty hand waits above
-
-    @staticmethod
-    def _submit(worker: Pipelined, job: _Job, sent: deque[_Job]) -> None:
-        try:
-            worker.submit(job.data, job.person)
-        except BaseException as e:  # the worker could not be (re)started
-            _answer(job, e)
-        else:
-            sent.append(job)
-
-    @staticmethod
-    def _collect(worker: Pipelined, sent: deque[_Job]) -> None:
-        job = sent.popleft()
-        try:
-            result: object = worker.collect()
-        except WorkerDied as e:  # every photo it held is lost, not only this one
-            for lost in (job, *sent):
-                _answer(lost, e)
-            sent.clear()
-            return
         except BaseException as e:  # ImageRejected and bugs alike go back to the caller
             result = e
         _answer(job, result)

@@ -18,7 +18,6 @@ from bot.chat.app import main
 from bot.chat.services.base import Out
 from bot.pipeline.executor import ExecutorPool
 from bot.pipeline.screening import Screener
-from bot.pipeline.worker_process import WorkerProcess
 
 
 def slowed(screen: Callable[..., Any]) -> Callable[..., Any]:
@@ -50,10 +49,8 @@ def slowed_result(send: Callable[..., Any]) -> Callable[..., Any]:
 
 
 if __name__ == "__main__":
-    # in this process: the pool's call (the executor's), the thread that drives a worker
-    # process (the own pool's), or a thread that screens itself
+    # in this process: the pool's call (child processes), or a thread that screens itself
     ExecutorPool.screen = slowed_async(ExecutorPool.screen)  # type: ignore[method-assign]
-    WorkerProcess.collect = slowed(WorkerProcess.collect)  # type: ignore[method-assign]
     Screener.screen = slowed(Screener.screen)  # type: ignore[method-assign]
     handlers.send = slowed_result(handlers.send)
     sys.exit(main())

@@ -19,10 +19,10 @@ from bot.chat.services.base import Deps, Out, Seen, Who, log, once, seen, tag
 from bot.chat.services.profile import person_of
 from bot.pipeline import i18n
 from bot.pipeline.decode import ImageRejected, check_size
+from bot.pipeline.executor import WorkerDied
 from bot.pipeline.inference import PoolBusy
 from bot.pipeline.risk import Person
 from bot.pipeline.screening import Screening, advice_key
-from bot.pipeline.worker_process import WorkerDied
 from storage.models import Screening as StoredScreening
 from storage.pseudonyms import format_case_code
 from storage.screenings import log_update_screening

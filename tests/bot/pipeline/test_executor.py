@@ -1,6 +1,7 @@
-"""The pool on ProcessPoolExecutor (INFERENCE_POOL=executor): real screenings from a child
-process, refusals with their code, PoolBusy beyond the queue, and a child killed mid-photo
-failing only the photos it held, the next photo served by a fresh child."""
+"""The bot's pool on ProcessPoolExecutor: the same result as a Screener in this process,
+refusals with their code, PoolBusy beyond the queue, a child killed mid-photo failing only the
+photos it held (the next photo served by a fresh child), no child left after close() or after
+the bot's process is killed."""
 
 from __future__ import annotations
 
@@ -16,10 +17,10 @@ import pytest
 
 from bench.botproc import alive, descendants
 from bot.pipeline.decode import ImageRejected
-from bot.pipeline.executor import ExecutorPool
+from bot.pipeline.executor import ExecutorPool, WorkerDied
 from bot.pipeline.inference import PoolBusy
 from bot.pipeline.risk import Person
-from bot.pipeline.worker_process import WorkerDied
+from bot.pipeline.screening import Screener
 from tests.bot.e2e import SAMPLE, weights_dir
 
 __all__ = ["weights_dir"]  # fixture
@@ -28,7 +29,10 @@ CHILD = Person(age_months=36.0)
 
 def is_worker(pid: int) -> bool:
     """A spawned pool process (not multiprocessing's resource tracker)."""
-    cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:  # gone already
+        return False
     return b"multiprocessing.spawn" in cmdline and b"resource_tracker" not in cmdline
 
 
@@ -39,7 +43,10 @@ async def test_screens_refuses_and_recovers_from_a_killed_child(weights_dir) -> 
     photo = SAMPLE.read_bytes()
     try:
         result = await pool.screen(photo, CHILD)
-        assert 0 < result.hb_g_dl < 25 and result.population
+        here = Screener(weights_dir).screen(photo, CHILD)
+        assert result.hb_g_dl == pytest.approx(here.hb_g_dl, abs=1e-4)
+        assert result.interval == pytest.approx(here.interval, abs=1e-4)
+        assert result.risk == here.risk and result.overlay_png[:8] == b"\x89PNG\r\n\x1a\n"
         with pytest.raises(ImageRejected) as refused:
             await pool.screen(b"not an image", CHILD)
         assert refused.value.code == "unsupported_format"
@@ -62,6 +69,10 @@ async def test_screens_refuses_and_recovers_from_a_killed_child(weights_dir) -> 
         assert (await pool.screen(photo, CHILD)).hb_g_dl == result.hb_g_dl
     finally:
         await asyncio.to_thread(pool.close)
+    end = time.monotonic() + 10
+    while [p for p in descendants(os.getpid()) if p not in before and is_worker(p)]:
+        assert time.monotonic() < end, "close() left a child"
+        await asyncio.sleep(0.1)
 
 
 PARENT = """

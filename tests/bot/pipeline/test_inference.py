@@ -12,7 +12,6 @@ from bot.chat.ratelimit import RateLimiter
 from bot.pipeline.decode import ImageRejected
 from bot.pipeline.inference import InferencePool, PoolBusy
 from bot.pipeline.risk import Person
-from bot.pipeline.worker_process import WorkerDied
 
 
 class Slow:
@@ -78,54 +77,3 @@ def test_rate_limiter_sliding_window():
     assert limiter.allow("b")
     now[0] = 61.0
     assert limiter.allow("a")
-
-
-class FakeWorker:
-    """A stand-in worker process: answers in order; `die` makes it end with photos in hand."""
-
-    def __init__(self) -> None:
-        self.held: list[bytes] = []
-        self.most_held = 0
-        self.die = threading.Event()
-        self.open = threading.Event()  # the first submit waits for it: all photos are queued
-
-    def submit(self, data: bytes, person: Person) -> None:
-        self.open.wait(5)
-        self.held.append(data)
-        self.most_held = max(self.most_held, len(self.held))
-
-    def collect(self):
-        if self.die.is_set():
-            self.die.clear()
-            self.held.clear()
-            raise WorkerDied("gone")
-        data = self.held.pop(0)
-        if data == b"bad":
-            raise ImageRejected("corrupt", "broken")
-        return data
-
-    def screen(self, data: bytes, person: Person):
-        self.submit(data, person)
-        return self.collect()
-
-
-async def test_a_pipelined_worker_gets_the_next_photo_early_and_answers_in_order():
-    worker = FakeWorker()
-    pool = InferencePool(None, workers=1, queue_size=8, make=lambda _: worker)  # type: ignore[arg-type]
-    pool.start()
-    try:
-        photos = [b"a", b"bad", b"c", b"d"]
-        asyncio.get_running_loop().call_later(0.2, worker.open.set)
-        done = await asyncio.gather(
-            *(pool.screen(p, Person()) for p in photos), return_exceptions=True
-        )
-        assert done[0] == b"a" and isinstance(done[1], ImageRejected) and done[2:] == [b"c", b"d"]
-        assert worker.most_held == 2  # one screened, the next already sent
-        worker.die.set()
-        lost = await asyncio.gather(
-            *(pool.screen(p, Person()) for p in (b"e", b"f")), return_exceptions=True
-        )
-        assert any(isinstance(r, WorkerDied) for r in lost)
-        assert await pool.screen(b"g", Person()) == b"g"  # the next photo is served again
-    finally:
-        pool.close()
