@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 import subprocess
 import time
 from collections import Counter
@@ -27,15 +26,10 @@ from bench.botproc import (
     wait_ready,
 )
 from bot.chat.app import WEBHOOK_PATH
+from tests.bot.e2e import free_port
 from tests.bot.fake_telegram import FakeTelegram
 
 SECRET = "load-bench-webhook-secret"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

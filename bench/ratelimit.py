@@ -17,15 +17,13 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable
 
-import asyncpg
 import numpy as np
 from redis.asyncio import Redis
 
 from bot.chat.ratelimit import PhotoLimit, RedisPhotoLimit, SharedPhotoLimit
 from storage.db import make_engine, make_sessionmaker, migrate_to_head
+from tests.storage.helpers import create_pg_database, drop_pg_database
 
-PG_ADMIN = {"host": "127.0.0.1", "port": 5432, "user": "postgres", "database": "test"}
-PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/{}"
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
@@ -44,17 +42,14 @@ async def timed(limit: PhotoLimit, keys: list[str], takes: int, at_once: int) ->
 
 
 async def with_postgresql(run: Callable[[PhotoLimit], Awaitable[None]]) -> None:
-    name = f"bench_limit_{secrets.token_hex(4)}"
-    admin = await asyncpg.connect(**PG_ADMIN)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    engine = make_engine(PG_URL.format(name))
+    url = await create_pg_database("bench_limit")
+    engine = make_engine(url)
     try:
-        await migrate_to_head(PG_URL.format(name))
+        await migrate_to_head(url)
         await run(SharedPhotoLimit(make_sessionmaker(engine), 10**9, 600.0))
     finally:
         await engine.dispose()
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        await admin.close()
+        await drop_pg_database(url)
 
 
 async def with_redis(run: Callable[[PhotoLimit], Awaitable[None]], keys: list[str]) -> None:

@@ -64,8 +64,7 @@ class ExecutorPool:
 
     def __init__(self, weights: Path, *, workers: int = 1, queue_size: int = 16) -> None:
         self.weights, self.workers, self.limit = weights, workers, workers + queue_size
-        self.in_flight = 0
-        self._lock = threading.Lock()
+        self.in_flight = 0  # counted on the event loop's thread: `screen` is its only user
         self.executor = self._new()
 
     def _new(self) -> ProcessPoolExecutor:
@@ -83,10 +82,9 @@ class ExecutorPool:
 
     async def screen(self, data: bytes, person: Person) -> Screening:
         """Screen in a child process; raises PoolBusy when `queue_size` photos already wait."""
-        with self._lock:
-            if self.in_flight >= self.limit:
-                raise PoolBusy
-            self.in_flight += 1
+        if self.in_flight >= self.limit:
+            raise PoolBusy
+        self.in_flight += 1
         try:
             executor, future = self._submit(data, person)
             try:
@@ -95,8 +93,7 @@ class ExecutorPool:
                 self._replace(executor)
                 raise WorkerDied("an inference process ended mid-photo") from e
         finally:
-            with self._lock:
-                self.in_flight -= 1
+            self.in_flight -= 1
 
     def _submit(self, data: bytes, person: Person) -> tuple[ProcessPoolExecutor, Future[Screening]]:
         """Submit to the executor; one found broken (a child died while idle) is replaced
@@ -110,12 +107,10 @@ class ExecutorPool:
         return executor, future
 
     def _replace(self, broken: ProcessPoolExecutor) -> ProcessPoolExecutor:
-        with self._lock:
-            if self.executor is broken:  # the first photo to notice replaces it
-                self.executor = self._new()
-            fresh = self.executor
+        if self.executor is broken:  # the first photo to notice replaces it
+            self.executor = self._new()
         broken.shutdown(wait=False, cancel_futures=True)
-        return fresh
+        return self.executor
 
     def close(self) -> None:
         """Stop the children after the photos already submitted."""

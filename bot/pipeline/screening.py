@@ -47,6 +47,22 @@ class Estimate:
 
 
 @dataclass(frozen=True)
+class Crop:
+    """The conjunctiva's bounding box and what every model reads of it, computed once."""
+
+    image: np.ndarray  # (h, w, 3) uint8
+    mask: np.ndarray  # (h, w) bool
+    colour: np.ndarray  # (F,) `model.features.colour_features`
+    meta: np.ndarray  # (4,) `model.preprocess.meta_vector`
+
+    @classmethod
+    def of(cls, rgb: np.ndarray, mask: np.ndarray, person: Person) -> Crop:
+        image, crop_mask = preprocess.crop(rgb, mask)
+        colour = features.colour_features(image, crop_mask)
+        return cls(image, crop_mask, colour, preprocess.meta_vector(person.age_months, person.sex))
+
+
+@dataclass(frozen=True)
 class Screening:
     hb_g_dl: float
     interval: tuple[float, float]  # g/dL
@@ -135,39 +151,35 @@ class Screener:
 
     def estimate(self, rgb: np.ndarray, mask: np.ndarray, person: Person) -> Estimate:
         """The model serving this person, on the mask's crop (refuses whom none serves)."""
-        image, crop_mask = preprocess.crop(rgb, mask)
         cohort = self.cohort(person)
-        served = (self._child if cohort is CHILDREN else self._adult)(image, crop_mask, person)
+        crop = Crop.of(rgb, mask, person)
+        served = (self._child if cohort is CHILDREN else self._adult)(crop)
         fitted = self.adapters.get(cohort.key)
-        return served if fitted is None else _adapted(fitted, served, image, crop_mask, person)
+        return served if fitted is None else _adapted(fitted, served, crop)
 
-    def _child(self, image: np.ndarray, mask: np.ndarray, person: Person) -> Estimate:
+    def _child(self, crop: Crop) -> Estimate:
         """CNN ensemble with Grad-CAM (ages inside 6-60 months only: `cohort` saw to it)."""
         cfg = self.config
-        x = preprocess.to_input(image, mask, cfg.cnn.height, cfg.cnn.width)
-        colour = features.colour_features(image, mask)
-        meta = preprocess.meta_vector(person.age_months, person.sex)
-        ex = gradcam.explain(self.model, x, colour, meta)
+        x = preprocess.to_input(crop.image, crop.mask, cfg.cnn.height, cfg.cnn.width)
+        ex = gradcam.explain(self.model, x, crop.colour, crop.meta)
         # No Grad-CAM heat at all (NaN share) means no visible evidence: as unreliable as
         # attention outside the lower half, and stored as 0 so the log never holds a NaN.
         share = ex.lower_share if np.isfinite(ex.lower_share) else 0.0
-        overlay = gradcam.overlay_png(image, mask, ex.heatmap)
+        overlay = gradcam.overlay_png(crop.image, crop.mask, ex.heatmap)
         # weights calibrated before referral margins existed refer whenever the interval
         # reaches below the cut-off: the cautious reading of an uncalibrated rule
         margin = cfg.half_width if np.isnan(cfg.refer_margin) else cfg.refer_margin
         return Estimate(ex.estimate, cfg.half_width, cfg.coverage, margin, round(share, 3),
                         overlay, cfg.version, cfg.population)  # fmt: skip
 
-    def _adult(self, image: np.ndarray, mask: np.ndarray, person: Person) -> Estimate:
+    def _adult(self, crop: Crop) -> Estimate:
         """Colour statistics and sex through the adults' model; the overlay shows what it
         measured (it has no Grad-CAM)."""
         assert self.adult is not None  # `cohort` refuses adults when it is missing
         cfg = self.adult.config
-        colour = features.colour_features(image, mask)[None]
-        meta = preprocess.meta_vector(person.age_months, person.sex)[None]
-        hb = float(svr.predict(self.adult, colour, meta)[0])
+        hb = float(svr.predict(self.adult, crop.colour[None], crop.meta[None])[0])
         hw = float(conformal.width_at(hb, cfg.bin_edges, cfg.half_widths))
-        overlay = gradcam.overlay_png(image, mask, None)
+        overlay = gradcam.overlay_png(crop.image, crop.mask, None)
         return Estimate(hb, hw, cfg.coverage, cfg.refer_margin, None, overlay, cfg.version,
                         cfg.population)  # fmt: skip
 
@@ -220,15 +232,12 @@ class Screener:
         return ("low_attention",) if low else ()
 
 
-def _adapted(
-    fitted: adapter.Model, served: Estimate, image: np.ndarray, mask: np.ndarray, person: Person
-) -> Estimate:
+def _adapted(fitted: adapter.Model, served: Estimate, crop: Crop) -> Estimate:
     """The programme's adaptation of the served estimate, with its own interval, referral
     margin, version and population; the overlay still shows what the served model saw."""
     cfg = fitted.config
-    colour = jnp.asarray(features.colour_features(image, mask)[None])
-    meta = jnp.asarray(preprocess.meta_vector(person.age_months, person.sex)[None])
-    hb = float(fitted(jnp.asarray([served.hb], jnp.float32), colour, meta)[0][0])
+    base = jnp.asarray([served.hb], jnp.float32)
+    hb = float(fitted(base, jnp.asarray(crop.colour[None]), jnp.asarray(crop.meta[None]))[0][0])
     hw = float(conformal.width_at(hb, cfg.bin_edges, cfg.half_widths))
     return dataclasses.replace(served, hb=hb, half_width=hw, coverage=cfg.coverage,
                                refer_margin=cfg.refer_margin, model_version=cfg.version,

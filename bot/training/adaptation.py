@@ -19,12 +19,12 @@ import numpy as np
 
 from bot.pipeline import populations
 from bot.pipeline.risk import Person, cutoff
-from bot.pipeline.screening import Screener
+from bot.pipeline.screening import Crop, Screener
 from bot.training import adapt
 from bot.training.adults import SENSITIVITY
 from bot.training.data import Sample, deduplicate, sources
 from bot.training.export import ExportError, check_dataset
-from model import adapter, features, preprocess, referral
+from model import adapter, conformal, referral
 
 MIN_PEOPLE = 20  # per cohort: fewer cannot be cross-validated into a fair comparison
 
@@ -80,15 +80,16 @@ def load(paths: tuple[Path, ...]) -> tuple[str, dict[str, list[Sample]]]:
 
 def rows(screener: Screener, samples: list[Sample]) -> adapt.Rows:
     """The served model's estimate and the colour statistics of each sample's crop."""
-    base, colour, meta = [], [], []
-    for s in samples:
-        image, mask = preprocess.crop(s.image, s.mask)
-        base.append(screener.estimate(s.image, s.mask, Person(s.age_months, s.sex)).hb)
-        colour.append(features.colour_features(image, mask))
-        meta.append(preprocess.meta_vector(s.age_months, s.sex))
-    thr = [cutoff(s.age_months, s.sex) for s in samples]
-    hb = [s.hb for s in samples]
-    return adapt.Rows(*(np.asarray(x, np.float64) for x in (base, colour, meta, hb, thr)))
+    people = [Person(s.age_months, s.sex) for s in samples]
+    crops = [Crop.of(s.image, s.mask, p) for s, p in zip(samples, people, strict=True)]
+    base = [screener.estimate(s.image, s.mask, p).hb for s, p in zip(samples, people, strict=True)]
+    return adapt.Rows(
+        np.asarray(base, np.float64),
+        np.stack([c.colour for c in crops]).astype(np.float64),
+        np.stack([c.meta for c in crops]).astype(np.float64),
+        np.asarray([s.hb for s in samples], np.float64),
+        np.asarray([cutoff(s.age_months, s.sex) for s in samples], np.float64),
+    )
 
 
 def _figures(r: adapt.Rows, n: adapt.Nested, coverage: float, fallback: float) -> dict[str, float]:
@@ -97,7 +98,7 @@ def _figures(r: adapt.Rows, n: adapt.Nested, coverage: float, fallback: float) -
     for f in np.unique(n.folds):
         o, here = n.folds != f, n.folds == f
         edges, widths = adapt.interval(r.take(np.flatnonzero(o)), n.pred[o], coverage)
-        hw[here] = np.asarray(widths)[np.digitize(n.pred[here], np.asarray(edges))]
+        hw[here] = conformal.width_at(n.pred[here], edges, widths)
     one = np.zeros(len(r), np.int32)
     m = referral.leave_fold_out(r.hb, n.pred, r.threshold, one, n.folds, SENSITIVITY)
     if int((r.hb < r.threshold).sum()) < adapt.MIN_ANAEMIC:

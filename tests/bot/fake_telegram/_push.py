@@ -54,7 +54,7 @@ class Pusher:
                     task = asyncio.create_task(self._deliver(update, next(self._turn)))
                     self._tasks.add(task)
                     task.add_done_callback(self._tasks.discard)
-            await asyncio.sleep(0.005)
+            await self.state.update_signal.wait(1.0)  # a new update, or look again
 
     async def _deliver(self, update: dict[str, Any], turn: int) -> None:
         for attempt in range(ATTEMPTS):
