@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import upsert_insert
 from storage.errors import InvalidValue, InviteInvalid, NotFound, PermissionDenied
 from storage.models import ROLES, HealthWorker, Invite, Team, utcnow
 from storage.pseudonyms import INVITE_CODE_CHARS, Pseudonym, hash_secret, random_code
@@ -20,12 +21,10 @@ async def get_or_create_team(session: AsyncSession, *, name: str) -> Team:
     name = name.strip()
     if not name or len(name) > 80:
         raise InvalidValue("a team name must have 1-80 characters")
-    team = await session.scalar(select(Team).where(Team.name == name))
-    if team is None:
-        team = Team(name=name)
-        session.add(team)
-        await session.flush()
-    return team
+    # one statement, not select-then-insert: replicas starting together both create the TEAM
+    insert = upsert_insert(session, Team).values(name=name)
+    await session.execute(insert.on_conflict_do_nothing(index_elements=[Team.name]))
+    return (await session.scalars(select(Team).where(Team.name == name))).one()
 
 
 async def find_team(session: AsyncSession, *, name: str) -> Team | None:
@@ -51,12 +50,13 @@ async def ensure_worker(
 ) -> HealthWorker:
     """Grant `role` in the team to the person (configured ids at start-up); idempotent."""
     _check_role(role)
-    worker = await session.scalar(
-        select(HealthWorker).where(HealthWorker.pseudonym == pseudonym.value)
+    # as for the team: replicas starting together both grant the configured ids
+    insert = upsert_insert(session, HealthWorker).values(
+        pseudonym=pseudonym.value, key_id=pseudonym.key_id, team_id=team_id, role=role
     )
-    if worker is None:
-        worker = HealthWorker(pseudonym=pseudonym.value, key_id=pseudonym.key_id)
-        session.add(worker)
+    await session.execute(insert.on_conflict_do_nothing(index_elements=[HealthWorker.pseudonym]))
+    query = select(HealthWorker).where(HealthWorker.pseudonym == pseudonym.value)
+    worker = (await session.scalars(query)).one()
     worker.team_id, worker.role, worker.active = team_id, role, True
     await session.flush()
     return worker

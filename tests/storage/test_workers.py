@@ -72,6 +72,26 @@ async def test_invite_race_has_one_winner(sessions) -> None:
     assert sorted(await asyncio.gather(*(redeem(i) for i in range(10, 16)))) == [False] * 5 + [True]
 
 
+async def test_replicas_starting_together_share_the_team_and_the_configured_worker(
+    sessions,
+) -> None:
+    """Both create the TEAM and grant the configured id at once; neither fails."""
+    worker = P.pseudonym(77, "worker")
+
+    async def start_up(hold_s: float, wait_s: float) -> tuple[int, int]:
+        await asyncio.sleep(wait_s)
+        async with sessions.begin() as session:
+            team = await workers.get_or_create_team(session, name="together")
+            granted = await workers.ensure_worker(
+                session, pseudonym=worker, team_id=team.id, role="admin"
+            )
+            await asyncio.sleep(hold_s)  # not committed yet while the other starts
+            return team.id, granted.id
+
+    first, second = await asyncio.gather(start_up(0.3, 0.0), start_up(0.0, 0.1))
+    assert first == second
+
+
 async def test_revoke(session) -> None:
     admin = await _admin(session)
     other = await _admin(session, "south")  # same person re-granted in another team: moved
