@@ -20,7 +20,7 @@ from bot.pipeline.screening import Screener
 from bot.training.data import cpanemic, deduplicate
 from bot.training.data.compose import compose
 from model import WEIGHTS
-from tests.bot.e2e import SAMPLE
+from testbed.bot import SAMPLE
 
 PERSON = Person(age_months=GROUP_MONTHS[AGE_GROUP])  # what the profile gives the model
 PHOTO_SIZE = (960, 1280)  # (height, width)

@@ -22,8 +22,8 @@ from bot.pipeline.executor import ExecutorPool
 from bot.pipeline.risk import Person
 from bot.pipeline.screening import Screener
 from model import WEIGHTS
-from tests.bot.e2e import SAMPLE, message_id, running
-from tests.bot.fake_telegram import FakeTelegram
+from testbed.bot import SAMPLE, running
+from testbed.telegram import FakeTelegram, message_id
 
 USER = 4_000_000_001
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from bot.chat.settings import BotSettings
-from tests.bot.fake_telegram import FakeTelegram
+from testbed.telegram import FakeTelegram
 
 KEY_ID = "load"
 STOP_GRACE_S = 20.0

@@ -11,8 +11,7 @@ from typing import Any
 from bench.botproc import Alive, LoadError
 from bot.chat.settings import BotSettings
 from bot.pipeline import i18n
-from tests.bot.e2e import buttons, message_id
-from tests.bot.fake_telegram import Call, FakeTelegram
+from testbed.telegram import Call, FakeTelegram, buttons, message_id
 
 AGE_GROUP = "child_24_59m"
 FIRST_USER = 6_100_000_001

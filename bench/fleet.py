@@ -26,8 +26,8 @@ from bench.botproc import (
     wait_ready,
 )
 from bot.chat.app import WEBHOOK_PATH
-from tests.bot.e2e import free_port
-from tests.bot.fake_telegram import FakeTelegram
+from testbed.bot import free_port
+from testbed.telegram import FakeTelegram
 
 SECRET = "load-bench-webhook-secret"
 

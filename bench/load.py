@@ -61,7 +61,7 @@ from model import WEIGHTS
 from storage.db import make_engine
 from storage.models import ProcessedUpdate, Screening, Subject
 from storage.pseudonyms import Pseudonymizer
-from tests.bot.fake_telegram import FakeTelegram
+from testbed.telegram import FakeTelegram
 
 # settings the bot reads that this script sets (or leaves at their defaults) itself
 

@@ -14,15 +14,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import secrets
+import sys
 import time
 from collections.abc import Awaitable, Callable
 
 import numpy as np
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from bot.chat.ratelimit import PhotoLimit, RedisPhotoLimit, SharedPhotoLimit
 from storage.db import make_engine, make_sessionmaker, migrate_to_head
-from tests.storage.helpers import create_pg_database, drop_pg_database
+from testbed.postgres import Unreachable, create_database, drop_database
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -42,14 +44,14 @@ async def timed(limit: PhotoLimit, keys: list[str], takes: int, at_once: int) ->
 
 
 async def with_postgresql(run: Callable[[PhotoLimit], Awaitable[None]]) -> None:
-    url = await create_pg_database("bench_limit")
+    url = await create_database("bench_limit")
     engine = make_engine(url)
     try:
         await migrate_to_head(url)
         await run(SharedPhotoLimit(make_sessionmaker(engine), 10**9, 600.0))
     finally:
         await engine.dispose()
-        await drop_pg_database(url)
+        await drop_database(url)
 
 
 async def with_redis(run: Callable[[PhotoLimit], Awaitable[None]], keys: list[str]) -> None:
@@ -91,4 +93,7 @@ def parse() -> argparse.Namespace:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(parse()))
+    try:
+        asyncio.run(main(parse()))
+    except (Unreachable, RedisError, OSError) as e:  # a store is down: say which, no traceback
+        sys.exit(f"bench.ratelimit: {e}")

@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image
 
 from bot.training.data.compose import compose, negative
-from tests.bot.e2e import SAMPLE
+from testbed.bot import SAMPLE
 
 EXIF_ORIENTATION = 0x0112
 ROTATE_90_CW_TO_VIEW = 6  # EXIF orientation: the viewer turns the stored picture 90° clockwise

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
-import pytest_asyncio
 
 from bot.cli.main import main
-from tests.bot.fake_telegram import FakeTelegram
 
 
 def _cutout(rng: np.random.Generator, hb: float) -> np.ndarray:
@@ -68,14 +65,3 @@ def trained_weights(
             "--report", str(report)]  # fmt: skip
     assert main(argv) == 0
     return out
-
-
-@pytest_asyncio.fixture
-async def fake_telegram() -> AsyncIterator[FakeTelegram]:
-    """A stand-in Bot API server on 127.0.0.1, started for one test and stopped after it."""
-    server = FakeTelegram()
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import secrets
-
-import asyncpg
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.models import Base
 from storage.pseudonyms import Pseudonymizer
 from storage.screenings import ScreeningRecord
+from testbed import postgres
 from tests.conftest import _in_ci
 
-PG_ADMIN = {"host": "127.0.0.1", "port": 5432, "user": "postgres", "database": "test"}
-PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/{}"
 KEY = b"k" * 32
 
 
@@ -47,36 +42,19 @@ def record(
     )
 
 
-async def _admin() -> asyncpg.Connection:
-    try:
-        return await asyncpg.connect(**PG_ADMIN, timeout=5)
-    except (OSError, asyncpg.PostgresError) as e:
-        where = f"{PG_ADMIN['host']}:{PG_ADMIN['port']}"
-        msg = f"PostgreSQL at {where} unreachable ({e}); see README, Set up and test"
-        if _in_ci():
-            pytest.fail(msg)
-        pytest.skip(msg)
-
-
 async def create_pg_database(prefix: str = "test") -> str:
-    """A new, empty database of our own; returns its URL."""
-    name = f"{prefix}_{secrets.token_hex(6)}"
-    conn = await _admin()
+    """A new, empty database of our own; skips locally, fails in CI, when the server is away."""
     try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return PG_URL.format(name)
+        return await postgres.create_database(prefix)
+    except postgres.Unreachable as e:
+        if _in_ci():
+            pytest.fail(str(e))
+        pytest.skip(str(e))
 
 
 async def drop_pg_database(url: str) -> None:
     """Drop a database made by create_pg_database, even with connections left open."""
-    name = make_url(url).database
-    conn = await _admin()
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
+    await postgres.drop_database(url)
 
 
 async def clear_tables(engine: AsyncEngine) -> None:

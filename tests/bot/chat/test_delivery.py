@@ -63,8 +63,8 @@ async def test_stopping_mid_long_poll_logs_no_error(fake_telegram, tmp_path, cap
     """PTB cancels the long poll without awaiting it and polls again to confirm: that poll
     must wait for the connection instead of failing (PoolTimeout) or cutting the first off
     (409 Conflict, an exception nobody retrieves)."""
+    from testbed.bot import running
     from tests.bot.chat.test_security import StubPool
-    from tests.bot.e2e import running
 
     url = f"sqlite+aiosqlite:///{tmp_path / 'b.db'}"
     with caplog.at_level(logging.WARNING):

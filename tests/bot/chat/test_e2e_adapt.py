@@ -30,8 +30,9 @@ from bot.pipeline.inference import InferencePool
 from storage.db import make_engine, make_sessionmaker
 from storage.models import Screening
 from storage.settings import get_settings
-from tests.bot.e2e import WORKER_ID, buttons, inference_pool, message_id, running, weights_dir
-from tests.bot.fake_telegram import FakeTelegram
+from testbed.bot import WORKER_ID, running
+from testbed.telegram import FakeTelegram, buttons, message_id
+from tests.bot.e2e import inference_pool, weights_dir
 from tests.conftest import require_data
 
 __all__ = ["inference_pool", "weights_dir"]  # fixtures

@@ -30,9 +30,9 @@ from bot.pipeline.decode import decode
 from bot.pipeline.i18n import t
 from bot.pipeline.inference import InferencePool
 from model import WEIGHTS, ensemble
+from testbed.bot import WORKER_ID, running
+from testbed.telegram import Call, FakeTelegram, buttons, message_id
 from tests.bot import bad_inputs as b
-from tests.bot.e2e import WORKER_ID, buttons, message_id, running
-from tests.bot.fake_telegram import Call, FakeTelegram
 from tests.model.synthetic import TINY as TINY_CNN
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")

@@ -10,15 +10,9 @@ import logging
 import pytest
 
 from bot.pipeline.i18n import t
-from tests.bot.e2e import (
-    SAMPLE,
-    all_values,
-    buttons,
-    inference_pool,
-    message_id,
-    running,
-    weights_dir,
-)  # fmt: skip
+from testbed.bot import SAMPLE, running
+from testbed.telegram import buttons, message_id
+from tests.bot.e2e import all_values, inference_pool, weights_dir
 from tests.storage.helpers import create_pg_database, drop_pg_database
 
 __all__ = ["inference_pool", "weights_dir"]  # fixtures

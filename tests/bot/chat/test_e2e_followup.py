@@ -9,7 +9,9 @@ from storage.db import make_engine, make_sessionmaker
 from storage.pseudonyms import Pseudonymizer
 from storage.screenings import record_screening
 from storage.subjects import find_subject
-from tests.bot.e2e import KEY, WORKER_ID, inference_pool, message_id, running, weights_dir
+from testbed.bot import KEY, WORKER_ID, running
+from testbed.telegram import message_id
+from tests.bot.e2e import inference_pool, weights_dir
 from tests.storage.helpers import record
 
 __all__ = ["inference_pool", "weights_dir"]

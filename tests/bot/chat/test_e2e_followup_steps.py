@@ -5,9 +5,10 @@
 from __future__ import annotations
 
 from bot.pipeline.i18n import t
+from testbed.bot import WORKER_ID, running
+from testbed.telegram import message_id
 from tests.bot.chat.services.conftest import StubPool
 from tests.bot.chat.test_e2e_followup import PERSON, moderate_screening
-from tests.bot.e2e import WORKER_ID, message_id, running
 
 
 async def test_a_worker_contacts_takes_notes_and_declines(fake_telegram, tmp_path):

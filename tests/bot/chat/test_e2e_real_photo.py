@@ -17,8 +17,9 @@ from PIL import Image
 
 from bot.pipeline.i18n import t
 from bot.pipeline.inference import InferencePool
-from tests.bot.e2e import buttons, inference_pool, message_id, running, weights_dir
-from tests.bot.fake_telegram import FakeTelegram
+from testbed.bot import running
+from testbed.telegram import FakeTelegram, buttons, message_id
+from tests.bot.e2e import inference_pool, weights_dir
 from tests.conftest import require_data
 
 __all__ = ["inference_pool", "weights_dir"]  # fixtures

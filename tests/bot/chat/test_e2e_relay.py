@@ -15,8 +15,10 @@ from bot.chat.relay import Relay, new_key
 from bot.pipeline.i18n import t
 from storage.db import make_engine, make_sessionmaker
 from storage.models import Subject
+from testbed.bot import WORKER_ID, running
+from testbed.telegram import message_id
 from tests.bot.chat.services.conftest import StubPool
-from tests.bot.e2e import WORKER_ID, all_values, message_id, running
+from tests.bot.e2e import all_values
 from tests.storage.helpers import create_pg_database, drop_pg_database
 
 PERSON, OTHER = 7_300_000_001, 7_300_000_002

@@ -14,8 +14,9 @@ from sqlalchemy import func, select
 from bot.pipeline.i18n import t
 from storage.db import make_engine, make_sessionmaker
 from storage.models import Screening
+from testbed.bot import free_port, running
+from testbed.telegram import message_id
 from tests.bot.chat.services.conftest import StubPool
-from tests.bot.e2e import free_port, message_id, running
 from tests.storage.helpers import create_pg_database, drop_pg_database
 
 USER, SECRET = 7_400_000_001, "s3cret-token"

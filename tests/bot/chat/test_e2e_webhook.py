@@ -10,16 +10,10 @@ import asyncio
 from bot.pipeline.i18n import t
 from bot.pipeline.risk import Person
 from bot.pipeline.screening import Screening
+from testbed.bot import SAMPLE, free_port, running
+from testbed.telegram import message_id
 from tests.bot.chat.test_security import result
-from tests.bot.e2e import (
-    SAMPLE,
-    free_port,
-    inference_pool,
-    message_id,
-    running,
-    settle,
-    weights_dir,
-)
+from tests.bot.e2e import inference_pool, settle, weights_dir
 
 __all__ = ["inference_pool", "weights_dir"]
 USER = 7_300_000_003

@@ -22,9 +22,11 @@ from bot.pipeline.risk import Person
 from bot.pipeline.screening import Screening
 from storage.db import make_engine
 from storage.models import Screening as ScreeningRow
+from testbed.bot import SAMPLE, running
+from testbed.postgres import PG_ADMIN
 from tests.bot.chat.test_e2e_chat import USER, assert_result, consent_and_profile
-from tests.bot.e2e import SAMPLE, inference_pool, running, weights_dir
-from tests.storage.helpers import PG_ADMIN, create_pg_database, drop_pg_database
+from tests.bot.e2e import inference_pool, weights_dir
+from tests.storage.helpers import create_pg_database, drop_pg_database
 
 __all__ = ["inference_pool", "weights_dir"]  # fixtures
 

@@ -16,9 +16,10 @@ from pathlib import Path
 
 from bench.botproc import alive, descendants
 from bot.pipeline.i18n import t
+from testbed.bot import KEY, ROOT, SAMPLE
 from tests.bot.chat.test_e2e_chat import USER, assert_result, consent_and_profile
 from tests.bot.chat.test_faults_db import screenings
-from tests.bot.e2e import KEY, ROOT, SAMPLE, weights_dir
+from tests.bot.e2e import weights_dir
 
 __all__ = ["weights_dir"]  # fixture
 

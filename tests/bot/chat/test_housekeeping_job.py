@@ -11,9 +11,9 @@ from sqlalchemy import func, select, update
 from bot.chat.services.housekeeping import UPDATE_RETENTION
 from storage.models import ProcessedUpdate, utcnow
 from storage.updates import claim_update
+from testbed.bot import running
+from testbed.telegram import FakeTelegram
 from tests.bot.chat.services.conftest import StubPool
-from tests.bot.e2e import running
-from tests.bot.fake_telegram import FakeTelegram
 
 
 async def test_the_job_prunes_old_update_ids(fake_telegram: FakeTelegram, tmp_path: Path) -> None:

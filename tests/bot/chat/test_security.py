@@ -26,9 +26,9 @@ from bot.pipeline.i18n import t
 from bot.pipeline.risk import Person, classify
 from bot.pipeline.screening import Screener, Screening
 from storage.settings import StorageSettings, get_settings
+from testbed.bot import ROOT, SAMPLE, running
 from tests.bot import bad_inputs
 from tests.bot.chat.test_e2e_bad_input import agree
-from tests.bot.e2e import ROOT, SAMPLE, running
 
 USER, OTHER = 7_300_123_457, 7_300_765_433
 NAME, USERNAME = "Akosua", "akosua_owusu_k"

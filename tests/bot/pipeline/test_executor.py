@@ -21,7 +21,8 @@ from bot.pipeline.executor import ExecutorPool, WorkerDied
 from bot.pipeline.inference import PoolBusy
 from bot.pipeline.risk import Person
 from bot.pipeline.screening import Screener
-from tests.bot.e2e import SAMPLE, weights_dir
+from testbed.bot import SAMPLE
+from tests.bot.e2e import weights_dir
 
 __all__ = ["weights_dir"]  # fixture
 CHILD = Person(age_months=36.0)

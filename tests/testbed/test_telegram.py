@@ -27,7 +27,7 @@ from telegram.ext import (
     filters,
 )
 
-from tests.bot.fake_telegram import FakeTelegram
+from testbed.telegram import FakeTelegram
 
 USER = 4242
 OTHER = 5151
