@@ -42,13 +42,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import SQLAlchemyError
-
 from bench import fleet
 from bench.baseline import phone_photos, pipeline_sequential, pipeline_threads, weights_for
 from bench.botproc import (
-    KEY_ID,
     RESERVE_S,
     Deadline,
     LoadError,
@@ -56,64 +52,10 @@ from bench.botproc import (
 )
 from bench.chats import FIRST_USER, WHO, Answers, enrol_all, latencies_ms, push_burst, served_at
 from bench.load_report import Outcome, report
+from bench.records import database_in_use, rows_per_person
 from bot.pipeline.screening import Screener
 from model import WEIGHTS
-from storage.db import make_engine
-from storage.models import ProcessedUpdate, Screening, Subject
-from storage.pseudonyms import Pseudonymizer
 from testbed.telegram import FakeTelegram
-
-# settings the bot reads that this script sets (or leaves at their defaults) itself
-
-
-# --- photos and weights
-
-
-# --- the pipeline alone
-
-
-# --- the bot process
-
-
-# --- people
-
-
-# --- the database
-
-
-async def database_in_use(url: str) -> bool:
-    """Whether the database already holds processed updates (their ids would collide)."""
-    engine = make_engine(url)
-    try:
-        async with engine.connect() as conn:
-            try:
-                count = select(func.count()).select_from(ProcessedUpdate)
-                return bool((await conn.execute(count)).scalar_one())
-            except SQLAlchemyError:  # not migrated yet
-                return False
-    except (OSError, SQLAlchemyError) as e:
-        raise LoadError(f"cannot reach the database: {type(e).__name__}") from e
-    finally:
-        await engine.dispose()
-
-
-async def rows_per_person(url: str, key: str, users: list[int]) -> dict[int, int]:
-    """Screening rows per person, found by the pseudonym the bot keyed with `key`."""
-    names = Pseudonymizer(KEY_ID, key.encode())
-    by_pseudonym = {names.pseudonym(user).value: user for user in users}
-    query = (
-        select(Subject.pseudonym, func.count(Screening.id))
-        .join(Screening, Screening.subject_id == Subject.id)
-        .where(Subject.pseudonym.in_(by_pseudonym))
-        .group_by(Subject.pseudonym)
-    )
-    engine = make_engine(url)
-    try:
-        async with engine.connect() as conn:
-            return {by_pseudonym[p]: int(n) for p, n in await conn.execute(query)}
-    finally:
-        await engine.dispose()
-
 
 # --- the run
 

@@ -6,7 +6,7 @@ from telegram import Update
 
 from bot.chat.context import BotContext
 from bot.chat.handlers_io import Handler, send, who
-from bot.chat.services import relay, team, workers
+from bot.chat.services import casework, relay, team, workers
 
 
 def _first(context: BotContext) -> str | None:
@@ -29,28 +29,28 @@ async def case(update: Update, context: BotContext) -> None:
 
 async def contacted(update: Update, context: BotContext) -> None:
     """/contacted CODE [note]: the person was reached."""
-    outs = await workers.contacted(context.deps, who(update), _args(context))
+    outs = await casework.contacted(context.deps, who(update), _args(context))
     await send(update, context, outs)
 
 
 async def decline(update: Update, context: BotContext) -> None:
     """/decline CODE REASON...: close a case the person declined."""
-    await send(update, context, await workers.decline(context.deps, who(update), _args(context)))
+    await send(update, context, await casework.decline(context.deps, who(update), _args(context)))
 
 
 async def note(update: Update, context: BotContext) -> None:
     """/note CODE TEXT...: add a note to a case."""
-    await send(update, context, await workers.note(context.deps, who(update), _args(context)))
+    await send(update, context, await casework.note(context.deps, who(update), _args(context)))
 
 
 async def take(update: Update, context: BotContext) -> None:
     """/take CODE: assign a case to yourself."""
-    await send(update, context, await workers.take(context.deps, who(update), _first(context)))
+    await send(update, context, await casework.take(context.deps, who(update), _first(context)))
 
 
 async def resolve(update: Update, context: BotContext) -> None:
     """/resolve CODE LAB_HB [note]: close a case with the lab Hb."""
-    await send(update, context, await workers.resolve(context.deps, who(update), _args(context)))
+    await send(update, context, await casework.resolve(context.deps, who(update), _args(context)))
 
 
 async def stats(update: Update, context: BotContext) -> None:

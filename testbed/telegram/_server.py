@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import time
 from collections.abc import Callable
@@ -18,7 +17,7 @@ from ._decode import Decoded, chat_id_of, decode_request
 from ._driver import Driver
 from ._faults import Fault, Faults
 from ._messages import MessageMethods
-from ._push import Pusher
+from ._push import Pusher, post
 from ._state import State
 
 REPLY_METHODS = frozenset({"sendmessage", "sendphoto", "senddocument", "editmessagetext"})
@@ -194,16 +193,8 @@ class FakeTelegram(Driver, Faults):
         body = self._state.updates[update] if isinstance(update, int) else update
         if "update_id" not in body:
             body = self._state.updates[self.push_update(body)]
-        headers = {"Content-Type": "application/json"}
-        if secret_token is not None:
-            headers["X-Telegram-Bot-Api-Secret-Token"] = secret_token
-        timeout = aiohttp.ClientTimeout(total=60)
-        async with (
-            aiohttp.ClientSession(timeout=timeout) as session,
-            session.post(url, data=json.dumps(body), headers=headers) as resp,
-        ):
-            await resp.read()
-            status = resp.status
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
+            status = await post(session, url, body, secret_token)
         if 200 <= status < 300:
             self._state.queue = [u for u in self._state.queue if u is not body]
         return status

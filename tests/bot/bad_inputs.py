@@ -33,6 +33,25 @@ def png_chunk(kind: bytes, body: bytes) -> bytes:
     return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
 
+RED = (200, 40, 50)
+
+
+def solid(
+    mode: str = "RGB", size: tuple[int, int] = (64, 48), colour: float | tuple[int, ...] = RED
+) -> Image.Image:
+    """A flat image of one colour (RED unless told), 64x48 unless told."""
+    return Image.new(mode, size, colour)
+
+
+def quadrants(width: int = 64, height: int = 48) -> np.ndarray:
+    """(H, W, 3) uint8 with four flat colours, so lossy codecs keep each block's colour."""
+    a = np.zeros((height, width, 3), np.uint8)
+    h, w = height // 2, width // 2
+    a[:h, :w], a[:h, w:] = (255, 0, 0), (0, 255, 0)
+    a[h:, :w], a[h:, w:] = (0, 0, 255), (255, 255, 0)
+    return a
+
+
 # --- the eyelid the screenable cases are made of
 
 

@@ -19,7 +19,6 @@ import logging
 import re
 import shutil
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -31,19 +30,30 @@ from bot.pipeline.i18n import t
 from bot.pipeline.inference import InferencePool
 from model import WEIGHTS, ensemble
 from testbed.bot import WORKER_ID, running
-from testbed.telegram import Call, FakeTelegram, buttons, message_id
+from testbed.telegram import FakeTelegram, message_id
 from tests.bot import bad_inputs as b
+from tests.bot.chat.chatting import (
+    ESTIMATE,
+    USER,
+    Chat,
+    Errors,
+    Send,
+    agree,
+    assert_no_estimate,
+    assert_plain,
+    document,
+    message,
+    photo,
+    reject,
+    texts,
+)
 from tests.model.synthetic import TINY as TINY_CNN
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-USER = 7_200_000_001  # has agreed; never a health worker
-EXCEPTION_NAME = re.compile(r"Traceback|\b[A-Z]\w*(Error|Exception)\b|File \"")
-ESTIMATE = "Estimated haemoglobin"
 SQL = "'; DROP TABLE screenings;--"
 HTML = "<b>x</b><script>alert(1)</script>"
 MARKDOWN = "*_[`"
-Send = Callable[[FakeTelegram, int], object]
 
 
 @pytest.fixture(scope="module")
@@ -69,57 +79,6 @@ def pool(screen_weights: Path) -> Iterator[InferencePool]:
     pool.close()
 
 
-class Errors(logging.Handler):
-    """Collects the bot's ERROR records (`on_error` logs every failed update)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
-@dataclass
-class Chat:
-    fake: FakeTelegram
-    errors: Errors
-
-    async def exchange(self, send: Send, user: int = USER) -> list[Call]:
-        """Send one thing; the bot's replies to it (two for an estimate: text, then Grad-CAM)."""
-        before = len(self.fake.replies(user))
-        send(self.fake, user)
-        new = (await self.fake.wait_replies(user, before + 1, timeout=60))[before:]
-        if new[0].params.get("text", "").startswith(ESTIMATE):
-            new = (await self.fake.wait_replies(user, before + 2, timeout=60))[before:]
-        return new
-
-    async def still_answers(self, user: int = USER) -> None:
-        """The next /help gets the help text, and nothing else arrived in between."""
-        before = len(self.fake.replies(user))
-        self.fake.send_text(user, "/help")
-        replies = await self.fake.wait_replies(user, before + 1)
-        assert [r.params["text"].split("\n")[0] for r in replies[before:]] == [
-            t("en", "help.text", notice="").split("\n")[0]
-        ]
-        failed, self.errors.records = self.errors.records, []  # one failure fails one case
-        assert not failed, [r.getMessage() for r in failed]
-
-
-async def agree(fake: FakeTelegram, user: int, **who: str) -> None:
-    """/start, agree, pick an age group: the person can now send photos."""
-    fake.send_text(user, "/start", **who)
-    [terms] = await fake.wait_replies(user, 1)
-    fake.press_button(user, message_id(terms), "consent:contact", **who)
-    replies = await fake.wait_replies(user, 3)
-    assert "age:child_24_59m" in buttons(replies[-1])
-    fake.press_button(user, message_id(replies[-1]), "age:child_24_59m", **who)
-    saved = (await fake.wait_replies(user, 4))[-1]
-    assert saved.params["text"].startswith(
-        t("en", "profile.saved", group=t("en", "group.child_24_59m"))
-    )
-
-
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def chat(pool: InferencePool, tmp_path_factory) -> AsyncIterator[Chat]:
     fake = FakeTelegram()
@@ -137,39 +96,7 @@ async def chat(pool: InferencePool, tmp_path_factory) -> AsyncIterator[Chat]:
         await fake.stop()
 
 
-def texts(replies: list[Call]) -> list[str]:
-    return [r.params.get("text") or r.params.get("caption") or "" for r in replies]
-
-
-def assert_plain(replies: list[Call]) -> None:
-    """No traceback, exception name or generic failure message reached the chat."""
-    for text in texts(replies):
-        assert not EXCEPTION_NAME.search(text), text
-        assert text != t("en", "error")
-
-
-def assert_no_estimate(replies: list[Call]) -> None:
-    assert all(r.method != "sendPhoto" for r in replies)
-    assert not any(" g/dL" in text for text in texts(replies))
-
-
 # --- what gets a catalog message and no estimate
-
-
-def photo(make: Callable[[], bytes]) -> Send:
-    return lambda fake, user: fake.send_photo(user, make())
-
-
-def document(make: Callable[[], bytes], name: str, mime: str) -> Send:
-    return lambda fake, user: fake.send_document(user, make(), file_name=name, mime_type=mime)
-
-
-def message(text: str) -> Send:
-    return lambda fake, user: fake.send_text(user, text)
-
-
-def reject(code: str) -> str:
-    return t("en", f"reject.{code}", mb=20)
 
 
 HINT, DENIED = t("en", "hint"), t("en", "worker.denied")

@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import base64
 import logging
-import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
 
 import pytest
-from packaging.requirements import Requirement
 from PIL import Image, ImageFile
 from pydantic import SecretStr
 
@@ -26,9 +24,9 @@ from bot.pipeline.i18n import t
 from bot.pipeline.risk import Person, classify
 from bot.pipeline.screening import Screener, Screening
 from storage.settings import StorageSettings, get_settings
-from testbed.bot import ROOT, SAMPLE, running
+from testbed.bot import SAMPLE, running
 from tests.bot import bad_inputs
-from tests.bot.chat.test_e2e_bad_input import agree
+from tests.bot.chat.chatting import agree
 
 USER, OTHER = 7_300_123_457, 7_300_765_433
 NAME, USERNAME = "Akosua", "akosua_owusu_k"
@@ -289,19 +287,3 @@ def test_the_bot_refuses_files_over_the_decoders_cap_before_downloading() -> Non
     """The handler passes Telegram's file_size; the service refuses above this before getFile
     (tests/bot/chat/test_e2e_bad_input.py sends a 21 MB file); it is never looser than decode's."""
     assert BotSettings().max_photo_bytes <= MAX_BYTES
-
-
-# --- dependencies
-
-
-def test_every_dependency_has_an_upper_bound() -> None:
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
-    deps = [*project["build-system"]["requires"], *project["project"]["dependencies"]]
-    for extra in project["project"].get("optional-dependencies", {}).values():
-        deps += extra
-    assert len(deps) > 10
-    unbounded = [
-        d for d in deps if not any(s.operator in ("<", "<=", "==", "~=", "===")
-                                   for s in Requirement(d).specifier)
-    ]  # fmt: skip
-    assert not unbounded

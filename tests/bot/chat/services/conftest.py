@@ -6,14 +6,17 @@ import itertools
 from collections.abc import AsyncIterator
 
 import pytest
+from sqlalchemy import select
 
 from bot.chat.ratelimit import MemoryPhotoLimit
+from bot.chat.services import people, photos
 from bot.chat.services.base import Deps, Who
 from bot.chat.settings import BotSettings
 from bot.pipeline.decode import ImageRejected
 from bot.pipeline.risk import Person, classify
 from bot.pipeline.screening import Screening
 from storage.db import make_engine, make_sessionmaker, migrate_to_head
+from storage.models import FollowUp
 from storage.pseudonyms import Pseudonymizer
 from storage.workers import ensure_worker, get_or_create_team
 
@@ -79,3 +82,27 @@ async def make_worker(deps: Deps, user: int, role: str = "health_worker") -> Non
 
 def rejected(code: str) -> ImageRejected:
     return ImageRejected(code, f"english {code}")
+
+
+async def fetch() -> bytes:
+    """A photo's bytes as the handler would fetch them (the stub pool ignores them)."""
+    return b"photo"
+
+
+async def screened(deps: Deps, pool: StubPool, hbs: list[float], user: int = 4242) -> None:
+    """`user` consents and sends one photo per Hb in `hbs`, screened as that Hb."""
+    await people.start(deps, who(user))
+    await people.answer_consent(deps, who(user), "yes")
+    for hb in hbs:
+        pool.result = screening(hb)
+        await photos.screen_photo(deps, who(user), fetch, 10)
+
+
+async def open_case(deps: Deps, pool: StubPool, user: int, hb: float = 9.0) -> str:
+    """A case opened by `user`'s screening; its code as workers see it (XXXX-XXXX)."""
+    await screened(deps, pool, [hb], user=user)
+    async with deps.sessions() as session:
+        codes = await session.scalars(select(FollowUp.case_code).order_by(FollowUp.id.desc()))
+        code = codes.first()
+    assert code is not None, "no case was opened"
+    return f"{code[:4]}-{code[4:]}"
