@@ -145,17 +145,41 @@ def real_folds(real: Sequence[Photo], k: int, seed: int) -> np.ndarray:
 
 
 def cross_validate(
-    start: Path, real: Sequence[Photo], pool: Pools, job: SegJob
+    start: Path | None, real: Sequence[Photo], pool: Pools | None, job: SegJob
 ) -> list[segeval.PhotoResult]:
-    """Out-of-fold results for every real photo, each from a network that never saw its patient."""
+    """Out-of-fold results for every real photo, each from a network that never saw its patient.
+
+    Each fold's network is kept in `job.work/folds/<f>` with the patients it was trained
+    without, so `--measure-only` re-measures them (after a change to how a network's output
+    becomes a mask) without training them again; `start`/`pool` are needed only to train."""
     folds = real_folds(real, job.real_folds, job.seed)
     results: list[segeval.PhotoResult] = []
     for f in range(job.real_folds):
-        train = [p for p, g in zip(real, folds, strict=True) if g != f]
-        model = finetune(start, train, pool, job, seed=job.seed + 1 + f)
         held = [p for p, g in zip(real, folds, strict=True) if g == f]
+        model = _fold_network(start, real, folds, f, pool, job)
         results += [segeval.judge(model, p.image, p.mask, fold=f) for p in held]
     return results
+
+
+def _fold_network(
+    start: Path | None, real: Sequence[Photo], folds: np.ndarray, f: int, pool: Pools | None,
+    job: SegJob,
+) -> unet.Model:  # fmt: skip
+    """Fold f's network: the kept one when measuring only, else fine-tuned now and kept."""
+    where = job.work / "folds" / str(f)
+    held = sorted({p.group for p, g in zip(real, folds, strict=True) if g == f})
+    if job.measure_only:
+        kept = json.loads((where / "held_out.json").read_text()) if where.is_dir() else None
+        if kept != held:
+            raise ValueError(f"no fold {f} network for these photos in {where}: train first")
+        return unet.load(where)
+    if start is None or pool is None:
+        raise ValueError("training a fold needs the stage-1 network and the training pools")
+    train = [p for p, g in zip(real, folds, strict=True) if g != f]
+    model = finetune(start, train, pool, job, seed=job.seed + 1 + f)
+    unet.save(replace_version(model, f"seg-fold{f}-s{job.seed}"), where)
+    (where / "held_out.json").write_text(json.dumps(held) + "\n")
+    return model
 
 
 def stage_one(job: SegJob, pool: Pools) -> Path:
@@ -184,6 +208,10 @@ def run(job: SegJob, samples: Sequence[Sample], real: Sequence[Photo] = ()) -> d
     metrics: dict[str, object] = {}
     if job.measure_only:
         model = unet.load(job.out)
+        if real:
+            metrics["real_cv"] = segeval.summarise(
+                cross_validate(None, real, None, job), job.real_folds
+            )
     else:
         pool = pools(train_s, job)
         start = stage_one(job, pool)

@@ -236,6 +236,13 @@ def test_train_seg_cross_validates_on_real_photos(
     assert set(real["gate_false_refusal"]) == set(segeval.GATES)
     card = (tmp_path / "w" / "SEGMENTATION_CARD.md").read_text()
     assert "real photos (CV)" in card and "fires on negatives" in card
+    assert (tmp_path / "work" / "folds" / "1" / "unet.msgpack").is_file()
+    assert main([*argv, "--measure-only"]) == 0  # the kept fold networks, measured again
+    assert json.loads(capsys.readouterr().out)["real_cv"] == real
+    (photos / "p9.jpg").rename(photos / "p10.jpg")  # another patient than the folds held out
+    (photos / "p9_mask.png").rename(photos / "p10_mask.png")
+    assert main([*argv, "--measure-only"]) == 2
+    assert "train first" in capsys.readouterr().err
 
 
 def test_train_seg_missing_data(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
