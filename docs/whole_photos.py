@@ -3,11 +3,12 @@
 
 1. Photo -> U-Net -> adults' model, patient-grouped: each India whole photo is scored by an
    adults' model fitted on the cut-outs of the other folds' patients (the folds of `cv`), beside
-   the same patients' cut-out figures and the drawn mask on the whole photo. The shipped U-Net
-   was fine-tuned on these 66 photos, so the found masks are better than on a stranger's photo
-   (held-out segmentation figures: seg_metrics.json). `with_spread`: the same with a model
-   that also takes the spread of colour inside the mask (*_std), which the shipped one leaves
-   out.
+   the same patients' cut-out figures and the drawn mask on the whole photo. Each photo is
+   segmented by the `train-seg` cross-validation network that never saw its patient (kept in
+   runs/seg/folds); without them, by the shipped U-Net, which was fine-tuned on these 66 photos
+   and so finds better masks than on a stranger's photo (`segmenter` says which).
+   `with_spread`: the same with a model that also takes the spread of colour inside the mask
+   (*_std), which the shipped one leaves out.
 2. White reference: the sclera (bright, unsaturated pixels in a band above the lining) gives
    each photo's white. A model fitted on whole-photo colour statistics, raw or with the photo
    white-balanced by its sclera, compared on the same patient folds. Only India's patients have
@@ -25,14 +26,14 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 
 from bot.pipeline import quality
-from bot.pipeline.screening import Screener
 from bot.training import adults
 from bot.training.data import make_folds, table
-from model import WEIGHTS, features, preprocess, svr
+from model import WEIGHTS, features, preprocess, svr, unet
 
 ROOT = Path(__file__).resolve().parents[1]
 EYES = ROOT / ".." / "shared" / "data" / "eyes-defy"
 OUT = ROOT / "docs" / "cv" / "whole_photos.md"
+FOLDS = ROOT / "runs" / "seg" / "folds"  # train-seg's cross-validation networks
 SEED = 0
 
 
@@ -71,13 +72,23 @@ def scores(hb: np.ndarray, pred: np.ndarray, thr: np.ndarray) -> dict[str, float
             "auroc": round(float(roc_auc_score(hb < thr, thr - pred)), 3)}  # fmt: skip
 
 
-def photos(screener: Screener) -> list[dict[str, object]]:
+def held_out_segmenters() -> dict[str, unet.Model]:
+    """patient -> the CV fold network that never saw them (`train-seg` keeps them), if kept."""
+    out: dict[str, unet.Model] = {}
+    for d in sorted(FOLDS.iterdir()) if FOLDS.is_dir() else []:
+        model = unet.load(d)
+        out |= dict.fromkeys(json.loads((d / "held_out.json").read_text()), model)
+    return out
+
+
+def photos(shipped: unet.Model, held_out: dict[str, unet.Model]) -> list[dict[str, object]]:
     """Each whole photo's features on the drawn and the found mask, raw and balanced."""
     out = []
     with (EYES / "photos" / "labels.csv").open(newline="") as f:
         for r in csv.DictReader(f):
             rgb, drawn = read(EYES / "photos" / r["image"]), read(EYES / "photos" / r["mask"], True)
-            found, failing = quality.failures(screener.segmenter, rgb)  # type: ignore[arg-type]
+            segmenter = held_out[r["patient"]] if held_out else shipped
+            found, failing = quality.failures(segmenter, rgb)
             white = sclera_white(rgb, drawn)
             shot: dict[str, object] = {"patient": r["patient"], "drawn": colour(rgb, drawn)}
             shot["found"] = None if failing or found is None else colour(rgb, found.mask)
@@ -91,7 +102,8 @@ def main() -> None:
     t, folds = adults.table(samples), make_folds(samples, k=5, seed=SEED)
     cutout_pred = adults.out_of_fold(t, folds, SEED)
     row_of = {Path(s.key).stem: i for i, s in enumerate(samples)}
-    shots = photos(Screener(WEIGHTS))
+    held_out = held_out_segmenters()
+    shots = photos(unet.load(WEIGHTS), held_out)
     rows = np.array([row_of[str(p["patient"])] for p in shots])
     pred = {k: np.full(len(shots), np.nan) for k in ("drawn", "found", "spread")}
     spread = svr.Config(colour_columns=tuple(range(features.N_FEATURES)))  # every statistic
@@ -112,6 +124,7 @@ def main() -> None:
     hb, thr = t.hb[rows], t.threshold[rows]
     found = ~np.isnan(pred["found"])
     result: dict[str, object] = {
+        "segmenter": "held-out CV folds" if held_out else "shipped (trained on these photos)",
         "cutout_same_patients": scores(hb, cutout_pred[rows], thr),
         "whole_photo_drawn_mask": scores(hb, pred["drawn"], thr),
         "whole_photo_unet_mask": {

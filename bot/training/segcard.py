@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bot.training import segeval
+from model import segment
 
 if TYPE_CHECKING:  # segtraining imports this module to write the card
     from bot.training.segtraining import SegJob
@@ -81,7 +82,8 @@ def card(metrics: dict[str, Any], job: SegJob, mix: tuple[int, int, int]) -> str
     return _head(metrics, job, mix) + _body(metrics, job)
 
 
-def _stage1(job: SegJob) -> str:
+def stage1(job: SegJob) -> str:
+    """How stage 1 was made, for the card (kept in seg_metrics.json, so a re-measure keeps it)."""
     if job.init is None:
         return f"trained from scratch for {job.pretrain_steps} steps"
     return f"started from {job.init}"
@@ -96,7 +98,9 @@ measure it, and lets the quality gates refuse photos that cannot be screened.
 ## How it finds the lining
 A small U-Net (`model/unet.py`, 96x128 input) looks at the whole photo, then again at a box
 around what it found (`model.segment.find`): in a wide photo the lining is a few network
-pixels thick, and the second look sees it filling the frame. The largest region is kept.
+pixels thick, and the second look sees it filling the frame. The box has a margin of
+{segment.REFINE_PAD:.0%} of its longer side, so thin ends of the lining that the first look
+missed are still inside it. The largest region is kept.
 
 ## Training data
 1. Composites: CP-AnemiC cut-outs of training folds 2-4 ({metrics.get("n_cutouts_train")}
@@ -107,7 +111,7 @@ pixels thick, and the second look sees it filling the frame. The largest region 
    framings (whole photo portrait or landscape, macro close-up, wide shot, crop with a black or
    white frame, the second look's box, the eye above the lining) and light (exposure, gamma,
    white balance, saturation, blur, noise, JPEG): `bot/training/data/seg_views.py`.
-Stage 1, the network on composites alone: {_stage1(job)}.
+Stage 1, the network on composites alone: {metrics.get("stage1") or stage1(job)}.
 It is fine-tuned for {job.finetune_steps} steps on batches of
 {mix[0]} real views, {mix[1]} composite views and {mix[2]} negative views.
 """

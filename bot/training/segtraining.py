@@ -227,7 +227,8 @@ def run(job: SegJob, samples: Sequence[Sample], real: Sequence[Photo] = ()) -> d
         val = segeval.measure(model, val_s, job.seed, offset=segeval.VAL_SEED_OFFSET, per_kind=k)
         metrics["composites_validation"] = val
     saved = json.loads((job.out / "seg_metrics.json").read_text()) if job.measure_only else {}
-    counts = {"n_real_photos": len(real), "n_cutouts_train": len(train_s)}
+    counts = {"n_real_photos": len(real), "n_cutouts_train": len(train_s),
+              "stage1": segcard.stage1(job)}  # fmt: skip
     metrics = {**counts, **saved, **metrics} if job.measure_only else {**metrics, **counts}
     (job.out / "seg_metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     (job.out / "SEGMENTATION_CARD.md").write_text(segcard.card(metrics, job, MIX))

@@ -90,7 +90,7 @@ def test_probabilities_at_the_photos_own_size(shape):
 def test_refine_box_pads_by_the_longer_side_and_clips():
     mask = np.zeros((100, 200), bool)
     mask[40:50, 20:120] = True  # 10 x 100: the margin is 15% of 100 on every side
-    assert segment.refine_box(mask) == (25, 65, 5, 135)
+    assert segment.refine_box(mask, pad=0.15) == (25, 65, 5, 135)
     mask[:] = False
     mask[0:10, 150:200] = True  # at the corner: clipped to the image
     t, b, left, r = segment.refine_box(mask, pad=0.5)

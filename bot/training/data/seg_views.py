@@ -55,12 +55,17 @@ def _mask_box(mask: np.ndarray) -> tuple[int, int, int, int] | None:
     return segment.refine_box(mask > 0.5, pad=0.0)
 
 
+# margins of the second-look views, as a share of the box's longer side; find's own margin
+# (model.segment.REFINE_PAD) lies inside, so the network has learned the box it is shown
+REFINE_PADS = (0.05, 0.3)
+
+
 def rect_for(kind: str, p: Pyramid, rng: Rng) -> Rect:
     """A source rectangle of one framing kind, in level-0 pixels."""
     h, w = p.shape
     box = _mask_box(p.masks[0])
     if kind == "refine" and box is not None:
-        t, b, left, r = segment.refine_box(p.masks[0] > 0.5, pad=rng.uniform(0.05, 0.3))
+        t, b, left, r = segment.refine_box(p.masks[0] > 0.5, pad=rng.uniform(*REFINE_PADS))
         bw, bh = r - left, b - t
         jitter = rng.uniform(-0.08, 0.08, 2) * (bw, bh)
         return (left + bw / 2 + jitter[0], t + bh / 2 + jitter[1], bw, bh)
