@@ -13,8 +13,7 @@ from PIL import Image
 from bench.botproc import RESERVE_S, Deadline, LoadError
 from bench.chats import AGE_GROUP
 from bot.pipeline.decode import ImageRejected
-from bot.pipeline.executor import ExecutorPool
-from bot.pipeline.inference import InferencePool
+from bot.pipeline.executor import make_pool
 from bot.pipeline.risk import GROUP_MONTHS, Person
 from bot.pipeline.screening import Screener
 from bot.training.data import cpanemic, deduplicate
@@ -108,11 +107,7 @@ async def pipeline_threads(
     """Photos/s of the bot's own pool (`workers` child processes as the bot's, or threads
     screening in this process), all photos queued at once."""
     queue = len(photos) + 2 * workers
-    pool: ExecutorPool | InferencePool = (
-        ExecutorPool(weights, workers=workers, queue_size=queue)
-        if processes
-        else InferencePool(weights, workers=workers, queue_size=queue)
-    )
+    pool = make_pool(weights, workers=workers, queue_size=queue, processes=processes)
     await asyncio.to_thread(pool.start)
     try:
         warm = [pool.screen(data, PERSON) for data in photos[: 2 * workers]]

@@ -22,8 +22,7 @@ from bot.chat.relay import Relay
 from bot.chat.services.base import Deps, Screens
 from bot.chat.services.startup import configure_team, pseudonymizer_for
 from bot.chat.settings import BotSettings
-from bot.pipeline.executor import ExecutorPool
-from bot.pipeline.inference import InferencePool
+from bot.pipeline.executor import Pool, make_pool
 from storage.db import make_engine, make_sessionmaker, migrate_to_head
 from storage.settings import StorageSettings
 
@@ -72,14 +71,11 @@ def make_bot(settings: BotSettings) -> ExtBot[None]:
     )
 
 
-def start_pool(settings: BotSettings) -> InferencePool | ExecutorPool:
+def start_pool(settings: BotSettings) -> Pool:
     """Start the inference workers, each loading and warming the models (blocking: seconds)."""
-    workers, queue = settings.inference_workers, settings.inference_queue
-    pool: InferencePool | ExecutorPool
-    if settings.inference_processes:
-        pool = ExecutorPool(settings.anemia_weights, workers=workers, queue_size=queue)
-    else:
-        pool = InferencePool(settings.anemia_weights, workers=workers, queue_size=queue)
+    pool = make_pool(settings.anemia_weights, workers=settings.inference_workers,
+                     queue_size=settings.inference_queue,
+                     processes=settings.inference_processes)  # fmt: skip
     pool.start()
     return pool
 

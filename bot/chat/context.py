@@ -10,8 +10,7 @@ from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from bot.chat.services.base import Deps, Screens
 from bot.chat.settings import BotSettings
-from bot.pipeline.executor import ExecutorPool
-from bot.pipeline.inference import InferencePool
+from bot.pipeline.executor import Pool
 from storage.pseudonyms import Pseudonymizer
 from storage.settings import StorageSettings
 
@@ -23,9 +22,7 @@ class BotData:
         self.settings: BotSettings | None = None
         self.storage: StorageSettings | None = None
         self.given_pool: Screens | None = None  # tests share one pool across applications
-        self.owned_pool: InferencePool | ExecutorPool | None = (
-            None  # made at start-up, closed at shutdown
-        )
+        self.owned_pool: Pool | None = None  # made at start-up, closed at shutdown
         self.engine: AsyncEngine | None = None
         self.deps: Deps | None = None
         self.drainer: asyncio.Task[None] | None = None  # writes the outbox to the database

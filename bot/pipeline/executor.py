@@ -24,7 +24,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from bot.pipeline.inference import PoolBusy
+from bot.pipeline.inference import InferencePool, PoolBusy
 from bot.pipeline.risk import Person
 from bot.pipeline.screening import Screener, Screening
 
@@ -75,7 +75,8 @@ class ExecutorPool:
         """Start the children and wait until each has loaded its models."""
         futures = [self.executor.submit(_ready) for _ in range(self.workers)]
         try:
-            assert all(f.result(timeout=300) for f in futures)
+            for f in futures:
+                f.result(timeout=300)  # the initializer loaded the models, or the pool broke
         except BrokenProcessPool as e:
             self.close()
             raise RuntimeError("an inference worker failed to load the models") from e
@@ -115,3 +116,12 @@ class ExecutorPool:
     def close(self) -> None:
         """Stop the children after the photos already submitted."""
         self.executor.shutdown(wait=True)
+
+
+Pool = InferencePool | ExecutorPool
+
+
+def make_pool(weights: Path, *, workers: int, queue_size: int, processes: bool) -> Pool:
+    """The bot's pool: child processes (`processes`), or threads of this process."""
+    kind = ExecutorPool if processes else InferencePool
+    return kind(weights, workers=workers, queue_size=queue_size)

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
 from bot.pipeline.risk import Person
 from bot.pipeline.screening import Screener, Screening
@@ -29,11 +29,6 @@ class PoolBusy(Exception):
 
 class ScreenerLike(Protocol):
     def screen(self, data: bytes, person: Person) -> Screening: ...
-
-
-@runtime_checkable
-class Closeable(Protocol):
-    def close(self) -> None: ...
 
 
 @dataclass
@@ -96,12 +91,8 @@ class InferencePool:
             self._ready.wait()
             return
         self._ready.wait()
-        try:
-            while (job := self.jobs.get()) is not None:
-                self._do(screener, job)
-        finally:
-            if isinstance(screener, Closeable):
-                screener.close()
+        while (job := self.jobs.get()) is not None:
+            self._do(screener, job)
 
     @staticmethod
     def _do(screener: ScreenerLike, job: _Job) -> None:

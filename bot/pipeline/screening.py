@@ -151,8 +151,11 @@ class Screener:
 
     def estimate(self, rgb: np.ndarray, mask: np.ndarray, person: Person) -> Estimate:
         """The model serving this person, on the mask's crop (refuses whom none serves)."""
+        return self.estimate_crop(Crop.of(rgb, mask, person), person)
+
+    def estimate_crop(self, crop: Crop, person: Person) -> Estimate:
+        """`estimate` on a crop already measured (tools that also read its statistics)."""
         cohort = self.cohort(person)
-        crop = Crop.of(rgb, mask, person)
         served = (self._child if cohort is CHILDREN else self._adult)(crop)
         fitted = self.adapters.get(cohort.key)
         return served if fitted is None else _adapted(fitted, served, crop)

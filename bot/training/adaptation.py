@@ -82,7 +82,7 @@ def rows(screener: Screener, samples: list[Sample]) -> adapt.Rows:
     """The served model's estimate and the colour statistics of each sample's crop."""
     people = [Person(s.age_months, s.sex) for s in samples]
     crops = [Crop.of(s.image, s.mask, p) for s, p in zip(samples, people, strict=True)]
-    base = [screener.estimate(s.image, s.mask, p).hb for s, p in zip(samples, people, strict=True)]
+    base = [screener.estimate_crop(c, p).hb for c, p in zip(crops, people, strict=True)]
     return adapt.Rows(
         np.asarray(base, np.float64),
         np.stack([c.colour for c in crops]).astype(np.float64),
