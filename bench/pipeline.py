@@ -4,7 +4,7 @@ shared data is missing), those the gates accept, in turn.
 
 Stages: decode (bytes -> RGB), segmentation (gates + U-Net + post-processing), then the
 estimate with its overlay PNG by the model that serves the person: the children's CNN with
-Grad-CAM, or the adults' colour statistics and SVR; and the whole pipeline for each. Timed
+Grad-CAM, or the adults' colour statistics, SVR and trees; and the whole pipeline for each. Timed
 after warm-up; median and p95 in ms; the time depends on the photo (the conjunctiva's size).
 Run: python -m bench.pipeline [--repeats 50]
 """
@@ -62,7 +62,7 @@ def stages(screener: Screener, photos: list[bytes], repeats: int) -> dict[str, l
         "children: CNN + Grad-CAM + overlay PNG": timed(
             lambda k: screener.estimate(rgbs[k], masks[k], PERSON), repeats, n
         ),
-        "adults: colour statistics + SVR + overlay PNG": timed(
+        "adults: colour statistics + SVR and trees + overlay PNG": timed(
             lambda k: screener.estimate(rgbs[k], masks[k], ADULT), repeats, n
         ),
         "whole pipeline (child)": timed(lambda k: screener.screen(photos[k], PERSON), repeats, n),

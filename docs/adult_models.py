@@ -5,9 +5,11 @@ Every family gets the same inputs (`model.features` colour statistics of the dra
 sex, plus age where named; "colour levels" leaves out the spread of colour inside the mask,
 which moves with resolution and compression: docs/cv/whole_photos.md) and the same 5 folds
 (`bot.training.data.make_folds`, one photo per patient), repeated over three fold seeds. Figures are
-means over the seeds. The shipped choice (SVR, colour levels + sex) is `model.svr`, whose C
-and epsilon are searched inside each training fold; the other families run with fixed,
-common settings, so they are not tuned as much.
+means over the seeds. The shipped choice (colour levels + sex; the mean of SVR and extremely
+randomised trees) is `model.adult`, whose SVR has its C and epsilon searched inside each
+training fold; the other rows run with fixed, common settings, so they are not tuned as much.
+The choice was made on these folds, which are also where its figures come from: the patients
+kept apart from us are the test of it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,12 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.base import RegressorMixin
-from sklearn.ensemble import GradientBoostingRegressor, RandomForestRegressor
+from sklearn.ensemble import (
+    ExtraTreesRegressor,
+    GradientBoostingRegressor,
+    RandomForestRegressor,
+    VotingRegressor,
+)
 from sklearn.linear_model import RidgeCV
 from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import make_pipeline
@@ -40,7 +47,14 @@ FAMILIES: dict[str, Callable[[], RegressorMixin]] = {
         n_estimators=300, max_depth=2, learning_rate=0.03, subsample=0.8, random_state=0
     ),
     "random forest": lambda: RandomForestRegressor(500, min_samples_leaf=3, random_state=0),
+    "extra trees": lambda: ExtraTreesRegressor(500, min_samples_leaf=3, random_state=0),
     "SVR (C 3, eps 0.3)": lambda: make_pipeline(StandardScaler(), SVR(C=3.0, epsilon=0.3)),
+    "mean of SVR and random forest": lambda: VotingRegressor(
+        [("svr", FAMILIES["SVR (C 3, eps 0.3)"]()), ("rf", FAMILIES["random forest"]())]
+    ),
+    "mean of SVR and extra trees": lambda: VotingRegressor(
+        [("svr", FAMILIES["SVR (C 3, eps 0.3)"]()), ("et", FAMILIES["extra trees"]())]
+    ),
 }
 LEVELS = list(svr.Config().colour_columns)  # colour levels: the *_std spreads left out
 ALL = list(range(N_FEATURES))
@@ -85,7 +99,8 @@ def main() -> None:
         figures(t, adults.out_of_fold(t, make_folds(samples, k=5, seed=s), s)) for s in SEEDS
     ]
     shipped_inputs = "colour levels + sex"
-    rows.append(("shipped: model.svr (C, eps searched)", shipped_inputs, np.mean(shipped, axis=0)))
+    shipped_name = "shipped: model.adult (SVR with C, eps searched, and extra trees)"
+    rows.append((shipped_name, shipped_inputs, np.mean(shipped, axis=0)))
     sites = sorted(set(t.population))
     head = "| model | inputs | MAE | r | AUROC (WHO) | " + " | ".join(
         f"{s} MAE | {s} r" for s in sites

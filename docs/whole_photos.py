@@ -28,7 +28,7 @@ from sklearn.metrics import roc_auc_score
 from bot.pipeline import quality
 from bot.training import adults
 from bot.training.data import make_folds, table
-from model import WEIGHTS, features, preprocess, svr, unet
+from model import WEIGHTS, adult, features, preprocess, svr, trees, unet
 
 ROOT = Path(__file__).resolve().parents[1]
 EYES = ROOT / ".." / "shared" / "data" / "eyes-defy"
@@ -106,10 +106,12 @@ def main() -> None:
     shots = photos(unet.load(WEIGHTS), held_out)
     rows = np.array([row_of[str(p["patient"])] for p in shots])
     pred = {k: np.full(len(shots), np.nan) for k in ("drawn", "found", "spread")}
-    spread = svr.Config(colour_columns=tuple(range(features.N_FEATURES)))  # every statistic
+    every = tuple(range(features.N_FEATURES))  # every statistic, the spreads included
+    spread = adult.Config(svr=svr.Config(colour_columns=every),
+                          trees=trees.Config(colour_columns=every))  # fmt: skip
     for f in np.unique(folds[rows]):
         tr = (t.colour[folds != f], t.meta[folds != f], t.hb[folds != f])
-        model, with_spread = svr.fit(svr.Config(), *tr, SEED), svr.fit(spread, *tr, SEED)
+        model, with_spread = adult.fit(adult.Config(), *tr, SEED), adult.fit(spread, *tr, SEED)
         for i in np.nonzero(folds[rows] == f)[0]:
             meta = t.meta[rows[i]][None]
             drawn, found = shots[i]["drawn"], shots[i]["found"]
@@ -120,7 +122,7 @@ def main() -> None:
             )
             for kind, m, x in runs:
                 if x is not None:
-                    pred[kind][i] = svr.predict(m, x[None], meta)[0]  # type: ignore[index]
+                    pred[kind][i] = adult.predict(m, x[None], meta)[0]  # type: ignore[index]
     hb, thr = t.hb[rows], t.threshold[rows]
     found = ~np.isnan(pred["found"])
     result: dict[str, object] = {
@@ -157,8 +159,8 @@ def sclera(
         r, fo = rows[keep], folds[rows[keep]]
         pred = np.zeros(len(x))
         for f in np.unique(fo):
-            m = svr.fit(svr.Config(), x[fo != f], t.meta[r][fo != f], t.hb[r][fo != f], SEED)
-            pred[fo == f] = svr.predict(m, x[fo == f], t.meta[r][fo == f])
+            m = adult.fit(adult.Config(), x[fo != f], t.meta[r][fo != f], t.hb[r][fo != f], SEED)
+            pred[fo == f] = adult.predict(m, x[fo == f], t.meta[r][fo == f])
         out[f"whole_photo_cv_{'raw' if kind == 'drawn' else 'sclera_balanced'}"] = scores(
             t.hb[r], pred, t.threshold[r]
         )

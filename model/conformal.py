@@ -63,3 +63,49 @@ def leave_fold_out_binned(
         edges, w = binned(residuals[o], pred[o], coverage)
         widths[here] = width_at(pred[here], edges, w)
     return widths
+
+
+def widest(
+    residuals: np.ndarray, pred: np.ndarray, groups: np.ndarray, coverage: float = 0.9,
+    min_rows: int = 20,
+) -> tuple[tuple[float, ...], tuple[float, ...]]:  # fmt: skip
+    """The pointwise widest of each group's own `binned` interval, as (edges, half-widths) for
+    `width_at` (groups of fewer than `min_rows` rows are left out; the pooled `binned` when
+    none is left). For an interval that must hold for a new site whose camera is none of the
+    groups': errors differ by site, and a pooled width under-covers the site with the larger
+    ones. Each group's rows get at least their own width, so at least its coverage."""
+    r, pred, groups = np.asarray(residuals), np.asarray(pred), np.asarray(groups)
+    own = [binned(r[groups == g], pred[groups == g], coverage)
+           for g in np.unique(groups) if (groups == g).sum() >= min_rows]  # fmt: skip
+    if not own:
+        return binned(r, pred, coverage)
+    edges = sorted({e for e_g, _ in own for e in e_g})
+    points = [edges[0] - 1.0, *edges]  # one estimate inside each segment between edges
+    widths = [max(float(width_at(x, e_g, w_g)) for e_g, w_g in own) for x in points]
+    return tuple(edges), tuple(widths)
+
+
+def leave_fold_out_widest(
+    residuals: np.ndarray, pred: np.ndarray, groups: np.ndarray, folds: np.ndarray,
+    coverage: float = 0.9,
+) -> np.ndarray:  # fmt: skip
+    """Per-row `widest` half-width calibrated on the other folds only."""
+    widths = np.empty(len(residuals))
+    for f in np.unique(folds):
+        o, here = folds != f, folds == f
+        edges, w = widest(residuals[o], pred[o], groups[o], coverage)
+        widths[here] = width_at(pred[here], edges, w)
+    return widths
+
+
+def leave_fold_out_per_group(
+    residuals: np.ndarray, pred: np.ndarray, groups: np.ndarray, folds: np.ndarray,
+    coverage: float = 0.9,
+) -> np.ndarray:  # fmt: skip
+    """Per-row `binned` half-width calibrated on the other folds of the row's own group only:
+    each site's own interval, as a programme there would calibrate it on its own people."""
+    widths = np.empty(len(residuals))
+    for g in np.unique(groups):
+        k = groups == g
+        widths[k] = leave_fold_out_binned(residuals[k], pred[k], folds[k], coverage)
+    return widths

@@ -1,8 +1,9 @@
 """Colour-statistics Hb regressor: RBF support-vector regression, evaluated in JAX.
 
-Used where a few hundred photos from one camera are all there is (Eyes-defy adults): on
-patient-grouped folds it beat ridge, gradient boosting and random forests on the same colour
-statistics (`bot/pipeline/populations.py` measures it; the model card has the figures). Inputs are
+Used where a few hundred photos from one camera are all there is: one member of the adults'
+model (`model.adult`, with `model.trees`) and the head of a programme's adaptation
+(`model.adapter`). On patient-grouped folds of Eyes-defy it beat ridge, gradient boosting and
+random forests on the same colour statistics (`docs/cv/adult_models.md`). Inputs are
 `features.colour_features` plus the columns of `preprocess.meta_vector` named by
 `Config.meta_columns`, standardised with training-set constants. The kernel's penalty `C` and
 tube `epsilon` are picked by cross-validation inside the training rows only (scikit-learn's
@@ -27,16 +28,16 @@ from model import checkpoint
 from model.cnn import Stat
 from model.features import NAMES
 
+# of features.NAMES: colour levels only. The spread of colour inside the mask (*_std) depends
+# on resolution and compression: between the published cut-outs and the whole photos of the
+# same eyes it moved by 1-1.5 SD, and with it the model lost its signal on whole photos
+# (docs/cv/whole_photos.md; `python docs/adult_models.py` compares).
+LEVELS = tuple(i for i, name in enumerate(NAMES) if not name.endswith("_std"))
+
 
 @dataclass(frozen=True)
 class Config:
-    # of features.NAMES: colour levels only. The spread of colour inside the mask (*_std)
-    # depends on resolution and compression: between the published cut-outs and the whole
-    # photos of the same eyes it moved by 1-1.5 SD, and with it the model lost its signal on
-    # whole photos (docs/cv/whole_photos.md; `python docs/adult_models.py` compares).
-    colour_columns: tuple[int, ...] = tuple(
-        i for i, name in enumerate(NAMES) if not name.endswith("_std")
-    )
+    colour_columns: tuple[int, ...] = LEVELS
     meta_columns: tuple[int, ...] = (2, 3)  # of preprocess.meta_vector: female, male (no age)
     n_support: int = 0  # set by `fit`
     gamma: float = float("nan")  # RBF width on standardised inputs, set by `fit` (1 / inputs)
@@ -45,14 +46,6 @@ class Config:
     inner_folds: int = 5
     c: float = float("nan")  # chosen by the inner search
     epsilon: float = float("nan")
-    coverage: float = 0.9  # nominal coverage of the interval
-    # Mondrian split-conformal interval (`conformal.binned`): half-width (g/dL) per bin of
-    # the estimate, bins split at `bin_edges`; set from out-of-fold residuals
-    bin_edges: tuple[float, ...] = ()
-    half_widths: tuple[float, ...] = ()
-    refer_margin: float = float("nan")  # g/dL above the WHO cut-off below which we refer
-    version: str = "untrained"
-    population: str = ""  # the datasets it was validated on, e.g. "eyes-defy"
 
     @property
     def n_inputs(self) -> int:
@@ -123,23 +116,16 @@ def fit(config: Config, colour: np.ndarray, meta: np.ndarray, hb: np.ndarray, se
     return model
 
 
-def with_calibration(model: Model, **fields: object) -> Model:
-    """The same weights under a config with the interval, referral margin or version set."""
-    out = build(dataclasses.replace(model.config, **fields))  # type: ignore[arg-type]
-    nnx.update(out, nnx.state(model))
-    return out
-
-
 def predict(model: Model, colour: np.ndarray, meta: np.ndarray) -> np.ndarray:
     """Hb estimates (g/dL) for rows of NumPy inputs."""
     return np.asarray(model(jnp.asarray(colour), jnp.asarray(meta))[0])
 
 
-def save(model: Model, directory: Path, name: str = "adult") -> None:
+def save(model: Model, directory: Path, name: str = "svr") -> None:
     """Write the model's config and state."""
     checkpoint.save(directory, name, model.config, model)
 
 
-def load(directory: Path, name: str = "adult") -> Model:
+def load(directory: Path, name: str = "svr") -> Model:
     """Read a model written by `save`."""
     return checkpoint.load(directory, name, Config, build)

@@ -18,13 +18,13 @@ from bot.pipeline.risk import Person, Risk, classify
 from model import (
     WEIGHTS,
     adapter,
+    adult,
     conformal,
     ensemble,
     features,
     gradcam,
     preprocess,
     segment,
-    svr,
     unet,
 )
 
@@ -115,7 +115,7 @@ class Screener:
         malloc.tune()
         self.model = ensemble.load(weights)
         self.config = self.model.config
-        self.adult = svr.load(weights) if (weights / "adult.msgpack").is_file() else None
+        self.adult = adult.load(weights) if (weights / "adult.msgpack").is_file() else None
         self.segmenter = unet.load(weights) if (weights / "unet.msgpack").is_file() else None
         # a programme's adaptations (`anemia-screen adapt`), applied to the served estimate
         self.adapters = {
@@ -180,7 +180,7 @@ class Screener:
         measured (it has no Grad-CAM)."""
         assert self.adult is not None  # `cohort` refuses adults when it is missing
         cfg = self.adult.config
-        hb = float(svr.predict(self.adult, crop.colour[None], crop.meta[None])[0])
+        hb = float(adult.predict(self.adult, crop.colour[None], crop.meta[None])[0])
         hw = float(conformal.width_at(hb, cfg.bin_edges, cfg.half_widths))
         overlay = gradcam.overlay_png(crop.image, crop.mask, None)
         return Estimate(hb, hw, cfg.coverage, cfg.refer_margin, None, overlay, cfg.version,

@@ -1,4 +1,4 @@
-"""The adults' model: colour statistics -> Hb by support-vector regression (`model.svr`),
+"""The adults' model: colour statistics -> Hb (`model.adult`: SVR and extra trees averaged),
 cross-validated by patient with figures per site, a leave-one-site-out row, and the interval
 and referral margin calibrated on out-of-fold estimates.
 """
@@ -13,7 +13,7 @@ import numpy as np
 
 from bot.pipeline.risk import cutoff
 from bot.training.data import Sample
-from model import conformal, features, preprocess, referral, svr
+from model import adult, conformal, features, preprocess, referral
 
 SENSITIVITY = 0.80  # the referral rule's target, in every site
 
@@ -51,8 +51,8 @@ def out_of_fold(t: Table, folds: np.ndarray, seed: int) -> np.ndarray:
     pred = np.zeros(len(t.hb))
     for f in np.unique(folds):
         tr, te = folds != f, folds == f
-        model = svr.fit(svr.Config(), t.colour[tr], t.meta[tr], t.hb[tr], seed)
-        pred[te] = svr.predict(model, t.colour[te], t.meta[te])
+        model = adult.fit(adult.Config(), t.colour[tr], t.meta[tr], t.hb[tr], seed)
+        pred[te] = adult.predict(model, t.colour[te], t.meta[te])
     return pred
 
 
@@ -61,24 +61,27 @@ class Calibrated:
     """Out-of-fold estimates with the interval and referral margin each row would have had."""
 
     pred: np.ndarray
-    half_width: np.ndarray  # calibrated on the other folds
+    half_width: np.ndarray  # each site's own interval, calibrated on its other folds
+    served_half_width: np.ndarray  # the served interval (widest of the sites'), other folds
     margin: np.ndarray  # chosen on the other folds
 
 
 def calibrate_oof(t: Table, folds: np.ndarray, pred: np.ndarray, coverage: float) -> Calibrated:
     """Leave-fold-out interval widths and referral margins, for honest figures."""
-    hw = conformal.leave_fold_out_binned(pred - t.hb, pred, folds, coverage)
-    margin = referral.leave_fold_out(t.hb, pred, t.threshold, t.population, folds, SENSITIVITY)
-    return Calibrated(pred, hw, margin)
+    res, site = pred - t.hb, t.population
+    own = conformal.leave_fold_out_per_group(res, pred, site, folds, coverage)
+    served = conformal.leave_fold_out_widest(res, pred, site, folds, coverage)
+    margin = referral.leave_fold_out(t.hb, pred, t.threshold, site, folds, SENSITIVITY)
+    return Calibrated(pred, own, served, margin)
 
 
 def leave_site_out(t: Table, seed: int) -> dict[str, np.ndarray]:
     """For each site, estimates from a model fitted on every other site only."""
     out = {}
     for site in np.unique(t.population):
-        model = svr.fit(svr.Config(), *_rows(t, t.population != site), seed)
+        model = adult.fit(adult.Config(), *_rows(t, t.population != site), seed)
         held = t.population == site
-        out[str(site)] = svr.predict(model, t.colour[held], t.meta[held])
+        out[str(site)] = adult.predict(model, t.colour[held], t.meta[held])
     return out
 
 
@@ -86,11 +89,11 @@ def _rows(t: Table, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return t.colour[keep], t.meta[keep], t.hb[keep]
 
 
-def final(t: Table, pred: np.ndarray, *, seed: int, version: str, population: str) -> svr.Model:
+def final(t: Table, pred: np.ndarray, *, seed: int, version: str, population: str) -> adult.Model:
     """Fit on every row; interval and referral margin from all out-of-fold estimates."""
-    model = svr.fit(svr.Config(), t.colour, t.meta, t.hb, seed)
-    edges, widths = conformal.binned(pred - t.hb, pred, model.config.coverage)
-    return svr.with_calibration(
+    model = adult.fit(adult.Config(), t.colour, t.meta, t.hb, seed)
+    edges, widths = conformal.widest(pred - t.hb, pred, t.population, model.config.coverage)
+    return adult.with_calibration(
         model,
         bin_edges=edges,
         half_widths=widths,

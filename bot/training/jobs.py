@@ -25,7 +25,7 @@ from bot.training.evaluate import (
     prepare,
     shipped_metrics,
 )
-from model import conformal, ensemble, referral, svr, train
+from model import adult, conformal, ensemble, referral, train
 
 Metrics = dict[str, object]
 
@@ -102,8 +102,9 @@ def describe(job: Job) -> str:
         f"({split_by}; identical images always share a fold; one image per patient). Children: "
         f"CNN {ec.cnn.height}x{ec.cnn.width}, channels {ec.cnn.channels}, {ec.members} seeds "
         f"averaged, {tc.epochs} epochs, AdamW lr {tc.learning_rate} with cosine decay, Huber "
-        "loss. Adults: RBF support-vector regression on colour statistics and sex, C and "
-        "epsilon chosen by 5-fold search inside each training fold."
+        "loss. Adults: the mean of RBF support-vector regression (C and epsilon chosen by "
+        "5-fold search inside each training fold) and extremely randomised trees on colour "
+        "statistics and sex; each site's interval calibrated on its own people."
     )
 
 
@@ -128,7 +129,7 @@ def _children_cv(samples: list[Sample], job: Job) -> ChildCv:
 def _adults_cv(samples: list[Sample], job: Job) -> AdultCv:
     t, folds = adults.table(samples), _folds(samples, job)
     pred = adults.out_of_fold(t, folds, job.seed)
-    cal = adults.calibrate_oof(t, folds, pred, svr.Config().coverage)
+    cal = adults.calibrate_oof(t, folds, pred, adult.Config().coverage)
     return AdultCv(samples, t, folds, cal)
 
 
@@ -146,15 +147,27 @@ def population_metrics(children: ChildCv | None, grown: AdultCv | None) -> Metri
         kinds, sets = (np.array([getattr(x, k) for x in s]) for k in ("population", "dataset"))
         pops.update(by_population(kinds, sets, _child_columns(children)))
     if grown is not None:
-        t, cal = grown.table, grown.calibrated
-        cols = (t.hb, cal.pred, t.threshold, cal.half_width, cal.margin)
-        pops.update(by_population(t.population, t.dataset, cols))
+        pops.update(_adult_figures(grown))
     return {"populations": pops}
 
 
+def _adult_figures(grown: AdultCv) -> dict[str, dict[str, float | int]]:
+    """Each site's figures with its own interval, and the coverage of the served one."""
+    t, cal = grown.table, grown.calibrated
+
+    def figures(width: np.ndarray) -> dict[str, dict[str, float | int]]:
+        return by_population(t.population, t.dataset,
+                             (t.hb, cal.pred, t.threshold, width, cal.margin))  # fmt: skip
+
+    own, served = figures(cal.half_width), figures(cal.served_half_width)
+    return {k: {**m, "coverage_served": served[k]["coverage"],
+                "half_width_served": served[k]["half_width"]} for k, m in own.items()}  # fmt: skip
+
+
 def leave_site_out(samples: list[Sample], pops: Metrics, seed: int) -> Metrics:
-    """Per population: the colour-statistics model fitted on every other population (children
-    and adults alike), tested on it, beside the population's own cross-validated MAE."""
+    """Per population: the adults' colour-statistics model fitted on every other population
+    in this run (children and adults alike), tested on it, beside the population's own
+    cross-validated MAE."""
     t = adults.table(samples)
     if len(set(t.population)) < 2:
         return {}
@@ -166,6 +179,7 @@ def leave_site_out(samples: list[Sample], pops: Metrics, seed: int) -> Metrics:
             "mae": round(float(np.abs(pred - hb).mean()), 4),
             "pearson_r": round(float(np.corrcoef(pred, hb)[0, 1]), 4),
             "mae_included": pops[site]["mae"],  # type: ignore[index]
+            "trained_on": sorted(str(p) for p in set(t.population) - {site}),
         }
     return {"leave_one_site_out": rows}
 
@@ -210,7 +224,8 @@ def _save_out_of_fold(out: Path, children: ChildCv | None, grown: AdultCv | None
         arrays |= {"adults_key": np.array([s.key for s in grown.samples]),
                    "adults_hb": grown.table.hb, "adults_fold": grown.folds,
                    "adults_pred": grown.calibrated.pred, "adults_margin": grown.calibrated.margin,
-                   "adults_half_width": grown.calibrated.half_width}  # fmt: skip
+                   "adults_half_width": grown.calibrated.half_width,
+                   "adults_served_half_width": grown.calibrated.served_half_width}  # fmt: skip
     out.mkdir(parents=True, exist_ok=True)
     np.savez(out / "oof.npz", **arrays)  # type: ignore[arg-type]
 
@@ -237,7 +252,8 @@ def _write_metrics(weights: Path, cv: CvResult) -> None:
     path = weights / "metrics.json"
     old = json.loads(path.read_text()) if path.is_file() else {}
     new = {**old, **cv.metrics}
-    new["populations"] = {**old.get("populations", {}), **cv.metrics["populations"]}  # type: ignore[dict-item]
+    for key in ("populations", "leave_one_site_out"):  # a run of one cohort keeps the other's
+        new[key] = {**old.get(key, {}), **cv.metrics.get(key, {})}  # type: ignore[dict-item]
     weights.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(new, indent=2) + "\n")
 
@@ -262,9 +278,9 @@ def run_train(job: Job, weights: Path, *, refit_children: bool = True) -> CvResu
         model_card.write(weights / "MODEL_CARD.md", cv, cfg, how=describe(job))
     if (a := cv.adults) is not None:
         name = _population_name(a.samples)
-        model = adults.final(a.table, a.calibrated.pred, seed=job.seed, version=f"svr-{stamp}",
-                             population=name)  # fmt: skip
-        svr.save(model, weights)
+        model = adults.final(a.table, a.calibrated.pred, seed=job.seed,
+                             version=f"svr-trees-{stamp}", population=name)  # fmt: skip
+        adult.save(model, weights)
         model_card.write_adults(weights / "ADULTS_CARD.md", cv, model.config, how=describe(job))
     _write_metrics(weights, cv)
     return cv

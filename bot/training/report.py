@@ -76,23 +76,28 @@ def populations_table(metrics: dict[str, object]) -> str:
     pops: dict[str, dict[str, float]] = metrics.get("populations", {})  # type: ignore[assignment]
     head = (
         "| population | n | MAE | RMSE | r | AUROC (WHO) | PI coverage | PI half-width "
-        "| referral sens | referral spec |\n" + "|---" * 10 + "|\n"
+        "| served PI coverage | served half-width | referral sens | referral spec |\n"
+        + "|---" * 12
+        + "|\n"
     )
     rows = [
         f"| {k} | {m['n']} | {m['mae']:.2f} | {m['rmse']:.2f} | {m['pearson_r']:.2f} "
         f"| {m['auroc']:.2f} | {m['coverage']:.2f} | {m['half_width']:.2f} "
+        f"| {m.get('coverage_served', m['coverage']):.2f} "
+        f"| {m.get('half_width_served', m['half_width']):.2f} "
         f"| {m['sensitivity']:.2f} | {m['specificity']:.2f} |"
         for k, m in pops.items()
     ]
     loso: dict[str, dict[str, float]] = metrics.get("leave_one_site_out", {})  # type: ignore[assignment]
     text = head + "\n".join(rows) + "\n"
     if loso:
-        text += "\nLeave one site out (colour statistics + sex, SVR, fitted on every other "
-        text += "population, tested on this one; 'with it' is the serving model's CV):\n\n"
-        text += "| site | n | MAE without it | r without it | MAE with it (CV) |\n" + "|---" * 5
+        text += "\nLeave one site out (the adults' colour-statistics model fitted on the other "
+        text += "populations named, tested on this one; 'with it' is the serving model's CV):\n\n"
+        text += "| site | n | MAE without it | r without it | MAE with it (CV) | fitted on |\n"
+        text += "|---" * 6
         for k, m in loso.items():
             text += f"|\n| {k} | {m['n']} | {m['mae']:.2f} | {m['pearson_r']:.2f} "
-            text += f"| {m['mae_included']:.2f} "
+            text += f"| {m['mae_included']:.2f} | {', '.join(m.get('trained_on', ['?']))} "  # type: ignore[arg-type]
         text += "|\n"
     return text
 
@@ -101,7 +106,9 @@ POPULATIONS_NOTE = (
     "Each population is scored by the model that serves it (children 6-59 months: the CNN "
     "ensemble; adults: the colour-statistics model), out of fold. AUROC and the referral rule "
     "use each person's WHO 2024 cut-off; the referral rule (estimate below cut-off + margin) "
-    "and the interval width are calibrated on the other folds only."
+    "and the interval width are calibrated on the other folds only. 'PI coverage' is of each "
+    "population's own interval (for adults, calibrated per site); 'served' is of the interval "
+    "a new user gets (for adults, the wider of the sites' widths in each bin)."
 )
 
 

@@ -105,3 +105,45 @@ def test_leave_fold_out_binned_matches_binned_on_the_other_folds() -> None:
     widths = conformal.leave_fold_out_binned(residuals, pred, folds, 0.9)
     edges, w = conformal.binned(residuals[folds != 1], pred[folds != 1], 0.9)
     assert np.array_equal(widths[folds == 1], conformal.width_at(pred[folds == 1], edges, w))
+
+
+def sites(n: int = 4000, seed: int = 5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Two sites whose errors differ (site "a" twice as noisy) and whose estimates overlap."""
+    rng = np.random.default_rng(seed)
+    site = np.where(rng.random(n) < 0.4, "a", "b")
+    pred = np.where(site == "a", rng.uniform(9, 14, n), rng.uniform(11, 16, n))
+    residuals = rng.normal(0.0, np.where(site == "a", 2.0, 1.0))
+    return residuals, pred, site
+
+
+def test_per_group_calibration_covers_each_site_where_pooled_fails() -> None:
+    residuals, pred, site = sites()
+    folds = np.arange(len(pred)) % 5
+    own = conformal.leave_fold_out_per_group(residuals, pred, site, folds, 0.9)
+    pooled = conformal.leave_fold_out_binned(residuals, pred, folds, 0.9)
+    for s in ("a", "b"):
+        k = site == s
+        assert 0.88 <= (np.abs(residuals[k]) <= own[k]).mean() <= 0.92
+    assert (np.abs(residuals[site == "a"]) <= pooled[site == "a"]).mean() < 0.87
+
+
+def test_widest_is_at_least_each_sites_own_interval() -> None:
+    residuals, pred, site = sites()
+    edges, widths = conformal.widest(residuals, pred, site, 0.9)
+    served = conformal.width_at(pred, edges, widths)
+    for s in ("a", "b"):
+        k = site == s
+        e, w = conformal.binned(residuals[k], pred[k], 0.9)
+        assert np.all(served[k] >= conformal.width_at(pred[k], e, w) - 1e-9)
+        assert (np.abs(residuals[k]) <= served[k]).mean() >= 0.89
+    assert len(edges) == 2 and len(widths) == 3  # each site's own split
+
+
+def test_widest_leaves_out_sites_too_small_to_calibrate() -> None:
+    residuals, pred, site = sites(200)
+    site[:5] = "c"  # five rows: their 90% width would be infinite
+    edges, widths = conformal.widest(residuals, pred, site, 0.9)
+    assert np.all(np.isfinite(widths)) and len(edges) == 2
+    alone, few = np.full(30, "c"), slice(0, 30)
+    one = conformal.widest(residuals[few], pred[few], alone, 0.9)
+    assert one == conformal.binned(residuals[few], pred[few], 0.9)

@@ -1,5 +1,5 @@
 """A programme adapts the service to its own people, end to end: women whose camera renders
-colours differently (a cooler white balance, made here from Eyes-defy cut-outs) agree to
+colours differently (a warmer white balance, made here from Eyes-defy cut-outs) agree to
 research, send their eyelid, and a health worker resolves each case with the lab Hb; the
 operator runs `anemia-screen export --lab-confirmed` and `anemia-screen adapt`; the bot,
 restarted with ANEMIA_WEIGHTS on the adapted folder, answers the next woman with the adapted
@@ -51,7 +51,7 @@ def cutout_png(row: dict[str, str]) -> bytes:
     bgr, grey = (cv2.imread(str(EYES / row[k]), f) for k, f in
                  (("image", cv2.IMREAD_COLOR), ("mask", cv2.IMREAD_GRAYSCALE)))  # fmt: skip
     assert bgr is not None and grey is not None
-    rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB).astype(float) * (0.85, 1.05, 1.0)  # less red
+    rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB).astype(float) * (1.1, 0.95, 1.0)  # redder: Hb over-estimated
     mask = grey > 0
     rgba = np.dstack([np.clip(rgb, 0, 255).astype(np.uint8), np.where(mask, 255, 0)])
     buf = io.BytesIO()

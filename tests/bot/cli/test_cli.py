@@ -144,6 +144,11 @@ def test_cv_json_matches_train_metrics(
         assert {"sensitivity", "specificity"} <= set(population)
     assert cv["populations"][grown]["n"] == 40 and cv["populations"][f"{grown}-north"]["n"] == 20
     assert set(cv["leave_one_site_out"]) == {kids, *sites}
+    assert cv["leave_one_site_out"][kids]["trained_on"] == sorted(sites)
+    # adults: each site's own interval, and the one served to a new user (widest of the sites)
+    for site in sites:
+        m = cv["populations"][site]
+        assert m["coverage_served"] >= m["coverage"] - 0.1 and m["half_width_served"] > 0
     assert (tmp_path / "report.md").is_file() and (tmp_path / "scatter.png").is_file()
     assert (trained_weights / "MODEL_CARD.md").read_text().count("g/dL") > 2
 
