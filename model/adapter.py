@@ -80,9 +80,7 @@ def assemble(config: Config, head: svr.Model | None) -> Model:
 
 def with_calibration(model: Model, **fields: object) -> Model:
     """The same weights under a config with the interval, margin or version set."""
-    out = build(dataclasses.replace(model.config, **fields))  # type: ignore[arg-type]
-    nnx.update(out, nnx.state(model))
-    return out
+    return checkpoint.reconfigured(model, build, **fields)
 
 
 def file_stem(cohort: str) -> str:

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
@@ -71,21 +70,12 @@ def fit(config: Config, colour: np.ndarray, meta: np.ndarray, hb: np.ndarray, se
 
 def with_calibration(model: Model, **fields: object) -> Model:
     """The same weights under a config with the interval, referral margin or version set."""
-    out = build(dataclasses.replace(model.config, **fields))  # type: ignore[arg-type]
-    nnx.update(out, nnx.state(model))
-    return out
-
-
-@nnx.jit
-def _estimate(model: Model, colour: jax.Array, meta: jax.Array) -> jax.Array:
-    return model(colour, meta)[0]
+    return checkpoint.reconfigured(model, build, **fields)
 
 
 def predict(model: Model, colour: np.ndarray, meta: np.ndarray) -> np.ndarray:
-    """Hb estimates (g/dL) for rows of NumPy inputs (compiled once per model and batch size:
-    the trees' walk is a loop that runs slowly eagerly)."""
-    estimate = jitcache.bound(_estimate, model)
-    return np.asarray(estimate(jnp.asarray(colour, jnp.float32), jnp.asarray(meta, jnp.float32)))
+    """Hb estimates (g/dL) for rows of NumPy inputs."""
+    return jitcache.first_output(model, colour, meta)
 
 
 def save(model: Model, directory: Path, name: str = "adult") -> None:

@@ -68,3 +68,11 @@ def load(directory: Path, name: str, config_cls: type[C], build: Callable[[C], M
     nnx.replace_by_pure_dict(state, pure)
     nnx.update(module, state)
     return module
+
+
+def reconfigured(model: M, build: Callable[[Any], M], **fields: object) -> M:
+    """The same weights under the model's config with `fields` replaced (its interval,
+    referral margin or version: fields that change no weight's shape)."""
+    out = build(dataclasses.replace(model.config, **fields))  # type: ignore[attr-defined]
+    nnx.update(out, nnx.state(model))
+    return out

@@ -54,13 +54,18 @@ def width_at(
 
 
 def leave_fold_out_binned(
-    residuals: np.ndarray, pred: np.ndarray, folds: np.ndarray, coverage: float = 0.9
-) -> np.ndarray:
-    """Per-row `binned` half-width calibrated on the other folds only."""
+    residuals: np.ndarray, pred: np.ndarray, folds: np.ndarray, coverage: float = 0.9,
+    groups: np.ndarray | None = None,
+) -> np.ndarray:  # fmt: skip
+    """Per-row `binned` half-width calibrated on the other folds only (with `groups`, the
+    `widest` of the groups' own intervals)."""
     widths = np.empty(len(residuals))
     for f in np.unique(folds):
         o, here = folds != f, folds == f
-        edges, w = binned(residuals[o], pred[o], coverage)
+        if groups is None:
+            edges, w = binned(residuals[o], pred[o], coverage)
+        else:
+            edges, w = widest(residuals[o], pred[o], groups[o], coverage)
         widths[here] = width_at(pred[here], edges, w)
     return widths
 
@@ -83,19 +88,6 @@ def widest(
     points = [edges[0] - 1.0, *edges]  # one estimate inside each segment between edges
     widths = [max(float(width_at(x, e_g, w_g)) for e_g, w_g in own) for x in points]
     return tuple(edges), tuple(widths)
-
-
-def leave_fold_out_widest(
-    residuals: np.ndarray, pred: np.ndarray, groups: np.ndarray, folds: np.ndarray,
-    coverage: float = 0.9,
-) -> np.ndarray:  # fmt: skip
-    """Per-row `widest` half-width calibrated on the other folds only."""
-    widths = np.empty(len(residuals))
-    for f in np.unique(folds):
-        o, here = folds != f, folds == f
-        edges, w = widest(residuals[o], pred[o], groups[o], coverage)
-        widths[here] = width_at(pred[here], edges, w)
-    return widths
 
 
 def leave_fold_out_per_group(

@@ -13,6 +13,9 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
+import jax
+import jax.numpy as jnp
+import numpy as np
 from flax import nnx
 
 _BOUND: weakref.WeakKeyDictionary[Any, dict[Callable[..., Any], Callable[..., Any]]] = (
@@ -26,3 +29,14 @@ def bound(fn: Callable[..., Any], model: Any) -> Callable[..., Any]:
     if fn not in per_model:
         per_model[fn] = nnx.cached_partial(fn, model)
     return per_model[fn]
+
+
+@nnx.jit
+def _first(model: Any, *arrays: jax.Array) -> jax.Array:
+    return model(*arrays)[0]
+
+
+def first_output(model: Any, *arrays: np.ndarray) -> np.ndarray:
+    """`model(*arrays)[0]` for NumPy inputs (as float32), compiled once per model and input
+    shape: for models whose eager call is slow (the trees' walk is a loop)."""
+    return np.asarray(bound(_first, model)(*(jnp.asarray(a, jnp.float32) for a in arrays)))

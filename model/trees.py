@@ -117,16 +117,9 @@ def _below(threshold: np.ndarray) -> np.ndarray:
     return np.where(t32 > threshold, np.nextafter(t32, np.float32(-np.inf)), t32)
 
 
-@nnx.jit
-def _estimate(model: Model, colour: jax.Array, meta: jax.Array) -> jax.Array:
-    return model(colour, meta)[0]
-
-
 def predict(model: Model, colour: np.ndarray, meta: np.ndarray) -> np.ndarray:
-    """Hb estimates (g/dL) for rows of NumPy inputs (compiled once per model and batch size:
-    the trees' walk is a loop that runs slowly eagerly)."""
-    estimate = jitcache.bound(_estimate, model)
-    return np.asarray(estimate(jnp.asarray(colour, jnp.float32), jnp.asarray(meta, jnp.float32)))
+    """Hb estimates (g/dL) for rows of NumPy inputs."""
+    return jitcache.first_output(model, colour, meta)
 
 
 def save(model: Model, directory: Path, name: str = "trees") -> None:

@@ -70,7 +70,7 @@ def calibrate_oof(t: Table, folds: np.ndarray, pred: np.ndarray, coverage: float
     """Leave-fold-out interval widths and referral margins, for honest figures."""
     res, site = pred - t.hb, t.population
     own = conformal.leave_fold_out_per_group(res, pred, site, folds, coverage)
-    served = conformal.leave_fold_out_widest(res, pred, site, folds, coverage)
+    served = conformal.leave_fold_out_binned(res, pred, folds, coverage, groups=site)
     margin = referral.leave_fold_out(t.hb, pred, t.threshold, site, folds, SENSITIVITY)
     return Calibrated(pred, own, served, margin)
 

@@ -51,7 +51,11 @@ def cutout_png(row: dict[str, str]) -> bytes:
     bgr, grey = (cv2.imread(str(EYES / row[k]), f) for k, f in
                  (("image", cv2.IMREAD_COLOR), ("mask", cv2.IMREAD_GRAYSCALE)))  # fmt: skip
     assert bgr is not None and grey is not None
-    rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB).astype(float) * (1.1, 0.95, 1.0)  # redder: Hb over-estimated
+    rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB).astype(float) * (
+        1.1,
+        0.95,
+        1.0,
+    )  # redder: Hb over-estimated
     mask = grey > 0
     rgba = np.dstack([np.clip(rgb, 0, 255).astype(np.uint8), np.where(mask, 255, 0)])
     buf = io.BytesIO()
