@@ -12,10 +12,8 @@ that wins here by a hair is noise, not a reason to ship it.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from bot.training import segtraining
@@ -25,11 +23,6 @@ ROOT = Path(__file__).resolve().parents[1]
 FOLDS = ROOT / "runs" / "seg" / "folds"
 PHOTOS = ROOT / ".." / "shared" / "data" / "eyes-defy" / "photos"
 OUT = ROOT / "docs" / "cv" / "seg_postprocess.md"
-Look = Callable[[unet.Model, np.ndarray], np.ndarray]
-
-
-def plain(model: unet.Model, image: np.ndarray) -> np.ndarray:
-    return segment.probabilities(model, image)
 
 
 def flipped(model: unet.Model, image: np.ndarray) -> np.ndarray:
@@ -62,25 +55,18 @@ def closer(model: unet.Model, small: np.ndarray, prob: np.ndarray, zoom: float) 
 
 
 def find(
-    model: unet.Model, image: np.ndarray, look: Look = plain, threshold: float = 0.5,
-    zoom: float | None = None,
+    model: unet.Model, image: np.ndarray, look: segment.Look | None = None,
+    threshold: float = 0.5, zoom: float | None = None,
 ) -> np.ndarray:  # fmt: skip
-    """`segment.find`'s two looks with the variant's look, threshold and third look."""
-    h, w = image.shape[:2]
-    f = min(1.0, segment.WORK_SIDE / max(h, w))
-    small = cv2.resize(image, (round(w * f), round(h * f)), interpolation=cv2.INTER_AREA)
-    prob = look(model, small)
-    coarse = segment.largest_component(prob)
-    if coarse is None:
-        return np.zeros((h, w), bool)
-    t, b, left, r = segment.refine_box(coarse.mask)
-    prob[t:b, left:r] = look(model, small[t:b, left:r])
-    if zoom is not None:
+    """`segment.find`'s two looks with the variant's look, third look and final threshold."""
+    small = segment.work_size(image)
+    prob = segment.two_looks(model, small, look=look)
+    if prob is not None and zoom is not None:
         prob = closer(model, small, prob, zoom)
-    found = segment.largest_component(prob, threshold)
+    found = None if prob is None else segment.largest_component(prob, threshold)
     if found is None:
-        return np.zeros((h, w), bool)
-    return cv2.resize(found.mask.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR) > 0.5
+        return np.zeros(image.shape[:2], bool)
+    return segment.full_size(found, image.shape[:2]).mask
 
 
 VARIANTS: dict[str, dict[str, object]] = {

@@ -20,7 +20,7 @@ from pathlib import Path
 import jax
 from flax import nnx
 
-from model import checkpoint, svr
+from model import checkpoint, served, svr
 
 KINDS = ("offset", "linear", "residual", "local")
 
@@ -31,21 +31,17 @@ def no_head() -> svr.Config:
 
 
 @dataclass(frozen=True)
-class Config:
+class Config(served.Binned):
+    """The adaptation; its interval (`served.Binned`) comes from the programme's out-of-fold
+    residuals (one bin when there are too few people for two), its population is the
+    programme's dataset."""
+
     cohort: str = ""  # "children" or "adults": whose served estimate this adapts
     kind: str = "offset"  # one of KINDS
     a: float = 0.0  # g/dL
     b: float = 1.0
     head: svr.Config = field(default_factory=no_head)
     base_version: str = ""  # the model whose estimate is `base`
-    coverage: float = 0.9
-    # Mondrian split-conformal interval as in `model.svr`, from the programme's out-of-fold
-    # residuals (one bin when there are too few people for two)
-    bin_edges: tuple[float, ...] = ()
-    half_widths: tuple[float, ...] = ()
-    refer_margin: float = float("nan")  # g/dL above the WHO cut-off below which we refer
-    version: str = "unadapted"
-    population: str = ""  # the programme's dataset, whose figures apply
     n: int = 0  # people it was adapted on
     months: str = ""  # when they were screened, e.g. "2026-01..2026-06"
 

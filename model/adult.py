@@ -20,22 +20,17 @@ import jax
 import numpy as np
 from flax import nnx
 
-from model import checkpoint, jitcache, svr, trees
+from model import checkpoint, jitcache, served, svr, trees
 
 
 @dataclass(frozen=True)
-class Config:
+class Config(served.Binned):
+    """The members' configs; the interval (`served.Binned`) gives each bin of the estimate the
+    widest width of the sites it was validated on, since a new user's camera is none of them
+    (`conformal.widest`)."""
+
     svr: svr.Config = field(default_factory=svr.Config)
     trees: trees.Config = field(default_factory=trees.Config)
-    coverage: float = 0.9  # nominal coverage of the interval
-    # Mondrian split-conformal interval (`conformal.binned`): half-width (g/dL) per bin of the
-    # estimate, bins split at `bin_edges`; each bin's width the widest of the sites it was
-    # validated on, since a new user's camera is none of them (`conformal.widest`)
-    bin_edges: tuple[float, ...] = ()
-    half_widths: tuple[float, ...] = ()
-    refer_margin: float = float("nan")  # g/dL above the WHO cut-off below which we refer
-    version: str = "untrained"
-    population: str = ""  # the datasets it was validated on, e.g. "eyes-defy"
 
 
 class Model(nnx.Module):

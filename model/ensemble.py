@@ -15,19 +15,15 @@ import jax
 import jax.numpy as jnp
 from flax import nnx
 
-from model import checkpoint, cnn
+from model import checkpoint, cnn, served
 
 
 @dataclass(frozen=True)
-class Config:
+class Config(served.Calibration):
     cnn: cnn.Config = field(default_factory=cnn.Config)
     members: int = 3
-    coverage: float = 0.9  # nominal coverage of the interval
     half_width: float = float("nan")  # g/dL; set from out-of-fold residuals by training
     attention_threshold: float = 0.4  # share of Grad-CAM on the lower half below which we warn
-    refer_margin: float = float("nan")  # g/dL above the WHO cut-off below which we refer
-    version: str = "untrained"
-    population: str = ""  # the datasets it was validated on, e.g. "cp-anemic"
 
 
 class Model(nnx.Module):

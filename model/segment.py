@@ -9,6 +9,7 @@ fills the frame (the same network, trained on both views).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import cv2
@@ -69,22 +70,45 @@ def find(model: unet.Model, image: np.ndarray, threshold: float = 0.5) -> Found 
 
     A 12 MP photo is searched at WORK_SIDE (the network sees 128 px either way, and the mask's
     edge moves by less than a pixel of the photo); the mask comes back at the photo's size."""
+    small = work_size(image)
+    prob = two_looks(model, small, threshold)
+    found = None if prob is None else largest_component(prob, threshold)
+    return None if found is None else full_size(found, image.shape[:2])
+
+
+def work_size(image: np.ndarray) -> np.ndarray:
+    """The photo shrunk so its longer side is at most WORK_SIDE."""
     h, w = image.shape[:2]
     f = min(1.0, WORK_SIDE / max(h, w))
-    small = (
-        image
-        if f == 1.0
-        else cv2.resize(image, (round(w * f), round(h * f)), interpolation=cv2.INTER_AREA)
-    )
-    prob = probabilities(model, small)
+    if f == 1.0:
+        return image
+    return cv2.resize(image, (round(w * f), round(h * f)), interpolation=cv2.INTER_AREA)
+
+
+Look = Callable[[unet.Model, np.ndarray], np.ndarray]
+
+
+def two_looks(
+    model: unet.Model, small: np.ndarray, threshold: float = 0.5, look: Look | None = None
+) -> np.ndarray | None:
+    """Probabilities of the whole look, with the closer look's inside the box around what the
+    first found; None when the first finds nothing. `look` (default `probabilities`, looked up
+    at call time) maps a model and a picture to probabilities."""
+    look = look or probabilities
+    prob = look(model, small)
     coarse = largest_component(prob, threshold)
     if coarse is None:
         return None
     t, b, left, r = refine_box(coarse.mask)
-    prob[t:b, left:r] = probabilities(model, small[t:b, left:r])
-    found = largest_component(prob, threshold)
-    if found is None or f == 1.0:
+    prob[t:b, left:r] = look(model, small[t:b, left:r])
+    return prob
+
+
+def full_size(found: Found, shape: tuple[int, int]) -> Found:
+    """The component found at work size, with its mask at the photo's (H, W)."""
+    if found.mask.shape == shape:
         return found
+    h, w = shape
     full = cv2.resize(found.mask.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR) > 0.5
     return replace(found, mask=full, area_fraction=float(full.mean()))
 

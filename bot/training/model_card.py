@@ -151,10 +151,10 @@ def write_adults(path: Path, cv: CvResult, config: adult.Config, *, how: str) ->
         "boosting, random forests, extremely randomised trees, SVR and averages of two, on the "
         "same colour statistics, with and without sex and age, on the same patient-grouped folds "
         "over three fold seeds (`python docs/adult_models.py`). On colour levels and sex the "
-        "trees alone and the SVR-and-trees average erred least (MAE 1.07 both, against 1.10 "
-        "for the SVR alone); the average errs less in India, the harder site, and less than "
-        "either member depends on one family's quirks, so it ships. A CNN was "
-        "not tried for adults: 172 photos are too few to learn colour beyond these "
+        "trees alone and the SVR-and-trees average erred least, the SVR alone a little more "
+        "(the figures are in that file); the average errs less in India, the harder site, and "
+        "less than either member depends on one family's quirks, so it ships. A CNN was not "
+        "tried for adults: 172 photos are too few to learn colour beyond these "
         f"statistics.\n\n{ADULT_LIMITS}\n{REPRODUCE}"
     )
     path.write_text(text)
