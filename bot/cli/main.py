@@ -48,6 +48,9 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
         c.add_argument("--report", type=Path, default=Path("runs") / name, help="report folder")
         c.add_argument("--epochs", type=int, help="override the training epochs (quick checks)")
         c.add_argument("--members", type=int, help="override the ensemble size (quick checks)")
+        c.add_argument("--repeats", type=int, default=5, help="adults: fold splits averaged")
+        c.add_argument("--cohort", action="append", choices=("children", "adults"), default=[],
+                       help="cross-validate (and train) only this cohort's model")  # fmt: skip
         c.add_argument("--json", action="store_true", help="print the metrics as JSON")
     sub.choices["train"].add_argument("--out", type=Path, help="weights folder (default: shipped)")
     sub.choices["train"].add_argument(
@@ -118,7 +121,10 @@ def learn(a: argparse.Namespace) -> int:
     for path in a.data:
         if not path.exists():
             raise CliError(f"no such data folder or file: {path}")
-    job = Job(tuple(a.data), a.report, a.folds, a.seed, a.group_by, a.epochs, a.members)
+    if a.repeats < 1:
+        raise CliError("--repeats must be at least 1")
+    job = Job(tuple(a.data), a.report, a.folds, a.seed, a.group_by, a.epochs, a.members,
+              a.repeats, tuple(a.cohort))  # fmt: skip
     weights = getattr(a, "out", None) or WEIGHTS
     if a.command == "train" and a.recalibrate and not (weights / "ensemble.msgpack").is_file():
         raise CliError(f"--recalibrate needs trained children's weights in {weights}")

@@ -6,7 +6,7 @@ and referral margin calibrated on out-of-fold estimates.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,14 +75,38 @@ def calibrate_oof(t: Table, folds: np.ndarray, pred: np.ndarray, coverage: float
     return Calibrated(pred, own, served, margin)
 
 
-def leave_site_out(t: Table, seed: int) -> dict[str, np.ndarray]:
-    """For each site, estimates from a model fitted on every other site only."""
+def leave_site_out(t: Table, seed: int, only: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
+    """For each site (or each of `only`), estimates from a model fitted on every other site."""
     out = {}
     for site in np.unique(t.population):
+        if only and site not in only:
+            continue
         model = adult.fit(adult.Config(), *_rows(t, t.population != site), seed)
         held = t.population == site
         out[str(site)] = adult.predict(model, t.colour[held], t.meta[held])
     return out
+
+
+def leave_site_out_figures(
+    samples: Sequence[Sample], included: Mapping[str, float], seed: int
+) -> dict[str, dict[str, object]]:
+    """`leave_site_out` scored: per population with a cross-validated MAE in `included` (the
+    model serving it, trained with it), the MAE and r of this model fitted on every other
+    population given (children and adults alike) and tested on it."""
+    t = table(samples)
+    if len(set(t.population)) < 2:
+        return {}
+    rows: dict[str, dict[str, object]] = {}
+    for site, pred in leave_site_out(t, seed, only=tuple(included)).items():
+        hb = t.hb[t.population == site]
+        rows[site] = {
+            "n": len(hb),
+            "mae": round(float(np.abs(pred - hb).mean()), 4),
+            "pearson_r": round(float(np.corrcoef(pred, hb)[0, 1]), 4),
+            "mae_included": included[site],
+            "trained_on": sorted(str(p) for p in set(t.population) - {site}),
+        }
+    return rows
 
 
 def _rows(t: Table, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -22,6 +22,7 @@ from bot.training.evaluate import (
     by_population,
     cross_validate,
     fit_members,
+    mean_over_repeats,
     prepare,
     shipped_metrics,
 )
@@ -41,6 +42,8 @@ class Job:
     group_by: str | None = None  # "hospital": hold out whole sites
     epochs: int | None = None  # override TrainConfig.epochs (quick checks)
     members: int | None = None  # override the ensemble size (quick checks)
+    repeats: int = 5  # adults: fold splits averaged (the children's CNN is too slow to repeat)
+    cohorts: tuple[str, ...] = ()  # cross-validate only these (`populations.Cohort.key`); all: ()
 
     def configs(self) -> tuple[ensemble.Config, train.TrainConfig]:
         ec, tc = ensemble.Config(), train.TrainConfig()
@@ -66,8 +69,9 @@ class ChildCv:
 class AdultCv:
     samples: list[Sample]
     table: adults.Table
-    folds: np.ndarray
+    folds: np.ndarray  # the first split's (seed `Job.seed`), as are the estimates below
     calibrated: adults.Calibrated
+    figures: dict[str, dict[str, object]]  # per population, means over `Job.repeats` splits
 
 
 @dataclass(frozen=True)
@@ -104,13 +108,16 @@ def describe(job: Job) -> str:
         f"averaged, {tc.epochs} epochs, AdamW lr {tc.learning_rate} with cosine decay, Huber "
         "loss. Adults: the mean of RBF support-vector regression (C and epsilon chosen by "
         "5-fold search inside each training fold) and extremely randomised trees on colour "
-        "statistics and sex; each site's interval calibrated on its own people."
+        "statistics and sex; each site's interval calibrated on its own people; adults' figures "
+        f"are means over {job.repeats} fold splits (seeds {job.seed} to "
+        f"{job.seed + job.repeats - 1}), their SD over the splits under `sd`."
     )
 
 
-def _folds(samples: list[Sample], job: Job) -> np.ndarray:
+def _folds(samples: list[Sample], job: Job, seed: int | None = None) -> np.ndarray:
+    seed = job.seed if seed is None else seed
     try:
-        return make_folds(samples, k=job.folds, seed=job.seed, by_group=job.group_by is not None)
+        return make_folds(samples, k=job.folds, seed=seed, by_group=job.group_by is not None)
     except ValueError as e:
         raise DataError(str(e)) from e
 
@@ -127,10 +134,15 @@ def _children_cv(samples: list[Sample], job: Job) -> ChildCv:
 
 
 def _adults_cv(samples: list[Sample], job: Job) -> AdultCv:
-    t, folds = adults.table(samples), _folds(samples, job)
-    pred = adults.out_of_fold(t, folds, job.seed)
-    cal = adults.calibrate_oof(t, folds, pred, adult.Config().coverage)
-    return AdultCv(samples, t, folds, cal)
+    """The adults' model over `job.repeats` fold splits (seeds seed, seed + 1, ...): the
+    figures are means over them; the first split's estimates calibrate the shipped model."""
+    t, runs = adults.table(samples), []
+    for seed in range(job.seed, job.seed + job.repeats):
+        folds = _folds(samples, job, seed)
+        pred = adults.out_of_fold(t, folds, seed)
+        runs.append((folds, adults.calibrate_oof(t, folds, pred, adult.Config().coverage)))
+    figures = mean_over_repeats([_adult_figures(t, cal) for _, cal in runs])
+    return AdultCv(samples, t, runs[0][0], runs[0][1], figures)
 
 
 def _child_columns(c: ChildCv) -> tuple[np.ndarray, ...]:
@@ -147,13 +159,12 @@ def population_metrics(children: ChildCv | None, grown: AdultCv | None) -> Metri
         kinds, sets = (np.array([getattr(x, k) for x in s]) for k in ("population", "dataset"))
         pops.update(by_population(kinds, sets, _child_columns(children)))
     if grown is not None:
-        pops.update(_adult_figures(grown))
+        pops.update(grown.figures)
     return {"populations": pops}
 
 
-def _adult_figures(grown: AdultCv) -> dict[str, dict[str, float | int]]:
+def _adult_figures(t: adults.Table, cal: adults.Calibrated) -> dict[str, dict[str, float | int]]:
     """Each site's figures with its own interval, and the coverage of the served one."""
-    t, cal = grown.table, grown.calibrated
 
     def figures(width: np.ndarray) -> dict[str, dict[str, float | int]]:
         return by_population(t.population, t.dataset,
@@ -164,26 +175,6 @@ def _adult_figures(grown: AdultCv) -> dict[str, dict[str, float | int]]:
                 "half_width_served": served[k]["half_width"]} for k, m in own.items()}  # fmt: skip
 
 
-def leave_site_out(samples: list[Sample], pops: Metrics, seed: int) -> Metrics:
-    """Per population: the adults' colour-statistics model fitted on every other population
-    in this run (children and adults alike), tested on it, beside the population's own
-    cross-validated MAE."""
-    t = adults.table(samples)
-    if len(set(t.population)) < 2:
-        return {}
-    rows = {}
-    for site, pred in adults.leave_site_out(t, seed).items():
-        hb = t.hb[t.population == site]
-        rows[site] = {
-            "n": len(hb),
-            "mae": round(float(np.abs(pred - hb).mean()), 4),
-            "pearson_r": round(float(np.corrcoef(pred, hb)[0, 1]), 4),
-            "mae_included": pops[site]["mae"],  # type: ignore[index]
-            "trained_on": sorted(str(p) for p in set(t.population) - {site}),
-        }
-    return {"leave_one_site_out": rows}
-
-
 def run_cv(job: Job) -> CvResult:
     """Cross-validate each cohort's model present in the data; write the report."""
     try:
@@ -191,7 +182,9 @@ def run_cv(job: Job) -> CvResult:
     except ValueError as e:
         raise DataError(str(e)) from e
     cohorts = split(samples)
-    usable = {k: v for k, v in cohorts.items() if len(v) >= 2 * job.folds}
+    served = [s for v in cohorts.values() if len(v) >= 2 * job.folds for s in v]
+    usable = {k: v for k, v in cohorts.items()
+              if len(v) >= 2 * job.folds and (not job.cohorts or k in job.cohorts)}  # fmt: skip
     if not usable:
         sizes = ", ".join(f"{k} {len(v)}" for k, v in cohorts.items())
         raise DataError(f"too few usable images for {job.folds} folds in any cohort ({sizes})")
@@ -203,8 +196,10 @@ def run_cv(job: Job) -> CvResult:
             shipped_metrics(children.oof, seed=job.seed, k=job.folds, group_by=job.group_by)
         )
     metrics.update(population_metrics(children, grown))
-    served = [s for v in usable.values() for s in v]
-    metrics.update(leave_site_out(served, metrics["populations"], job.seed))  # type: ignore[arg-type]
+    pops: dict[str, dict[str, float]] = metrics["populations"]  # type: ignore[assignment]
+    included = {k: m["mae"] for k, m in pops.items()}
+    if loso := adults.leave_site_out_figures(served, included, job.seed):
+        metrics["leave_one_site_out"] = loso
     _save_out_of_fold(job.out, children, grown)
     ec, _ = job.configs()
     path = report.write(children.oof if children else None, dedup, out=job.out, how=describe(job),
@@ -246,16 +241,15 @@ def _calibrated_children(c: ChildCv, ec: ensemble.Config, version: str) -> ensem
     )
 
 
-def _write_metrics(weights: Path, cv: CvResult) -> None:
-    """metrics.json: this run's figures over what earlier runs left (another cohort's
-    populations, the whole-photo figures of `docs/whole_photos.py`)."""
+def _merged(weights: Path, cv: CvResult) -> CvResult:
+    """`cv` with metrics.json's figures: this run's over what earlier runs left (another
+    cohort's populations, the whole-photo figures of `docs/whole_photos.py`)."""
     path = weights / "metrics.json"
     old = json.loads(path.read_text()) if path.is_file() else {}
     new = {**old, **cv.metrics}
     for key in ("populations", "leave_one_site_out"):  # a run of one cohort keeps the other's
         new[key] = {**old.get(key, {}), **cv.metrics.get(key, {})}  # type: ignore[dict-item]
-    weights.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(new, indent=2) + "\n")
+    return dataclasses.replace(cv, metrics=new)
 
 
 def run_train(job: Job, weights: Path, *, refit_children: bool = True) -> CvResult:
@@ -263,6 +257,7 @@ def run_train(job: Job, weights: Path, *, refit_children: bool = True) -> CvResu
     model on all its data. Without `refit_children` the children's shipped members are kept
     and only their calibration (interval, referral margin) is renewed from this CV."""
     cv = run_cv(job)
+    every = _merged(weights, cv)  # the cards show the other cohort's figures too
     ec, tc = job.configs()
     stamp = f"{datetime.now(UTC):%Y%m%d}-seed{job.seed}"
     if cv.children is not None:
@@ -275,12 +270,14 @@ def run_train(job: Job, weights: Path, *, refit_children: bool = True) -> CvResu
             cfg = _calibrated_children(cv.children, ens.config, ens.config.version)
             ens = ensemble.assemble(cfg, list(ens.members))
         ensemble.save(ens, weights)
-        model_card.write(weights / "MODEL_CARD.md", cv, cfg, how=describe(job))
+        model_card.write(weights / "MODEL_CARD.md", every, cfg, how=describe(job))
     if (a := cv.adults) is not None:
         name = _population_name(a.samples)
         model = adults.final(a.table, a.calibrated.pred, seed=job.seed,
                              version=f"svr-trees-{stamp}", population=name)  # fmt: skip
         adult.save(model, weights)
-        model_card.write_adults(weights / "ADULTS_CARD.md", cv, model.config, how=describe(job))
-    _write_metrics(weights, cv)
+        model_card.write_adults(weights / "ADULTS_CARD.md", every, model.config,
+                                how=describe(job))  # fmt: skip
+    weights.mkdir(parents=True, exist_ok=True)
+    (weights / "metrics.json").write_text(json.dumps(every.metrics, indent=2) + "\n")
     return cv

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import matplotlib
@@ -71,6 +72,12 @@ def plots(oof: OutOfFold, out: Path) -> tuple[Path, Path]:
     return scatter, bland
 
 
+def _sd(m: Mapping[str, object], key: str) -> str:
+    """A figure, with its SD over repeated fold splits where there were several."""
+    sd: dict[str, float] = m.get("sd", {})  # type: ignore[assignment]
+    return f"{m[key]:.2f}" + (f" ± {sd[key]:.2f}" if key in sd else "")
+
+
 def populations_table(metrics: dict[str, object]) -> str:
     """Per-population figures of the model serving each population, and leave-one-site-out."""
     pops: dict[str, dict[str, float]] = metrics.get("populations", {})  # type: ignore[assignment]
@@ -81,8 +88,8 @@ def populations_table(metrics: dict[str, object]) -> str:
         + "|\n"
     )
     rows = [
-        f"| {k} | {m['n']} | {m['mae']:.2f} | {m['rmse']:.2f} | {m['pearson_r']:.2f} "
-        f"| {m['auroc']:.2f} | {m['coverage']:.2f} | {m['half_width']:.2f} "
+        f"| {k} | {m['n']} | {_sd(m, 'mae')} | {m['rmse']:.2f} | {_sd(m, 'pearson_r')} "
+        f"| {m['auroc']:.2f} | {_sd(m, 'coverage')} | {m['half_width']:.2f} "
         f"| {m.get('coverage_served', m['coverage']):.2f} "
         f"| {m.get('half_width_served', m['half_width']):.2f} "
         f"| {m['sensitivity']:.2f} | {m['specificity']:.2f} |"
@@ -108,7 +115,8 @@ POPULATIONS_NOTE = (
     "use each person's WHO 2024 cut-off; the referral rule (estimate below cut-off + margin) "
     "and the interval width are calibrated on the other folds only. 'PI coverage' is of each "
     "population's own interval (for adults, calibrated per site); 'served' is of the interval "
-    "a new user gets (for adults, the wider of the sites' widths in each bin)."
+    "a new user gets (for adults, the wider of the sites' widths in each bin). '±': SD over "
+    "repeated fold splits (adults), whose mean the figure is."
 )
 
 

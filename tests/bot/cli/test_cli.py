@@ -143,6 +143,9 @@ def test_cv_json_matches_train_metrics(
         assert {"mae", "rmse", "pearson_r", "auroc", "coverage", "n"} <= set(population)
         assert {"sensitivity", "specificity"} <= set(population)
     assert cv["populations"][grown]["n"] == 40 and cv["populations"][f"{grown}-north"]["n"] == 20
+    # adults' figures are means over the fold splits, with their spread; children's are one CV
+    assert cv["populations"][grown]["repeats"] == 5 and "mae" in cv["populations"][grown]["sd"]
+    assert "repeats" not in cv["populations"][kids]
     assert set(cv["leave_one_site_out"]) == {kids, *sites}
     assert cv["leave_one_site_out"][kids]["trained_on"] == sorted(sites)
     # adults: each site's own interval, and the one served to a new user (widest of the sites)
@@ -187,6 +190,30 @@ def test_predict_for_whom_no_model_is_validated_gives_no_number(
 def test_cv_missing_data_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["cv", "--data", str(tmp_path / "nope")]) == 2
     assert capsys.readouterr().err.startswith("anemia-screen: no such data")
+
+
+def test_cv_of_one_cohort_keeps_every_population_in_leave_one_site_out(
+    synthetic_csv: Path, synthetic_adults_csv: Path, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    argv = ["cv", "--data", str(synthetic_csv), "--data", str(synthetic_adults_csv),
+            "--cohort", "adults", "--folds", "3", "--repeats", "2", "--report", str(tmp_path),
+            "--json"]  # fmt: skip
+    assert main(argv) == 0
+    cv = json.loads(capsys.readouterr().out)
+    kids, grown = synthetic_csv.parent.name, synthetic_adults_csv.parent.name
+    assert "mae" not in cv and kids not in cv["populations"]  # no children's CNN was run
+    assert cv["populations"][grown]["repeats"] == 2
+    # the adults' sites are scored without themselves, the children's data among the rest
+    assert set(cv["leave_one_site_out"]) == {f"{grown}-north", f"{grown}-south"}
+    assert kids in cv["leave_one_site_out"][f"{grown}-north"]["trained_on"]
+
+
+def test_cv_needs_one_repeat_at_least(
+    synthetic_adults_csv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["cv", "--data", str(synthetic_adults_csv), "--repeats", "0"]) == 2
+    assert capsys.readouterr().err == "anemia-screen: --repeats must be at least 1\n"
 
 
 def test_cv_unknown_layout_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bot.training.evaluate import OutOfFold, attention_split, score, shipped_metrics, who_threshold
+from bot.training.evaluate import (
+    OutOfFold,
+    attention_split,
+    mean_over_repeats,
+    score,
+    shipped_metrics,
+    who_threshold,
+)
 
 
 def _oof(hb: np.ndarray, pred: np.ndarray, ages: np.ndarray | None = None) -> OutOfFold:
@@ -55,3 +62,15 @@ def test_attention_split_and_shipped_keys() -> None:
     out = shipped_metrics(oof, seed=0, k=5, group_by=None)
     assert {"mae", "rmse", "pearson_r", "auroc", "coverage", "n"} <= out.keys()
     assert out["n"] == 20 and out["mae"] == pytest.approx(1.0)
+
+
+def test_mean_over_repeats_averages_figures_and_keeps_counts() -> None:
+    runs = [
+        {"site": {"mae": 1.0, "coverage": 0.90, "half_width": 2.0, "n": 70, "anaemic": 51}},
+        {"site": {"mae": 1.2, "coverage": 0.94, "half_width": 2.2, "n": 70, "anaemic": 51}},
+    ]
+    m = mean_over_repeats(runs)["site"]
+    assert m["mae"] == pytest.approx(1.1) and m["coverage"] == pytest.approx(0.92)
+    assert m["half_width"] == pytest.approx(2.1)
+    assert (m["n"], m["anaemic"], m["repeats"]) == (70, 51, 2)
+    assert m["sd"] == {"mae": pytest.approx(0.1), "coverage": pytest.approx(0.02)}
