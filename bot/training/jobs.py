@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -114,8 +115,7 @@ def describe(job: Job) -> str:
     )
 
 
-def _folds(samples: list[Sample], job: Job, seed: int | None = None) -> np.ndarray:
-    seed = job.seed if seed is None else seed
+def _folds(samples: list[Sample], job: Job, seed: int) -> np.ndarray:
     try:
         return make_folds(samples, k=job.folds, seed=seed, by_group=job.group_by is not None)
     except ValueError as e:
@@ -124,7 +124,7 @@ def _folds(samples: list[Sample], job: Job, seed: int | None = None) -> np.ndarr
 
 def _children_cv(samples: list[Sample], job: Job) -> ChildCv:
     ec, tc = job.configs()
-    oof = cross_validate(samples, _folds(samples, job), config=ec, tc=tc, seed=job.seed)
+    oof = cross_validate(samples, _folds(samples, job, job.seed), config=ec, tc=tc, seed=job.seed)
     thr = np.array([cutoff(s.age_months, s.sex) for s in samples])
     pops = np.array([s.population for s in samples])
     margin = referral.leave_fold_out(
@@ -151,16 +151,16 @@ def _child_columns(c: ChildCv) -> tuple[np.ndarray, ...]:
     return (c.oof.hb, c.oof.preds["ensemble"], thr, c.oof.half_width("ensemble"), c.margin)
 
 
-def population_metrics(children: ChildCv | None, grown: AdultCv | None) -> Metrics:
+def population_metrics(children: ChildCv | None, grown: AdultCv | None) -> dict[str, Any]:
     """`populations` for metrics.json: each population scored by the model serving it."""
-    pops: dict[str, object] = {}
+    pops: dict[str, Any] = {}
     if children is not None:
         s = children.samples
         kinds, sets = (np.array([getattr(x, k) for x in s]) for k in ("population", "dataset"))
         pops.update(by_population(kinds, sets, _child_columns(children)))
     if grown is not None:
         pops.update(grown.figures)
-    return {"populations": pops}
+    return pops
 
 
 def _adult_figures(t: adults.Table, cal: adults.Calibrated) -> dict[str, dict[str, float | int]]:
@@ -195,9 +195,8 @@ def run_cv(job: Job) -> CvResult:
         metrics.update(
             shipped_metrics(children.oof, seed=job.seed, k=job.folds, group_by=job.group_by)
         )
-    metrics.update(population_metrics(children, grown))
-    pops: dict[str, dict[str, float]] = metrics["populations"]  # type: ignore[assignment]
-    included = {k: m["mae"] for k, m in pops.items()}
+    metrics["populations"] = pops = population_metrics(children, grown)
+    included = {k: float(m["mae"]) for k, m in pops.items()}
     if loso := adults.leave_site_out_figures(served, included, job.seed):
         metrics["leave_one_site_out"] = loso
     _save_out_of_fold(job.out, children, grown)
