@@ -47,7 +47,7 @@ def probabilities(model: unet.Model, image: np.ndarray) -> np.ndarray:
 # Margin around the coarse mask, as a share of its box's longer side. The coarse look often
 # misses the thin ends of the lining at the corners of the eye; a box that cuts them off can
 # never find them. 0.25 against 0.15: median Dice on held-out real photos 0.819 vs 0.809
-# (train-seg's CV networks, 66 photos); the networks learn second looks with 0.05-0.3 margins.
+# (train-seg's 3-level CV networks, 66 photos); networks learn second looks with 0.05-0.3 margins.
 REFINE_PAD = 0.25
 
 

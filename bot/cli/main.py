@@ -26,6 +26,25 @@ class CliError(Exception):
     """A problem the person at the terminal can fix; printed as one line."""
 
 
+def _ints(text: str) -> tuple[int, ...]:
+    """'16,32,64' -> (16, 32, 64): the U-Net's channels per level."""
+    try:
+        values = tuple(int(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of whole numbers: {text!r}") from None
+    if len(values) < 2 or min(values) < 1:
+        raise argparse.ArgumentTypeError("give at least two levels of positive channels")
+    return values
+
+
+def _size(text: str) -> tuple[int, int]:
+    """'96x128' -> (96, 128): the U-Net's input height and width."""
+    h, _, w = text.partition("x")
+    if not (h.isdigit() and w.isdigit()) or min(int(h), int(w)) < 16:
+        raise argparse.ArgumentTypeError(f"give the size as HxW, e.g. 96x128, not {text!r}")
+    return int(h), int(w)
+
+
 def _args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="anemia-screen", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -67,6 +86,9 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     ts.add_argument("--finetune-steps", type=int, default=700, help="stage 2: with real photos")
     ts.add_argument("--real-folds", type=int, default=5, help="patient-grouped CV folds")
     ts.add_argument("--init", type=Path, help="start from this folder's U-Net (skips stage 1)")
+    ts.add_argument("--channels", type=_ints, default=(16, 32, 64),
+                    help="a fresh stage 1's channels per level, e.g. 16,32,64,128")  # fmt: skip
+    ts.add_argument("--size", type=_size, default=(96, 128), help="its input, HxW (e.g. 120x160)")
     ts.add_argument(
         "--work", type=Path, default=Path("runs") / "seg", help="stage-1 network kept here"
     )
@@ -148,13 +170,17 @@ def learn(a: argparse.Namespace) -> int:
 def train_seg(a: argparse.Namespace) -> int:
     """Train the U-Net on composites (and real photos when given) and print its figures."""
     from bot.training.segtraining import SegJob, gather, run
-    from model import WEIGHTS
+    from model import WEIGHTS, unet
 
     missing = [str(d) for d in a.data if not d.exists()]
     if missing:
         raise CliError(f"no such data folder: {', '.join(missing)}")
     if a.eval_negatives < 1 or a.real_folds < 2:
         raise CliError("--eval-negatives must be at least 1 and --real-folds at least 2")
+    if any(side % 2 ** (len(a.channels) - 1) for side in a.size):
+        raise CliError(
+            f"with {len(a.channels)} levels, --size must divide by {2 ** (len(a.channels) - 1)}"
+        )
     try:
         cutouts, photos = gather(a.data)
     except ValueError as e:
@@ -164,6 +190,7 @@ def train_seg(a: argparse.Namespace) -> int:
         pretrain_steps=a.pretrain_steps, finetune_steps=a.finetune_steps,
         real_folds=a.real_folds, init=a.init, work=a.work, measure_only=a.measure_only,
         eval_negatives=a.eval_negatives,
+        net=unet.Config(height=a.size[0], width=a.size[1], channels=a.channels),
     )  # fmt: skip
     try:
         metrics = run(job, cutouts, photos)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bot.training import segeval
-from model import segment
+from model import segment, unet
 
 if TYPE_CHECKING:  # segtraining imports this module to write the card
     from bot.training.segtraining import SegJob
@@ -89,6 +89,12 @@ def stage1(job: SegJob) -> str:
     return f"started from {job.init}"
 
 
+def network(config: unet.Config) -> str:
+    """The U-Net's shape, for the card: levels, channels and input size."""
+    ch = ", ".join(map(str, config.channels))
+    return f"{len(config.channels)} levels ({ch} channels), {config.height}x{config.width} input"
+
+
 def _head(metrics: dict[str, Any], job: SegJob, mix: tuple[int, int, int]) -> str:
     return f"""# Model card: conjunctiva segmentation (U-Net)
 
@@ -96,11 +102,11 @@ Finds the palpebral conjunctiva in a photo of a pulled-down lower eyelid so the 
 measure it, and lets the quality gates refuse photos that cannot be screened.
 
 ## How it finds the lining
-A small U-Net (`model/unet.py`, 96x128 input) looks at the whole photo, then again at a box
-around what it found (`model.segment.find`): in a wide photo the lining is a few network
-pixels thick, and the second look sees it filling the frame. The box has a margin of
-{segment.REFINE_PAD:.0%} of its longer side, so thin ends of the lining that the first look
-missed are still inside it. The largest region is kept.
+A small U-Net (`model/unet.py`: {metrics.get("network", "3 levels, 96x128 input")}) looks at
+the whole photo, then again at a box around what it found (`model.segment.find`): in a wide
+photo the lining is a few network pixels thick, and the second look sees it filling the frame.
+The box has a margin of {segment.REFINE_PAD:.0%} of its longer side, so thin ends of the lining
+that the first look missed are still inside it. The largest region is kept.
 
 ## Training data
 1. Composites: CP-AnemiC cut-outs of training folds 2-4 ({metrics.get("n_cutouts_train")}

@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +42,7 @@ class SegJob:
     work: Path = Path("runs") / "seg"  # where the stage-1 network is kept
     measure_only: bool = False  # re-measure the saved network instead of training
     eval_negatives: int = 20  # held-out negatives per kind
+    net: unet.Config = field(default_factory=unet.Config)  # a fresh stage 1's architecture
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,7 @@ def batches(
 
 def pretrain(pool: Pools, job: SegJob) -> unet.Model:
     """Stage 1: a fresh U-Net on composites and negatives alone."""
-    config = unet.Config()
+    config = job.net
     tc = seg_train.SegTrainConfig(steps=job.pretrain_steps)
     model = unet.build(config, job.seed)
     return seg_train.fit(model, tc, batches([], pool, config, job.seed), seed=job.seed)
@@ -156,12 +157,12 @@ def cross_validate(
     results: list[segeval.PhotoResult] = []
     for f in range(job.real_folds):
         held = [p for p, g in zip(real, folds, strict=True) if g == f]
-        model = _fold_network(start, real, folds, f, pool, job)
+        model = fold_network(start, real, folds, f, pool, job)
         results += [segeval.judge(model, p.image, p.mask, fold=f) for p in held]
     return results
 
 
-def _fold_network(
+def fold_network(
     start: Path | None, real: Sequence[Photo], folds: np.ndarray, f: int, pool: Pools | None,
     job: SegJob,
 ) -> unet.Model:  # fmt: skip
@@ -228,7 +229,7 @@ def run(job: SegJob, samples: Sequence[Sample], real: Sequence[Photo] = ()) -> d
         metrics["composites_validation"] = val
     saved = json.loads((job.out / "seg_metrics.json").read_text()) if job.measure_only else {}
     counts = {"n_real_photos": len(real), "n_cutouts_train": len(train_s),
-              "stage1": segcard.stage1(job)}  # fmt: skip
+              "stage1": segcard.stage1(job), "network": segcard.network(model.config)}  # fmt: skip
     metrics = {**counts, **saved, **metrics} if job.measure_only else {**metrics, **counts}
     (job.out / "seg_metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     (job.out / "SEGMENTATION_CARD.md").write_text(segcard.card(metrics, job, MIX))

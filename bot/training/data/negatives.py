@@ -60,10 +60,14 @@ def _text(rng: Rng, shape: Shape) -> np.ndarray:
     scale = rng.uniform(0.4, 1.0) * w / 640
     ink = rng.uniform((0, 0, 20), (60, 60, 120)) if rng.random() < 0.3 else np.full(3, 25.0)
     step, margin = int(32 * scale) + 6, int(rng.uniform(0.04, 0.12) * w)
+    # OpenCV 5 draws text on 8-bit images only, so the words go on a mask first. Hard edges
+    # (LINE_8) as OpenCV 4 drew on the float page: anti-aliasing is for 8-bit images only there.
+    cover = np.zeros(shape, np.uint8)
     for y in range(margin + step, h - margin // 2, step):
         words = "".join(rng.choice(LETTERS, int(rng.integers(10, 70))))
-        cv2.putText(img, words, (margin, y), font, scale, ink.tolist(), 1, cv2.LINE_AA)
-    return img
+        cv2.putText(cover, words, (margin, y), font, scale, 255, 1, cv2.LINE_8)
+    a = cover[..., None].astype(F32) / 255
+    return img * (1 - a) + ink.astype(F32) * a
 
 
 def _document(rng: Rng, shape: Shape) -> np.ndarray:

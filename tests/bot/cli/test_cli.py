@@ -227,10 +227,13 @@ def test_train_seg_then_measure_only(
 ) -> None:
     argv = ["train-seg", "--data", str(synthetic_csv), "--pretrain-steps", "2", "--per-cutout",
             "1", "--negatives", "10", "--eval-negatives", "2", "--out", str(tmp_path),
-            "--work", str(tmp_path / "work"), "--json"]  # fmt: skip
+            "--work", str(tmp_path / "work"), "--json", "--channels", "4,8",
+            "--size", "32x48"]  # fmt: skip
     assert main(argv) == 0
     first = json.loads(capsys.readouterr().out)
-    assert (tmp_path / "work" / "stage1" / "unet.msgpack").is_file()
+    stage1 = json.loads((tmp_path / "work" / "stage1" / "unet.json").read_text())
+    assert (stage1["channels"], stage1["height"], stage1["width"]) == ([4, 8], 32, 48)
+    assert first["network"] == "2 levels (4, 8 channels), 32x48 input"
     comp = first["composites"]
     assert 0.0 <= comp["dice_composite"] <= 1.0 and 0.0 <= comp["refuse_negative"] <= 1.0
     assert (tmp_path / "unet.msgpack").is_file() and (tmp_path / "SEGMENTATION_CARD.md").is_file()
@@ -275,6 +278,14 @@ def test_train_seg_cross_validates_on_real_photos(
     (photos / "p9_mask.png").rename(photos / "p10_mask.png")
     assert main([*argv, "--measure-only"]) == 2
     assert "train first" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flag", [["--size", "30x50"], ["--channels", "4,8,16", "--size", "34x48"]])
+def test_train_seg_refuses_a_size_its_levels_cannot_halve(
+    tmp_path: Path, flag: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["train-seg", "--data", str(tmp_path), *flag]) == 2
+    assert "--size must divide by" in capsys.readouterr().err
 
 
 def test_train_seg_missing_data(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

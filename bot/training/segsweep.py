@@ -1,0 +1,200 @@
+"""Compare U-Net variants by `train-seg`'s patient-grouped CV, training them side by side.
+
+`python -m bot.training.segsweep --data D... --work DIR --variants a,b` trains, for each
+variant, the same networks that `train-seg` trains one after another: a stage 1 (unless the
+variant starts from a kept one), one fine-tuned network per real-photo fold, and the network
+fine-tuned on every photo. Jobs run in parallel worker processes, which is what a many-core
+machine (with or without a GPU) needs; on a laptop `train-seg` does the same work in series.
+It only trains. Each variant's folder is laid out as `train-seg --measure-only` reads it:
+
+    anemia-screen train-seg --data D... --measure-only --work DIR/<variant> \\
+        --out DIR/<variant>/final --finetune-steps F ...
+
+The composites and negatives are drawn once, before the workers fork, so every job draws its
+batches from the same pools without pickling them; JAX starts inside each worker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import time
+from collections.abc import Sequence
+from concurrent import futures
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import cv2
+
+from bot.training import segcard
+from bot.training.data import Sample
+from bot.training.data.compose import NEGATIVE_KINDS
+from bot.training.data.seg_views import Pyramid, pyramid
+from bot.training.segtraining import (
+    Photo,
+    Pools,
+    SegJob,
+    finetune,
+    fold_network,
+    gather,
+    negatives,
+    positives,
+    pretrain,
+    real_folds,
+    replace_version,
+    split,
+)
+from model import unet
+
+
+@dataclass(frozen=True)
+class Variant:
+    net: unet.Config
+    pretrain_steps: int
+    finetune_steps: int
+    init: str | None = None  # another variant's name (share its stage 1) or a folder in --work
+
+
+VARIANTS = {
+    # train-seg's 3-level recipe fine-tuned longer, from a stage 1 put in WORK/stage1 beforehand
+    "base-3k": Variant(unet.Config(), 0, 3000, init="stage1"),
+    "deep4": Variant(unet.Config(channels=(16, 32, 64, 128)), 3000, 3000),
+    "deep4-6k": Variant(unet.Config(channels=(16, 32, 64, 128)), 0, 6000, init="deep4"),
+    "deep4-hr": Variant(unet.Config(height=120, width=160, channels=(16, 32, 64, 128)), 3000, 3000),
+}
+
+# Set before the workers fork; each worker reads them, never pickles them.
+_REAL: list[Photo] = []
+_POOL: Pools | None = None
+
+
+def job_of(name: str, variant: Variant, work: Path, seed: int) -> SegJob:
+    """The `train-seg` job a variant stands for, its networks kept under work/name."""
+    init = None
+    if variant.init is not None:
+        init = work / variant.init / "stage1" if variant.init in VARIANTS else work / variant.init
+    return SegJob(
+        out=work / name / "final", seed=seed, pretrain_steps=variant.pretrain_steps,
+        finetune_steps=variant.finetune_steps, init=init, work=work / name, net=variant.net,
+    )  # fmt: skip
+
+
+def _stage1(job: SegJob) -> str:
+    assert _POOL is not None
+    path = job.work / "stage1"
+    unet.save(replace_version(pretrain(_POOL, job), "composites"), path)
+    return str(path)
+
+
+def _fold(job: SegJob, f: int) -> str:
+    folds = real_folds(_REAL, job.real_folds, job.seed)
+    start = job.init or job.work / "stage1"
+    fold_network(start, _REAL, folds, f, _POOL, job)
+    return f"{job.work.name} fold {f}"
+
+
+def _final(job: SegJob, n_cutouts: int) -> str:
+    assert _POOL is not None
+    start = job.init or job.work / "stage1"
+    model = finetune(start, _REAL, _POOL, job, seed=job.seed)
+    unet.save(replace_version(model, f"seg-{len(_REAL)}real-s{job.seed}"), job.out)
+    counts = {"n_real_photos": len(_REAL), "n_cutouts_train": n_cutouts,
+              "stage1": segcard.stage1(job), "network": segcard.network(model.config)}  # fmt: skip
+    (job.out / "seg_metrics.json").write_text(json.dumps(counts, indent=2) + "\n")
+    return f"{job.work.name} final"
+
+
+def _second_wave(job: SegJob, n_cutouts: int) -> list[futures.Future[str]]:
+    return [_EX.submit(_fold, job, f) for f in range(job.real_folds)] + [
+        _EX.submit(_final, job, n_cutouts)
+    ]
+
+
+_EX: futures.ProcessPoolExecutor
+
+
+def sweep(jobs: dict[str, SegJob], n_cutouts: int, workers: int) -> None:
+    """Stage 1s first; each variant's folds and final network as soon as its stage 1 exists."""
+    global _EX
+    start = {n: j.init or j.work / "stage1" for n, j in jobs.items()}
+    t0 = time.time()
+    with futures.ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as _EX:
+        running = {_EX.submit(_stage1, j): n for n, j in jobs.items() if j.init is None}
+        made = {j.work / "stage1" for j in jobs.values() if j.init is None}
+        waiting = {n for n in jobs if start[n] in made}
+        for n in set(jobs) - waiting:
+            running |= dict.fromkeys(_second_wave(jobs[n], n_cutouts), n)
+        while running:
+            done, _ = futures.wait(running, return_when=futures.FIRST_COMPLETED)
+            for fut in done:
+                print(f"{time.time() - t0:7.1f} s  {fut.result()}", flush=True)
+                del running[fut]
+                made.discard(Path(fut.result()))
+            for n in [n for n in waiting if start[n] not in made]:
+                running |= dict.fromkeys(_second_wave(jobs[n], n_cutouts), n)
+                waiting.discard(n)
+
+
+_TRAIN: list[Sample] = []
+
+
+def _draw(kind: str, lo: int, hi: int, per: int) -> list[Pyramid]:
+    """Pyramids of positives lo:hi (composites of cut-outs) or negatives lo:hi."""
+    if kind == "positives":
+        made = positives(_TRAIN[lo:hi], per, lo * per)
+    else:  # chunks start at multiples of the kinds' count, so each keeps its kind and seed
+        made = negatives(hi - lo, lo)
+    return [pyramid(p.image, p.mask) for p in made]
+
+
+def parallel_pools(train: list[Sample], job: SegJob, workers: int) -> Pools:
+    """`segtraining.pools`, the same scenes, drawn by `workers` processes."""
+    global _TRAIN
+    _TRAIN = train
+    step_p = max(1, len(train) // workers)
+    step_n = len(NEGATIVE_KINDS) * max(1, job.negatives // (workers * len(NEGATIVE_KINDS)))
+    tasks = [("positives", i, min(i + step_p, len(train))) for i in range(0, len(train), step_p)]
+    tasks += [
+        ("negatives", i, min(i + step_n, job.negatives)) for i in range(0, job.negatives, step_n)
+    ]
+    threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)  # forked children must run OpenCV serially, not in its thread pool
+    try:
+        with mp.get_context("fork").Pool(workers) as pool:
+            parts = pool.starmap(_draw, [(*t, job.per_cutout) for t in tasks])
+    finally:
+        cv2.setNumThreads(threads)
+    pos = [p for t, part in zip(tasks, parts, strict=True) if t[0] == "positives" for p in part]
+    neg = [p for t, part in zip(tasks, parts, strict=True) if t[0] == "negatives" for p in part]
+    return Pools(pos, neg)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--data", type=Path, action="append", required=True)
+    p.add_argument("--work", type=Path, required=True)
+    p.add_argument("--variants", default=",".join(VARIANTS))
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--steps-scale", type=float, default=1.0, help="shrink every step count")
+    p.add_argument("--negatives", type=int, default=400)
+    a = p.parse_args(argv)
+    cv2.setNumThreads(1)  # one job per core; cv2's own threads would also not survive a fork
+    global _REAL, _POOL
+    cutouts, _REAL = gather(a.data)
+    jobs = {}
+    for name in a.variants.split(","):
+        v = VARIANTS[name]
+        scaled = replace(v, pretrain_steps=round(v.pretrain_steps * a.steps_scale),
+                         finetune_steps=round(v.finetune_steps * a.steps_scale))  # fmt: skip
+        jobs[name] = replace(job_of(name, scaled, a.work, 0), negatives=a.negatives)
+    train = split(cutouts, 0)[0]
+    t0 = time.time()
+    _POOL = parallel_pools(train, next(iter(jobs.values())), a.workers)
+    print(f"{len(_REAL)} real photos, {len(train)} cut-outs; pools in {time.time() - t0:.0f} s")
+    sweep(jobs, len(train), a.workers)
+
+
+if __name__ == "__main__":
+    main()
