@@ -106,26 +106,24 @@ def _final(job: SegJob, n_cutouts: int) -> str:
     return f"{job.work.name} final"
 
 
-def _second_wave(job: SegJob, n_cutouts: int) -> list[futures.Future[str]]:
-    return [_EX.submit(_fold, job, f) for f in range(job.real_folds)] + [
-        _EX.submit(_final, job, n_cutouts)
-    ]
-
-
-_EX: futures.ProcessPoolExecutor
+def _second_wave(
+    ex: futures.ProcessPoolExecutor, job: SegJob, n_cutouts: int
+) -> list[futures.Future[str]]:
+    """A variant's fold networks and its final network, submitted once its stage 1 exists."""
+    folds = [ex.submit(_fold, job, f) for f in range(job.real_folds)]
+    return [*folds, ex.submit(_final, job, n_cutouts)]
 
 
 def sweep(jobs: dict[str, SegJob], n_cutouts: int, workers: int) -> None:
     """Stage 1s first; each variant's folds and final network as soon as its stage 1 exists."""
-    global _EX
     start = {n: j.init or j.work / "stage1" for n, j in jobs.items()}
     t0 = time.time()
-    with futures.ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as _EX:
-        running = {_EX.submit(_stage1, j): n for n, j in jobs.items() if j.init is None}
+    with futures.ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as ex:
+        running = {ex.submit(_stage1, j): n for n, j in jobs.items() if j.init is None}
         made = {j.work / "stage1" for j in jobs.values() if j.init is None}
         waiting = {n for n in jobs if start[n] in made}
         for n in set(jobs) - waiting:
-            running |= dict.fromkeys(_second_wave(jobs[n], n_cutouts), n)
+            running |= dict.fromkeys(_second_wave(ex, jobs[n], n_cutouts), n)
         while running:
             done, _ = futures.wait(running, return_when=futures.FIRST_COMPLETED)
             for fut in done:
@@ -133,7 +131,7 @@ def sweep(jobs: dict[str, SegJob], n_cutouts: int, workers: int) -> None:
                 del running[fut]
                 made.discard(Path(fut.result()))
             for n in [n for n in waiting if start[n] not in made]:
-                running |= dict.fromkeys(_second_wave(jobs[n], n_cutouts), n)
+                running |= dict.fromkeys(_second_wave(ex, jobs[n], n_cutouts), n)
                 waiting.discard(n)
 
 
@@ -171,6 +169,23 @@ def parallel_pools(train: list[Sample], job: SegJob, workers: int) -> Pools:
     return Pools(pos, neg)
 
 
+def _jobs(names: str, work: Path, scale: float, negatives: int) -> dict[str, SegJob]:
+    """Each named variant's job, steps scaled; ValueError for a name or start that is missing."""
+    jobs = {}
+    for name in names.split(","):
+        if name not in VARIANTS:
+            raise ValueError(f"no variant {name!r}; choose from {', '.join(VARIANTS)}")
+        v = VARIANTS[name]
+        scaled = replace(v, pretrain_steps=round(v.pretrain_steps * scale),
+                         finetune_steps=round(v.finetune_steps * scale))  # fmt: skip
+        jobs[name] = replace(job_of(name, scaled, work, 0), negatives=negatives)
+    made = {j.work / "stage1" for j in jobs.values() if j.init is None}
+    for name, j in jobs.items():
+        if j.init is not None and j.init not in made and not (j.init / "unet.json").is_file():
+            raise ValueError(f"{name} starts from {j.init}, which holds no U-Net")
+    return jobs
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data", type=Path, action="append", required=True)
@@ -182,13 +197,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     a = p.parse_args(argv)
     cv2.setNumThreads(1)  # one job per core; cv2's own threads would also not survive a fork
     global _REAL, _POOL
-    cutouts, _REAL = gather(a.data)
-    jobs = {}
-    for name in a.variants.split(","):
-        v = VARIANTS[name]
-        scaled = replace(v, pretrain_steps=round(v.pretrain_steps * a.steps_scale),
-                         finetune_steps=round(v.finetune_steps * a.steps_scale))  # fmt: skip
-        jobs[name] = replace(job_of(name, scaled, a.work, 0), negatives=a.negatives)
+    try:
+        jobs = _jobs(a.variants, a.work, a.steps_scale, a.negatives)
+        cutouts, _REAL = gather(a.data)
+        real_folds(_REAL, 5, 0)  # enough patients for train-seg's folds, before any training
+    except ValueError as e:
+        p.error(str(e))  # one line and exit status 2, as anemia-screen answers
     train = split(cutouts, 0)[0]
     t0 = time.time()
     _POOL = parallel_pools(train, next(iter(jobs.values())), a.workers)

@@ -45,3 +45,17 @@ def test_a_variant_is_the_train_seg_job_it_names(tmp_path: Path):
     assert longer.finetune_steps == 2 * deep.finetune_steps
     base = segsweep.job_of("base-3k", segsweep.VARIANTS["base-3k"], tmp_path, 0)
     assert base.init == tmp_path / "stage1" and base.net == segtraining.SegJob(tmp_path).net
+
+
+@pytest.mark.parametrize(
+    ("variants", "says"),
+    [("nope", "no variant 'nope'"), ("base-3k", "holds no U-Net"), ("deep4", "not a folder")],
+)
+def test_what_cannot_be_trained_is_refused_in_one_line(
+    tmp_path: Path, variants: str, says: str, capsys: pytest.CaptureFixture[str]
+):
+    argv = ["--data", str(tmp_path / "none"), "--work", str(tmp_path), "--variants", variants]
+    with pytest.raises(SystemExit) as exit_:
+        segsweep.main(argv)
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and says in err and "Traceback" not in err
