@@ -172,6 +172,7 @@ def _adult_figures(t: adults.Table, cal: adults.Calibrated) -> dict[str, dict[st
 
     own, served = figures(cal.half_width), figures(cal.served_half_width)
     return {k: {**m, "coverage_served": served[k]["coverage"],
+                "coverage_anaemic_served": served[k]["coverage_anaemic"],
                 "half_width_served": served[k]["half_width"]} for k, m in own.items()}  # fmt: skip
 
 

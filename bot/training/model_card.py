@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.training.evaluate import attention_split
 from bot.training.report import dedup_text, metrics_table, populations_table
@@ -160,6 +160,25 @@ def write_adults(path: Path, cv: CvResult, config: adult.Config, *, how: str) ->
         "(the figures are in that file); the average errs less in India, the harder site, and "
         "less than either member depends on one family's quirks, so it ships. A CNN was not "
         "tried for adults: 172 photos are too few to learn colour beyond these "
-        f"statistics.\n\n{ADULT_LIMITS}\n{REPRODUCE}"
+        f"statistics.\n\n{ADULT_LIMITS}{anaemic_limit(cv.metrics)}\n{REPRODUCE}"
     )
     path.write_text(text)
+
+
+def anaemic_limit(metrics: dict[str, Any]) -> str:
+    """A Limits bullet: how often the interval holds the true Hb of the anaemic, per site."""
+    sites = {k: m for k, m in metrics.get("populations", {}).items()
+             if k.startswith("eyes-defy-") and "coverage_anaemic" in m}  # fmt: skip
+    if not sites:
+        return ""
+    each = "; ".join(
+        f"{k.removeprefix('eyes-defy-').title()} {m['coverage_anaemic']:.2f} own / "
+        f"{m.get('coverage_anaemic_served', m['coverage_anaemic']):.2f} served of "
+        f"{m['anaemic']} anaemic, against {m['coverage']:.2f} own of everyone"
+        for k, m in sites.items()
+    )
+    return (
+        "- Estimates shrink towards the mean, so a low Hb is often overestimated. Among the "
+        f"anaemic the interval held the lab Hb in {each} (out of fold). The referral rule, not "
+        "the interval, is what sends an anaemic person to a blood test.\n"
+    )

@@ -9,6 +9,7 @@ from bot.training.evaluate import (
     OutOfFold,
     attention_split,
     mean_over_repeats,
+    population_figures,
     score,
     shipped_metrics,
     who_threshold,
@@ -74,3 +75,14 @@ def test_mean_over_repeats_averages_figures_and_keeps_counts() -> None:
     assert m["half_width"] == pytest.approx(2.1)
     assert (m["n"], m["anaemic"], m["repeats"]) == (70, 51, 2)
     assert m["sd"] == {"mae": pytest.approx(0.1), "coverage": pytest.approx(0.02)}
+
+
+def test_coverage_among_the_anaemic_is_reported_apart() -> None:
+    hb = np.array([8.0, 9.0, 13.0, 14.0])
+    pred = np.array([11.0, 9.5, 13.0, 14.0])  # the first anaemic person's estimate is 3 high
+    thr, width, margin = np.full(4, 12.0), np.full(4, 2.0), np.zeros(4)
+    m = population_figures(hb, pred, thr, width, margin)
+    assert m["coverage"] == pytest.approx(0.75) and m["coverage_anaemic"] == pytest.approx(0.5)
+    assert np.isnan(
+        population_figures(hb[2:], pred[2:], thr[2:], width[2:], margin[2:])["coverage_anaemic"]
+    )
