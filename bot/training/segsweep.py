@@ -51,6 +51,8 @@ from model import unet
 
 @dataclass(frozen=True)
 class Variant:
+    """A U-Net and its training length: what `train-seg --channels --size --*-steps` set."""
+
     net: unet.Config
     pretrain_steps: int
     finetune_steps: int
@@ -82,6 +84,7 @@ def job_of(name: str, variant: Variant, work: Path, seed: int) -> SegJob:
 
 
 def _stage1(job: SegJob) -> str:
+    """Worker: the variant's stage 1 on composites and negatives; returns where it is kept."""
     assert _POOL is not None
     path = job.work / "stage1"
     unet.save(replace_version(pretrain(_POOL, job), "composites"), path)
@@ -89,6 +92,7 @@ def _stage1(job: SegJob) -> str:
 
 
 def _fold(job: SegJob, f: int) -> str:
+    """Worker: fold f's network, fine-tuned without fold f's patients and kept for measuring."""
     folds = real_folds(_REAL, job.real_folds, job.seed)
     start = job.init or job.work / "stage1"
     fold_network(start, _REAL, folds, f, _POOL, job)
@@ -96,6 +100,7 @@ def _fold(job: SegJob, f: int) -> str:
 
 
 def _final(job: SegJob, n_cutouts: int) -> str:
+    """Worker: the network fine-tuned on every photo, with the counts its card needs."""
     assert _POOL is not None
     start = job.init or job.work / "stage1"
     model = finetune(start, _REAL, _POOL, job, seed=job.seed)
