@@ -20,12 +20,25 @@ from flax import nnx
 from model import checkpoint
 
 
+def stride(levels: int) -> int:
+    """Input pixels per bottleneck pixel along each side: every level below the first halves."""
+    return 2 ** (levels - 1)
+
+
 @dataclass(frozen=True)
 class Config:
     height: int = 96
     width: int = 128
     channels: tuple[int, ...] = (16, 32, 64)  # per level; the last one is the bottleneck
     version: str = "untrained"
+
+    def __post_init__(self) -> None:
+        # the decoder's upsampled maps must meet the encoder's skips at the same size
+        if self.height % stride(len(self.channels)) or self.width % stride(len(self.channels)):
+            raise ValueError(
+                f"a {len(self.channels)}-level U-Net needs height and width divisible by "
+                f"{stride(len(self.channels))}, not {self.height}x{self.width}"
+            )
 
 
 class Block(nnx.Module):

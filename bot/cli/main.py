@@ -177,10 +177,11 @@ def train_seg(a: argparse.Namespace) -> int:
         raise CliError(f"no such data folder: {', '.join(missing)}")
     if a.eval_negatives < 1 or a.real_folds < 2:
         raise CliError("--eval-negatives must be at least 1 and --real-folds at least 2")
-    if any(side % 2 ** (len(a.channels) - 1) for side in a.size):
-        raise CliError(
-            f"with {len(a.channels)} levels, --size must divide by {2 ** (len(a.channels) - 1)}"
-        )
+    try:
+        net = unet.Config(height=a.size[0], width=a.size[1], channels=a.channels)
+    except ValueError:
+        n = len(a.channels)
+        raise CliError(f"with {n} levels, --size must divide by {unet.stride(n)}") from None
     try:
         cutouts, photos = gather(a.data)
     except ValueError as e:
@@ -190,7 +191,7 @@ def train_seg(a: argparse.Namespace) -> int:
         pretrain_steps=a.pretrain_steps, finetune_steps=a.finetune_steps,
         real_folds=a.real_folds, init=a.init, work=a.work, measure_only=a.measure_only,
         eval_negatives=a.eval_negatives,
-        net=unet.Config(height=a.size[0], width=a.size[1], channels=a.channels),
+        net=net,
     )  # fmt: skip
     try:
         metrics = run(job, cutouts, photos)

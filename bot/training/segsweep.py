@@ -28,7 +28,6 @@ from pathlib import Path
 
 import cv2
 
-from bot.training import segcard
 from bot.training.data import Sample
 from bot.training.data.compose import NEGATIVE_KINDS
 from bot.training.data.seg_views import Pyramid, pyramid
@@ -36,15 +35,15 @@ from bot.training.segtraining import (
     Photo,
     Pools,
     SegJob,
-    finetune,
+    final_network,
     fold_network,
     gather,
+    made_of,
     negatives,
     positives,
-    pretrain,
     real_folds,
-    replace_version,
     split,
+    stage_one,
 )
 from model import unet
 
@@ -83,30 +82,27 @@ def job_of(name: str, variant: Variant, work: Path, seed: int) -> SegJob:
     )  # fmt: skip
 
 
+def _start(job: SegJob) -> Path:
+    return job.init or job.work / "stage1"
+
+
 def _stage1(job: SegJob) -> str:
     """Worker: the variant's stage 1 on composites and negatives; returns where it is kept."""
     assert _POOL is not None
-    path = job.work / "stage1"
-    unet.save(replace_version(pretrain(_POOL, job), "composites"), path)
-    return str(path)
+    return str(stage_one(job, _POOL))
 
 
 def _fold(job: SegJob, f: int) -> str:
     """Worker: fold f's network, fine-tuned without fold f's patients and kept for measuring."""
-    folds = real_folds(_REAL, job.real_folds, job.seed)
-    start = job.init or job.work / "stage1"
-    fold_network(start, _REAL, folds, f, _POOL, job)
+    fold_network(_start(job), _REAL, real_folds(_REAL, job.real_folds, job.seed), f, _POOL, job)
     return f"{job.work.name} fold {f}"
 
 
 def _final(job: SegJob, n_cutouts: int) -> str:
-    """Worker: the network fine-tuned on every photo, with the counts its card needs."""
+    """Worker: the network fine-tuned on every photo, with what its card needs to know."""
     assert _POOL is not None
-    start = job.init or job.work / "stage1"
-    model = finetune(start, _REAL, _POOL, job, seed=job.seed)
-    unet.save(replace_version(model, f"seg-{len(_REAL)}real-s{job.seed}"), job.out)
-    counts = {"n_real_photos": len(_REAL), "n_cutouts_train": n_cutouts,
-              "stage1": segcard.stage1(job), "network": segcard.network(model.config)}  # fmt: skip
+    model = final_network(_start(job), _REAL, _POOL, job)
+    counts = made_of(job, model, len(_REAL), n_cutouts)
     (job.out / "seg_metrics.json").write_text(json.dumps(counts, indent=2) + "\n")
     return f"{job.work.name} final"
 
@@ -121,7 +117,7 @@ def _second_wave(
 
 def sweep(jobs: dict[str, SegJob], n_cutouts: int, workers: int) -> None:
     """Stage 1s first; each variant's folds and final network as soon as its stage 1 exists."""
-    start = {n: j.init or j.work / "stage1" for n, j in jobs.items()}
+    start = {n: _start(j) for n, j in jobs.items()}
     t0 = time.time()
     with futures.ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as ex:
         running = {ex.submit(_stage1, j): n for n, j in jobs.items() if j.init is None}
@@ -205,12 +201,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         jobs = _jobs(a.variants, a.work, a.steps_scale, a.negatives)
         cutouts, _REAL = gather(a.data)
-        real_folds(_REAL, 5, 0)  # enough patients for train-seg's folds, before any training
+        job = next(iter(jobs.values()))
+        real_folds(_REAL, job.real_folds, job.seed)  # enough patients, before any training
     except ValueError as e:
         p.error(str(e))  # one line and exit status 2, as anemia-screen answers
     train = split(cutouts, 0)[0]
     t0 = time.time()
-    _POOL = parallel_pools(train, next(iter(jobs.values())), a.workers)
+    _POOL = parallel_pools(train, job, a.workers)
     print(f"{len(_REAL)} real photos, {len(train)} cut-outs; pools in {time.time() - t0:.0f} s")
     sweep(jobs, len(train), a.workers)
 

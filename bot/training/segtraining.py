@@ -194,6 +194,19 @@ def stage_one(job: SegJob, pool: Pools) -> Path:
     return stage1
 
 
+def final_network(start: Path, real: Sequence[Photo], pool: Pools, job: SegJob) -> unet.Model:
+    """The network to ship, saved in job.out: stage 1 fine-tuned on every real photo given."""
+    model = finetune(start, real, pool, job, seed=job.seed) if real else unet.load(start)
+    unet.save(replace_version(model, f"seg-{len(real)}real-s{job.seed}"), job.out)
+    return model
+
+
+def made_of(job: SegJob, model: unet.Model, n_real: int, n_cutouts: int) -> dict[str, object]:
+    """What seg_metrics.json keeps of how the network was made (a re-measure keeps it)."""
+    return {"n_real_photos": n_real, "n_cutouts_train": n_cutouts,
+            "stage1": segcard.stage1(job), "network": segcard.network(model.config)}  # fmt: skip
+
+
 def replace_version(model: unet.Model, version: str) -> unet.Model:
     model.config = replace(model.config, version=version)
     return model
@@ -219,8 +232,7 @@ def run(job: SegJob, samples: Sequence[Sample], real: Sequence[Photo] = ()) -> d
         if real:
             results = cross_validate(start, real, pool, job)
             metrics["real_cv"] = segeval.summarise(results, job.real_folds)
-        model = finetune(start, real, pool, job, seed=job.seed) if real else unet.load(start)
-        unet.save(replace_version(model, f"seg-{len(real)}real-s{job.seed}"), job.out)
+        model = final_network(start, real, pool, job)
     k = job.eval_negatives
     if test_s:
         metrics["composites"] = segeval.measure(model, test_s, job.seed, per_kind=k)
@@ -228,8 +240,7 @@ def run(job: SegJob, samples: Sequence[Sample], real: Sequence[Photo] = ()) -> d
         val = segeval.measure(model, val_s, job.seed, offset=segeval.VAL_SEED_OFFSET, per_kind=k)
         metrics["composites_validation"] = val
     saved = json.loads((job.out / "seg_metrics.json").read_text()) if job.measure_only else {}
-    counts = {"n_real_photos": len(real), "n_cutouts_train": len(train_s),
-              "stage1": segcard.stage1(job), "network": segcard.network(model.config)}  # fmt: skip
+    counts = made_of(job, model, len(real), len(train_s))
     metrics = {**counts, **saved, **metrics} if job.measure_only else {**metrics, **counts}
     (job.out / "seg_metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     (job.out / "SEGMENTATION_CARD.md").write_text(segcard.card(metrics, job, MIX))

@@ -110,3 +110,9 @@ def test_dice_edge_cases():
     assert seg_train.dice(a, empty) == 0.0 and seg_train.dice(empty, a) == 0.0
     assert seg_train.dice(a, a) == 1.0
     assert seg_train.dice(a, b) == pytest.approx(0.5)  # 2 * 2 shared / (4 + 4)
+
+
+def test_a_size_its_levels_cannot_halve_is_refused():
+    with pytest.raises(ValueError, match="divisible by 4, not 34x48"):
+        unet.Config(height=34, width=48, channels=(4, 8, 16))
+    assert unet.stride(3) == 4 and unet.Config(height=36, width=48, channels=(4, 8, 16)).width == 48
