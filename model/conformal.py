@@ -1,8 +1,11 @@
 """Split-conformal intervals from out-of-fold absolute residuals.
 
-For n calibration residuals the (1 - alpha) interval half-width is the ceil((n + 1)(1 - alpha))-th
-smallest |residual| (Lei et al. 2018), which covers a new exchangeable case with probability at
-least 1 - alpha.
+For n calibration residuals the (1 - alpha) half-width is the |residual| at rank (n + 1)(1 - alpha)
+(Lei et al. 2018), interpolated between the two neighbouring order statistics when that rank is
+fractional. The usual ceil of that rank guarantees coverage of at least 1 - alpha but covers
+ceil((n + 1)(1 - alpha)) / (n + 1) on average: 27/29 = 0.931 for the 28 residuals of a small
+site's bin. The interpolated rank covers 1 - alpha on average, and never less than
+1 - alpha - 1/(n + 1) (the rank below).
 """
 
 from __future__ import annotations
@@ -21,8 +24,12 @@ def half_width(residuals: npt.ArrayLike, coverage: float = 0.9) -> float:
     n = r.size
     if n == 0:
         raise ValueError("no calibration residuals")
-    rank = math.ceil((n + 1) * coverage)
-    return float(r[min(rank, n) - 1]) if rank <= n else float("inf")
+    rank = (n + 1) * coverage  # 1-based, fractional
+    if rank > n:
+        return float("inf")  # too few residuals to bound this coverage
+    low = max(math.floor(rank), 1)
+    high = min(low + 1, n)
+    return float(r[low - 1] + (rank - low) * (r[high - 1] - r[low - 1]))
 
 
 def leave_fold_out(residuals: np.ndarray, folds: np.ndarray, coverage: float = 0.9) -> np.ndarray:

@@ -4,11 +4,12 @@ every population are referred.
 
 A screening aid must find most anaemic people; its specificity is what that costs, and is
 reported beside it. Like the conformal width, the margin is chosen on out-of-fold estimates,
-and its own figures are measured with margins chosen on the other folds only. Also like the
-width, it takes the finite-sample rank: of n anaemic people it must refer ceil((n + 1) * s),
-not ceil(n * s), so that a new anaemic person exchangeable with them is referred with
-probability at least s (the split-conformal argument of Lei et al. 2018 applied to the score
-estimate - cut-off); the plain share falls short of s on new people by about s / n.
+and its own figures are measured with margins chosen on the other folds only. Unlike the
+width, which aims at its coverage on average (`model.conformal`), it takes the whole
+finite-sample rank, because the sensitivity is a floor: of n anaemic people it must refer
+ceil((n + 1) * s), not ceil(n * s), so that a new anaemic person exchangeable with them is
+referred with probability at least s (the split-conformal argument of Lei et al. 2018 applied
+to the score estimate - cut-off); the plain share falls short of s on new people by about s / n.
 """
 
 from __future__ import annotations

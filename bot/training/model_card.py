@@ -127,12 +127,13 @@ ADULT_LIMITS = """\
   each site's own interval, calibrated on its own people's out-of-fold residuals, as a
   programme there would have it (`anemia-screen adapt` recalibrates on a programme's own
   people). The interval served to a new user, whose camera is neither site's, takes in each
-  bin the wider of the two sites' widths ("served"): it covers at least 90% at each site
-  measured, more at the site with the smaller errors.
-- Each width is the ceil((n + 1) x 0.9)-th smallest of n residuals, so that it covers a new
-  person with probability at least 0.9; on average it covers up to 1/(n + 1) more. A site's
-  bin holds few people (in India about 28 per bin and fold), so its own interval covers a
-  few hundredths above 90% by construction.
+  bin the wider of the two sites' widths ("served"): it covers each site measured at least
+  as that site's own interval does, more at the site with the smaller errors.
+- Each width is the residual at rank (n + 1) x 0.9 of n, interpolated between neighbouring
+  ranks, so that it covers 90% on average. The usual whole rank above it guarantees at least
+  90% but covers up to 1/(n + 1) more on average, and a site's bin holds few people (in India
+  about 28 per bin and fold: 27/29 = 0.93). The interpolated width may cover up to 1/(n + 1)
+  less than 90% at worst.
 """
 
 

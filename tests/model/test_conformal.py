@@ -14,16 +14,29 @@ from model.conformal import half_width, leave_fold_out
 def test_half_width_rank_rule_on_known_residuals() -> None:
     # |r| sorted: 1..10; the sign of a residual does not matter
     r = np.array([-5.0, 1.0, 2.0, -3.0, 4.0, 6.0, -7.0, 8.0, 9.0, 10.0])
-    assert half_width(r, 0.9) == 10.0  # ceil(11 * 0.9) = 10th smallest
-    assert half_width(r, 0.8) == 9.0  # ceil(8.8) = 9
-    assert half_width(r, 0.5) == 6.0  # ceil(5.5) = 6
-    assert half_width(list(r), 0.9) == 10.0  # plain sequences work too
+    assert half_width(r, 0.9) == pytest.approx(9.9)  # rank 11 * 0.9 = 9.9: 9 + 0.9 x (10 - 9)
+    assert half_width(r, 0.8) == pytest.approx(8.8)
+    assert half_width(r, 0.5) == pytest.approx(5.5)
+    assert half_width(list(r), 0.9) == pytest.approx(9.9)  # plain sequences work too
+    # between unequal neighbours: rank 5 * 0.5 = 2.5 lies halfway from 2 to 4
+    assert half_width(np.array([8.0, 1.0, 4.0, 2.0]), 0.5) == pytest.approx(3.0)
+
+
+def test_half_width_covers_nominal_on_average_with_small_bins() -> None:
+    # A small site's bin: 28 residuals. The whole rank ceil(29 x 0.9) = 27 would cover
+    # 27/29 = 0.931 on average; the interpolated rank covers 0.90.
+    rng = np.random.default_rng(2)
+    covered = [
+        np.mean(np.abs(rng.normal(size=200)) <= half_width(rng.normal(size=28), 0.9))
+        for _ in range(4000)
+    ]
+    assert 0.895 <= float(np.mean(covered)) <= 0.905
 
 
 def test_half_width_is_infinite_when_too_few_residuals() -> None:
-    assert half_width(np.arange(1.0, 9.0), 0.9) == math.inf  # n = 8: rank ceil(8.1) = 9 > 8
+    assert half_width(np.arange(1.0, 9.0), 0.9) == math.inf  # n = 8: rank 8.1 > 8
     assert half_width(np.arange(1.0, 10.0), 0.9) == 9.0  # n = 9: rank 9 = the largest
-    assert half_width(np.array([3.0]), 0.5) == 3.0  # n = 1: rank ceil(1.0) = 1
+    assert half_width(np.array([3.0]), 0.5) == 3.0  # n = 1: rank 1.0
     assert half_width(np.array([3.0]), 0.6) == math.inf
 
 
@@ -76,9 +89,9 @@ def test_leave_fold_out_accepts_any_fold_labels() -> None:
     residuals = np.arange(1.0, 41.0)
     folds = np.array(["b", "a"] * 20)
     widths = leave_fold_out(residuals, folds, 0.9)
-    # fold "a" holds the even values 2..40; fold "b" the odd ones 1..39 (n = 20: rank 19)
-    np.testing.assert_array_equal(widths[folds == "b"], 38.0)
-    np.testing.assert_array_equal(widths[folds == "a"], 37.0)
+    # fold "a" holds the even values 2..40; fold "b" the odd ones 1..39 (n = 20: rank 18.9)
+    np.testing.assert_allclose(widths[folds == "b"], 36.0 + 0.9 * 2.0)
+    np.testing.assert_allclose(widths[folds == "a"], 35.0 + 0.9 * 2.0)
 
 
 def test_binned_widths_cover_each_bin_where_errors_differ() -> None:

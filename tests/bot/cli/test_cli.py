@@ -148,10 +148,12 @@ def test_cv_json_matches_train_metrics(
     assert "repeats" not in cv["populations"][kids]
     assert set(cv["leave_one_site_out"]) == {kids, *sites}
     assert cv["leave_one_site_out"][kids]["trained_on"] == sorted(sites)
-    # adults: each site's own interval, and the one served to a new user (widest of the sites)
+    # adults: each site's own interval, and the one served to a new user (widest of the sites;
+    # here pooled, as each site's 13 calibration rows per fold are under `widest`'s 20), which
+    # must cover near 90% of each site's 20 people
     for site in sites:
         m = cv["populations"][site]
-        assert m["coverage_served"] >= m["coverage"] - 0.1 and m["half_width_served"] > 0
+        assert m["coverage_served"] >= 0.75 and m["half_width_served"] > 0
     assert (tmp_path / "report.md").is_file() and (tmp_path / "scatter.png").is_file()
     assert (trained_weights / "MODEL_CARD.md").read_text().count("g/dL") > 2
 
