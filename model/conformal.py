@@ -27,9 +27,9 @@ def half_width(residuals: npt.ArrayLike, coverage: float = 0.9) -> float:
     rank = (n + 1) * coverage  # 1-based, fractional
     if rank > n:
         return float("inf")  # too few residuals to bound this coverage
-    low = max(math.floor(rank), 1)
+    low = max(math.floor(rank), 1)  # below rank 1: the smallest residual
     high = min(low + 1, n)
-    return float(r[low - 1] + (rank - low) * (r[high - 1] - r[low - 1]))
+    return float(r[low - 1] + max(rank - low, 0.0) * (r[high - 1] - r[low - 1]))
 
 
 def leave_fold_out(residuals: np.ndarray, folds: np.ndarray, coverage: float = 0.9) -> np.ndarray:

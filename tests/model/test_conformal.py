@@ -38,6 +38,7 @@ def test_half_width_is_infinite_when_too_few_residuals() -> None:
     assert half_width(np.arange(1.0, 10.0), 0.9) == 9.0  # n = 9: rank 9 = the largest
     assert half_width(np.array([3.0]), 0.5) == 3.0  # n = 1: rank 1.0
     assert half_width(np.array([3.0]), 0.6) == math.inf
+    assert half_width(np.array([3.0, 1.0, 2.0]), 0.1) == 1.0  # rank 0.4: the smallest
 
 
 def test_half_width_of_nothing_raises() -> None:
