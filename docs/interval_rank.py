@@ -58,7 +58,7 @@ def coverage_rows(t: adults.Table, splits: list[tuple[np.ndarray, np.ndarray]]) 
                 res = (pred - t.hb)[k]
                 hit = np.abs(res) <= own_widths(res, pred[k], folds[k], rank)
                 low = pred[k] < np.median(pred[k])
-                masks = {"all": hit == hit, "low": low, "high": ~low,
+                masks = {"all": np.ones_like(hit), "low": low, "high": ~low,
                          "anaemic": t.hb[k] < t.threshold[k]}  # fmt: skip
                 for name, m in masks.items():
                     parts[name].append(float(hit[m].mean()))

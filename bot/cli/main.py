@@ -86,9 +86,9 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     ts.add_argument("--finetune-steps", type=int, default=700, help="stage 2: with real photos")
     ts.add_argument("--real-folds", type=int, default=5, help="patient-grouped CV folds")
     ts.add_argument("--init", type=Path, help="start from this folder's U-Net (skips stage 1)")
-    ts.add_argument("--channels", type=_ints, default=(16, 32, 64),
-                    help="a fresh stage 1's channels per level, e.g. 16,32,64,128")  # fmt: skip
-    ts.add_argument("--size", type=_size, default=(96, 128), help="its input, HxW (e.g. 120x160)")
+    ts.add_argument("--channels", type=_ints,
+                    help="a fresh stage 1's channels per level (default 16,32,64)")  # fmt: skip
+    ts.add_argument("--size", type=_size, help="its input, HxW (default 96x128)")
     ts.add_argument(
         "--work", type=Path, default=Path("runs") / "seg", help="stage-1 network kept here"
     )
@@ -177,10 +177,12 @@ def train_seg(a: argparse.Namespace) -> int:
         raise CliError(f"no such data folder: {', '.join(missing)}")
     if a.eval_negatives < 1 or a.real_folds < 2:
         raise CliError("--eval-negatives must be at least 1 and --real-folds at least 2")
+    net = unet.Config()  # what a flag leaves unset
+    h, w = a.size or (net.height, net.width)
     try:
-        net = unet.Config(height=a.size[0], width=a.size[1], channels=a.channels)
+        net = unet.Config(height=h, width=w, channels=a.channels or net.channels)
     except ValueError:
-        n = len(a.channels)
+        n = len(a.channels or net.channels)
         raise CliError(f"with {n} levels, --size must divide by {unet.stride(n)}") from None
     try:
         cutouts, photos = gather(a.data)

@@ -44,6 +44,7 @@ from bot.training.segtraining import (
     real_folds,
     split,
     stage_one,
+    start_of,
 )
 from model import unet
 
@@ -82,10 +83,6 @@ def job_of(name: str, variant: Variant, work: Path, seed: int) -> SegJob:
     )  # fmt: skip
 
 
-def _start(job: SegJob) -> Path:
-    return job.init or job.work / "stage1"
-
-
 def _stage1(job: SegJob) -> str:
     """Worker: the variant's stage 1 on composites and negatives; returns where it is kept."""
     assert _POOL is not None
@@ -94,14 +91,14 @@ def _stage1(job: SegJob) -> str:
 
 def _fold(job: SegJob, f: int) -> str:
     """Worker: fold f's network, fine-tuned without fold f's patients and kept for measuring."""
-    fold_network(_start(job), _REAL, real_folds(_REAL, job.real_folds, job.seed), f, _POOL, job)
+    fold_network(start_of(job), _REAL, real_folds(_REAL, job.real_folds, job.seed), f, _POOL, job)
     return f"{job.work.name} fold {f}"
 
 
 def _final(job: SegJob, n_cutouts: int) -> str:
     """Worker: the network fine-tuned on every photo, with what its card needs to know."""
     assert _POOL is not None
-    model = final_network(_start(job), _REAL, _POOL, job)
+    model = final_network(start_of(job), _REAL, _POOL, job)
     counts = made_of(job, model, len(_REAL), n_cutouts)
     (job.out / "seg_metrics.json").write_text(json.dumps(counts, indent=2) + "\n")
     return f"{job.work.name} final"
@@ -115,22 +112,28 @@ def _second_wave(
     return [*folds, ex.submit(_final, job, n_cutouts)]
 
 
+def _trained_here(jobs: dict[str, SegJob]) -> set[Path]:
+    """The stage-1 folders this sweep trains (the variants that start from no other)."""
+    return {start_of(j) for j in jobs.values() if j.init is None}
+
+
 def sweep(jobs: dict[str, SegJob], n_cutouts: int, workers: int) -> None:
     """Stage 1s first; each variant's folds and final network as soon as its stage 1 exists."""
-    start = {n: _start(j) for n, j in jobs.items()}
+    start = {n: start_of(j) for n, j in jobs.items()}
     t0 = time.time()
     with futures.ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as ex:
         running = {ex.submit(_stage1, j): n for n, j in jobs.items() if j.init is None}
-        made = {j.work / "stage1" for j in jobs.values() if j.init is None}
+        made = _trained_here(jobs)
         waiting = {n for n in jobs if start[n] in made}
         for n in set(jobs) - waiting:
             running |= dict.fromkeys(_second_wave(ex, jobs[n], n_cutouts), n)
         while running:
             done, _ = futures.wait(running, return_when=futures.FIRST_COMPLETED)
             for fut in done:
-                print(f"{time.time() - t0:7.1f} s  {fut.result()}", flush=True)
+                finished = fut.result()  # a stage 1's folder, or a network's name
+                print(f"{time.time() - t0:7.1f} s  {finished}", flush=True)
                 del running[fut]
-                made.discard(Path(fut.result()))
+                made.discard(Path(finished))
             for n in [n for n in waiting if start[n] not in made]:
                 running |= dict.fromkeys(_second_wave(ex, jobs[n], n_cutouts), n)
                 waiting.discard(n)
@@ -180,7 +183,7 @@ def _jobs(names: str, work: Path, scale: float, negatives: int) -> dict[str, Seg
         scaled = replace(v, pretrain_steps=round(v.pretrain_steps * scale),
                          finetune_steps=round(v.finetune_steps * scale))  # fmt: skip
         jobs[name] = replace(job_of(name, scaled, work, 0), negatives=negatives)
-    made = {j.work / "stage1" for j in jobs.values() if j.init is None}
+    made = _trained_here(jobs)
     for name, j in jobs.items():
         if j.init is not None and j.init not in made and not (j.init / "unet.json").is_file():
             raise ValueError(f"{name} starts from {j.init}, which holds no U-Net")

@@ -183,15 +183,19 @@ def fold_network(
     return model
 
 
+def start_of(job: SegJob) -> Path:
+    """The folder of the network stage 2 starts from: `job.init`, or job.work's stage 1."""
+    return job.init or job.work / "stage1"
+
+
 def stage_one(job: SegJob, pool: Pools) -> Path:
     """The folder holding the stage-1 network: `job.init`, or one trained now into job.work."""
     if job.init is not None:
         return job.init
     if not pool.composites:
         raise ValueError("stage 1 needs at least 10 cut-outs to compose, or --init DIR")
-    stage1 = job.work / "stage1"
-    unet.save(replace_version(pretrain(pool, job), "composites"), stage1)
-    return stage1
+    unet.save(replace_version(pretrain(pool, job), "composites"), start_of(job))
+    return start_of(job)
 
 
 def final_network(start: Path, real: Sequence[Photo], pool: Pools, job: SegJob) -> unet.Model:
