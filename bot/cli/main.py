@@ -88,7 +88,9 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     ts.add_argument("--init", type=Path, help="start from this folder's U-Net (skips stage 1)")
     ts.add_argument("--channels", type=_ints,
                     help="a fresh stage 1's channels per level (default 16,32,64)")  # fmt: skip
-    ts.add_argument("--size", type=_size, help="its input, HxW (default 96x128)")
+    ts.add_argument("--size", type=_size,
+                    help="the input, HxW: a fresh stage 1's and the fine-tuning's, which may "
+                    "differ from --init's (default 96x128, or --init's)")  # fmt: skip
     ts.add_argument(
         "--work", type=Path, default=Path("runs") / "seg", help="stage-1 network kept here"
     )
@@ -193,7 +195,7 @@ def train_seg(a: argparse.Namespace) -> int:
         pretrain_steps=a.pretrain_steps, finetune_steps=a.finetune_steps,
         real_folds=a.real_folds, init=a.init, work=a.work, measure_only=a.measure_only,
         eval_negatives=a.eval_negatives,
-        net=net,
+        net=net, size=a.size,
     )  # fmt: skip
     try:
         metrics = run(job, cutouts, photos)

@@ -86,7 +86,9 @@ def stage1(job: SegJob) -> str:
     """How stage 1 was made, for the card (kept in seg_metrics.json, so a re-measure keeps it)."""
     if job.init is None:
         return f"trained from scratch for {job.pretrain_steps} steps"
-    return f"started from {job.init}"
+    if job.size is None:
+        return f"started from {job.init}"
+    return f"started from {job.init}, fine-tuned at {job.size[0]}x{job.size[1]} input"
 
 
 def network(config: unet.Config) -> str:

@@ -57,6 +57,7 @@ class Variant:
     pretrain_steps: int
     finetune_steps: int
     init: str | None = None  # another variant's name (share its stage 1) or a folder in --work
+    size: tuple[int, int] | None = None  # fine-tune at this input (H, W), not stage 1's
 
 
 VARIANTS = {
@@ -65,6 +66,8 @@ VARIANTS = {
     "deep4": Variant(unet.Config(channels=(16, 32, 64, 128)), 3000, 3000),
     "deep4-6k": Variant(unet.Config(channels=(16, 32, 64, 128)), 0, 6000, init="deep4"),
     "deep4-hr": Variant(unet.Config(height=120, width=160, channels=(16, 32, 64, 128)), 3000, 3000),
+    # deep4's stage 1 (96x128) fine-tuned at 120x160: a finer input without a new stage 1
+    "deep4-160": Variant(unet.Config(channels=(16, 32, 64, 128)), 0, 3000, "deep4", (120, 160)),
 }
 
 # Set before the workers fork; each worker reads them, never pickles them.
@@ -80,6 +83,7 @@ def job_of(name: str, variant: Variant, work: Path, seed: int) -> SegJob:
     return SegJob(
         out=work / name / "final", seed=seed, pretrain_steps=variant.pretrain_steps,
         finetune_steps=variant.finetune_steps, init=init, work=work / name, net=variant.net,
+        size=variant.size,
     )  # fmt: skip
 
 

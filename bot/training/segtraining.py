@@ -43,6 +43,7 @@ class SegJob:
     measure_only: bool = False  # re-measure the saved network instead of training
     eval_negatives: int = 20  # held-out negatives per kind
     net: unet.Config = field(default_factory=unet.Config)  # a fresh stage 1's architecture
+    size: tuple[int, int] | None = None  # fine-tune at this input (H, W); None: stage 1's
 
 
 @dataclass(frozen=True)
@@ -126,9 +127,21 @@ def pretrain(pool: Pools, job: SegJob) -> unet.Model:
     return seg_train.fit(model, tc, batches([], pool, config, job.seed), seed=job.seed)
 
 
+def start_model(start: Path, job: SegJob) -> unet.Model:
+    """The stage-1 network read from `start`, set to take `job.size` if one is given.
+
+    The U-Net has convolutions only, so the same weights take any input size the levels
+    divide; a network pretrained at 96x128 is fine-tuned at a finer size without a new stage 1.
+    ValueError for a size its levels do not divide."""
+    model = unet.load(start)
+    if job.size is not None:
+        model.config = replace(model.config, height=job.size[0], width=job.size[1])
+    return model
+
+
 def finetune(start: Path, real: Sequence[Photo], pool: Pools, job: SegJob, seed: int) -> unet.Model:
     """Stage 2: the stage-1 network (read from `start`) fine-tuned with real photos mixed in."""
-    model = unet.load(start)
+    model = start_model(start, job)
     tc = seg_train.SegTrainConfig(steps=job.finetune_steps, learning_rate=2e-3)
     pyramids = [pyramid(p.image, p.mask) for p in real]
     return seg_train.fit(model, tc, batches(pyramids, pool, model.config, seed), seed=seed)
@@ -200,7 +213,7 @@ def stage_one(job: SegJob, pool: Pools) -> Path:
 
 def final_network(start: Path, real: Sequence[Photo], pool: Pools, job: SegJob) -> unet.Model:
     """The network to ship, saved in job.out: stage 1 fine-tuned on every real photo given."""
-    model = finetune(start, real, pool, job, seed=job.seed) if real else unet.load(start)
+    model = finetune(start, real, pool, job, seed=job.seed) if real else start_model(start, job)
     unet.save(replace_version(model, f"seg-{len(real)}real-s{job.seed}"), job.out)
     return model
 

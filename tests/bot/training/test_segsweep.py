@@ -43,6 +43,8 @@ def test_a_variant_is_the_train_seg_job_it_names(tmp_path: Path):
     longer = segsweep.job_of("deep4-6k", segsweep.VARIANTS["deep4-6k"], tmp_path, 0)
     assert longer.init == tmp_path / "deep4" / "stage1"  # shares deep4's stage 1
     assert longer.finetune_steps == 2 * deep.finetune_steps
+    finer = segsweep.job_of("deep4-160", segsweep.VARIANTS["deep4-160"], tmp_path, 0)
+    assert finer.init == longer.init and finer.size == (120, 160)  # deep4's stage 1, finer input
     base = segsweep.job_of("base-3k", segsweep.VARIANTS["base-3k"], tmp_path, 0)
     assert base.init == tmp_path / "stage1" and base.net == segtraining.SegJob(tmp_path).net
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,7 @@ from PIL import Image
 
 from bot.training import segtraining
 from bot.training.data.seg_views import pyramid
+from model import unet
 from tests.model.seg_synthetic import TINY_UNET
 
 
@@ -60,3 +62,25 @@ def test_batches_mix_real_composites_and_negatives_reproducibly():
     assert not y[-segtraining.MIX[2] :].any()  # negatives come last and hold no lining
     x2, _ = segtraining.batches(real, pool, TINY_UNET, seed=0)(0)
     np.testing.assert_array_equal(x, x2)
+
+
+def test_a_stage_one_network_is_fine_tuned_at_the_size_asked(tmp_path: Path):
+    unet.save(unet.build(TINY_UNET), tmp_path)
+    job = segtraining.SegJob(tmp_path / "out", size=(2 * TINY_UNET.height, 2 * TINY_UNET.width))
+    pool = segtraining.Pools([pyramid(photo("c").image, photo("c").mask)], [])
+    job = replace(job, finetune_steps=1)
+    model = segtraining.finetune(tmp_path, [photo("a")], pool, job, seed=0)
+    assert (model.config.height, model.config.width) == job.size
+    assert model.config.channels == TINY_UNET.channels  # the same weights, a finer input
+    x, y = segtraining.batches([pyramid(photo("a").image, photo("a").mask)], pool, model.config, 0)(
+        0
+    )
+    assert x.shape[1:3] == job.size and y.shape[1:] == job.size
+    kept = segtraining.start_model(tmp_path, replace(job, size=None))
+    assert (kept.config.height, kept.config.width) == (TINY_UNET.height, TINY_UNET.width)
+
+
+def test_a_size_the_levels_do_not_divide_is_refused(tmp_path: Path):
+    unet.save(unet.build(TINY_UNET), tmp_path)
+    with pytest.raises(ValueError, match="divisible"):
+        segtraining.start_model(tmp_path, segtraining.SegJob(tmp_path, size=(33, 47)))
