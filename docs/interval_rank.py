@@ -33,19 +33,23 @@ def whole_rank(residuals: np.ndarray, coverage: float) -> float:
     return float(r[rank - 1]) if rank <= r.size else math.inf
 
 
-RANKS = {"whole": whole_rank, "interpolated": conformal.half_width}
-
-
-def own_widths(res: np.ndarray, pred: np.ndarray, folds: np.ndarray, rank: str) -> np.ndarray:
-    """Per-row width from the row's own site's other folds, one width per bin."""
+def whole_widths(res: np.ndarray, pred: np.ndarray, folds: np.ndarray) -> np.ndarray:
+    """Per-row width by the whole rank, in the bins of `conformal.leave_fold_out_binned`."""
     widths = np.empty(len(res))
     for f in np.unique(folds):
         cal, here = folds != f, folds == f
-        edge = np.median(pred[cal])
-        for below in (True, False):
-            side = (pred < edge) == below
-            widths[here & side] = RANKS[rank](res[cal & side], COVERAGE)
+        above = pred >= np.median(pred[cal])
+        for side in (~above, above):
+            widths[here & side] = whole_rank(res[cal & side], COVERAGE)
     return widths
+
+
+def served_widths(res: np.ndarray, pred: np.ndarray, folds: np.ndarray) -> np.ndarray:
+    """Per-row width by the interpolated rank: what the service computes."""
+    return conformal.leave_fold_out_binned(res, pred, folds, COVERAGE)
+
+
+RANKS = {"whole": whole_widths, "interpolated": served_widths}
 
 
 def coverage_rows(t: adults.Table, splits: list[tuple[np.ndarray, np.ndarray]]) -> list[str]:
@@ -56,7 +60,7 @@ def coverage_rows(t: adults.Table, splits: list[tuple[np.ndarray, np.ndarray]]) 
             parts: dict[str, list[float]] = {"all": [], "low": [], "high": [], "anaemic": []}
             for folds, pred in splits:
                 res = (pred - t.hb)[k]
-                hit = np.abs(res) <= own_widths(res, pred[k], folds[k], rank)
+                hit = np.abs(res) <= RANKS[rank](res, pred[k], folds[k])
                 low = pred[k] < np.median(pred[k])
                 masks = {"all": np.ones_like(hit), "low": low, "high": ~low,
                          "anaemic": t.hb[k] < t.threshold[k]}  # fmt: skip
