@@ -1,7 +1,8 @@
 """The follow-up loop through Telegram, scripted: a photo opens a case and the person sees its
 code; a worker writes to the person through the bot and the answer lands in the case's notes;
 the worker marks the case contacted and resolves it with a lab Hb; /stats shows that
-screening's error; the relay is gone with the case; a pending case's person gets a reminder.
+screening's error; the relay is gone with the case; a pending case's person gets a reminder,
+once.
 The worker never sees the person's Telegram id, and the database holds it only sealed.
 """
 
@@ -69,6 +70,10 @@ async def follow_up_loop(fake, url: str) -> None:
     ):
         await agree_to_contact(fake, PERSON)
         code = await case_code_of(fake, PERSON, 3)
+        # the case is pending until a worker acts, so its reminder comes (due after ~0.1 s);
+        # waiting for it keeps the replies below in one order however slow the machine is
+        texts = [r.params.get("text") for r in await fake.wait_replies(PERSON, 6, timeout=10)]
+        assert t("en", "relay.reminder", code=code) in texts
 
         async def say(text: str) -> str:
             """The worker's command and the first reply to it (/stats also sends a picture)."""
@@ -78,11 +83,11 @@ async def follow_up_loop(fake, url: str) -> None:
 
         sent = await say(f"/message {code} Please come to the clinic on Monday")
         assert sent == t("en", "worker.message_sent", code=code)
-        relayed = (await fake.wait_replies(PERSON, 6))[-1].params["text"]
+        relayed = (await fake.wait_replies(PERSON, 7))[-1].params["text"]
         text = "Please come to the clinic on Monday"
         assert relayed == t("en", "relay.message", code=code, text=text)
         fake.send_text(PERSON, "I will come on Monday")
-        assert (await fake.wait_replies(PERSON, 7))[-1].params["text"] == t("en", "relay.noted")
+        assert (await fake.wait_replies(PERSON, 8))[-1].params["text"] == t("en", "relay.noted")
         shown = await say(f"/case {code}")
         assert "[from the person] I will come on Monday" in shown and str(PERSON) not in shown
         assert await say(f"/contacted {code}") == t("en", "worker.contacted", code=code)
