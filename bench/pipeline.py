@@ -2,7 +2,8 @@
 whole-eye photos (bench.baseline.real_photos; the load run's CP-AnemiC composites where the
 shared data is missing), those the gates accept, in turn.
 
-Stages: decode (bytes -> RGB), segmentation (gates + U-Net + post-processing), then the
+Stages: decode (bytes -> RGB; again for the same JPEGs tagged with a Display P3-like profile,
+which decoding converts to sRGB), segmentation (gates + U-Net + post-processing), then the
 estimate with its overlay PNG by the model that serves the person: the children's CNN with
 Grad-CAM, or the adults' colour statistics, SVR and trees; and the whole pipeline for each. Timed
 after warm-up; median and p95 in ms; the time depends on the photo (the conjunctiva's size).
@@ -21,6 +22,7 @@ from bench.baseline import PERSON, real_photos
 from bot.pipeline.decode import ImageRejected, decode
 from bot.pipeline.risk import Person
 from bot.pipeline.screening import Screener
+from testbed.icc import display_profile, tagged_jpeg
 
 ADULT = Person(age_months=360.0, sex="f")  # the photos are of adults: the adults' model
 
@@ -55,9 +57,11 @@ def stages(screener: Screener, photos: list[bytes], repeats: int) -> dict[str, l
         raise SystemExit("bench: the gates refused every photo; nothing to time")
     rgbs = [decode(data).rgb for data in photos]
     masks = [screener.locate(rgb) for rgb in rgbs]
-    n = len(photos)
+    n, icc = len(photos), display_profile("Display P3 (bench)")
+    tagged = [tagged_jpeg(data, icc) for data in photos]  # the same pixels, converted to sRGB
     return {
         "decode": timed(lambda k: decode(photos[k]), repeats, n),
+        "decode, the same JPEGs tagged Display P3": timed(lambda k: decode(tagged[k]), repeats, n),
         "segmentation + gates": timed(lambda k: screener.locate(rgbs[k]), repeats, n),
         "children: CNN + Grad-CAM + overlay PNG": timed(
             lambda k: screener.estimate(rgbs[k], masks[k], PERSON), repeats, n
@@ -67,6 +71,9 @@ def stages(screener: Screener, photos: list[bytes], repeats: int) -> dict[str, l
         ),
         "whole pipeline (child)": timed(lambda k: screener.screen(photos[k], PERSON), repeats, n),
         "whole pipeline (adult)": timed(lambda k: screener.screen(photos[k], ADULT), repeats, n),
+        "whole pipeline (child), tagged Display P3": timed(
+            lambda k: screener.screen(tagged[k], PERSON), repeats, n
+        ),
     }
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageOps
 
-from bot.pipeline import i18n
+from bot.pipeline import colour, i18n
 
 MAX_BYTES = 20 * 1024 * 1024  # Telegram bots may download files of up to 20 MB
 MAX_PIXELS = 40_000_000  # above any phone photo we expect (a 200 MP sensor bins to 12.5 MP)
@@ -44,7 +44,7 @@ class ImageRejected(Exception):
 
 @dataclass(frozen=True)
 class Decoded:
-    rgb: np.ndarray  # (H, W, 3) uint8, EXIF orientation applied
+    rgb: np.ndarray  # (H, W, 3) uint8 sRGB, EXIF orientation applied
     alpha: np.ndarray | None  # (H, W) bool, alpha > 0; None when there was no transparency
     format: str  # Pillow's format name: "PNG", "JPEG", ...
 
@@ -116,7 +116,8 @@ def _open(data: bytes, max_pixels: int) -> Decoded:
     with img:
         fmt = _check_header(img, max_pixels)
         img.load()  # the first frame only, for GIF, WebP, MPO and multi-page TIFF
-        rgb, alpha = _to_arrays(_upright(img))
+        # the profile is read before the turn, which may not carry it over
+        rgb, alpha = _to_arrays(colour.to_srgb(_upright(img), img.info.get("icc_profile")))
     return Decoded(rgb=rgb, alpha=alpha, format=fmt)
 
 

@@ -15,6 +15,8 @@ from typing import Literal
 import cv2
 import numpy as np
 
+from bot.pipeline import colour
+
 Sex = Literal["f", "m"]
 
 
@@ -65,10 +67,11 @@ def decode_rgba(data: bytes) -> tuple[np.ndarray, np.ndarray]:
         arr = (arr // 257).astype(np.uint8)
     if arr.ndim == 2:
         arr = cv2.cvtColor(arr, cv2.COLOR_GRAY2BGR)
+    icc = colour.embedded_profile(data)  # in sRGB, as the service reads what people send
     if arr.shape[2] == 4:
-        rgb = cv2.cvtColor(arr, cv2.COLOR_BGRA2RGB)
+        rgb = colour.rgb_to_srgb(cv2.cvtColor(arr, cv2.COLOR_BGRA2RGB), icc)
         return rgb, arr[..., 3] > 0
-    rgb = cv2.cvtColor(arr, cv2.COLOR_BGR2RGB)
+    rgb = colour.rgb_to_srgb(cv2.cvtColor(arr, cv2.COLOR_BGR2RGB), icc)
     return rgb, rgb.max(axis=2) > 8  # cut-outs saved on black: background is (near) zero
 
 

@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps
 
+from bot.pipeline import colour
 from bot.training.data import decode_rgba
 from bot.training.data.eyes_defy import _cutouts
 
@@ -63,8 +64,12 @@ def _read_photo(path: Path) -> _Photo:
     with Image.open(path) as img:
         img.load()  # Image.open is lazy: truncated files fail here, inside the caller's try
         orientation = img.getexif().get(0x0112, 1)  # exif_transpose ignores values not in UPRIGHT
-        upright = np.array(ImageOps.exif_transpose(img).convert("RGB"))
-        stored = upright if orientation not in UPRIGHT else np.array(img.convert("RGB"))
+        icc = img.info.get("icc_profile")  # in sRGB, as the service reads what people send
+        upright = np.array(colour.to_srgb(ImageOps.exif_transpose(img), icc).convert("RGB"))
+        if orientation in UPRIGHT:
+            stored = np.array(colour.to_srgb(img, icc).convert("RGB"))
+        else:
+            stored = upright
     return _Photo(upright, stored, orientation)
 
 

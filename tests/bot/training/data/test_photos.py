@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from bot.pipeline.decode import decode
 from bot.training.data.photos import AnnotatedPhoto, load_eyes_defy, load_pairs, load_photos
+from testbed.icc import display_profile
 
 ROTATED = 6  # EXIF "rotate 90° clockwise to show": upright = np.rot90(stored, -1)
 
@@ -223,3 +225,21 @@ def test_load_photos_errors(tmp_path: Path) -> None:
         load_photos(tmp_path)
     with pytest.raises(ValueError, match="not a folder"):
         load_photos(tmp_path / "missing")
+
+
+@pytest.mark.parametrize("mask_on", ["upright", "stored"])
+def test_a_tagged_photo_is_read_in_srgb_as_the_service_reads_it(
+    tmp_path: Path, mask_on: str
+) -> None:
+    exif = Image.Exif()
+    exif[0x0112] = ROTATED
+    Image.fromarray(texture(40, 60, 1)).save(
+        tmp_path / "p3.png", icc_profile=display_profile(), exif=exif
+    )
+    save_mask(
+        tmp_path / "p3_mask.png", ellipse(60, 40) if mask_on == "upright" else ellipse(40, 60)
+    )
+    (got,) = load_pairs(tmp_path)
+    served = decode((tmp_path / "p3.png").read_bytes()).rgb
+    assert np.array_equal(got.image, served)
+    assert not np.array_equal(got.image, np.rot90(texture(40, 60, 1), -1))  # converted

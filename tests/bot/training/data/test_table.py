@@ -7,9 +7,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from PIL import Image
 
+from bot.pipeline.decode import decode
 from bot.training.data import file_digest
 from bot.training.data.table import load, load_with_skips, parse_float, parse_sex
+from testbed.icc import display_profile
 
 MASK = np.zeros((6, 8), bool)
 MASK[1:4, 2:6] = True
@@ -127,3 +130,14 @@ def test_parse_float(text: str, value: float | None) -> None:
 )
 def test_parse_sex(text: str, sex: str | None) -> None:
     assert parse_sex(text) == sex
+
+
+def test_a_tagged_picture_is_read_in_srgb_as_the_service_reads_it(tmp_path: Path) -> None:
+    rgba = np.zeros((40, 40, 4), np.uint8)
+    rgba[10:30, 10:30] = (180, 100, 100, 255)  # the cut-out on transparency
+    Image.fromarray(rgba).save(tmp_path / "p3.png", icc_profile=display_profile())
+    (tmp_path / "labels.csv").write_text("image,hb\np3.png,10.5\n")
+    (sample,) = load(tmp_path / "labels.csv")
+    served = decode((tmp_path / "p3.png").read_bytes()).rgb
+    np.testing.assert_array_equal(sample.image[sample.mask], served[sample.mask])
+    assert sample.image[20, 20, 0] > 185  # converted, not the stored 180
