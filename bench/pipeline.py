@@ -2,11 +2,12 @@
 whole-eye photos (bench.baseline.real_photos; the load run's CP-AnemiC composites where the
 shared data is missing), those the gates accept, in turn.
 
-Stages: decode (bytes -> RGB; again for the same JPEGs tagged with a Display P3-like profile,
-which decoding converts to sRGB), segmentation (gates + U-Net + post-processing), then the
-estimate with its overlay PNG by the model that serves the person: the children's CNN with
-Grad-CAM, or the adults' colour statistics, SVR and trees; and the whole pipeline for each. Timed
-after warm-up; median and p95 in ms; the time depends on the photo (the conjunctiva's size).
+Stages: decode (bytes -> RGB; again for the same JPEGs tagged with a Display P3-like
+profile, which decoding converts to sRGB), segmentation (gates + U-Net + post-processing), the
+crop's colour statistics (part of the next stage, timed alone), then the estimate with its
+overlay PNG by the model that serves the person: the children's CNN with Grad-CAM, or the
+adults' colour statistics, SVR and trees; and the whole pipeline for each. Timed after
+warm-up; median and p95 in ms; the time depends on the photo (the conjunctiva's size).
 Run: python -m bench.pipeline [--repeats 50]
 """
 
@@ -22,6 +23,7 @@ from bench.baseline import PERSON, real_photos
 from bot.pipeline.decode import ImageRejected, decode
 from bot.pipeline.risk import Person
 from bot.pipeline.screening import Screener
+from model import features, preprocess
 from testbed.icc import display_profile, tagged_jpeg
 
 ADULT = Person(age_months=360.0, sex="f")  # the photos are of adults: the adults' model
@@ -63,6 +65,9 @@ def stages(screener: Screener, photos: list[bytes], repeats: int) -> dict[str, l
         "decode": timed(lambda k: decode(photos[k]), repeats, n),
         "decode, the same JPEGs tagged Display P3": timed(lambda k: decode(tagged[k]), repeats, n),
         "segmentation + gates": timed(lambda k: screener.locate(rgbs[k]), repeats, n),
+        "crop + colour statistics (both models read them)": timed(
+            lambda k: features.colour_features(*preprocess.crop(rgbs[k], masks[k])), repeats, n
+        ),
         "children: CNN + Grad-CAM + overlay PNG": timed(
             lambda k: screener.estimate(rgbs[k], masks[k], PERSON), repeats, n
         ),

@@ -34,29 +34,27 @@ def lower_half(mask: np.ndarray) -> np.ndarray:
     return mask & (rows > mid[None, :])
 
 
-def _region_stats(rgb: np.ndarray, lab: np.ndarray, hsv: np.ndarray, m: np.ndarray) -> np.ndarray:
-    if m.sum() < 4:  # a half can vanish on a tiny mask: fall back to the whole mask upstream
+def _region_stats(rgb: np.ndarray, lab: np.ndarray, hsv: np.ndarray) -> np.ndarray:
+    """STATS of one region from its pixels: (n, 3) RGB in [0, 1], scaled Lab and HSV."""
+    if len(rgb) < 4:  # a half can vanish on a tiny mask: fall back to the whole mask upstream
         return np.full(len(STATS), np.nan, np.float32)
-    px = rgb[m]  # (n, 3) in [0, 1]
-    lab_px, hsv_px = lab[m], hsv[m]
     eps = 1e-3
     # Erythema index (Dimauro et al.): log10 of red over green reflectance, x100.
-    erythema = 100.0 * np.log10((px[:, 0] + eps) / (px[:, 1] + eps))
-    total = px.sum(axis=1) + eps
-    a = lab_px[:, 1]
+    erythema = 100.0 * np.log10((rgb[:, 0] + eps) / (rgb[:, 1] + eps))
+    total = rgb.sum(axis=1) + eps
+    a = lab[:, 1]
     return np.array(
         [
-            *px.mean(axis=0),
-            *lab_px.mean(axis=0),
-            hsv_px[:, 1].mean(),
-            hsv_px[:, 2].mean(),
-            lab_px[:, 0].std(),
+            *rgb.mean(axis=0),
+            *lab.mean(axis=0),
+            hsv[:, 1].mean(),
+            hsv[:, 2].mean(),
+            lab[:, 0].std(),
             a.std(),
             erythema.mean(),
-            np.percentile(a, 25),
-            np.percentile(a, 75),
-            (px[:, 0] / total).mean(),
-            (px[:, 1] / total).mean(),
+            *np.percentile(a, (25, 75)),
+            (rgb[:, 0] / total).mean(),
+            (rgb[:, 1] / total).mean(),
         ],
         np.float32,
     )
@@ -64,15 +62,23 @@ def _region_stats(rgb: np.ndarray, lab: np.ndarray, hsv: np.ndarray, m: np.ndarr
 
 def colour_features(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """(N_FEATURES,) float32 from an RGB uint8 image and its boolean conjunctiva mask."""
-    rgb = image.astype(np.float32) / 255.0
+    m = mask.astype(bool)
+    idx = np.flatnonzero(m)
+    if idx.size < 4:
+        return np.full(N_FEATURES, np.nan, np.float32)
+    # Only the mask's pixels are converted, in row order, as an (n, 1) picture (the colour
+    # conversions work pixel by pixel, so each value is the one the whole crop would give),
+    # and each half is taken from them by index: converting the whole crop and gathering
+    # from it by boolean masks, region by region, took most of a photo's time.
+    rgb = image.reshape(-1, 3)[idx].astype(np.float32)[:, None] / 255.0
     # L in [0, 100] and a*, b* roughly [-127, 127]: bring all three to about unit range.
     lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB) / np.array([100.0, 128.0, 128.0], np.float32)
     hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)  # S, V in [0, 1]
-    m = mask.astype(bool)
-    lower = lower_half(m)
-    whole = _region_stats(rgb, lab, hsv, m)
+    px = [space[:, 0] for space in (rgb, lab, hsv)]  # (n, 3) each
+    lower = lower_half(m).ravel()[idx]
+    whole = _region_stats(*px)
     parts = [whole]
-    for region in (lower, m & ~lower):
-        stats = _region_stats(rgb, lab, hsv, region)
+    for half in (np.flatnonzero(lower), np.flatnonzero(~lower)):
+        stats = _region_stats(*(p[half] for p in px))
         parts.append(np.where(np.isnan(stats), whole, stats))
     return np.concatenate(parts).astype(np.float32)
