@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from model.features import N_FEATURES, NAMES, REGIONS, STATS, colour_features, lower_half
@@ -122,3 +123,23 @@ def test_tiny_mask_falls_back_to_whole_mask_statistics() -> None:
         assert np.isfinite(feats).all()
         np.testing.assert_array_equal(feats[n : 2 * n], feats[:n])  # lower <- whole
         np.testing.assert_array_equal(feats[2 * n :], feats[:n])  # upper <- whole
+
+
+def _plain_stats(image: np.ndarray, region: np.ndarray) -> list[float]:
+    """Four of STATS by their plain definition on the whole picture: RGB means and the mean
+    scaled a* (OpenCV's Lab of the picture, a* / 128), over the region's pixels."""
+    rgb = image.astype(np.float32) / 255.0
+    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)
+    return [*rgb[region].astype(np.float64).mean(axis=0), lab[region][:, 1].mean() / 128.0]
+
+
+def test_features_are_the_plain_statistics_of_each_region() -> None:
+    rng = np.random.default_rng(3)
+    image = rng.integers(0, 256, (60, 80, 3), dtype=np.uint8)
+    mask = np.zeros((60, 80), bool)
+    mask[10:50, 5:75] = rng.random((40, 70)) < 0.7  # ragged, with holes
+    lower = lower_half(mask)
+    got = colour_features(image, mask).reshape(len(REGIONS), len(STATS))
+    cols = [STATS.index(s) for s in ("r", "g", "b", "a")]
+    for row, region in zip(got, (mask, lower, mask & ~lower), strict=True):
+        np.testing.assert_allclose(row[cols], _plain_stats(image, region), rtol=1e-4)
