@@ -23,6 +23,7 @@ from bot.pipeline.screening import Crop, Screener
 from bot.training import adapt
 from bot.training.adults import SENSITIVITY
 from bot.training.data import Sample, deduplicate, sources
+from bot.training.evaluate import pearson
 from bot.training.export import ExportError, check_dataset
 from model import adapter, conformal, referral
 
@@ -104,8 +105,7 @@ def _figures(r: adapt.Rows, n: adapt.Nested, coverage: float, fallback: float) -
     if int((r.hb < r.threshold).sum()) < adapt.MIN_ANAEMIC:
         m[:] = fallback
     anaemic, refer = r.hb < r.threshold, n.pred < r.threshold + m
-    out = {"pearson_r_base": float(np.corrcoef(r.base, r.hb)[0, 1]),
-           "pearson_r": float(np.corrcoef(n.pred, r.hb)[0, 1]),
+    out = {"pearson_r_base": pearson(r.base, r.hb), "pearson_r": pearson(n.pred, r.hb),
            "coverage": float(np.mean(np.abs(n.pred - r.hb) <= hw)),
            "anaemic": int(anaemic.sum())}  # fmt: skip
     if anaemic.any() and (~anaemic).any():

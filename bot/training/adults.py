@@ -13,6 +13,7 @@ import numpy as np
 
 from bot.pipeline.risk import cutoff
 from bot.training.data import Sample
+from bot.training.evaluate import pearson
 from model import adult, conformal, features, preprocess, referral
 
 SENSITIVITY = 0.80  # the referral rule's target, in every site
@@ -102,7 +103,7 @@ def leave_site_out_figures(
         rows[site] = {
             "n": len(hb),
             "mae": round(float(np.abs(pred - hb).mean()), 4),
-            "pearson_r": round(float(np.corrcoef(pred, hb)[0, 1]), 4),
+            "pearson_r": round(pearson(pred, hb), 4),
             "mae_included": included[site],
             "trained_on": sorted(str(p) for p in set(t.population) - {site}),
         }

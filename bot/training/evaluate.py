@@ -113,6 +113,13 @@ def _auroc(anaemic: np.ndarray, score: np.ndarray) -> float:
     )
 
 
+def pearson(pred: np.ndarray, hb: np.ndarray) -> float:
+    """Pearson r; NaN, without a warning, where either side is constant (r is undefined)."""
+    if np.std(pred) == 0 or np.std(hb) == 0:
+        return float("nan")
+    return float(np.corrcoef(pred, hb)[0, 1])
+
+
 def score(oof: OutOfFold, name: str) -> dict[str, float]:
     """MAE, RMSE, Pearson r, Bland-Altman, AUROC, WHO sensitivity/specificity, coverage."""
     y, p = oof.hb, oof.preds[name]
@@ -123,7 +130,7 @@ def score(oof: OutOfFold, name: str) -> dict[str, float]:
     return {
         "mae": float(np.abs(diff).mean()),
         "rmse": float(np.sqrt((diff**2).mean())),
-        "pearson_r": float(np.corrcoef(p, y)[0, 1]) if p.std() > 0 else float("nan"),
+        "pearson_r": pearson(p, y),
         "bias": float(diff.mean()),
         "loa_low": float(diff.mean() - 1.96 * diff.std(ddof=1)),
         "loa_high": float(diff.mean() + 1.96 * diff.std(ddof=1)),
@@ -177,7 +184,7 @@ def population_figures(
     figures = {
         "mae": float(np.abs(diff).mean()),
         "rmse": float(np.sqrt((diff**2).mean())),
-        "pearson_r": float(np.corrcoef(pred, hb)[0, 1]) if pred.std() > 0 else float("nan"),
+        "pearson_r": pearson(pred, hb),
         "auroc": _auroc(anaemic, thr - pred),
         "coverage": float(covered.mean()),
         # estimates shrink to the mean, so the anaemic, whose Hb lies low, fall out more often

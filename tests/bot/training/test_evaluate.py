@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -9,6 +11,7 @@ from bot.training.evaluate import (
     OutOfFold,
     attention_split,
     mean_over_repeats,
+    pearson,
     population_figures,
     score,
     shipped_metrics,
@@ -86,3 +89,12 @@ def test_coverage_among_the_anaemic_is_reported_apart() -> None:
     assert np.isnan(
         population_figures(hb[2:], pred[2:], thr[2:], width[2:], margin[2:])["coverage_anaemic"]
     )
+
+
+def test_pearson_is_nan_without_a_warning_where_a_side_is_constant() -> None:
+    x = np.array([9.0, 10.5, 12.0, 11.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isnan(pearson(np.full(4, 11.0), x))
+        assert np.isnan(pearson(x, np.full(4, 11.0)))
+        assert pearson(x, 2 * x + 1) == pytest.approx(1.0)
