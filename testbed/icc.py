@@ -1,5 +1,5 @@
 """Colour-tagged pictures for the tests and benchmarks: a matrix/TRC v2 display profile from
-colorants and a gamma, and a JPEG carrying it.
+colorants and a gamma, and a JPEG or PNG carrying it.
 
 Pillow can build only sRGB, Lab and XYZ profiles, and no wide-gamut profile ships with any
 package here, so one is written by the ICC.1:2001-04 layout: a 128-byte header, a tag table,
@@ -8,9 +8,11 @@ and desc, wtpt, rXYZ/gXYZ/bXYZ (colorants adapted to D50) and rTRC/gTRC/bTRC tag
 
 from __future__ import annotations
 
+import io
 import struct
 
 import numpy as np
+from PIL import Image
 
 # Display P3's colorants adapted to the D50 profile connection space (Bradford), as Apple's
 # "Display P3" profile holds them (columns: red, green, blue; rows: X, Y, Z)
@@ -67,3 +69,11 @@ def tagged_jpeg(data: bytes, icc: bytes) -> bytes:
     segment right after the start-of-image marker, as phones write it (one chunk: < 64 kB)."""
     segment = b"ICC_PROFILE\0\x01\x01" + icc
     return data[:2] + b"\xff\xe2" + struct.pack(">H", len(segment) + 2) + segment + data[2:]
+
+
+def tagged_png(data: bytes, icc: bytes) -> bytes:
+    """The same picture as a PNG carrying `icc` (PNG is lossless: the same pixels and alpha)."""
+    buf = io.BytesIO()
+    with Image.open(io.BytesIO(data)) as img:
+        img.save(buf, "PNG", icc_profile=icc)
+    return buf.getvalue()

@@ -61,4 +61,4 @@ def embedded_profile(data: bytes) -> bytes | None:
 
 def rgb_to_srgb(rgb: np.ndarray, icc: bytes | None) -> np.ndarray:
     """An (H, W, 3) uint8 picture decoded elsewhere (OpenCV), converted by `to_srgb`."""
-    return rgb if not icc else np.asarray(to_srgb(Image.fromarray(rgb), icc)).copy()
+    return rgb if not icc else np.array(to_srgb(Image.fromarray(rgb), icc))

@@ -116,7 +116,6 @@ def _open(data: bytes, max_pixels: int) -> Decoded:
     with img:
         fmt = _check_header(img, max_pixels)
         img.load()  # the first frame only, for GIF, WebP, MPO and multi-page TIFF
-        # the profile is read before the turn, which may not carry it over
         rgb, alpha = _to_arrays(colour.to_srgb(_upright(img), img.info.get("icc_profile")))
     return Decoded(rgb=rgb, alpha=alpha, format=fmt)
 

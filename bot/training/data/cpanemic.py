@@ -25,7 +25,8 @@ def _sex(text: str) -> Sex | None:
     return "f" if t.startswith("f") else "m" if t.startswith("m") else None
 
 
-def _image_path(root: Path, image_id: str) -> Path | None:
+def image_path(root: Path, image_id: str) -> Path | None:
+    """The cut-out of `image_id` in either folder; None when it is missing."""
     for folder in FOLDERS:
         p = root / folder / f"{image_id}.png"
         if p.is_file():
@@ -39,7 +40,7 @@ def load(root: Path) -> list[Sample]:
     with open(root / SHEET, encoding="utf-8-sig", newline="") as fh:
         for row in csv.DictReader(fh):
             image_id = row["IMAGE_ID"].strip()
-            path = _image_path(root, image_id)
+            path = image_path(root, image_id)
             hb_text = row["HB_LEVEL"].strip().replace(",", ".")
             if path is None or not hb_text:
                 continue

@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import cv2
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image
 
 from bot.pipeline import colour
 from bot.training.data import decode_rgba
@@ -60,23 +60,26 @@ class _Photo(NamedTuple):
 
 
 def _read_photo(path: Path) -> _Photo:
-    """Decode with PIL, which (unlike cv2.imdecode) tells us the EXIF orientation it applied."""
+    """Decode with PIL, which (unlike cv2.imdecode) tells us the EXIF orientation; UPRIGHT
+    turns the stored pixels as `ImageOps.exif_transpose` would."""
     with Image.open(path) as img:
         img.load()  # Image.open is lazy: truncated files fail here, inside the caller's try
-        orientation = img.getexif().get(0x0112, 1)  # exif_transpose ignores values not in UPRIGHT
-        icc = img.info.get("icc_profile")  # in sRGB, as the service reads what people send
-        upright = np.array(colour.to_srgb(ImageOps.exif_transpose(img), icc).convert("RGB"))
-        if orientation in UPRIGHT:
-            stored = np.array(colour.to_srgb(img, icc).convert("RGB"))
-        else:
-            stored = upright
-    return _Photo(upright, stored, orientation)
+        orientation = img.getexif().get(0x0112, 1)  # values not in UPRIGHT leave it as stored
+        # in sRGB, as the service reads what people send; converted once, then turned
+        stored = np.array(colour.to_srgb(img, img.info.get("icc_profile")).convert("RGB"))
+    return _Photo(_turn(stored, orientation), stored, orientation)
+
+
+def _turn(pixels: np.ndarray, orientation: int) -> np.ndarray:
+    """Stored pixels (a photo or a mask) turned the way EXIF `orientation` shows them."""
+    if orientation not in UPRIGHT:
+        return pixels
+    return np.array(Image.fromarray(pixels).transpose(UPRIGHT[orientation]))
 
 
 def _orient(mask: np.ndarray, orientation: int) -> np.ndarray:
     """Turn a mask drawn on the stored pixels the way EXIF turns the photo upright."""
-    image = Image.fromarray(mask.astype(np.uint8) * 255)
-    return np.array(image.transpose(UPRIGHT[orientation]) if orientation in UPRIGHT else image) > 0
+    return _turn(mask.astype(np.uint8) * 255, orientation) > 0
 
 
 def _read_mask(path: Path) -> np.ndarray:
