@@ -2,12 +2,18 @@
 whole-eye photos (bench.baseline.real_photos; the load run's CP-AnemiC composites where the
 shared data is missing), those the gates accept, in turn.
 
-Stages: decode (bytes -> RGB; again for the same JPEGs tagged with a Display P3-like
-profile, which decoding converts to sRGB), segmentation (gates + U-Net + post-processing), the
-crop's colour statistics (part of the next stage, timed alone), then the estimate with its
-overlay PNG by the model that serves the person: the children's CNN with Grad-CAM, or the
-adults' colour statistics, SVR and trees; and the whole pipeline for each. Timed after
-warm-up; median and p95 in ms; the time depends on the photo (the conjunctiva's size).
+Stages:
+- decode (bytes -> RGB), then again for the same pictures carrying a colour tag, which
+  decoding converts to sRGB: the JPEGs with a Display P3-like ICC profile inserted; HEIC as an
+  iPhone saves it (converted into that profile and tagged with it), at this size and scaled
+  up to the iPhone's 4032x3024; and HEIC tagged P3 by HEIF's code points (nclx) instead;
+- segmentation (gates + U-Net + post-processing);
+- the crop's colour statistics (part of the next stage, timed alone);
+- the estimate with its overlay PNG by the model that serves the person: the children's CNN
+  with Grad-CAM, or the adults' colour statistics, SVR and trees;
+- the whole pipeline for each.
+Timed after warm-up; median and p95 in ms; the time depends on the photo (the conjunctiva's
+size).
 Run: python -m bench.pipeline [--repeats 50]
 """
 
@@ -17,6 +23,7 @@ import argparse
 import time
 from collections.abc import Callable
 
+import cv2
 import numpy as np
 
 from bench.baseline import PERSON, real_photos
@@ -24,7 +31,7 @@ from bot.pipeline.decode import ImageRejected, decode
 from bot.pipeline.risk import Person
 from bot.pipeline.screening import Screener
 from model import features, preprocess
-from testbed.icc import display_profile, tagged_jpeg
+from testbed.icc import display_profile, nclx_heic, p3_heic, tagged_jpeg
 
 ADULT = Person(age_months=360.0, sex="f")  # the photos are of adults: the adults' model
 
@@ -61,9 +68,22 @@ def stages(screener: Screener, photos: list[bytes], repeats: int) -> dict[str, l
     masks = [screener.locate(rgb) for rgb in rgbs]
     n, icc = len(photos), display_profile("Display P3 (bench)")
     tagged = [tagged_jpeg(data, icc) for data in photos]  # the same pixels, converted to sRGB
+    heic = [p3_heic(rgb) for rgb in rgbs]
+    coded = [nclx_heic(rgb) for rgb in rgbs]  # the same pixels, converted to sRGB in numpy
+    full = [p3_heic(cv2.resize(rgb, (3024, 4032) if rgb.shape[0] > rgb.shape[1] else (4032, 3024)))
+            for rgb in rgbs[:2]]  # fmt: skip
     return {
         "decode": timed(lambda k: decode(photos[k]), repeats, n),
         "decode, the same JPEGs tagged Display P3": timed(lambda k: decode(tagged[k]), repeats, n),
+        "decode, the same pictures as HEIC in Display P3": timed(
+            lambda k: decode(heic[k]), repeats, n
+        ),
+        "decode, the same pixels as HEIC tagged P3 by code points (nclx)": timed(
+            lambda k: decode(coded[k]), repeats, n
+        ),
+        "decode, HEIC in Display P3 at 4032x3024 (12 MP)": timed(
+            lambda k: decode(full[k % 2]), repeats, 2
+        ),
         "segmentation + gates": timed(lambda k: screener.locate(rgbs[k]), repeats, n),
         "crop + colour statistics (both models read them)": timed(
             lambda k: features.colour_features(*preprocess.crop(rgbs[k], masks[k])), repeats, n

@@ -12,7 +12,10 @@ import io
 import struct
 
 import numpy as np
-from PIL import Image
+import pillow_heif
+from PIL import Image, ImageCms
+
+pillow_heif.register_heif_opener()  # lets Pillow write HEIC
 
 # Display P3's colorants adapted to the D50 profile connection space (Bradford), as Apple's
 # "Display P3" profile holds them (columns: red, green, blue; rows: X, Y, Z)
@@ -76,4 +79,34 @@ def tagged_png(data: bytes, icc: bytes) -> bytes:
     buf = io.BytesIO()
     with Image.open(io.BytesIO(data)) as img:
         img.save(buf, "PNG", icc_profile=icc)
+    return buf.getvalue()
+
+
+def p3_heic(rgb: np.ndarray, exif: bytes | None = None, quality: int = 90) -> bytes:
+    """An sRGB picture as an iPhone saves it: converted into `display_profile()`'s P3 space
+    (LittleCMS), HEIC, tagged with that profile. EXIF given as bytes is kept, and an EXIF turn
+    is also written as the file's own rotation, as phones do."""
+    icc = display_profile("Display P3 (test)")
+    to_p3 = ImageCms.buildTransform(
+        ImageCms.createProfile("sRGB"), ImageCms.ImageCmsProfile(io.BytesIO(icc)), "RGB", "RGB"
+    )
+    p3 = ImageCms.applyTransform(Image.fromarray(rgb), to_p3)
+    assert p3 is not None
+    buf = io.BytesIO()
+    p3.save(buf, "HEIF", quality=quality, icc_profile=icc, **({"exif": exif} if exif else {}))
+    return buf.getvalue()
+
+
+# H.273 code points of Display P3 as a HEIF nclx box holds them: P3 primaries with D65 white,
+# sRGB's transfer curve, BT.601 YCbCr, full range
+P3_CODES = {"color_primaries": 12, "transfer_characteristics": 13, "matrix_coefficients": 6,
+            "full_range_flag": 1}  # fmt: skip
+
+
+def nclx_heic(rgb: np.ndarray, codes: dict[str, int] = P3_CODES, quality: int = 90) -> bytes:
+    """The same pixels as HEIC tagged by H.273 code points (an nclx box, no ICC profile), as
+    HEIF writers other than Apple's tag them; quality -1 is lossless up to YCbCr rounding."""
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, "HEIF", quality=quality, save_nclx_profile=True,
+                              nclx_profile=codes)  # fmt: skip
     return buf.getvalue()

@@ -6,14 +6,19 @@ photo (CP-AnemiC, Eyes-defy-anemia) is untagged, which by convention means sRGB.
 stored, a P3 photo's numbers describe a more saturated red than the same numbers in sRGB, so
 an eyelid would reach the models paler than it is: the colour is outside what they learned.
 A tagged picture is therefore converted to sRGB by its own ICC profile (LittleCMS, which ships
-inside Pillow), perceptual intent, before anything measures it.
+inside Pillow), perceptual intent, before anything measures it. HEIF photos may instead carry
+their colour space as ITU-T H.273 code points (an "nclx" box: primaries and transfer curve);
+those are converted by the same colour science in numpy, and an HDR curve (PQ, HLG) is refused,
+since no tone mapping would give the colours the models learned from.
 """
 
 from __future__ import annotations
 
 import functools
 import io
+from collections.abc import Mapping
 
+import cv2
 import numpy as np
 from PIL import Image, ImageCms
 
@@ -62,3 +67,88 @@ def embedded_profile(data: bytes) -> bytes | None:
 def rgb_to_srgb(rgb: np.ndarray, icc: bytes | None) -> np.ndarray:
     """An (H, W, 3) uint8 picture decoded elsewhere (OpenCV), converted by `to_srgb`."""
     return rgb if not icc else np.array(to_srgb(Image.fromarray(rgb), icc))
+
+
+class UnreadableColours(ValueError):
+    """The picture's colour space cannot be brought to sRGB (an HDR transfer curve)."""
+
+
+def _srgb_decode(v: np.ndarray) -> np.ndarray:
+    return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
+
+
+def _bt709_decode(v: np.ndarray) -> np.ndarray:
+    return np.where(v < 0.081, v / 4.5, ((v + 0.099) / 1.099) ** (1 / 0.45))
+
+
+# H.273 transfer characteristics for standard dynamic range, stored value -> linear light.
+# 2 (unspecified) is read as sRGB, as an untagged picture is.
+_DECODERS = {
+    1: _bt709_decode, 6: _bt709_decode, 14: _bt709_decode, 15: _bt709_decode,
+    2: _srgb_decode, 13: _srgb_decode,
+    4: lambda v: v**2.2, 5: lambda v: v**2.8, 8: lambda v: v,
+}  # fmt: skip
+_SRGB_XY = ((0.64, 0.33), (0.30, 0.60), (0.15, 0.06), (0.3127, 0.3290))  # IEC 61966-2-1, D65
+_BRADFORD = np.array(
+    [[0.8951, 0.2664, -0.1614], [-0.7502, 1.7135, 0.0367], [0.0389, -0.0685, 1.0296]]
+)
+
+
+def _xyz(x: float, y: float) -> np.ndarray:
+    return np.array([x / y, 1.0, (1 - x - y) / y])
+
+
+def _to_xyz(xy: tuple[tuple[float, float], ...]) -> np.ndarray:
+    """Linear RGB -> XYZ for these red, green, blue and white chromaticities (white Y = 1)."""
+    primaries = np.stack([_xyz(*p) for p in xy[:3]], axis=1)
+    return primaries * np.linalg.solve(primaries, _xyz(*xy[3]))
+
+
+def _nclx_matrix(nclx: dict[str, float]) -> np.ndarray:
+    """Linear RGB in the nclx primaries -> linear sRGB, the white adapted by Bradford."""
+    names = ("red", "green", "blue", "white")
+    xy = tuple((nclx[f"color_primary_{n}_x"], nclx[f"color_primary_{n}_y"]) for n in names)
+    cone = _BRADFORD @ _xyz(*_SRGB_XY[3]) / (_BRADFORD @ _xyz(*xy[3]))
+    adapt = np.linalg.solve(_BRADFORD, cone[:, None] * _BRADFORD)
+    return np.linalg.solve(_to_xyz(_SRGB_XY), adapt @ _to_xyz(xy))
+
+
+def _srgb_encode(linear: np.ndarray) -> np.ndarray:
+    """Linear light to 8-bit sRGB (IEC 61966-2-1), out-of-gamut colours clipped."""
+    v = np.clip(linear, 0.0, 1.0)
+    encoded = np.where(v <= 0.0031308, 12.92 * v, 1.055 * v ** (1 / 2.4) - 0.055)
+    return np.rint(encoded * 255).astype(np.uint8)
+
+
+# linear light in 65536 steps -> 8-bit sRGB: on a 12 MP photo the table takes 0.17 s where the
+# curve itself takes 0.44 s; it differs by at most one level, on about 0.1% of the values
+_ENCODE = _srgb_encode(np.linspace(0.0, 1.0, 65536))
+
+
+def nclx_to_srgb(img: Image.Image, nclx: dict[str, float]) -> Image.Image:
+    """`img` converted from the colour space its H.273 code points name to sRGB (alpha kept);
+    as stored when they name sRGB's primaries or none; UnreadableColours for an HDR curve."""
+    decoder = _DECODERS.get(int(nclx.get("transfer_characteristics", 2)))
+    if decoder is None:
+        raise UnreadableColours(f"transfer characteristics {nclx['transfer_characteristics']}")
+    if int(nclx.get("color_primaries", 2)) in (1, 2) or img.mode not in ("RGB", "RGBA"):
+        return img  # BT.709 primaries are sRGB's; an unknown space is read as sRGB
+    table = decoder(np.arange(256) / 255.0).astype(np.float32)
+    rgba = np.asarray(img)
+    matrix = _nclx_matrix(nclx).astype(np.float32)
+    linear = np.asarray(cv2.transform(table[rgba[..., :3]], matrix), np.float32)
+    np.clip(linear, 0.0, 1.0, out=linear)
+    linear *= 65535
+    linear += 0.5  # rounds on the cast below
+    out = rgba.copy()
+    out[..., :3] = _ENCODE[linear.astype(np.uint16)]
+    return Image.fromarray(out)  # RGB or RGBA, by the last axis
+
+
+def tagged_to_srgb(img: Image.Image, info: Mapping[str | tuple[int, int], object]) -> Image.Image:
+    """`img` in sRGB by the tag its file carries in `info`: an ICC profile first, else HEIF's
+    nclx code points; as stored when untagged."""
+    icc, nclx = info.get("icc_profile"), info.get("nclx_profile")
+    if isinstance(icc, bytes) and icc:
+        return to_srgb(img, icc)
+    return nclx_to_srgb(img, nclx) if isinstance(nclx, dict) else img

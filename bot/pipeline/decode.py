@@ -12,6 +12,7 @@ import io
 from dataclasses import dataclass
 
 import numpy as np
+import pillow_heif
 from PIL import Image, ImageOps
 
 from bot.pipeline import colour, i18n
@@ -21,8 +22,12 @@ MAX_PIXELS = 40_000_000  # above any phone photo we expect (a 200 MP sensor bins
 MIN_SIDE = 32  # pixels; smaller cannot hold a usable eyelid
 
 # Pillow's names for the formats we open. The JPEG opener also returns "MPO": the multi-picture
-# JPEGs some phones write; we read their first picture and call them JPEG.
-FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "TIFF", "GIF")
+# JPEGs some phones write; we read their first picture and call them JPEG. "HEIF" is HEIC/HEIF,
+# what iPhones and many Android phones save, opened by libheif through pillow-heif; it applies
+# the file's own rotation and mirror and leaves the EXIF orientation at 1, so nothing turns twice.
+FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "TIFF", "GIF", "HEIF")
+# only the primary picture: no thumbnails, depth maps or auxiliary pictures are decoded
+pillow_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
 _SIXTEEN_BIT = ("I;16", "I;16L", "I;16B", "I;16N")
 
 # refusals before any model runs; their texts are `reject.<code>` in the catalogues
@@ -116,7 +121,10 @@ def _open(data: bytes, max_pixels: int) -> Decoded:
     with img:
         fmt = _check_header(img, max_pixels)
         img.load()  # the first frame only, for GIF, WebP, MPO and multi-page TIFF
-        rgb, alpha = _to_arrays(colour.to_srgb(_upright(img), img.info.get("icc_profile")))
+        try:
+            rgb, alpha = _to_arrays(colour.tagged_to_srgb(_upright(img), img.info))
+        except colour.UnreadableColours as e:  # an HDR photo: no number would be honest
+            raise _reject("unsupported_format") from e
     return Decoded(rgb=rgb, alpha=alpha, format=fmt)
 
 

@@ -12,12 +12,14 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
 from bot.pipeline.i18n import t
 from bot.pipeline.inference import InferencePool
 from testbed.bot import running
+from testbed.icc import p3_heic
 from testbed.telegram import FakeTelegram, buttons, message_id
 from tests.bot.e2e import inference_pool, weights_dir
 from tests.conftest import require_data
@@ -70,6 +72,26 @@ async def test_a_real_whole_photo_gets_an_estimate_and_gradcam(
     assert t("en", "result.measured") in gradcam.params["caption"]  # no Grad-CAM for adults
     [picture] = gradcam.files.values()
     with Image.open(io.BytesIO(picture)) as img:
+        assert img.format == "PNG" and min(img.size) > 0
+
+
+async def test_the_same_photo_as_an_iphone_heic_file_gets_an_estimate(
+    fake_telegram: FakeTelegram, tmp_path: Path, inference_pool: InferencePool, photo: bytes
+) -> None:
+    """Sent "as a file" from an iPhone: HEIC in Display P3, the turn in the file's rotation."""
+    upright = np.array(Image.open(io.BytesIO(photo)).convert("RGB"))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored sideways, shown turned 90 degrees clockwise
+    heic = p3_heic(np.rot90(upright, 1).copy(), exif=exif.tobytes())
+    fake, url = fake_telegram, f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+    async with running(fake, url, inference_pool):
+        before = await consent_as_adult_woman(fake)
+        fake.send_document(USER, heic, file_name="IMG_0410.HEIC", mime_type="image/heic")
+        text = (await fake.wait_replies(USER, before + 1, timeout=60))[before].params["text"]
+        assert " g/dL" in text, f"the HEIC file was not screened: {text!r}"
+        region = (await fake.wait_replies(USER, before + 2, timeout=60))[before + 1]
+    assert region.method == "sendPhoto" and region.files
+    with Image.open(io.BytesIO(next(iter(region.files.values())))) as img:
         assert img.format == "PNG" and min(img.size) > 0
 
 

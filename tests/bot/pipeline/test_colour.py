@@ -10,8 +10,8 @@ import pytest
 from PIL import Image, ImageCms
 
 from bot.pipeline import colour
-from bot.pipeline.decode import decode
-from testbed.icc import P3_D50, display_profile
+from bot.pipeline.decode import ImageRejected, decode
+from testbed.icc import P3_CODES, P3_D50, display_profile, nclx_heic
 
 P3 = display_profile("Display P3 (test)")
 SRGB_TAG = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
@@ -91,3 +91,70 @@ def test_the_profile_of_a_file_is_read_from_its_header() -> None:
     assert colour.embedded_profile(b"not an image") is None
     converted = colour.rgb_to_srgb(np.asarray(flat(PINK)), P3)
     np.testing.assert_allclose(converted[0, 0], expected_srgb(PINK), atol=1.5)
+
+
+# H.273 code points as pillow-heif reads them from a HEIF file's nclx box
+P3_NCLX = P3_CODES | {
+    "color_primary_red_x": 0.680, "color_primary_red_y": 0.320,
+    "color_primary_green_x": 0.265, "color_primary_green_y": 0.690,
+    "color_primary_blue_x": 0.150, "color_primary_blue_y": 0.060,
+    "color_primary_white_x": 0.3127, "color_primary_white_y": 0.3290,
+}  # fmt: skip
+# linear Display P3 -> linear sRGB, as CSS Color 4's sample code computes it
+P3_TO_SRGB = np.array(
+    [[1.2249401, -0.2249404, 0.0],
+     [-0.0420569, 1.0420571, 0.0],
+     [-0.0196376, -0.0786361, 1.0982735]]
+)  # fmt: skip
+
+
+def expected_from_p3_nclx(rgb: tuple[int, int, int]) -> np.ndarray:
+    v = np.array(rgb) / 255
+    linear = np.clip(
+        P3_TO_SRGB @ np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4), 0, 1
+    )
+    return np.where(linear <= 0.0031308, 12.92 * linear, 1.055 * linear ** (1 / 2.4) - 0.055) * 255
+
+
+def pink() -> np.ndarray:
+    return np.asarray(flat(PINK, side=64))
+
+
+def test_p3_code_points_are_converted_as_the_colour_science_says() -> None:
+    out = np.asarray(colour.nclx_to_srgb(flat(PINK), P3_NCLX))[0, 0]
+    np.testing.assert_allclose(out, expected_from_p3_nclx(PINK), atol=1.0)
+    alpha = np.asarray(colour.nclx_to_srgb(flat((*PINK, 7), "RGBA"), P3_NCLX))[0, 0]
+    assert alpha[3] == 7 and (alpha[:3] == out).all()
+
+
+def test_white_stays_white_whatever_the_white_point() -> None:
+    dci = P3_NCLX | {"color_primaries": 11, "transfer_characteristics": 4,  # DCI-P3's white
+                     "color_primary_white_x": 0.314, "color_primary_white_y": 0.351}  # fmt: skip
+    for nclx in (P3_NCLX, dci):
+        assert (np.asarray(colour.nclx_to_srgb(flat((255, 255, 255)), nclx)) == 255).all()
+
+
+@pytest.mark.parametrize("primaries", [1, 2])  # BT.709 (sRGB's own), unspecified
+def test_srgb_primaries_are_read_as_stored(primaries: int) -> None:
+    img = flat(PINK)
+    assert colour.nclx_to_srgb(img, P3_NCLX | {"color_primaries": primaries}) is img
+
+
+@pytest.mark.parametrize("transfer", [16, 18])  # PQ, HLG
+def test_hdr_curves_are_refused(transfer: int) -> None:
+    with pytest.raises(colour.UnreadableColours):
+        colour.nclx_to_srgb(flat(PINK), P3_NCLX | {"transfer_characteristics": transfer})
+    hdr = nclx_heic(pink(), P3_CODES | {"transfer_characteristics": transfer}, quality=-1)
+    with pytest.raises(ImageRejected) as e:
+        decode(hdr)
+    assert e.value.code == "unsupported_format"
+
+
+def test_decode_converts_a_tagged_heif_photo() -> None:
+    """HEIC from an iPhone carries an ICC profile; other HEIF writers use nclx code points."""
+    by_nclx = decode(nclx_heic(pink(), quality=-1))
+    np.testing.assert_allclose(by_nclx.rgb[32, 32], expected_from_p3_nclx(PINK), atol=2.5)
+    buf = io.BytesIO()
+    flat(PINK, side=64).save(buf, "HEIF", quality=-1, icc_profile=P3)
+    by_icc = decode(buf.getvalue())
+    np.testing.assert_allclose(by_icc.rgb[32, 32], expected_srgb(PINK), atol=2.5)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from bot.pipeline.decode import Decoded, decode
+from bot.pipeline.decode import Decoded, ImageRejected, decode
 from tests.bot.bad_inputs import RED, encode, quadrants, solid
 
 
@@ -29,6 +29,7 @@ def check(out: Decoded, shape: tuple[int, int], fmt: str) -> None:
         ("WEBP", {"lossless": True}, 0),
         ("WEBP", {"quality": 90}, 12),
         ("JPEG", {"quality": 95}, 12),
+        ("HEIF", {"quality": 95}, 12),  # HEIC, as iPhones save it
     ],
 )
 def test_rgb_formats(fmt, kwargs, tolerance):
@@ -152,6 +153,30 @@ def test_exif_orientation_6_is_applied():
     want = np.rot90(a, k=-1)  # clockwise
     for y, x in [(12, 12), (12, 36), (52, 12), (52, 36)]:  # the four block centres
         assert np.abs(out.rgb[y, x].astype(int) - want[y, x]).max() <= 12
+
+
+def test_heif_turned_by_its_own_rotation_is_upright_once():
+    """A phone's HEIC holds the turn twice: as the file's own rotation (irot), which libheif
+    applies, and as EXIF orientation 6, which pillow-heif then reads as 1."""
+    a = quadrants(64, 48)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    # given EXIF as bytes, pillow-heif writes both, as phones do
+    out = decode(encode(Image.fromarray(a), "HEIF", quality=95, exif=exif.tobytes()))
+    check(out, (64, 48), "HEIF")
+    want = np.rot90(a, k=-1)
+    for y, x in [(12, 12), (12, 36), (52, 12), (52, 36)]:
+        assert np.abs(out.rgb[y, x].astype(int) - want[y, x]).max() <= 12
+
+
+def test_heif_is_checked_on_its_header_and_cut_files_are_corrupt():
+    data = encode(Image.fromarray(quadrants()), "HEIF", quality=95)
+    with pytest.raises(ImageRejected) as e:
+        decode(data, max_pixels=64 * 48 - 1)
+    assert e.value.code == "too_many_pixels"
+    with pytest.raises(ImageRejected) as e:
+        decode(data[: len(data) * 2 // 3])
+    assert e.value.code == "corrupt"
 
 
 @pytest.mark.filterwarnings("ignore:Corrupt EXIF data")

@@ -25,7 +25,7 @@ def mutated(base: bytes) -> st.SearchStrategy[bytes]:
     return st.tuples(edits, cut).map(apply)
 
 
-SEEDS = [encode(quadrants(), fmt) for fmt in ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP")]
+SEEDS = [encode(quadrants(), fmt) for fmt in ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP", "HEIF")]
 
 
 def only_rejected(data: bytes) -> None:

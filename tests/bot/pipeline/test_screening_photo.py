@@ -25,6 +25,7 @@ from bot.training.data import compose, deduplicate, sources
 from bot.training.segeval import SIZE, TEST_SEED_OFFSET
 from bot.training.segtraining import split
 from model import WEIGHTS, ensemble, seg_train, unet
+from testbed.icc import p3_heic
 from tests.bot.cutouts import rgba, textured_cutout
 from tests.conftest import _in_ci, require_data
 from tests.model.seg_synthetic import untrained_unet
@@ -210,3 +211,20 @@ def test_real_photo_with_exif_rotation_is_screened_upright(
     result, mask = shipped.screen_with_mask(decode(buf.getvalue()), Person(240, "f"))
     assert result.source == "photo" and mask.shape == truth.shape
     assert seg_train.dice(mask, truth) > 0.6
+
+
+def test_real_photo_as_an_iphone_heic_is_screened_like_the_jpeg(
+    shipped: Screener, real_photos: list[tuple[np.ndarray, np.ndarray]]
+):
+    """The same photo as an iPhone saves it: HEIC, in Display P3, turned by the file's own
+    rotation. Decoding brings it back to sRGB, upright, so the estimate hardly moves."""
+    image, truth = real_photos[0]
+    adult = Person(240, "f")
+    as_jpeg = shipped.screen_decoded(decode(encode(image, "JPEG")), adult)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    decoded = decode(p3_heic(np.rot90(image, 1).copy(), exif=exif.tobytes()))
+    result, mask = shipped.screen_with_mask(decoded, adult)
+    assert decoded.format == "HEIF" and mask.shape == truth.shape
+    assert seg_train.dice(mask, truth) > 0.6
+    assert abs(result.hb_g_dl - as_jpeg.hb_g_dl) <= 0.3, (result.hb_g_dl, as_jpeg.hb_g_dl)
