@@ -18,7 +18,9 @@ from PIL import Image, ImageOps
 from bot.pipeline import colour, i18n
 
 MAX_BYTES = 20 * 1024 * 1024  # Telegram bots may download files of up to 20 MB
-MAX_PIXELS = 40_000_000  # above any phone photo we expect (a 200 MP sensor bins to 12.5 MP)
+# above any phone photo's default (a 200 MP sensor bins to 12.5 MP); a JPEG over it is read at
+# a scale that fits, other formats are refused
+MAX_PIXELS = 40_000_000
 MIN_SIDE = 32  # pixels; smaller cannot hold a usable eyelid
 
 # Pillow's names for the formats we open. The JPEG opener also returns "MPO": the multi-picture
@@ -64,6 +66,19 @@ def check_size(size: int, max_bytes: int) -> None:
         raise _reject("empty")
     if size > max_bytes:
         raise _reject("too_large_file", mb=max_bytes // (1024 * 1024))
+
+
+def _fit_jpeg(img: Image.Image, max_pixels: int) -> None:
+    """Have a JPEG over the pixel limit decoded at 1/2, 1/4 or 1/8 scale where one fits: libjpeg
+    scales in its DCT, so the full picture is never held (a 50 MP phone photo sent as a file)."""
+    width, height = img.size
+    if img.format not in ("JPEG", "MPO") or width * height <= max_pixels:
+        return
+    for scale in (2, 4, 8):
+        size = (-(-width // scale), -(-height // scale))  # libjpeg rounds up
+        if size[0] * size[1] <= max_pixels:
+            img.draft(img.mode, size)
+            return
 
 
 def _check_header(img: Image.Image, max_pixels: int) -> str:
@@ -119,6 +134,7 @@ def _open(data: bytes, max_pixels: int) -> Decoded:
     except Image.UnidentifiedImageError as e:
         raise _reject("unsupported_format") from e
     with img:
+        _fit_jpeg(img, max_pixels)
         fmt = _check_header(img, max_pixels)
         img.load()  # the first frame only, for GIF, WebP, MPO and multi-page TIFF
         try:

@@ -9,12 +9,13 @@ import warnings
 import zipfile
 import zlib
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image, ImageFile
 
 from bot.pipeline.decode import MAX_PIXELS, MIN_SIDE, ImageRejected, decode
-from tests.bot.bad_inputs import encode, png_chunk, solid
+from tests.bot.bad_inputs import encode, png_chunk, quadrants, solid
 
 
 def rejected(data: bytes, **kwargs) -> str:
@@ -134,3 +135,15 @@ def test_too_small(size):
 def test_narrow_strip_big_enough_is_accepted():
     out = decode(encode(solid(size=(MIN_SIDE, 20 * MIN_SIDE)), "PNG"))
     assert out.rgb.shape == (20 * MIN_SIDE, MIN_SIDE, 3)
+
+
+def test_a_jpeg_over_the_pixel_limit_is_read_smaller_and_other_formats_are_refused():
+    """A 50 MP phone photo sent as a file: libjpeg decodes it at the largest 1/2^k that fits."""
+    a = quadrants(256, 192)
+    out = decode(encode(Image.fromarray(a), "JPEG", quality=95), max_pixels=20_000)
+    assert out.rgb.shape == (96, 128, 3) and out.format == "JPEG"  # half: 12,288 pixels
+    small = cv2.resize(a, (128, 96), interpolation=cv2.INTER_AREA)
+    assert np.abs(out.rgb[10:38, 10:54].astype(int) - small[10:38, 10:54]).max() <= 12
+    assert decode(encode(Image.fromarray(a), "JPEG"), max_pixels=5_000).rgb.shape == (48, 64, 3)
+    assert rejected(encode(Image.fromarray(a), "PNG"), max_pixels=20_000) == "too_many_pixels"
+    assert rejected(encode(Image.fromarray(a), "JPEG"), max_pixels=700) == "too_many_pixels"
