@@ -1,5 +1,5 @@
 """Colour-tagged pictures for the tests and benchmarks: a matrix/TRC v2 display profile from
-colorants and a gamma, and a JPEG or PNG carrying it.
+colorants and a gamma; a JPEG, PNG or HEIC carrying it; and HEIC tagged by H.273 code points.
 
 Pillow can build only sRGB, Lab and XYZ profiles, and no wide-gamut profile ships with any
 package here, so one is written by the ICC.1:2001-04 layout: a 128-byte header, a tag table,
