@@ -59,6 +59,14 @@ async def button(update: Update, context: BotContext) -> None:
     await send(update, context, outs)
 
 
+# image documents; HEIC also by its name, as some senders label it application/octet-stream
+IMAGE_FILES = (
+    filters.Document.IMAGE
+    | filters.Document.FileExtension("heic")
+    | filters.Document.FileExtension("heif")
+)
+
+
 async def photo(update: Update, context: BotContext) -> None:
     """A photo or an image sent as a file: screen it (after consent)."""
     message = update.effective_message
@@ -137,7 +145,7 @@ def register(app: BotApplication) -> None:
     for name, callback in WORKER_HANDLERS.items():
         app.add_handler(CommandHandler(name, callback, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(button))
-    app.add_handler(MessageHandler(PRIVATE & (filters.PHOTO | filters.Document.IMAGE), photo))
+    app.add_handler(MessageHandler(PRIVATE & (filters.PHOTO | IMAGE_FILES), photo))
     app.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, text))
     app.add_handler(MessageHandler(PRIVATE, other))
     app.add_error_handler(on_error)
