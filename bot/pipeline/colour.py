@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import cv2
 import numpy as np
@@ -77,15 +77,12 @@ def _srgb_decode(v: np.ndarray) -> np.ndarray:
     return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
 
 
-def _bt709_decode(v: np.ndarray) -> np.ndarray:
-    return np.where(v < 0.081, v / 4.5, ((v + 0.099) / 1.099) ** (1 / 0.45))
-
-
 # H.273 transfer characteristics for standard dynamic range, stored value -> linear light.
-# 2 (unspecified) is read as sRGB, as an untagged picture is.
-_DECODERS = {
-    1: _bt709_decode, 6: _bt709_decode, 14: _bt709_decode, 15: _bt709_decode,
-    2: _srgb_decode, 13: _srgb_decode,
+# BT.709's family (1, 6, 14, 15) and unspecified (2) are read with sRGB's curve, as decoders
+# commonly show them and as an untagged picture is read.
+_AS_SRGB = (1, 2, 6, 13, 14, 15)
+_DECODERS: dict[int, Callable[[np.ndarray], np.ndarray]] = {
+    **dict.fromkeys(_AS_SRGB, _srgb_decode),
     4: lambda v: v**2.2, 5: lambda v: v**2.8, 8: lambda v: v,
 }  # fmt: skip
 _SRGB_XY = ((0.64, 0.33), (0.30, 0.60), (0.15, 0.06), (0.3127, 0.3290))  # IEC 61966-2-1, D65
@@ -127,15 +124,19 @@ _ENCODE = _srgb_encode(np.linspace(0.0, 1.0, 65536))
 
 def nclx_to_srgb(img: Image.Image, nclx: dict[str, float]) -> Image.Image:
     """`img` converted from the colour space its H.273 code points name to sRGB (alpha kept);
-    as stored when they name sRGB's primaries or none; UnreadableColours for an HDR curve."""
-    decoder = _DECODERS.get(int(nclx.get("transfer_characteristics", 2)))
+    as stored for sRGB's primaries (or none named) with an sRGB-like curve; UnreadableColours
+    for an HDR curve."""
+    transfer = int(nclx.get("transfer_characteristics", 2))
+    primaries = int(nclx.get("color_primaries", 2))
+    decoder = _DECODERS.get(transfer)
     if decoder is None:
-        raise UnreadableColours(f"transfer characteristics {nclx['transfer_characteristics']}")
-    if int(nclx.get("color_primaries", 2)) in (1, 2) or img.mode not in ("RGB", "RGBA"):
-        return img  # BT.709 primaries are sRGB's; an unknown space is read as sRGB
+        raise UnreadableColours(f"transfer characteristics {transfer}")
+    own = primaries in (1, 2)  # BT.709's primaries are sRGB's; unspecified ones read as sRGB's
+    if (own and transfer in _AS_SRGB) or img.mode not in ("RGB", "RGBA"):
+        return img
     table = decoder(np.arange(256) / 255.0).astype(np.float32)
     rgba = np.asarray(img)
-    matrix = _nclx_matrix(nclx).astype(np.float32)
+    matrix = (np.eye(3) if own else _nclx_matrix(nclx)).astype(np.float32)
     linear = np.asarray(cv2.transform(table[rgba[..., :3]], matrix), np.float32)
     np.clip(linear, 0.0, 1.0, out=linear)
     linear *= 65535

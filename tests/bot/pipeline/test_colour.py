@@ -140,6 +140,12 @@ def test_srgb_primaries_are_read_as_stored(primaries: int) -> None:
     assert colour.nclx_to_srgb(img, P3_NCLX | {"color_primaries": primaries}) is img
 
 
+def test_srgb_primaries_with_another_curve_are_brought_to_srgbs_curve() -> None:
+    linear = P3_NCLX | {"color_primaries": 1, "transfer_characteristics": 8}
+    out = np.asarray(colour.nclx_to_srgb(flat((128, 128, 128)), linear))[0, 0]
+    np.testing.assert_allclose(out, 255 * (1.055 * (128 / 255) ** (1 / 2.4) - 0.055), atol=1.0)
+
+
 @pytest.mark.parametrize("transfer", [16, 18])  # PQ, HLG
 def test_hdr_curves_are_refused(transfer: int) -> None:
     with pytest.raises(colour.UnreadableColours):
