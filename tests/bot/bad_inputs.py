@@ -93,17 +93,26 @@ def bomb_png(width: int = 100_000, height: int = 100_000) -> bytes:
             + png_chunk(b"IEND", b""))  # fmt: skip
 
 
+def bomb_jpeg(width: int = 20_000, height: int = 20_000) -> bytes:
+    """A 64x48 JPEG whose frame header claims `width` x `height` (400 MP unless told): past
+    Pillow's own bomb limit, so no scale it could be read at makes it safe."""
+    data = bytearray(encode(solid(), "JPEG", quality=90))
+    sof = data.index(b"\xff\xc0")  # baseline frame: marker, length, precision, height, width
+    data[sof + 5 : sof + 9] = struct.pack(">HH", height, width)
+    return bytes(data)
+
+
 @cache
 def huge_jpeg(width: int = 8_660, height: int = 5_774) -> bytes:
-    """A 50-megapixel JPEG of a smooth gradient (under 1 MB: far below Telegram's 20 MB cap),
-    made once per test session."""
+    """A 50-megapixel JPEG of a smooth gradient (under 1 MB: far below Telegram's 20 MB cap), as
+    a phone's 50 MP mode sends it as a file; made once per test session."""
     ramp = Image.linear_gradient("L").resize((width, height), Image.Resampling.BILINEAR)
     img = Image.merge("RGB", (ramp, ramp.transpose(Image.Transpose.FLIP_TOP_BOTTOM), ramp))
     return encode(img, "JPEG", quality=80)
 
 
 def heic_like() -> bytes:
-    """The start of an HEIC file (ISO-BMFF `ftyp heic`), which we do not decode."""
+    """The start of an HEIC file (ISO-BMFF `ftyp heic`) with no picture in it."""
     ftyp = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic"
     return ftyp + b"\x00\x00\x01\x00meta" + bytes(252)
 

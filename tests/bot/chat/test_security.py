@@ -265,7 +265,7 @@ class NoModels:
     ("make", "code"),
     [
         (bad_inputs.bomb_png, "too_many_pixels"),
-        (bad_inputs.huge_jpeg, "too_many_pixels"),
+        (bad_inputs.bomb_jpeg, "too_many_pixels"),
         (lambda: bytes(MAX_BYTES + 1), "too_large_file"),
     ],
 )

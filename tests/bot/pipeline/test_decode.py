@@ -70,7 +70,7 @@ def test_oversize_byte_string_is_rejected_by_length_alone():
         np.random.default_rng(0).integers(0, 256, 5000, dtype=np.uint8).tobytes(),
         b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n",
         b"Hello, this is my eye photo, honestly.\n" * 10,
-        b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\0" * 200,  # HEIC header
+        b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\0" * 200,  # no picture
     ],
     ids=["random", "pdf", "text", "heic"],
 )
