@@ -69,9 +69,10 @@ def stages(screener: Screener, photos: list[bytes], repeats: int) -> dict[str, l
     n, icc = len(photos), display_profile("Display P3 (bench)")
     tagged = [tagged_jpeg(data, icc) for data in photos]  # the same pixels, converted to sRGB
     heic = [p3_heic(rgb) for rgb in rgbs]
-    coded = [nclx_heic(rgb) for rgb in rgbs]  # the same pixels, converted to sRGB in numpy
-    full = [p3_heic(cv2.resize(rgb, (3024, 4032) if rgb.shape[0] > rgb.shape[1] else (4032, 3024)))
-            for rgb in rgbs[:2]]  # fmt: skip
+    coded = [nclx_heic(rgb) for rgb in rgbs]  # converted by a profile written for its codes
+    big = [cv2.resize(rgb, (3024, 4032) if rgb.shape[0] > rgb.shape[1] else (4032, 3024))
+           for rgb in rgbs[:2]]  # fmt: skip
+    full, full_coded = [p3_heic(rgb) for rgb in big], [nclx_heic(rgb) for rgb in big]
     return {
         "decode": timed(lambda k: decode(photos[k]), repeats, n),
         "decode, the same JPEGs tagged Display P3": timed(lambda k: decode(tagged[k]), repeats, n),
@@ -83,6 +84,9 @@ def stages(screener: Screener, photos: list[bytes], repeats: int) -> dict[str, l
         ),
         "decode, HEIC in Display P3 at 4032x3024 (12 MP)": timed(
             lambda k: decode(full[k % 2]), repeats, 2
+        ),
+        "decode, HEIC tagged P3 by code points at 4032x3024 (12 MP)": timed(
+            lambda k: decode(full_coded[k % 2]), repeats, 2
         ),
         "segmentation + gates": timed(lambda k: screener.locate(rgbs[k]), repeats, n),
         "crop + colour statistics (both models read them)": timed(

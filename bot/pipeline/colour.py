@@ -8,19 +8,21 @@ an eyelid would reach the models paler than it is: the colour is outside what th
 A tagged picture is therefore converted to sRGB by its own ICC profile (LittleCMS, which ships
 inside Pillow), perceptual intent, before anything measures it. HEIF photos may instead carry
 their colour space as ITU-T H.273 code points (an "nclx" box: primaries and transfer curve);
-those are converted by the same colour science in numpy, and an HDR curve (PQ, HLG) is refused,
-since no tone mapping would give the colours the models learned from.
+a profile is written for those (`bot.pipeline.icc`) and converts the same way, and an HDR
+curve (PQ, HLG) is refused, since no tone mapping would give the colours the models learned
+from.
 """
 
 from __future__ import annotations
 
 import functools
 import io
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
-import cv2
 import numpy as np
 from PIL import Image, ImageCms
+
+from bot.pipeline import icc
 
 SRGB = ImageCms.createProfile("sRGB")
 _OUT_MODE = {"RGB": "RGB", "RGBA": "RGBA", "CMYK": "RGB", "L": "RGB"}  # what we convert from
@@ -77,79 +79,55 @@ def _srgb_decode(v: np.ndarray) -> np.ndarray:
     return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
 
 
-# H.273 transfer characteristics for standard dynamic range, stored value -> linear light.
-# BT.709's family (1, 6, 14, 15) and unspecified (2) are read with sRGB's curve, as decoders
-# commonly show them and as an untagged picture is read.
+# H.273 transfer characteristics for standard dynamic range, as ICC tone curves. BT.709's
+# family (1, 6, 14, 15) and unspecified (2) are read with sRGB's curve, as decoders commonly
+# show them and as an untagged picture is read.
 _AS_SRGB = (1, 2, 6, 13, 14, 15)
-_DECODERS: dict[int, Callable[[np.ndarray], np.ndarray]] = {
-    **dict.fromkeys(_AS_SRGB, _srgb_decode),
-    4: lambda v: v**2.2, 5: lambda v: v**2.8, 8: lambda v: v,
+_CURVES = {
+    **dict.fromkeys(_AS_SRGB, icc.sampled_curve(_srgb_decode(np.linspace(0.0, 1.0, 1024)))),
+    4: icc.gamma_curve(2.2), 5: icc.gamma_curve(2.8), 8: icc.gamma_curve(1.0),
 }  # fmt: skip
-_SRGB_XY = ((0.64, 0.33), (0.30, 0.60), (0.15, 0.06), (0.3127, 0.3290))  # IEC 61966-2-1, D65
+_SRGB_XY = (0.64, 0.33, 0.30, 0.60, 0.15, 0.06, 0.3127, 0.3290)  # IEC 61966-2-1, D65
 _BRADFORD = np.array(
     [[0.8951, 0.2664, -0.1614], [-0.7502, 1.7135, 0.0367], [0.0389, -0.0685, 1.0296]]
 )
+_XY = tuple(f"color_primary_{n}_{c}" for n in ("red", "green", "blue", "white") for c in "xy")
 
 
 def _xyz(x: float, y: float) -> np.ndarray:
     return np.array([x / y, 1.0, (1 - x - y) / y])
 
 
-def _to_xyz(xy: tuple[tuple[float, float], ...]) -> np.ndarray:
-    """Linear RGB -> XYZ for these red, green, blue and white chromaticities (white Y = 1)."""
-    primaries = np.stack([_xyz(*p) for p in xy[:3]], axis=1)
-    return primaries * np.linalg.solve(primaries, _xyz(*xy[3]))
-
-
-def _nclx_matrix(nclx: dict[str, float]) -> np.ndarray:
-    """Linear RGB in the nclx primaries -> linear sRGB, the white adapted by Bradford."""
-    names = ("red", "green", "blue", "white")
-    xy = tuple((nclx[f"color_primary_{n}_x"], nclx[f"color_primary_{n}_y"]) for n in names)
-    cone = _BRADFORD @ _xyz(*_SRGB_XY[3]) / (_BRADFORD @ _xyz(*xy[3]))
+@functools.lru_cache(maxsize=16)
+def _nclx_profile(transfer: int, xy: tuple[float, ...]) -> bytes:
+    """A profile for these code points: the primaries' RGB -> XYZ (white Y = 1), its white
+    adapted to the connection space's D50 by Bradford, and the transfer curve."""
+    primaries = np.stack([_xyz(*xy[i : i + 2]) for i in (0, 2, 4)], axis=1)
+    white = _xyz(*xy[6:8])
+    to_xyz = primaries * np.linalg.solve(primaries, white)
+    cone = _BRADFORD @ np.array(icc.D50) / (_BRADFORD @ white)
     adapt = np.linalg.solve(_BRADFORD, cone[:, None] * _BRADFORD)
-    return np.linalg.solve(_to_xyz(_SRGB_XY), adapt @ _to_xyz(xy))
-
-
-def _srgb_encode(linear: np.ndarray) -> np.ndarray:
-    """Linear light to 8-bit sRGB (IEC 61966-2-1), out-of-gamut colours clipped."""
-    v = np.clip(linear, 0.0, 1.0)
-    encoded = np.where(v <= 0.0031308, 12.92 * v, 1.055 * v ** (1 / 2.4) - 0.055)
-    return np.rint(encoded * 255).astype(np.uint8)
-
-
-# linear light in 65536 steps -> 8-bit sRGB: on a 12 MP photo the table takes 0.17 s where the
-# curve itself takes 0.44 s; it differs by at most one level, on about 0.1% of the values
-_ENCODE = _srgb_encode(np.linspace(0.0, 1.0, 65536))
+    return icc.display_profile(f"HEIF nclx {transfer}", adapt @ to_xyz, _CURVES[transfer])
 
 
 def nclx_to_srgb(img: Image.Image, nclx: dict[str, float]) -> Image.Image:
-    """`img` converted from the colour space its H.273 code points name to sRGB (alpha kept);
-    as stored for sRGB's primaries (or none named) with an sRGB-like curve; UnreadableColours
-    for an HDR curve."""
+    """`img` converted from the colour space its H.273 code points name to sRGB (alpha kept),
+    by `to_srgb` with a profile written for them; as stored for sRGB's primaries (or none
+    named) with an sRGB-like curve; UnreadableColours for an HDR curve."""
     transfer = int(nclx.get("transfer_characteristics", 2))
-    primaries = int(nclx.get("color_primaries", 2))
-    decoder = _DECODERS.get(transfer)
-    if decoder is None:
+    if transfer not in _CURVES:
         raise UnreadableColours(f"transfer characteristics {transfer}")
-    own = primaries in (1, 2)  # BT.709's primaries are sRGB's; unspecified ones read as sRGB's
-    if (own and transfer in _AS_SRGB) or img.mode not in ("RGB", "RGBA"):
+    own = int(nclx.get("color_primaries", 2)) in (1, 2)  # BT.709's are sRGB's; unnamed: read so
+    if own and transfer in _AS_SRGB:
         return img
-    table = decoder(np.arange(256) / 255.0).astype(np.float32)
-    rgba = np.asarray(img)
-    matrix = (np.eye(3) if own else _nclx_matrix(nclx)).astype(np.float32)
-    linear = np.asarray(cv2.transform(table[rgba[..., :3]], matrix), np.float32)
-    np.clip(linear, 0.0, 1.0, out=linear)
-    linear *= 65535
-    linear += 0.5  # rounds on the cast below
-    out = rgba.copy()
-    out[..., :3] = _ENCODE[linear.astype(np.uint16)]
-    return Image.fromarray(out)  # RGB or RGBA, by the last axis
+    xy = _SRGB_XY if own else tuple(float(nclx[k]) for k in _XY)
+    return to_srgb(img, _nclx_profile(transfer, xy))
 
 
 def tagged_to_srgb(img: Image.Image, info: Mapping[str | tuple[int, int], object]) -> Image.Image:
     """`img` in sRGB by the tag its file carries in `info`: an ICC profile first, else HEIF's
     nclx code points; as stored when untagged."""
-    icc, nclx = info.get("icc_profile"), info.get("nclx_profile")
-    if isinstance(icc, bytes) and icc:
-        return to_srgb(img, icc)
+    icc_profile, nclx = info.get("icc_profile"), info.get("nclx_profile")
+    if isinstance(icc_profile, bytes) and icc_profile:
+        return to_srgb(img, icc_profile)
     return nclx_to_srgb(img, nclx) if isinstance(nclx, dict) else img
