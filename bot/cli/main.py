@@ -21,6 +21,14 @@ from bot.pipeline.risk import Person
 
 EXIT_USAGE, EXIT_REJECTED, EXIT_INTERNAL = 2, 3, 1
 
+# what the bot asks for with /profile, asked for here by the flags that give it
+_AT_THE_TERMINAL = {
+    "not_covered_age_unknown": "the model depends on whom the photo is of: give the age with "
+    "--age-months (360 for 30 years), and from 15 years on --sex f or m",
+    "not_covered_sex_unknown": "for adults the model needs to know whether the photo is of a "
+    "woman or a man: give --sex f or --sex m",
+}
+
 
 class CliError(Exception):
     """A problem the person at the terminal can fix; printed as one line."""
@@ -50,10 +58,10 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     sub = p.add_subparsers(dest="command", required=True)
     pr = sub.add_parser("predict", help="estimate Hb from a conjunctiva image")
     pr.add_argument("image", type=Path)
-    pr.add_argument("--age-months", type=float)
-    pr.add_argument("--sex", choices=("f", "m"))
+    pr.add_argument("--age-months", type=float, help="the person's age (360 for 30 years)")
+    pr.add_argument("--sex", choices=("f", "m"), help="needed from 15 years on")
     pr.add_argument("--pregnant", action="store_true")
-    pr.add_argument("--trimester", type=int, choices=(1, 2, 3))
+    pr.add_argument("--trimester", type=int, choices=(1, 2, 3), help="with --pregnant")
     pr.add_argument("--json", action="store_true", help="print one JSON object")
     pr.add_argument("--out", type=Path, default=Path("."), help="folder for the output PNGs")
     pr.add_argument("--weights", type=Path, help="weights folder (default: shipped)")
@@ -225,9 +233,8 @@ def main(argv: list[str] | None = None) -> int:
     except ImageRejected as e:
         if getattr(a, "json", False):
             print(json.dumps({"rejected": e.code, "message": e.message}))
-        covered = not e.code.startswith("not_covered")
-        hint = "" if covered else " (here: --age-months, --sex, --pregnant)"
-        print(f"anemia-screen: cannot screen this image: {e.message}{hint}", file=sys.stderr)
+        why = _AT_THE_TERMINAL.get(e.code, e.message)
+        print(f"anemia-screen: cannot screen this image: {why}", file=sys.stderr)
         return EXIT_REJECTED
     except (CliError, RecordsError, AdaptCliError) as e:
         print(f"anemia-screen: {e}", file=sys.stderr)

@@ -184,9 +184,14 @@ def test_predict_for_whom_no_model_is_validated_gives_no_number(
     captured = capsys.readouterr()
     out = json.loads(captured.out)
     assert out["rejected"] == "not_covered_pregnant" and "hb_g_dl" not in out
-    assert "--age-months" in captured.err and captured.err.count("\n") == 1
+    assert "antenatal" in captured.err and captured.err.count("\n") == 1
     assert main(["predict", str(SAMPLE), "--out", str(tmp_path)]) == 3  # age unknown
-    assert "whom the photo is of" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "--age-months" in err and "/profile" not in err
+    argv = ["predict", str(SAMPLE), "--out", str(tmp_path), "--age-months", "360"]
+    assert main(argv) == 3  # an adult of unknown sex
+    err = capsys.readouterr().err
+    assert "--sex" in err and "/profile" not in err
 
 
 def test_cv_missing_data_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
