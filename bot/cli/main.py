@@ -45,6 +45,14 @@ def _ints(text: str) -> tuple[int, ...]:
     return values
 
 
+def _mix(text: str) -> tuple[int, int, int]:
+    """'11,3,2' -> (11, 3, 2): real-photo, composite and negative views per training batch."""
+    real, comp, neg = (text.split(",") + ["", "", ""])[:3]
+    if text.count(",") != 2 or not all(v.isdigit() and int(v) > 0 for v in (real, comp, neg)):
+        raise argparse.ArgumentTypeError(f"give three counts above 0, e.g. 11,3,2, not {text!r}")
+    return int(real), int(comp), int(neg)
+
+
 def _size(text: str) -> tuple[int, int]:
     """'96x128' -> (96, 128): the U-Net's input height and width."""
     h, _, w = text.partition("x")
@@ -102,6 +110,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     ts.add_argument(
         "--work", type=Path, default=Path("runs") / "seg", help="stage-1 network kept here"
     )
+    ts.add_argument("--mix", type=_mix, help="real, composite and negative views per batch")
     ts.add_argument("--per-cutout", type=int, default=5, help="composites per cut-out")
     ts.add_argument("--negatives", type=int, default=400, help="photos with no eyelid")
     ts.add_argument("--out", type=Path, help="weights folder (default: shipped)")
@@ -179,7 +188,7 @@ def learn(a: argparse.Namespace) -> int:
 
 def train_seg(a: argparse.Namespace) -> int:
     """Train the U-Net on composites (and real photos when given) and print its figures."""
-    from bot.training.segtraining import SegJob, gather, run
+    from bot.training.segtraining import MIX, SegJob, gather, run
     from model import WEIGHTS, unet
 
     missing = [str(d) for d in a.data if not d.exists()]
@@ -203,7 +212,7 @@ def train_seg(a: argparse.Namespace) -> int:
         pretrain_steps=a.pretrain_steps, finetune_steps=a.finetune_steps,
         real_folds=a.real_folds, init=a.init, work=a.work, measure_only=a.measure_only,
         eval_negatives=a.eval_negatives,
-        net=net, size=a.size,
+        net=net, size=a.size, mix=a.mix or MIX,
     )  # fmt: skip
     try:
         metrics = run(job, cutouts, photos)

@@ -77,9 +77,9 @@ def _negatives(m: dict[str, Any]) -> str:
     return "\n".join(["| negatives | share refused |", "|---|---|", *rows])
 
 
-def card(metrics: dict[str, Any], job: SegJob, mix: tuple[int, int, int]) -> str:
+def card(metrics: dict[str, Any], job: SegJob) -> str:
     """Markdown: what the network was trained on, the figures, and what they do not say."""
-    return _head(metrics, job, mix) + _body(metrics, job)
+    return _head(metrics, job) + _body(metrics, job)
 
 
 def stage1(job: SegJob) -> str:
@@ -97,7 +97,9 @@ def network(config: unet.Config) -> str:
     return f"{len(config.channels)} levels ({ch} channels), {config.height}x{config.width} input"
 
 
-def _head(metrics: dict[str, Any], job: SegJob, mix: tuple[int, int, int]) -> str:
+def _head(metrics: dict[str, Any], job: SegJob) -> str:
+    # as trained, where the network's own record says (a re-measure's flags may differ)
+    mix, steps = metrics.get("mix", job.mix), metrics.get("finetune_steps", job.finetune_steps)
     return f"""# Model card: conjunctiva segmentation (U-Net)
 
 Finds the palpebral conjunctiva in a photo of a pulled-down lower eyelid so the Hb model can
@@ -120,7 +122,7 @@ that the first look missed are still inside it. The largest region is kept.
    white frame, the second look's box, the eye above the lining) and light (exposure, gamma,
    white balance, saturation, blur, noise, JPEG): `bot/training/data/seg_views.py`.
 Stage 1, the network on composites alone: {metrics.get("stage1") or stage1(job)}.
-It is fine-tuned for {job.finetune_steps} steps on batches of
+It is fine-tuned for {steps} steps on batches of
 {mix[0]} real views, {mix[1]} composite views and {mix[2]} negative views.
 """
 

@@ -32,6 +32,7 @@ from bot.training.data import Sample
 from bot.training.data.compose import NEGATIVE_KINDS
 from bot.training.data.seg_views import Pyramid, pyramid
 from bot.training.segtraining import (
+    MIX,
     Photo,
     Pools,
     SegJob,
@@ -51,13 +52,14 @@ from model import unet
 
 @dataclass(frozen=True)
 class Variant:
-    """A U-Net and its training length: what `train-seg --channels --size --*-steps` set."""
+    """A U-Net and its training: what `train-seg --channels --size --*-steps --mix` set."""
 
     net: unet.Config
     pretrain_steps: int
     finetune_steps: int
     init: str | None = None  # another variant's name (share its stage 1) or a folder in --work
     size: tuple[int, int] | None = None  # fine-tune at this input (H, W), not stage 1's
+    mix: tuple[int, int, int] = MIX  # real-photo, composite, negative views per batch
 
 
 VARIANTS = {
@@ -68,6 +70,11 @@ VARIANTS = {
     "deep4-hr": Variant(unet.Config(height=120, width=160, channels=(16, 32, 64, 128)), 3000, 3000),
     # deep4's stage 1 (96x128) fine-tuned at 120x160: a finer input without a new stage 1
     "deep4-160": Variant(unet.Config(channels=(16, 32, 64, 128)), 0, 3000, "deep4", (120, 160)),
+    # deep4-6k gained on real photos (0.847) but lost composites and negatives: fine-tuned as
+    # long with more of both in every batch, from a stage 1 of its own
+    "deep4-6k-mix": Variant(unet.Config(channels=(16, 32, 64, 128)), 3000, 6000, mix=(9, 4, 3)),
+    # deep4 with one and a half times the channels at every level
+    "wide4": Variant(unet.Config(channels=(24, 48, 96, 192)), 3000, 3000),
 }
 
 # Set before the workers fork; each worker reads them, never pickles them.
@@ -83,7 +90,7 @@ def job_of(name: str, variant: Variant, work: Path, seed: int) -> SegJob:
     return SegJob(
         out=work / name / "final", seed=seed, pretrain_steps=variant.pretrain_steps,
         finetune_steps=variant.finetune_steps, init=init, work=work / name, net=variant.net,
-        size=variant.size,
+        size=variant.size, mix=variant.mix,
     )  # fmt: skip
 
 

@@ -27,6 +27,7 @@ from bot.training.data.seg_views import Pyramid, pyramid, view
 from model import seg_train, unet
 
 SIZE = segeval.SIZE  # composite photo size (H, W)
+MIX = (11, 3, 2)  # per batch of 16: real-photo views, composite views, negative views
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class SegJob:
     eval_negatives: int = 20  # held-out negatives per kind
     net: unet.Config = field(default_factory=unet.Config)  # a fresh stage 1's architecture
     size: tuple[int, int] | None = None  # fine-tune at this input (H, W); None: stage 1's
+    mix: tuple[int, int, int] = MIX  # fine-tuning's batch; stage 1 gives real's share to composites
 
 
 @dataclass(frozen=True)
@@ -59,9 +61,6 @@ class Pools:
 
     composites: list[Pyramid]
     negatives: list[Pyramid]
-
-
-MIX = (11, 3, 2)  # per 16: real-photo views, composite views, negative views
 
 
 def split(samples: Sequence[Sample], seed: int) -> tuple[list[Sample], list[Sample], list[Sample]]:
@@ -100,11 +99,16 @@ def pools(train: Sequence[Sample], job: SegJob) -> Pools:
 
 
 def batches(
-    real: Sequence[Pyramid], pool: Pools, config: unet.Config, seed: int
+    real: Sequence[Pyramid],
+    pool: Pools,
+    config: unet.Config,
+    seed: int,
+    mix: tuple[int, int, int] = MIX,
 ) -> seg_train.Batches:
-    """Mixed batches of random views: real photos, composites and negatives (MIX)."""
+    """Mixed batches of random views: real photos, composites and negatives, `mix` of each;
+    with no real photos (stage 1) their share goes to the composites."""
     rng, out = np.random.default_rng(seed), (config.height, config.width)
-    n_real, n_comp, n_neg = MIX if real else (0, MIX[0] + MIX[1], MIX[2])
+    n_real, n_comp, n_neg = mix if real else (0, mix[0] + mix[1], mix[2])
     sources_ = [(real, n_real), (pool.composites, n_comp), (pool.negatives, n_neg)]
 
     def batch(step: int) -> tuple[np.ndarray, np.ndarray]:
@@ -124,7 +128,7 @@ def pretrain(pool: Pools, job: SegJob) -> unet.Model:
     config = job.net
     tc = seg_train.SegTrainConfig(steps=job.pretrain_steps)
     model = unet.build(config, job.seed)
-    return seg_train.fit(model, tc, batches([], pool, config, job.seed), seed=job.seed)
+    return seg_train.fit(model, tc, batches([], pool, config, job.seed, job.mix), seed=job.seed)
 
 
 def start_model(start: Path, job: SegJob) -> unet.Model:
@@ -144,7 +148,7 @@ def finetune(start: Path, real: Sequence[Photo], pool: Pools, job: SegJob, seed:
     model = start_model(start, job)
     tc = seg_train.SegTrainConfig(steps=job.finetune_steps, learning_rate=2e-3)
     pyramids = [pyramid(p.image, p.mask) for p in real]
-    return seg_train.fit(model, tc, batches(pyramids, pool, model.config, seed), seed=seed)
+    return seg_train.fit(model, tc, batches(pyramids, pool, model.config, seed, job.mix), seed=seed)
 
 
 def real_folds(real: Sequence[Photo], k: int, seed: int) -> np.ndarray:
@@ -221,7 +225,8 @@ def final_network(start: Path, real: Sequence[Photo], pool: Pools, job: SegJob) 
 def made_of(job: SegJob, model: unet.Model, n_real: int, n_cutouts: int) -> dict[str, object]:
     """What seg_metrics.json keeps of how the network was made (a re-measure keeps it)."""
     return {"n_real_photos": n_real, "n_cutouts_train": n_cutouts,
-            "stage1": segcard.stage1(job), "network": segcard.network(model.config)}  # fmt: skip
+            "stage1": segcard.stage1(job), "network": segcard.network(model.config),
+            "finetune_steps": job.finetune_steps, "mix": list(job.mix)}  # fmt: skip
 
 
 def replace_version(model: unet.Model, version: str) -> unet.Model:
@@ -260,7 +265,7 @@ def run(job: SegJob, samples: Sequence[Sample], real: Sequence[Photo] = ()) -> d
     counts = made_of(job, model, len(real), len(train_s))
     metrics = {**counts, **saved, **metrics} if job.measure_only else {**metrics, **counts}
     (job.out / "seg_metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-    (job.out / "SEGMENTATION_CARD.md").write_text(segcard.card(metrics, job, MIX))
+    (job.out / "SEGMENTATION_CARD.md").write_text(segcard.card(metrics, job))
     return metrics
 
 

@@ -270,7 +270,7 @@ def test_train_seg_cross_validates_on_real_photos(
     argv = ["train-seg", "--data", str(synthetic_csv), "--data", str(photos), "--pretrain-steps",
             "1", "--finetune-steps", "1", "--real-folds", "2", "--per-cutout", "1", "--negatives",
             "10", "--eval-negatives", "1", "--out", str(tmp_path / "w"), "--work",
-            str(tmp_path / "work"), "--json"]  # fmt: skip
+            str(tmp_path / "work"), "--mix", "2,1,1", "--json"]  # fmt: skip
     assert main(argv) == 0
     real = json.loads(capsys.readouterr().out)["real_cv"]
     assert real["n"] == 10 and real["folds"] == 2 and len(real["dice_median_per_fold"]) == 2
@@ -278,13 +278,25 @@ def test_train_seg_cross_validates_on_real_photos(
     assert set(real["gate_false_refusal"]) == set(segeval.GATES)
     card = (tmp_path / "w" / "SEGMENTATION_CARD.md").read_text()
     assert "real photos (CV)" in card and "fires on negatives" in card
+    assert "batches of\n2 real views, 1 composite views and 1 negative views" in card
     assert (tmp_path / "work" / "folds" / "1" / "unet.msgpack").is_file()
-    assert main([*argv, "--measure-only"]) == 0  # the kept fold networks, measured again
+    assert main([*argv, "--measure-only", "--mix", "11,3,2"]) == 0  # kept folds, measured again
     assert json.loads(capsys.readouterr().out)["real_cv"] == real
+    card = (tmp_path / "w" / "SEGMENTATION_CARD.md").read_text()
+    assert "2 real views, 1 composite views" in card  # as trained, not as the flag says
     (photos / "p9.jpg").rename(photos / "p10.jpg")  # another patient than the folds held out
     (photos / "p9_mask.png").rename(photos / "p10_mask.png")
     assert main([*argv, "--measure-only"]) == 2
     assert "train first" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flag", [["--mix", "11,3"], ["--mix", "11,0,2"]])
+def test_train_seg_mix_is_three_positive_counts(
+    tmp_path: Path, flag: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["train-seg", "--data", str(tmp_path), *flag])
+    assert exit_.value.code == 2 and "--mix" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("flag", [["--size", "30x50"], ["--channels", "4,8,16", "--size", "34x48"]])

@@ -47,6 +47,9 @@ def test_a_variant_is_the_train_seg_job_it_names(tmp_path: Path):
     assert finer.init == longer.init and finer.size == (120, 160)  # deep4's stage 1, finer input
     base = segsweep.job_of("base-3k", segsweep.VARIANTS["base-3k"], tmp_path, 0)
     assert base.init == tmp_path / "stage1" and base.net == segtraining.SegJob(tmp_path).net
+    assert deep.mix == base.mix == segtraining.MIX
+    mixed = segsweep.job_of("deep4-6k-mix", segsweep.VARIANTS["deep4-6k-mix"], tmp_path, 0)
+    assert mixed.init is None and mixed.mix == (9, 4, 3) and mixed.finetune_steps == 6000
 
 
 @pytest.mark.parametrize(

@@ -62,6 +62,8 @@ def test_batches_mix_real_composites_and_negatives_reproducibly():
     assert not y[-segtraining.MIX[2] :].any()  # negatives come last and hold no lining
     x2, _ = segtraining.batches(real, pool, TINY_UNET, seed=0)(0)
     np.testing.assert_array_equal(x, x2)
+    x3, y3 = segtraining.batches(real, pool, TINY_UNET, seed=0, mix=(2, 1, 3))(0)
+    assert len(x3) == 6 and not y3[-3:].any() and y3[:3].any()
 
 
 def test_a_stage_one_network_is_fine_tuned_at_the_size_asked(tmp_path: Path):
