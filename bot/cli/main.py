@@ -47,10 +47,10 @@ def _ints(text: str) -> tuple[int, ...]:
 
 def _mix(text: str) -> tuple[int, int, int]:
     """'11,3,2' -> (11, 3, 2): real-photo, composite and negative views per training batch."""
-    real, comp, neg = (text.split(",") + ["", "", ""])[:3]
-    if text.count(",") != 2 or not all(v.isdigit() and int(v) > 0 for v in (real, comp, neg)):
+    parts = text.split(",")
+    if len(parts) != 3 or not all(v.isdigit() and int(v) > 0 for v in parts):
         raise argparse.ArgumentTypeError(f"give three counts above 0, e.g. 11,3,2, not {text!r}")
-    return int(real), int(comp), int(neg)
+    return int(parts[0]), int(parts[1]), int(parts[2])
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -240,9 +240,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[a.command](a)
     except ImageRejected as e:
-        if getattr(a, "json", False):
-            print(json.dumps({"rejected": e.code, "message": e.message}))
         why = _AT_THE_TERMINAL.get(e.code, e.message)
+        if getattr(a, "json", False):
+            print(json.dumps({"rejected": e.code, "message": why}))
         print(f"anemia-screen: cannot screen this image: {why}", file=sys.stderr)
         return EXIT_REJECTED
     except (CliError, RecordsError, AdaptCliError) as e:

@@ -88,26 +88,13 @@ _CURVES = {
     4: icc.gamma_curve(2.2), 5: icc.gamma_curve(2.8), 8: icc.gamma_curve(1.0),
 }  # fmt: skip
 _SRGB_XY = (0.64, 0.33, 0.30, 0.60, 0.15, 0.06, 0.3127, 0.3290)  # IEC 61966-2-1, D65
-_BRADFORD = np.array(
-    [[0.8951, 0.2664, -0.1614], [-0.7502, 1.7135, 0.0367], [0.0389, -0.0685, 1.0296]]
-)
 _XY = tuple(f"color_primary_{n}_{c}" for n in ("red", "green", "blue", "white") for c in "xy")
-
-
-def _xyz(x: float, y: float) -> np.ndarray:
-    return np.array([x / y, 1.0, (1 - x - y) / y])
 
 
 @functools.lru_cache(maxsize=16)
 def _nclx_profile(transfer: int, xy: tuple[float, ...]) -> bytes:
-    """A profile for these code points: the primaries' RGB -> XYZ (white Y = 1), its white
-    adapted to the connection space's D50 by Bradford, and the transfer curve."""
-    primaries = np.stack([_xyz(*xy[i : i + 2]) for i in (0, 2, 4)], axis=1)
-    white = _xyz(*xy[6:8])
-    to_xyz = primaries * np.linalg.solve(primaries, white)
-    cone = _BRADFORD @ np.array(icc.D50) / (_BRADFORD @ white)
-    adapt = np.linalg.solve(_BRADFORD, cone[:, None] * _BRADFORD)
-    return icc.display_profile(f"HEIF nclx {transfer}", adapt @ to_xyz, _CURVES[transfer])
+    """A profile for these code points: their chromaticities and transfer curve."""
+    return icc.display_profile(f"HEIF nclx {transfer}", icc.d50_colorants(xy), _CURVES[transfer])
 
 
 def nclx_to_srgb(img: Image.Image, nclx: dict[str, float]) -> Image.Image:

@@ -1,4 +1,4 @@
-"""Matrix/TRC display profiles, written from colorants and tone curves.
+"""Matrix/TRC display profiles, written from colorants (or chromaticities) and tone curves.
 
 Pillow can build only sRGB, Lab and XYZ profiles, so a profile for another RGB space (what a
 HEIF file's colour code points name) is written by the ICC.1:2001-04 layout, version 2: a
@@ -13,19 +13,37 @@ import struct
 import numpy as np
 
 D50 = (0.9642, 1.0, 0.8249)  # the profile connection space's white (ICC.1, 7.2.16)
+# Bradford's cone response matrix (ICC.1 Annex E), for adapting a white point to D50
+_BRADFORD = np.array(
+    [[0.8951, 0.2664, -0.1614], [-0.7502, 1.7135, 0.0367], [0.0389, -0.0685, 1.0296]]
+)
 
 
 def _s15(v: float) -> bytes:
     return struct.pack(">i", round(v * 65536))
 
 
-def _xyz(x: float, y: float, z: float) -> bytes:
+def _xyz_tag(x: float, y: float, z: float) -> bytes:
     return b"XYZ \0\0\0\0" + _s15(x) + _s15(y) + _s15(z)
 
 
 def _desc(text: str) -> bytes:
     ascii_ = text.encode() + b"\0"
     return b"desc\0\0\0\0" + struct.pack(">I", len(ascii_)) + ascii_ + b"\0" * (8 + 3 + 67)
+
+
+def _from_xy(x: float, y: float) -> np.ndarray:
+    return np.array([x / y, 1.0, (1 - x - y) / y])
+
+
+def d50_colorants(xy: tuple[float, ...]) -> np.ndarray:
+    """`display_profile`'s colorants for red, green, blue and white chromaticities (x, y each,
+    flat): the primaries' RGB -> XYZ with white at Y = 1, its white adapted to D50 by Bradford."""
+    primaries = np.stack([_from_xy(*xy[i : i + 2]) for i in (0, 2, 4)], axis=1)
+    white = _from_xy(*xy[6:8])
+    to_xyz = primaries * np.linalg.solve(primaries, white)
+    cone = _BRADFORD @ np.array(D50) / (_BRADFORD @ white)
+    return np.linalg.solve(_BRADFORD, cone[:, None] * _BRADFORD) @ to_xyz
 
 
 def gamma_curve(gamma: float) -> bytes:
@@ -42,8 +60,8 @@ def sampled_curve(linear: np.ndarray) -> bytes:
 def display_profile(name: str, colorants: np.ndarray, curve: bytes) -> bytes:
     """A display RGB profile: D50 colorants (columns red, green, blue; rows X, Y, Z) and one
     tone curve for all three channels."""
-    tags = [(b"desc", _desc(name)), (b"wtpt", _xyz(*D50))]
-    tags += [(s, _xyz(*colorants[:, i])) for i, s in enumerate((b"rXYZ", b"gXYZ", b"bXYZ"))]
+    tags = [(b"desc", _desc(name)), (b"wtpt", _xyz_tag(*D50))]
+    tags += [(s, _xyz_tag(*colorants[:, i])) for i, s in enumerate((b"rXYZ", b"gXYZ", b"bXYZ"))]
     tags += [(s, curve) for s in (b"rTRC", b"gTRC", b"bTRC")]
     offset = 128 + 4 + 12 * len(tags)
     table, data = struct.pack(">I", len(tags)), b""

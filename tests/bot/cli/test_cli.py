@@ -192,6 +192,8 @@ def test_predict_for_whom_no_model_is_validated_gives_no_number(
     assert main(argv) == 3  # an adult of unknown sex
     err = capsys.readouterr().err
     assert "--sex" in err and "/profile" not in err
+    assert main([*argv, "--json"]) == 3  # a program reads the same sentence
+    assert "--sex" in json.loads(capsys.readouterr().out)["message"]
 
 
 def test_cv_missing_data_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
