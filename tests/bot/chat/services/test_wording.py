@@ -17,7 +17,7 @@ from bot.chat.services.photos import resent_text, result_replies
 from bot.chat.settings import BotSettings
 from bot.pipeline import i18n
 from bot.pipeline.risk import GROUPS, Person, Risk, classify
-from bot.pipeline.screening import Screening, advice_key
+from bot.pipeline.screening import Estimate, Screening, advice_key, refers
 from storage.models import Screening as StoredScreening
 from storage.pseudonyms import format_case_code
 from storage.screenings import _screening_row
@@ -171,3 +171,18 @@ def test_an_impossible_elevation_is_refused(monkeypatch, metres):
     monkeypatch.setenv("ALTITUDE_M", metres)
     with pytest.raises(ValidationError):
         BotSettings()
+
+
+@pytest.mark.parametrize(
+    ("hb", "margin", "refer"),
+    [
+        (10.9, -0.5, True),  # shown below 11.0 ("mild"): referred though the rule said not
+        (10.96, 0.0, True),  # shown as 11.0 ("not below"), but the rule's own referral stands
+        (11.2, 0.1, False),  # above the cut-off and its margin: the rule's "no" stands
+        (11.2, 0.3, True),
+    ],
+)
+def test_the_referral_rule_stands_unless_the_shown_estimate_is_below_the_cut_off(hb, margin, refer):
+    e = Estimate(hb, 1.0, 0.9, margin, None, b"", "v", "cp-anemic")
+    risk = classify(hb, (hb - 1.0, hb + 1.0), CHILD)
+    assert refers(e, risk) is refer
