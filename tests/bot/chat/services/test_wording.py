@@ -15,6 +15,7 @@ from bot.chat.services import people, photos
 from bot.chat.services.history import history_text
 from bot.chat.services.photos import resent_text, result_replies
 from bot.chat.settings import BotSettings
+from bot.cli.summary import summary_lines
 from bot.pipeline import i18n
 from bot.pipeline.risk import GROUPS, Person, Risk, classify
 from bot.pipeline.screening import Estimate, Screening, advice_key, refers
@@ -186,3 +187,13 @@ def test_the_referral_rule_stands_unless_the_shown_estimate_is_below_the_cut_off
     e = Estimate(hb, 1.0, 0.9, margin, None, b"", "v", "cp-anemic")
     risk = classify(hb, (hb - 1.0, hb + 1.0), CHILD)
     assert refers(e, risk) is refer
+
+
+@pytest.mark.parametrize(("cohort", "hb", "half"), STRADDLING)
+def test_the_clis_summary_follows_the_same_rules(cohort, hb, half, tmp_path):
+    r = result(cohort, hb, half, False)
+    text = "\n".join(summary_lines(r, tmp_path / "overlay.png"))
+    assert said(text, "en") == []
+    assert i18n.t("en", advice_key(r)) in text and "not a diagnosis" in text
+    clear = "\n".join(summary_lines(result(cohort, 17.5, 2.0, False), tmp_path / "o.png"))
+    assert i18n.t("en", "result.above") in clear and i18n.t("en", "advice.none") in clear
