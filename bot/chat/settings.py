@@ -56,6 +56,9 @@ class BotSettings(BaseSettings):
     relay_key: SecretStr | None = None
     reminder_after_days: float = Field(default=7.0, gt=0)  # a pending case's reminder
     reminder_interval_s: float = Field(default=3600.0, gt=0)  # how often due reminders are sent
+    # the programme's elevation in metres: from 1000 m, WHO's elevation adjustment raises every
+    # anaemia cut-off and band for everyone (bot.pipeline.risk.ELEVATION_G_L); 0 is sea level
+    altitude_m: float = Field(default=0.0, ge=-500.0, le=6000.0)
 
     @field_validator("relay_key", "redis_url", mode="before")
     @classmethod

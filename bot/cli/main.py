@@ -61,6 +61,17 @@ def _size(text: str) -> tuple[int, int]:
     return int(h), int(w)
 
 
+def _metres(text: str) -> float:
+    """An elevation in metres, within the ALTITUDE_M setting's range."""
+    try:
+        metres = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of metres: {text!r}") from None
+    if not -500 <= metres <= 6000:
+        raise argparse.ArgumentTypeError(f"give metres from -500 to 6000, not {text}")
+    return metres
+
+
 def _args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="anemia-screen", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -70,6 +81,9 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     pr.add_argument("--sex", choices=("f", "m"), help="needed from 15 years on")
     pr.add_argument("--pregnant", action="store_true")
     pr.add_argument("--trimester", type=int, choices=(1, 2, 3), help="with --pregnant")
+    pr.add_argument("--altitude-m", type=_metres,
+                    help="the programme's elevation in metres: from 1000 m WHO's adjustment "
+                    "raises every cut-off (default: the ALTITUDE_M setting, 0)")  # fmt: skip
     pr.add_argument("--json", action="store_true", help="print one JSON object")
     pr.add_argument("--out", type=Path, default=Path("."), help="folder for the output PNGs")
     pr.add_argument("--weights", type=Path, help="weights folder (default: shipped)")
@@ -131,7 +145,8 @@ def predict(a: argparse.Namespace) -> int:
 
     if not a.image.is_file():
         raise CliError(f"no such file: {a.image}")
-    person = Person(a.age_months, a.sex, a.pregnant or a.trimester is not None, a.trimester)
+    pregnant = a.pregnant or a.trimester is not None
+    person = Person(a.age_months, a.sex, pregnant, a.trimester, altitude_m=_altitude(a))
     decoded = decode(a.image.read_bytes())  # refuse bad files before loading the model
     weights = a.weights or WEIGHTS
     if not (weights / "ensemble.msgpack").is_file():
@@ -146,6 +161,22 @@ def predict(a: argparse.Namespace) -> int:
     else:
         print("\n".join(summary_lines(result, png, mask_png)))
     return 0
+
+
+def _altitude(a: argparse.Namespace) -> float:
+    """--altitude-m, or the bot's ALTITUDE_M setting, so both judge by the same cut-offs."""
+    if a.altitude_m is not None:
+        return float(a.altitude_m)
+    from pydantic import ValidationError
+
+    from bot.chat.settings import BotSettings
+
+    try:
+        return BotSettings().altitude_m
+    except ValidationError as e:
+        fields = ", ".join(str(err["loc"][0]).upper() for err in e.errors() if err["loc"])
+        raise CliError(f"the environment's settings are not valid ({fields}); "
+                       "fix them or give --altitude-m") from None  # fmt: skip
 
 
 def write_mask(path: Path, mask: np.ndarray) -> None:

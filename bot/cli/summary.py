@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.pipeline import i18n
+from bot.pipeline import i18n, wording
+from bot.pipeline.risk import elevation_adjustment
 from bot.pipeline.screening import DISCLAIMER, Screening, advice_key
 
 
@@ -15,16 +16,22 @@ def _overlay_line(result: Screening, path: Path) -> str:
     return f"Grad-CAM: {path} (share on the lower half: {share:.2f})"
 
 
+def _elevation_line(altitude_m: float) -> list[str]:
+    add = elevation_adjustment(altitude_m)
+    if add == 0:
+        return []
+    return [f"Cut-offs raised by {add:.1f} g/dL for an elevation of {altitude_m:.0f} m (WHO)."]
+
+
 def summary_lines(
     result: Screening, gradcam_path: Path, mask_path: Path | None = None
 ) -> list[str]:
     """Plain-English lines for a terminal; names the mask file when one was written."""
     r, (lo, hi) = result.risk, result.interval
-    straddle = " - the interval straddles this cut-off" if r.straddles else ""
     lines = [
-        f"Estimated haemoglobin: {result.hb_g_dl:.1f} g/dL "
-        f"({result.coverage:.0%} interval {lo:.1f}-{hi:.1f} g/dL)",
-        f"Risk: {r.category} ({r.group_label}: anaemia below {r.threshold:.1f} g/dL){straddle}",
+        *wording.estimate_line("en", result.hb_g_dl, result.coverage, lo, hi).split("\n"),
+        *wording.risk_lines("en", r.group, r.threshold, r.category, r.straddles),
+        *_elevation_line(r.altitude_m),
         i18n.t("en", advice_key(result)),
         _overlay_line(result, gradcam_path),
     ]

@@ -22,7 +22,14 @@ from dataclasses import dataclass
 
 from bot.pipeline.risk import Person
 
-CHILD_MONTHS = (6.0, 60.0)  # CP-AnemiC: described as 6-59 months; its sheet records 6-60
+# Served: 6.0 <= age < 60.0 months, "6-59 months" as documented (59.9 is served, 60.0 is not:
+# from 60 months WHO's table is that of children 5-11 years, whom no model here was checked on).
+CHILD_MONTHS = (6.0, 60.0)
+# Trained on: CP-AnemiC's own cohort, which its publishers describe as 710 children of 6-59
+# months but whose sheet records age in whole years (12, 24, ... 60 months), 60 for 55 of the 408
+# de-duplicated images. Those rows train and are scored with the children's model, as they were
+# for the shipped weights and figures; leaving them out would change both.
+CHILD_TRAINING_MONTHS = (6.0, 60.0)  # both ends included
 ADULT_MONTHS = 180.0  # WHO's adult rows start at 15 years
 
 
@@ -52,7 +59,7 @@ def cohort_of(person: Person) -> Cohort | str:
         return "age_unknown"
     if age < CHILD_MONTHS[0]:
         return "young_infant"
-    if age <= CHILD_MONTHS[1]:
+    if age < CHILD_MONTHS[1]:
         return CHILDREN
     if age < ADULT_MONTHS:
         return "school_age"
@@ -60,7 +67,11 @@ def cohort_of(person: Person) -> Cohort | str:
 
 
 def cohort_of_sample(age_months: float | None, sex: str | None) -> Cohort | None:
-    """The cohort a labelled sample trains; None for ages no model serves."""
+    """The cohort a labelled sample trains (children: `CHILD_TRAINING_MONTHS`); None for
+    ages no model serves."""
+    low, high = CHILD_TRAINING_MONTHS
+    if age_months is not None and low <= age_months <= high:
+        return CHILDREN
     person = Person(age_months=age_months, sex=sex)  # type: ignore[arg-type]
     found = cohort_of(person)
     return found if isinstance(found, Cohort) else None

@@ -2,12 +2,14 @@
 
 Source: World Health Organization (2024). "Guideline on haemoglobin cutoffs to define anaemia in
 individuals and populations". Geneva: WHO. https://www.who.int/publications/i/item/9789240088542
-The cut-offs are for sea level and non-smokers; we ask about neither elevation nor smoking, so we
-make no adjustment for them.
+The cut-offs are for sea level and non-smokers. We never ask about smoking, so no smoking
+adjustment is made. A programme above 1000 m sets its elevation (`Person.altitude_m`, from the
+ALTITUDE_M setting), which raises every cut-off and band by `ELEVATION_G_L`; at 0 (the default)
+none is made.
 
-Every number lives in one table, `GROUPS`. `group_for` picks a row from what we know of the
-person, and `classify` places an estimate and its interval in that row's bands. All Hb values
-are in g/dL.
+Every number lives in one table, `GROUPS`, used by the bot, the CLI and the training figures.
+`group_for` picks a row from what we know of the person, and `classify` places an estimate and
+its interval, rounded as people see them, in that row's bands. All Hb values are in g/dL.
 """
 
 from __future__ import annotations
@@ -29,11 +31,14 @@ class Person:
     sex: Literal["f", "m"] | None = None
     pregnant: bool = False
     trimester: Literal[1, 2, 3] | None = None
+    altitude_m: float = 0.0  # elevation of residence, metres above sea level
 
     def __post_init__(self) -> None:
         age = self.age_months
         if age is not None and not (math.isfinite(age) and age >= 0):
             raise ValueError(f"age_months must be a finite number >= 0, got {age!r}")
+        if not math.isfinite(self.altitude_m):
+            raise ValueError(f"altitude_m must be a finite number, got {self.altitude_m!r}")
         if self.sex not in ("f", "m", None):
             raise ValueError(f"sex must be 'f', 'm' or None, got {self.sex!r}")
         if self.trimester not in (1, 2, 3, None):
@@ -97,6 +102,45 @@ GROUPS: dict[str, Group] = {
     "unknown": Group("age unknown (values for children 24-59 months used)", _CHILD_24_59M, True),
 }
 
+# Elevation: (lowest elevation in metres, g/L added to every cut-off and band floor), lowest
+# first; below the first row nothing is added. WHO adjusts for the elevation of residence by
+# subtracting these amounts from a measured Hb, which is the same as adding them to the
+# cut-offs; we add them to the cut-offs, so the estimate shown stays the model's own.
+# Sought: WHO (2024), "Guideline on haemoglobin cutoffs to define anaemia in individuals and
+# populations" (https://www.who.int/publications/i/item/9789240088542), its elevation
+# adjustment table (g/L by elevation band). NOT CONFIRMED: no source we could search quotes that
+# table's values. The values below are those of WHO's earlier table (WHO/UNICEF/UNU 2001, "Iron
+# deficiency anaemia: assessment, prevention and control"), as the public R package micronutr
+# encodes them (get_altitude_correction: bands of 500 m from 1000 m, right end open). Studies
+# behind the 2024 guideline (Sharma et al. 2019, doi 10.1111/nyas.14167; Kanu et al. 2023, doi
+# 10.1016/j.ajcnut.2023.04.014) found these too small at 500-2500 m and too large above 3000 m,
+# so the 2024 rows probably differ: check them against the guideline before relying on them.
+ELEVATION_G_L: tuple[tuple[float, int], ...] = (
+    (1000.0, 2),
+    (1500.0, 5),
+    (2000.0, 8),
+    (2500.0, 13),
+    (3000.0, 19),
+    (3500.0, 27),
+    (4000.0, 35),
+    (4500.0, 45),
+)
+SHOWN_DECIMALS = 1  # Hb is shown to 0.1 g/dL; what is shown is what is classified
+
+
+def elevation_adjustment(altitude_m: float) -> float:
+    """g/dL added to every cut-off at this elevation of residence (metres)."""
+    rows = [g_l for lowest, g_l in ELEVATION_G_L if altitude_m >= lowest]
+    return rows[-1] / 10 if rows else 0.0
+
+
+def adjusted(bands: tuple[float, float, float], altitude_m: float) -> tuple[float, float, float]:
+    """A row's (threshold, moderate_below, severe_below) at this elevation, g/dL."""
+    add = elevation_adjustment(altitude_m)
+    threshold, moderate, severe = (round(b + add, SHOWN_DECIMALS) for b in bands)
+    return threshold, moderate, severe
+
+
 # (lowest age in months, group), youngest first; "adult" is resolved by sex below
 AGE_GROUPS: tuple[tuple[float, str], ...] = (
     (0.0, "infant_under_6m"),
@@ -129,6 +173,7 @@ class Risk:
     # every category the interval touches, from its low end to its high end; more than one
     # means it crosses a severity boundary (which ones: the neighbouring pairs)
     interval_categories: tuple[Category, ...] = ()
+    altitude_m: float = 0.0  # the elevation whose adjustment the cut-off and bands include
 
 
 # a group stands for an age when only the group is known (the model takes months as input)
@@ -152,9 +197,12 @@ def group_for(person: Person) -> str:
     return ADULT_BY_SEX[person.sex] if group == "adult" else group
 
 
-def cutoff(age_months: float | None, sex: Literal["f", "m"] | None = None) -> float:
+def cutoff(
+    age_months: float | None, sex: Literal["f", "m"] | None = None, altitude_m: float = 0.0
+) -> float:
     """The anaemia cut-off (g/dL) of a non-pregnant person of this age and sex."""
-    return GROUPS[group_for(Person(age_months=age_months, sex=sex))].bands[0]
+    person = Person(age_months=age_months, sex=sex, altitude_m=altitude_m)
+    return adjusted(GROUPS[group_for(person)].bands, altitude_m)[0]
 
 
 def category_of(hb: float, bands: tuple[float, float, float]) -> Category:
@@ -170,23 +218,31 @@ def interval_categories(
     return SEVERITY[best : worst + 1][::-1]
 
 
+def shown(hb: float) -> float:
+    """An Hb value as people see it (0.1 g/dL)."""
+    return round(hb, SHOWN_DECIMALS)
+
+
 def classify(hb: float, interval: tuple[float, float], person: Person) -> Risk:
-    """The WHO group, category and straddle flag for an Hb estimate (g/dL) and its interval."""
-    low, high = interval
-    if not all(math.isfinite(v) for v in (hb, low, high)):
+    """The WHO group, category and straddle flag for an Hb estimate (g/dL) and its interval,
+    each rounded as it is shown first: 10.96 is shown as 11.0, so it is judged as 11.0."""
+    if not all(math.isfinite(v) for v in (hb, *interval)):
         raise ValueError(f"Hb and interval must be finite, got {hb!r}, {interval!r}")
+    hb, low, high = shown(hb), shown(interval[0]), shown(interval[1])
     if low > high:
         raise ValueError(f"interval low end {low} is above its high end {high}")
     key = group_for(person)
     row = GROUPS[key]
-    spanned = interval_categories(low, high, row.bands)
+    bands = adjusted(row.bands, person.altitude_m)
+    spanned = interval_categories(low, high, bands)
     return Risk(
         group=key,
         group_label=row.label,
-        threshold=row.bands[0],
-        category=category_of(hb, row.bands),
-        bands=row.bands,
+        threshold=bands[0],
+        category=category_of(hb, bands),
+        bands=bands,
         straddles=spanned[0] != "none" and spanned[-1] == "none",
         assumed=row.assumed,
         interval_categories=spanned,
+        altitude_m=person.altitude_m,
     )

@@ -11,10 +11,10 @@ from pathlib import Path
 import jax.numpy as jnp
 import numpy as np
 
-from bot.pipeline import i18n, malloc, populations, quality
+from bot.pipeline import i18n, malloc, populations, quality, wording
 from bot.pipeline.decode import Decoded, ImageRejected, decode
 from bot.pipeline.populations import ADULTS, CHILDREN, Cohort
-from bot.pipeline.risk import Person, Risk, classify
+from bot.pipeline.risk import Person, Risk, classify, shown
 from model import (
     WEIGHTS,
     adapter,
@@ -161,7 +161,7 @@ class Screener:
         return served if fitted is None else _adapted(fitted, served, crop)
 
     def _child(self, crop: Crop) -> Estimate:
-        """CNN ensemble with Grad-CAM (ages inside 6-60 months only: `cohort` saw to it)."""
+        """CNN ensemble with Grad-CAM (ages 6 to under 60 months only: `cohort` saw to it)."""
         cfg = self.config
         x = preprocess.to_input(crop.image, crop.mask, cfg.cnn.height, cfg.cnn.width)
         ex = gradcam.explain(self.model, x, crop.colour, crop.meta)
@@ -200,14 +200,14 @@ class Screener:
         cohort = self.cohort(person)  # before any work: whom no model serves gets no number
         mask, source = self._conjunctiva(decoded)
         e = self.estimate(decoded.rgb, mask, person)
-        interval = (round(e.hb - e.half_width, 1), round(e.hb + e.half_width, 1))
-        risk = classify(e.hb, interval, person)
+        hb, interval = shown(e.hb), (shown(e.hb - e.half_width), shown(e.hb + e.half_width))
+        risk = classify(hb, interval, person)  # what is shown is what is classified
         result = Screening(
-            hb_g_dl=round(e.hb, 1),
+            hb_g_dl=hb,
             interval=interval,
             coverage=e.coverage,
             risk=risk,
-            refer=bool(e.hb < risk.threshold + e.refer_margin),
+            refer=refers(e, risk),
             attention_lower_half=e.attention_lower_half,
             warnings=self._warnings(e.attention_lower_half),
             source=source,
@@ -261,6 +261,7 @@ def describe(result: Screening) -> dict[str, object]:
         "risk_group": risk.group,
         "risk_group_label": risk.group_label,
         "threshold_g_dl": risk.threshold,
+        "altitude_m": risk.altitude_m,
         "straddles_threshold": risk.straddles,
         "group_assumed": risk.assumed,
         "attention_lower_half": result.attention_lower_half,
@@ -275,10 +276,14 @@ def describe(result: Screening) -> dict[str, object]:
     }
 
 
+def refers(e: Estimate, risk: Risk) -> bool:
+    """The population's referral rule (the unrounded estimate below the cut-off plus its
+    margin), and anyone whose shown estimate is below the cut-off: a margin calibrated below
+    zero never leaves someone told "mild anaemia" without the advice of a blood test."""
+    return bool(e.hb < risk.threshold + e.refer_margin) or risk.category != "none"
+
+
 def advice_key(result: Screening) -> str:
     """The advice that follows the referral rule: urgent for moderate or severe anaemia, a
     blood test when referred, and otherwise a reminder that a photo cannot rule it out."""
-    category = result.risk.category
-    if category in ("moderate", "severe"):
-        return f"advice.{category}"
-    return "advice.refer" if result.refer else "advice.none"
+    return wording.advice_for(result.risk.category, result.refer, result.risk.straddles)

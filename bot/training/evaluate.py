@@ -14,6 +14,7 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 from tqdm import tqdm
 
+from bot.pipeline.risk import cutoff
 from bot.training.data import Sample
 from model import cnn, colour, conformal, ensemble, features, gradcam, preprocess, train
 
@@ -22,8 +23,11 @@ SCREEN_THRESHOLD = 11.0  # g/dL: metrics.json's AUROC target, anaemia in childre
 
 
 def who_threshold(age_months: np.ndarray) -> np.ndarray:
-    """WHO 2024 anaemia cut-off for young children: 10.5 g/dL at 6-23 months, else 11.0."""
-    return np.where(age_months < 24, 10.5, 11.0)
+    """Each child's WHO 2024 anaemia cut-off (g/dL), from the table the bot and the CLI use
+    (`bot.pipeline.risk`, at sea level; below 15 years it does not depend on sex). A NaN age
+    is unknown and gets that table's stand-in row (11.0)."""
+    ages = (None if np.isnan(a) else float(a) for a in np.asarray(age_months, np.float64))
+    return np.array([cutoff(a) for a in ages])
 
 
 def prepare(samples: Sequence[Sample], config: cnn.Config) -> train.Arrays:
@@ -124,7 +128,7 @@ def score(oof: OutOfFold, name: str) -> dict[str, float]:
     """MAE, RMSE, Pearson r, Bland-Altman, AUROC, WHO sensitivity/specificity, coverage."""
     y, p = oof.hb, oof.preds[name]
     diff = p - y
-    thr = who_threshold(np.nan_to_num(oof.age_months, nan=24.0))
+    thr = who_threshold(oof.age_months)
     anaemic, flagged = y < thr, p < thr
     hw = oof.half_width(name)
     return {

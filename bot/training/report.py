@@ -156,8 +156,9 @@ def _children_section(oof: OutOfFold, out: Path, threshold: float) -> str:
     att = attention_split(oof, threshold)
     return (
         f"## Children: all models out of fold (n = {len(oof.hb)})\n\n{metrics_table(oof)}\n"
-        "AUROC (<11): anaemia = Hb below 11.0 g/dL. AUROC / sens / spec (WHO): 10.5 g/dL at "
-        "6-23 months, 11.0 at 24-59 months; sens / spec here are of the estimate below the "
+        "AUROC (<11): anaemia = Hb below 11.0 g/dL. AUROC / sens / spec (WHO): each child's "
+        "cut-off in the bot's WHO 2024 table, 10.5 g/dL at 6-23 months, 11.0 at 24-59 months, "
+        "11.5 for the rows recorded at 60 months; sens / spec here are of the estimate below the "
         "cut-off, not of the referral rule. Bias and limits of agreement (LoA) are "
         "predicted minus measured.\n\n"
         f"## Grad-CAM attention\n\nMedian share of the ensemble's attention on the lower half "

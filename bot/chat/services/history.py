@@ -3,16 +3,40 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.chat.chart import trend_png
 from bot.chat.services.base import Deps, Out, Seen, Who, once
-from bot.pipeline import i18n
+from bot.chat.services.photos import stored_reading
+from bot.pipeline import i18n, wording
+from bot.pipeline.wording import fmt
+from storage.models import Screening
 from storage.pseudonyms import format_case_code
 from storage.screenings import list_screenings, open_followup_of
 
 SHOWN = 10
+
+
+def history_line(lang: str, row: Screening) -> str:
+    """One result: its date, estimate, interval and where they fall against the cut-off."""
+    category, straddles, _ = stored_reading(row)
+    return i18n.t(
+        lang, "history.line", date=row.created_at.strftime("%Y-%m-%d"), hb=fmt(row.hb_g_dl),
+        low=fmt(row.interval_low), high=fmt(row.interval_high),
+        verdict=wording.short_verdict(lang, category, straddles),
+    )  # fmt: skip
+
+
+def history_text(lang: str, rows: Sequence[Screening], case_code: str | None) -> str:
+    """The lines, oldest first, then the latest result's advice, the open case and the notice."""
+    lines = [i18n.t(lang, "history.header", n=len(rows)), *(history_line(lang, r) for r in rows)]
+    advice = stored_reading(rows[-1])[2]
+    tail = [f"{i18n.t(lang, 'history.latest')} {i18n.t(lang, advice)}"]
+    if case_code is not None:
+        tail.append(i18n.t(lang, "history.case", code=format_case_code(case_code)))
+    return "\n\n".join(["\n".join(lines), *tail, i18n.t(lang, "notice")])
 
 
 async def history(deps: Deps, who: Who) -> list[Out]:
@@ -24,21 +48,8 @@ async def history(deps: Deps, who: Who) -> list[Out]:
         rows = await list_screenings(session, subject_id=s.subject.id, limit=SHOWN)
         if not rows:
             return [Out(i18n.t(s.lang, "history.empty"))]
-        lines = [i18n.t(s.lang, "history.header", n=len(rows))] + [
-            i18n.t(
-                s.lang,
-                "history.line",
-                date=r.created_at.strftime("%Y-%m-%d"),
-                hb=f"{r.hb_g_dl:.1f}",
-                low=f"{r.interval_low:.1f}",
-                high=f"{r.interval_high:.1f}",
-                category=i18n.t(s.lang, f"category.{r.risk}"),
-            )
-            for r in rows
-        ]
         case = await open_followup_of(session, subject_id=s.subject.id)
-        if case is not None:
-            lines.append(i18n.t(s.lang, "history.case", code=format_case_code(case.case_code)))
+        text = history_text(s.lang, rows, case.case_code if case is not None else None)
         png = await asyncio.to_thread(
             trend_png,
             [r.created_at for r in rows],
@@ -47,6 +58,6 @@ async def history(deps: Deps, who: Who) -> list[Out]:
             [r.interval_high for r in rows],
             rows[-1].threshold_g_dl,
         )
-        return [Out("\n".join(lines)), Out(i18n.t(s.lang, "history.chart"), photo=png)]
+        return [Out(text), Out(i18n.t(s.lang, "history.chart"), photo=png)]
 
     return await once(deps, who, work)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sqlite3
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -17,15 +18,15 @@ from bot.chat.records import screening_record
 from bot.chat.services import people, relay, research
 from bot.chat.services.base import Deps, Out, Seen, Who, log, once, seen, tag
 from bot.chat.services.profile import person_of
-from bot.pipeline import i18n
+from bot.pipeline import i18n, wording
 from bot.pipeline.decode import ImageRejected, check_size
 from bot.pipeline.executor import WorkerDied
 from bot.pipeline.inference import PoolBusy
-from bot.pipeline.risk import Person
+from bot.pipeline.risk import Category, Person, category_of
 from bot.pipeline.screening import Screening, advice_key
 from storage.models import Screening as StoredScreening
 from storage.pseudonyms import format_case_code
-from storage.screenings import log_update_screening
+from storage.screenings import log_update_screening, open_followup_of
 from storage.updates import handled_update, mark_answered
 
 # A claim younger than this may still be sending its first reply (a duplicate delivery)
@@ -38,44 +39,35 @@ def rejection(lang: str, error: ImageRejected, max_mb: int) -> str:
     return i18n.t(lang, key, mb=max_mb) if i18n.has(key) else error.message
 
 
-def _fmt(hb: float) -> str:
-    return f"{hb:.1f}"
-
-
 def result_text(lang: str, r: Screening, case_code: str | None = None) -> str:
-    """The estimate, interval, WHO risk, advice, the open case's code, reliability and the
-    notice, in one message."""
+    """The estimate, where it falls against the person's cut-off, the advice, the open case's
+    code, the model, reliability and the notice, in one message."""
     risk = r.risk
     low, high = r.interval
     lines = [
-        i18n.t(
-            lang,
-            "result.estimate",
-            hb=_fmt(r.hb_g_dl),
-            coverage=round(r.coverage * 100),
-            low=_fmt(low),
-            high=_fmt(high),
-        ),
-        i18n.t(
-            lang,
-            "result.risk",
-            group=i18n.t(lang, f"group.{risk.group}"),
-            threshold=_fmt(risk.threshold),
-            category=i18n.t(lang, f"category.{risk.category}"),
-        ),
+        wording.estimate_line(lang, r.hb_g_dl, r.coverage, low, high),
+        *wording.risk_lines(lang, risk.group, risk.threshold, risk.category, risk.straddles),
     ]
-    if risk.straddles:
-        lines.append(i18n.t(lang, "result.straddles", threshold=_fmt(risk.threshold)))
     if risk.assumed:
         lines.append(i18n.t(lang, "result.assumed"))
     lines.append(i18n.t(lang, advice_key(r)))
-    if case_code is not None:
-        lines.append(i18n.t(lang, "result.case", code=format_case_code(case_code)))
+    lines += _case_line(lang, case_code)
     lines.append(population_line(lang, r))
-    if r.warnings:
-        warned = [f"• {i18n.t(lang, f'warning.{w}')}" for w in r.warnings]
-        lines += [i18n.t(lang, "result.unreliable"), *warned, i18n.t(lang, "result.retake")]
+    lines += _warned(lang, r.warnings)
     return "\n\n".join([*lines, i18n.t(lang, "notice")])
+
+
+def _case_line(lang: str, case_code: str | None) -> list[str]:
+    if case_code is None:
+        return []
+    return [i18n.t(lang, "result.case", code=format_case_code(case_code))]
+
+
+def _warned(lang: str, warnings: Sequence[str]) -> list[str]:
+    if not warnings:
+        return []
+    warned = [f"• {i18n.t(lang, f'warning.{w}')}" for w in warnings]
+    return [i18n.t(lang, "result.unreliable"), *warned, i18n.t(lang, "result.retake")]
 
 
 def population_line(lang: str, r: Screening) -> str:
@@ -94,13 +86,34 @@ def result_replies(lang: str, r: Screening, case_code: str | None = None) -> lis
     return [Out(result_text(lang, r, case_code)), Out(caption, photo=r.overlay_png)]
 
 
-def resent_text(lang: str, row: StoredScreening) -> str:
-    """A result whose first reply may never have been sent, from what the log kept."""
-    text = i18n.t(
-        lang, "result.resent", hb=_fmt(row.hb_g_dl), low=_fmt(row.interval_low),
-        high=_fmt(row.interval_high), category=i18n.t(lang, f"category.{row.risk}"),
-    )  # fmt: skip
-    return f"{text}\n\n{i18n.t(lang, 'notice')}"
+def stored_reading(row: StoredScreening) -> tuple[Category, bool, str]:
+    """(category, straddles, advice key) of a logged screening, from what it shows: the
+    stored estimate, interval and bands (rows logged before the category was taken from the
+    rounded estimate may disagree with their stored risk). The advice takes the worse of the
+    two categories, and a row from before referral margins counts as referred when its
+    interval reaches below the cut-off: never less cautious than when it was first sent."""
+    bands = (row.threshold_g_dl, row.moderate_below_g_dl, row.severe_below_g_dl)
+    category = category_of(row.hb_g_dl, bands)
+    straddles = row.interval_low < row.threshold_g_dl <= row.interval_high
+    worst = wording.worse(category, row.risk)
+    refer = bool(row.refer) if row.refer is not None else straddles or worst != "none"
+    return category, straddles, wording.advice_for(worst, refer, straddles)
+
+
+def resent_text(lang: str, row: StoredScreening, case_code: str | None = None) -> str:
+    """A result whose first reply may never have been sent, from what the log kept: the same
+    reading, advice, case code and notice as the first reply, without the picture."""
+    category, straddles, advice = stored_reading(row)
+    lines = [
+        i18n.t(lang, "result.resent"),
+        wording.estimate_line(lang, row.hb_g_dl, row.coverage, row.interval_low,
+                              row.interval_high),
+        *wording.risk_lines(lang, row.risk_group, row.threshold_g_dl, category, straddles),
+        i18n.t(lang, advice),
+        *_case_line(lang, case_code),
+        *_warned(lang, row.warnings or ()),
+    ]  # fmt: skip
+    return "\n\n".join([*lines, i18n.t(lang, "notice")])
 
 
 async def _record(
@@ -136,6 +149,7 @@ class Known:
     person: Person | None
     handled: bool
     unsent: StoredScreening | None  # handled, but its reply may never have gone out
+    case_code: str | None = None  # the person's open case, told again with `unsent`
 
 
 async def _who_is_it(deps: Deps, who: Who) -> Known | None:
@@ -156,7 +170,14 @@ async def _read(deps: Deps, who: Who) -> Known:
         handled, unsent = await handled_update(
             session, update_id=who.update_id, claimed_before=young
         )
-        return Known(s, person_of(s.subject) if s.subject else None, handled, unsent)
+        case = None
+        if unsent is not None:
+            case = await open_followup_of(session, subject_id=unsent.subject_id)
+        # the programme's elevation (ALTITUDE_M) raises every cut-off for everyone
+        person = person_of(s.subject) if s.subject else None
+        if person is not None:
+            person = dataclasses.replace(person, altitude_m=deps.settings.altitude_m)
+        return Known(s, person, handled, unsent, case.case_code if case else None)
 
 
 def _again(known: Known, who: Who) -> list[Out]:
@@ -165,7 +186,7 @@ def _again(known: Known, who: Who) -> list[Out]:
         log.info("update %s already handled", who.update_id)
         return []
     log.warning("resending a result never confirmed sent subject=%s", tag(known.seen.pseudonym))
-    return [Out(resent_text(known.seen.lang, known.unsent))]
+    return [Out(resent_text(known.seen.lang, known.unsent, known.case_code))]
 
 
 async def sent(deps: Deps, who: Who) -> None:

@@ -78,6 +78,24 @@ def test_predict_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert read_mask(mask).shape == sample_alpha().shape
 
 
+def test_predict_judges_by_the_programmes_elevation(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the option, then the bot's ALTITUDE_M setting: the same raised cut-offs as the bot's
+    argv = ["predict", str(SAMPLE), "--age-months", "30", "--json", "--out", str(tmp_path)]
+    assert main([*argv, "--altitude-m", "2000"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["threshold_g_dl"], out["altitude_m"]) == (11.8, 2000.0)  # 110 + 8 g/L
+    monkeypatch.setenv("ALTITUDE_M", "3000")
+    assert main(argv[:-3] + ["--out", str(tmp_path)]) == 0
+    text = capsys.readouterr().out
+    assert "anaemia is Hb below 12.9 g/dL" in text and "raised by 1.9 g/dL" in text
+    with pytest.raises(SystemExit) as usage:
+        main([*argv, "--altitude-m", "high"])
+    assert usage.value.code == 2
+    assert "not a number of metres" in capsys.readouterr().err
+
+
 def test_predict_mask_of_an_exif_rotated_photo_is_upright(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -25,8 +25,8 @@ CUTOUT = REPO / "docs" / "samples" / "conjunctiva_cp-anemic_017.png"
 @pytest.mark.parametrize(
     ("person", "expected"),
     [
-        (Person(6.0), CHILDREN), (Person(36.0, "f"), CHILDREN), (Person(60.0), CHILDREN),
-        (Person(5.9), "young_infant"), (Person(61.0), "school_age"),
+        (Person(6.0), CHILDREN), (Person(36.0, "f"), CHILDREN), (Person(59.9), CHILDREN),
+        (Person(5.9), "young_infant"), (Person(60.0), "school_age"), (Person(61.0), "school_age"),
         (Person(179.0, "m"), "school_age"), (Person(180.0, "m"), ADULTS),
         (Person(900.0, "f"), ADULTS), (Person(300.0), "sex_unknown"), (Person(), "age_unknown"),
         (Person(300.0, "f", pregnant=True), "pregnant"),
@@ -35,6 +35,16 @@ CUTOUT = REPO / "docs" / "samples" / "conjunctiva_cp-anemic_017.png"
 )  # fmt: skip
 def test_cohort_of(person: Person, expected: object) -> None:
     assert populations.cohort_of(person) == expected
+
+
+def test_served_ages_are_6_to_59_months_and_training_keeps_cp_anemics_60() -> None:
+    # the README's "6-59 months": 59.9 is served, 60.0 is not (WHO's 5-11 years from 60)
+    assert [populations.cohort_of(Person(m)) for m in (59.99, 60.0)] == [CHILDREN, "school_age"]
+    # CP-AnemiC records whole years: its "60" rows trained the shipped children's model
+    assert populations.cohort_of_sample(60.0, "f") is CHILDREN
+    assert populations.cohort_of_sample(60.5, "f") is None
+    assert populations.cohort_of_sample(5.9, None) is None
+    assert populations.cohort_of_sample(360.0, "m") is ADULTS
 
 
 @pytest.mark.parametrize("code", [*populations.NOT_COVERED, "adults_unavailable"])
@@ -55,7 +65,11 @@ def screening(hb: float, refer: bool, person: Person) -> Screening:
 def test_advice_follows_the_referral_rule() -> None:
     woman = Person(300.0, "f")
     assert advice_key(screening(12.3, True, woman)) == "advice.refer"  # above 12.0, but referred
-    assert advice_key(screening(13.5, False, woman)) == "advice.none"
+    # 13.5 +- 2.0 reaches below 12.0: not ruled out; 15.0 +- 2.0 lies wholly above it
+    assert advice_key(screening(13.5, False, woman)) == "advice.uncertain"
+    assert advice_key(screening(15.0, False, woman)) == "advice.none"
+    # shown below the cut-off without the rule's referral (a margin below zero): a blood test
+    assert advice_key(screening(11.5, False, woman)) == "advice.refer"
     assert advice_key(screening(11.5, True, woman)) == "advice.refer"  # mild
     assert advice_key(screening(9.0, True, woman)) == "advice.moderate"
     assert advice_key(screening(7.0, True, woman)) == "advice.severe"

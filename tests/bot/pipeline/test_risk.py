@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.pipeline.risk import GROUPS, Person, category_of, classify, group_for
+from bot.pipeline.risk import GROUPS, Person, category_of, classify, group_for, shown
 from tests.bot.pipeline.who_2024_table import WHO_2024_TABLE_1
 
 CHILD_9M = Person(age_months=9)
@@ -94,7 +94,10 @@ def test_categories_follow_who_table_1(group, hb_g_l, category):
     assert category_of(hb, GROUPS[group].bands) == category
     person = WHO_ROW[group][1]
     risk = classify(hb, (hb, hb), person)
-    assert (risk.group, risk.category) == (group, category)
+    # what is shown is what is classified: 0.1 g/L below a cut-off is shown as the cut-off
+    assert (risk.group, risk.category) == (group, category_of(shown(hb), GROUPS[group].bands))
+    if hb_g_l == int(hb_g_l):  # every value Table 1 prints is shown as itself
+        assert risk.category == category
     assert risk.threshold == WHO_2024_TABLE_1[WHO_ROW[group][0]][0] / 10
 
 
@@ -148,7 +151,8 @@ def test_table_is_well_formed():
     [
         ((10.2, 11.5), True, ("mild", "none")),
         ((10.5, 11.0), True, ("mild", "none")),  # high end exactly at the threshold
-        ((10.5, 10.99), False, ("mild",)),
+        ((10.5, 10.9), False, ("mild",)),
+        ((10.5, 10.96), True, ("mild", "none")),  # shown as 11.0: it reaches the threshold
         ((11.0, 12.0), False, ("none",)),
         ((6.0, 12.0), True, ("severe", "moderate", "mild", "none")),
         ((6.5, 9.0), False, ("severe", "moderate")),  # crosses a severity boundary only
@@ -160,6 +164,14 @@ def test_straddles_and_interval_categories(interval, straddles, spanned):
     risk = classify(sum(interval) / 2, interval, CHILD_3Y)
     assert risk.straddles is straddles
     assert risk.interval_categories == spanned
+
+
+@pytest.mark.parametrize(("hb", "category"), [(10.96, "none"), (10.94, "mild"), (9.96, "mild")])
+def test_the_shown_estimate_is_the_one_classified(hb, category):
+    # 10.96 is shown as "11.0 g/dL" and 11.0 is not below the 11.0 cut-off: never "11.0 ...
+    # mild anaemia"; 9.96 is shown as 10.0, the floor of mild at 24-59 months
+    risk = classify(hb, (hb - 1.5, hb + 1.5), CHILD_3Y)
+    assert risk.category == category == category_of(shown(hb), risk.bands)
 
 
 def test_category_is_of_the_point_estimate():

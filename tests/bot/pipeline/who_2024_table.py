@@ -28,3 +28,18 @@ WHO_2024_TABLE_1: dict[str, Row] = {
     "Pregnant women, second trimester": (105, (95, 104), (70, 94), 70),
     "Pregnant women, third trimester": (110, (100, 109), (70, 99), 70),
 }
+
+# Elevation of residence -> g/L added to every cut-off, as (lowest metres, highest metres
+# or None, g/L), written out by hand apart from `bot.pipeline.risk`. NOT CONFIRMED against the
+# 2024 guideline's own elevation table, whose values no source we could search quotes: these
+# are WHO's earlier values (WHO/UNICEF/UNU 2001), as the R package micronutr encodes them.
+WHO_ELEVATION_G_L: list[tuple[int, int | None, int]] = [
+    (1000, 1499, 2),
+    (1500, 1999, 5),
+    (2000, 2499, 8),
+    (2500, 2999, 13),
+    (3000, 3499, 19),
+    (3500, 3999, 27),
+    (4000, 4499, 35),
+    (4500, None, 45),
+]

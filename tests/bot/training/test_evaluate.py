@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pytest
 
+from bot.pipeline.risk import cutoff
 from bot.training.evaluate import (
     OutOfFold,
     attention_split,
@@ -30,6 +31,14 @@ def _oof(hb: np.ndarray, pred: np.ndarray, ages: np.ndarray | None = None) -> Ou
 
 def test_who_threshold_by_age() -> None:
     assert who_threshold(np.array([6, 23.9, 24, 59])).tolist() == [10.5, 10.5, 11.0, 11.0]
+
+
+def test_training_figures_read_the_bots_who_table() -> None:
+    # one table: CP-AnemiC's children recorded at 60 months are 5-11 years by WHO (11.5), as
+    # the bot would judge them; an unknown age gets the table's stand-in row (11.0)
+    ages = np.array([3.0, 12.0, 36.0, 59.9, 60.0, 100.0, np.nan])
+    expected = [cutoff(a) for a in (3.0, 12.0, 36.0, 59.9, 60.0, 100.0, None)]
+    assert who_threshold(ages).tolist() == expected == [10.5, 10.5, 11.0, 11.0, 11.5, 11.5, 11.0]
 
 
 def test_perfect_predictions_score_perfectly() -> None:

@@ -24,6 +24,11 @@ async def test_history_lists_results_and_draws_the_trend(deps, pool):
     assert text.text.index("11.8") < text.text.index("12.2")  # oldest first
     assert chart.photo is not None and chart.photo.startswith(b"\x89PNG")
     assert "Open case" not in text.text  # neither was referred: no case
+    # both intervals reach below 11.0: above the cut-off, but never "no anaemia"
+    assert text.text.count(t("en", "history.uncertain")) == 2
+    assert "no anaemia" not in text.text.lower() and "no sign" not in text.text.lower()
+    assert t("en", "notice") in text.text
+    assert f"{t('en', 'history.latest')} {t('en', 'advice.uncertain')}" in text.text
 
 
 async def test_the_person_sees_the_code_of_their_open_case(deps, pool):
@@ -35,6 +40,7 @@ async def test_the_person_sees_the_code_of_their_open_case(deps, pool):
     assert code[4] == "-" and t("en", "result.case", code=code) in text.text
     listing, _ = await history.history(deps, who())
     assert t("en", "history.case", code=code) in listing.text
+    assert t("en", "advice.moderate") in listing.text and t("en", "notice") in listing.text
     await make_worker(deps, 77)
     [pending] = await workers.pending(deps, who(77))
     assert code in pending.text  # the worker's code is the person's code

@@ -48,15 +48,20 @@ async def test_result_text_photo_and_log(deps, pool):
 def test_straddle_assumed_and_warnings_are_said():
     r = screening(11.2, warnings=("low_attention",))
     text = photos.result_text("en", r)
-    assert t("en", "result.straddles", threshold="11.0") in text
+    # 11.2 (9.8 to 12.6) is above the 11.0 cut-off, but anaemia is not ruled out
+    assert t("en", "result.risk", group=t("en", "group.child_24_59m"), threshold="11.0") in text
+    assert t("en", "result.uncertain") in text and t("en", "result.above") not in text
     assert t("en", "warning.low_attention") in text and t("en", "result.retake") in text
     # 11.2 is above the cut-off but inside the stand-in's referral margin: a blood test
     assert t("en", "advice.refer") in text and t("en", "advice.none") not in text
     population = t("en", "result.population", cohort=t("en", "cohort.children"),
                    population=t("en", "population.cp-anemic"))  # fmt: skip
     assert population in text
+    # not referred, its interval (10.6 to 13.4) reaching below 11.0: not ruled out, no "no sign"
     unreferred = photos.result_text("en", screening(12.0))
-    assert t("en", "advice.none") in unreferred and t("en", "advice.refer") not in unreferred
+    assert t("en", "advice.uncertain") in unreferred and t("en", "advice.none") not in unreferred
+    clear = photos.result_text("en", screening(12.6))  # 11.2 to 14.0: wholly above
+    assert t("en", "advice.none") in clear and t("en", "result.above") in clear
     severe = photos.result_text("ja", screening(5.0))
     assert t("ja", "advice.severe") in severe and "5.0 g/dL" in severe
 
@@ -154,6 +159,11 @@ async def test_a_result_never_confirmed_sent_is_told_again_once_without_screenin
     [again] = await photos.screen_photo(deps, update, fetch, 100)
     assert "9.5 g/dL" in again.text and "8.1" in again.text and "10.9" in again.text
     assert t("en", "category.moderate") in again.text and t("en", "notice") in again.text
+    # the advice and the open case's code, as in the first reply
+    async with deps.sessions() as session:
+        code = await session.scalar(select(FollowUp.case_code))
+    assert t("en", "advice.moderate") in again.text
+    assert t("en", "result.case", code=f"{code[:4]}-{code[4:]}") in again.text
     assert again.photo is None and len(pool.calls) == 1  # no second inference
     await photos.sent(deps, update)
     assert await photos.screen_photo(deps, update, fetch, 100) == []
