@@ -1,20 +1,24 @@
 """Two bot replicas behind one webhook, on one PostgreSQL database, each with its own webhook
 server and inference pool; updates are posted alternately to both, as a round-robin proxy
 would: a person consents through one and sends photos through the other; a redelivered photo
-(posted to both) is answered and logged once; the photo rate limit counts across both; /history
-on either shows every result."""
+(posted to both) is answered and logged once; the photo rate limit counts across both, one token
+per photo however often it is delivered; /history on either shows every result."""
 
 from __future__ import annotations
 
 import asyncio
 from contextlib import AsyncExitStack
 
+from pydantic import SecretStr
 from sqlalchemy import func, select
 
+from bot.chat.ratelimit import SharedPhotoLimit
 from bot.pipeline.i18n import t
 from storage.db import make_engine, make_sessionmaker
 from storage.models import Screening
-from testbed.bot import free_port, running
+from storage.pseudonyms import Pseudonymizer
+from storage.settings import StorageSettings
+from testbed.bot import KEY, free_port, running
 from testbed.telegram import message_id
 from tests.bot.chat.services.conftest import StubPool
 from tests.storage.helpers import create_pg_database, drop_pg_database
@@ -166,5 +170,42 @@ async def test_a_photo_delivered_to_both_replicas_takes_one_token(fake_telegram)
             assert sum(" g/dL" in text for text in texts) == 3  # every photo once
             assert texts[-1] == t("en", "rate_limited")  # only the fourth is refused
             assert await screenings(db) == 3
+    finally:
+        await drop_pg_database(db)
+
+
+async def test_a_photo_whose_replica_died_after_taking_its_token_is_screened(
+    fake_telegram,
+) -> None:
+    """Limit 1: a replica took the photo's token and died before it claimed the update (its
+    token is in the database, the update is not); the redelivery pays nothing and is answered."""
+    fake, db = fake_telegram, await create_pg_database("replicas")
+    port = free_port()
+    hook = f"http://127.0.0.1:{port}/telegram"
+    try:
+        async with running(fake, db, StubPool(), webhook_port=port, secret=SECRET,
+                           photo_rate_limit=1):  # fmt: skip
+
+            async def post(update: int) -> int:
+                return await fake.deliver_webhook(hook, update, secret_token=SECRET)
+
+            assert await post(fake.send_text(USER, "/start")) == 200
+            [terms] = await fake.wait_replies(USER, 1)
+            assert await post(fake.press_button(USER, message_id(terms), "consent:yes")) == 200
+            await fake.wait_replies(USER, 3)
+            photo = fake.send_photo(USER, b"\xff\xd8 a photo")
+            storage = StorageSettings(database_url=db, pseudonym_key=SecretStr(KEY))
+            person = Pseudonymizer.from_settings(storage).pseudonym(USER).value
+            engine = make_engine(db)
+            try:  # what the replica that died did with the photo
+                assert await SharedPhotoLimit(make_sessionmaker(engine), 1, 600).take(person, photo)
+            finally:
+                await engine.dispose()
+            assert await post(photo) == 200  # Telegram delivers it again
+            replies = await fake.wait_replies(USER, 5)
+            assert " g/dL" in replies[3].params["text"]
+            assert await post(fake.send_photo(USER, b"\xff\xd8 another")) == 200
+            limited = (await fake.wait_replies(USER, 6))[-1].params["text"]
+            assert limited == t("en", "rate_limited")  # one token was taken, once
     finally:
         await drop_pg_database(db)
