@@ -1,5 +1,6 @@
-"""The shared photo limit: one `take` per photo, in PostgreSQL (`SharedPhotoLimit`, one upsert)
-against Redis (`RedisPhotoLimit`, one MULTI/EXEC), on the servers at 127.0.0.1.
+"""The shared photo limit: one `take` per photo, in PostgreSQL (`SharedPhotoLimit`: the
+update's token and the window's upsert, one transaction) against Redis (`RedisPhotoLimit`, one
+script call), on the servers at 127.0.0.1.
 
     python -m bench.ratelimit [--takes 2000] [--people 200] [--concurrency 1,32]
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import secrets
 import sys
 import time
@@ -27,6 +29,7 @@ from storage.db import make_engine, make_sessionmaker, migrate_to_head
 from testbed.postgres import Unreachable, create_database, drop_database
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
+UPDATES = itertools.count(1)  # every take is a new photo update
 
 
 async def timed(limit: PhotoLimit, keys: list[str], takes: int, at_once: int) -> list[float]:
@@ -36,7 +39,7 @@ async def timed(limit: PhotoLimit, keys: list[str], takes: int, at_once: int) ->
     async def one(i: int) -> None:
         async with gate:
             start = time.perf_counter()
-            await limit.take(keys[i % len(keys)])
+            await limit.take(keys[i % len(keys)], next(UPDATES))
             out.append((time.perf_counter() - start) * 1e3)
 
     await asyncio.gather(*(one(i) for i in range(takes)))
@@ -60,6 +63,10 @@ async def with_redis(run: Callable[[PhotoLimit], Awaitable[None]], keys: list[st
         await run(limit)
     finally:
         await limit.client.delete(*(limit.PREFIX + k for k in keys))
+        for k in keys:  # the updates' tokens
+            tokens = [t async for t in limit.client.scan_iter(f"{limit.PREFIX}{k}{limit.TOKEN}*")]
+            if tokens:
+                await limit.client.delete(*tokens)
         await limit.close()
 
 

@@ -31,6 +31,16 @@ class InviteInvalid(StorageError):
     """An invite code is unknown, used or expired."""
 
 
+class JoinRefused(StorageError):
+    """An invite would move an active worker out of their team ("other_team"), demote an admin
+    ("demote") or change nothing ("member"); the code stays unused. `team_id` and `role`: what
+    the worker is now."""
+
+    def __init__(self, reason: str, *, team_id: int, role: str) -> None:
+        super().__init__(f"join refused ({reason}): a worker with role {role} in team {team_id}")
+        self.reason, self.team_id, self.role = reason, team_id, role
+
+
 class PermissionDenied(StorageError):
     """The health worker's role does not allow this."""
 

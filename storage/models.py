@@ -286,3 +286,13 @@ class PhotoWindow(Base):
     pseudonym: Mapped[str] = mapped_column(PSEUDONYM, primary_key=True)
     window_start: Mapped[datetime]
     count: Mapped[int] = mapped_column(Integer)
+
+
+class PhotoToken(Base):
+    """A photo update that took a token of its person's window: delivered again (a late
+    answer, another replica, a restart) it takes none. Telegram's update id only, no person."""
+
+    __tablename__ = "photo_tokens"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    taken_at: Mapped[datetime] = mapped_column(index=True)

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import upsert_insert
-from storage.errors import InvalidValue, InviteInvalid, NotFound, PermissionDenied
+from storage.errors import InvalidValue, InviteInvalid, JoinRefused, NotFound, PermissionDenied
 from storage.models import ROLES, HealthWorker, Invite, Team, utcnow
 from storage.pseudonyms import INVITE_CODE_CHARS, Pseudonym, hash_secret, random_code
 
@@ -93,16 +93,31 @@ async def create_invite(
 
 
 async def redeem_invite(session: AsyncSession, *, code: str, pseudonym: Pseudonym) -> HealthWorker:
-    """Make the person a worker with the invite's role and team; the code then stops working."""
+    """Make the person a worker with the invite's role and team; the code then stops working.
+
+    An invite is no admin's word over another team's worker: an active worker of another team,
+    an admin offered a lesser role, or a worker it would not change is refused (JoinRefused)
+    and the code stays unused. An admin of their team revokes them first; a revoked worker
+    may join anywhere.
+    """
     now = utcnow()
+    usable = (
+        Invite.code_hash == hash_secret(code),
+        Invite.used_at.is_(None),
+        Invite.expires_at > now,
+    )
+    invite = await session.scalar(select(Invite).where(*usable))
+    if invite is None:
+        raise InviteInvalid("this invite code is unknown, used or expired")
+    query = select(HealthWorker).where(HealthWorker.pseudonym == pseudonym.value)
+    current = await session.scalar(query.where(HealthWorker.active))
+    if current is not None:
+        _check_join(current, team_id=invite.team_id, role=invite.role)
     # one UPDATE claims the invite, so two people racing with one code cannot both get in
     claimed = await session.execute(
-        update(Invite)
-        .where(Invite.code_hash == hash_secret(code), Invite.used_at.is_(None))
-        .where(Invite.expires_at > now)
-        .values(used_at=now)
+        update(Invite).where(Invite.id == invite.id, *usable).values(used_at=now)
         .returning(Invite.id, Invite.team_id, Invite.role)
-    )
+    )  # fmt: skip
     row = claimed.first()
     if row is None:
         raise InviteInvalid("this invite code is unknown, used or expired")
@@ -110,6 +125,18 @@ async def redeem_invite(session: AsyncSession, *, code: str, pseudonym: Pseudony
     worker = await ensure_worker(session, pseudonym=pseudonym, team_id=team_id, role=role)
     await session.execute(update(Invite).where(Invite.id == invite_id).values(used_by_id=worker.id))
     return worker
+
+
+def _check_join(worker: HealthWorker, *, team_id: int, role: str) -> None:
+    if worker.team_id != team_id:
+        reason = "other_team"  # an admin of their team revokes them first
+    elif worker.role == "admin" and role != "admin":
+        reason = "demote"  # another admin revokes them first
+    elif worker.role == role:
+        reason = "member"
+    else:  # a health worker invited as an admin of their own team
+        return
+    raise JoinRefused(reason, team_id=worker.team_id, role=worker.role)
 
 
 async def revoke_worker(session: AsyncSession, *, admin: HealthWorker, worker_id: int) -> None:

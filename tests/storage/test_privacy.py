@@ -61,7 +61,9 @@ async def _script(session: AsyncSession) -> dict[str, Any]:
             contact_opt_in=True, research_opt_in=True, team_id=team.id,
         )  # fmt: skip
         await subjects.set_profile(session, subject_id=s.id, profile=Profile(30, sex="f"))
-        await ratelimit.take_photo_slot(session, pseudonym=chat.value, limit=10, window_s=600)
+        await ratelimit.take_photo_slot(
+            session, pseudonym=chat.value, update_id=1, limit=10, window_s=600
+        )
         await screenings.record_screening(session, subject_id=s.id, record=record(11.9))
         row, case = await screenings.record_screening(
             session, subject_id=s.id, record=record(9.1, "moderate"), crop_png=_png(name)

@@ -6,13 +6,13 @@ has /pending and /case, and who counts as a worker).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.chat.services import numbers
 from bot.chat.services.base import Deps, Out, Seen, Who, log
 from bot.chat.services.workers import as_worker
 from bot.pipeline import i18n
@@ -116,17 +116,11 @@ class Resolution:
 def parse_resolve(args: list[str]) -> Resolution | None:
     """CODE LAB_HB [YYYY-MM-DD] [note...] from /resolve's arguments, or None if they do not
     parse (without a date, the lab date is today)."""
-    if len(args) < 2:
-        return None
-    try:
-        lab = float(args[1].replace(",", "."))
-    except ValueError:
+    if len(args) < 2 or (lab := numbers.decimal(args[1])) is None:
         return None
     rest, when = args[2:], None
-    if rest and re.fullmatch(r"\d{4}-\d{2}-\d{2}", rest[0]):
-        try:
-            when = date.fromisoformat(rest[0])
-        except ValueError:
+    if rest and numbers.looks_like_date(rest[0]):  # a date, even one mistyped, is no note
+        if (when := numbers.iso_date(rest[0])) is None:
             return None
         rest = rest[1:]
     return Resolution(args[0], lab, when, " ".join(rest) or None)

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.chat.services import profile, research
 from bot.chat.services.base import Deps, Out, Seen, Who, keyboard, log, once, tag
+from bot.chat.services.startup import worker_commands_text
 from bot.pipeline import i18n
 from storage.conversations import clear_conversation, save_conversation
 from storage.subjects import create_subject, erase_subject, set_language
@@ -142,7 +143,10 @@ async def help_text(deps: Deps, who: Who) -> list[Out]:
         worker = await find_worker(
             session, candidates=deps.pseudonyms.candidates(who.user_id, "worker")
         )
-        return [Out(f"{text}\n\n{i18n.t(s.lang, 'help.worker')}" if worker else text)]
+        if worker is None:
+            return [Out(text)]
+        commands = worker_commands_text(s.lang)
+        return [Out(f"{text}\n\n{i18n.t(s.lang, 'help.worker', commands=commands)}")]
 
     return await once(deps, who, work)
 

@@ -220,7 +220,9 @@ async def screen_photo(
     max_bytes = deps.settings.max_photo_bytes
     if size is not None and size > max_bytes:  # refuse before downloading it
         return [Out(i18n.t(s.lang, "reject.too_large_file", mb=max_bytes // 2**20))]
-    if not await deps.limiter.take(s.pseudonym.value):
+    # one token per update: a delivery of it again while this one is screened, or after a
+    # crash before its claim, pays nothing (the claim then lets one of them answer)
+    if not await deps.limiter.take(s.pseudonym.value, who.update_id):
         return [Out(i18n.t(s.lang, "rate_limited"))]
     try:
         started = time.perf_counter()

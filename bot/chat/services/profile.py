@@ -10,7 +10,7 @@ from typing import Any, Literal, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.chat.services import relay, research
+from bot.chat.services import numbers, relay, research
 from bot.chat.services.base import Deps, Out, Seen, Who, keyboard, once
 from bot.pipeline import i18n
 from bot.pipeline.risk import GROUP_MONTHS, Person, group_for
@@ -141,11 +141,8 @@ _STATES = {"age": "profile_age", "sex": "profile_sex", "preg": "profile_pregnant
 
 def parse_months(text: str) -> float | None:
     """An age in months typed by the person, or None if it is not one."""
-    try:
-        months = float(text.strip().replace(",", "."))
-    except ValueError:
-        return None
-    return months if 0 <= months <= MAX_MONTHS else None
+    months = numbers.decimal(text)  # '1e309', 'nan', '-0', '١٢' are not ages
+    return months if months is not None and months <= MAX_MONTHS else None
 
 
 async def text(deps: Deps, who: Who, message: str) -> list[Out]:

@@ -57,3 +57,9 @@ def command_list(lang: str, *, worker: bool) -> list[tuple[str, str]]:
     """(command, description) pairs for setMyCommands; workers get theirs too."""
     names = PEOPLE_COMMANDS + (WORKER_COMMANDS if worker else ())
     return [(name, i18n.t(lang, f"commands.{name}")) for name in names]
+
+
+def worker_commands_text(lang: str) -> str:
+    """Every worker command with its menu text, one a line, for /help and the join message:
+    the same list as the workers' command menu."""
+    return "\n".join(f"/{name} - {i18n.t(lang, f'commands.{name}')}" for name in WORKER_COMMANDS)

@@ -8,13 +8,21 @@ import asyncio
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.chat.chart import lab_agreement_png
+from bot.chat.services import numbers
 from bot.chat.services.base import Deps, Out, Seen, Who, log, once, tag
+from bot.chat.services.startup import worker_commands_text
 from bot.chat.services.workers import as_worker
 from bot.pipeline import i18n
-from storage.errors import InviteInvalid, NotFound
+from storage.errors import InviteInvalid, JoinRefused, NotFound
 from storage.models import HealthWorker, Team
 from storage.stats import GroupAccuracy, field_stats
-from storage.workers import create_invite, list_workers, redeem_invite, revoke_worker
+from storage.workers import (
+    create_invite,
+    find_worker,
+    list_workers,
+    redeem_invite,
+    revoke_worker,
+)
 
 
 def _pct(share: float | None) -> str:
@@ -75,16 +83,28 @@ async def join(deps: Deps, who: Who, code: str | None) -> list[Out]:
     async def work(session: AsyncSession, s: Seen) -> list[Out]:
         if not code:
             return [Out(i18n.t(s.lang, "worker.join_usage"))]
-        pseudonym = deps.pseudonyms.pseudonym(who.user_id, "worker")
+        candidates = deps.pseudonyms.candidates(who.user_id, "worker")
+        await find_worker(session, candidates=candidates)  # re-keyed, if under an old key
         try:
-            worker = await redeem_invite(session, code=code, pseudonym=pseudonym)
+            worker = await redeem_invite(session, code=code, pseudonym=candidates[0])
         except InviteInvalid:
             return [Out(i18n.t(s.lang, "worker.join_invalid"))]
+        except JoinRefused as e:
+            return [await _refused_join(session, s.lang, e)]
         team = await session.get_one(Team, worker.team_id)
-        log.info("joined worker=%s team=%s", tag(pseudonym), team.id)
-        return [Out(i18n.t(s.lang, "worker.joined", team=team.name), worker_commands=True)]
+        log.info("joined worker=%s team=%s", tag(candidates[0]), team.id)
+        text = i18n.t(s.lang, "worker.joined", team=team.name,
+                      commands=worker_commands_text(s.lang))  # fmt: skip
+        return [Out(text, worker_commands=True)]
 
     return await once(deps, who, work)
+
+
+async def _refused_join(session: AsyncSession, lang: str, e: JoinRefused) -> Out:
+    """Why the invite was not used, and what to do: an admin of their team decides."""
+    team = await session.get_one(Team, e.team_id)
+    role = i18n.t(lang, f"worker.role_{e.role}")
+    return Out(i18n.t(lang, f"worker.join_{e.reason}", team=team.name, role=role))
 
 
 async def invite(deps: Deps, who: Who) -> list[Out]:
@@ -122,13 +142,14 @@ async def revoke(deps: Deps, who: Who, number: str | None) -> list[Out]:
     async def job(session: AsyncSession, s: Seen, worker: HealthWorker) -> list[Out]:
         if worker.role != "admin":
             return [Out(i18n.t(s.lang, "worker.invite_denied"))]
-        if number is None or not number.isdigit() or int(number) == worker.id:
+        n = None if number is None else numbers.whole(number.removeprefix("#"))
+        if n is None or n == worker.id:
             return [Out(i18n.t(s.lang, "worker.revoke_usage"))]
         try:
-            await revoke_worker(session, admin=worker, worker_id=int(number))
+            await revoke_worker(session, admin=worker, worker_id=n)
         except NotFound:
-            return [Out(i18n.t(s.lang, "worker.revoke_unknown", n=number))]
-        log.info("revoked worker=%s by=%s", number, worker.id)
-        return [Out(i18n.t(s.lang, "worker.revoked", n=number))]
+            return [Out(i18n.t(s.lang, "worker.revoke_unknown", n=n))]
+        log.info("revoked worker=%s by=%s", n, worker.id)
+        return [Out(i18n.t(s.lang, "worker.revoked", n=n))]
 
     return await as_worker(deps, who, job)

@@ -7,13 +7,13 @@ their team's cases (storage.followups scopes every query).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.chat.services import numbers
 from bot.chat.services.base import Deps, Out, Seen, Who, once
 from bot.pipeline import i18n
 from storage.errors import NotFound
@@ -91,7 +91,7 @@ def parse_pending(args: Sequence[str]) -> PendingQuery | None:
 
 
 def _number(word: str) -> int | None:
-    return int(word) if re.fullmatch(r"[0-9]{1,5}", word) else None
+    return numbers.whole(word, digits=5)  # days or a page: 99999 is beyond any
 
 
 async def pending(deps: Deps, who: Who, args: Sequence[str] = ()) -> list[Out]:

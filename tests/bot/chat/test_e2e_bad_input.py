@@ -185,6 +185,14 @@ WORKER_CASES: dict[str, tuple[str, str]] = {
                                       t("en", "worker.resolve_usage")),
     "HTML as the note of /resolve": (f"/resolve K7QX-M2PA 9.8 {HTML}",
                                      t("en", "worker.not_found")),
+    "a superscript as /pending's days": ("/pending ²", t("en", "worker.pending_usage")),
+    "Arabic-Indic digits as /pending's page": ("/pending page ١٢",
+                                               t("en", "worker.pending_usage")),
+    "infinity as the lab Hb of /resolve": ("/resolve K7QX-M2PA 1e309",
+                                           t("en", "worker.resolve_usage")),
+    "nan as the lab Hb of /resolve": ("/resolve K7QX-M2PA nan", t("en", "worker.resolve_usage")),
+    "a superscript in the date of /resolve": ("/resolve K7QX-M2PA 9.8 2026-0²-01",
+                                              t("en", "worker.resolve_usage")),
 }  # fmt: skip
 
 

@@ -1,20 +1,24 @@
 """Two bot replicas behind one webhook, on one PostgreSQL database, each with its own webhook
 server and inference pool; updates are posted alternately to both, as a round-robin proxy
 would: a person consents through one and sends photos through the other; a redelivered photo
-(posted to both) is answered and logged once; the photo rate limit counts across both; /history
-on either shows every result."""
+(posted to both) is answered and logged once; the photo rate limit counts across both, one token
+per photo however often it is delivered; /history on either shows every result."""
 
 from __future__ import annotations
 
 import asyncio
 from contextlib import AsyncExitStack
 
+from pydantic import SecretStr
 from sqlalchemy import func, select
 
+from bot.chat.ratelimit import SharedPhotoLimit
 from bot.pipeline.i18n import t
 from storage.db import make_engine, make_sessionmaker
 from storage.models import Screening
-from testbed.bot import free_port, running
+from storage.pseudonyms import Pseudonymizer
+from storage.settings import StorageSettings
+from testbed.bot import KEY, free_port, running
 from testbed.telegram import message_id
 from tests.bot.chat.services.conftest import StubPool
 from tests.storage.helpers import create_pg_database, drop_pg_database
@@ -108,5 +112,100 @@ async def test_a_replica_killed_mid_photo_loses_nothing(fake_telegram) -> None:
             replies = await fake.wait_replies(USER, 5)
             assert sum(" g/dL" in str(r.params.get("text", "")) for r in replies) == 1
             assert await screenings(db) == 1
+    finally:
+        await drop_pg_database(db)
+
+
+class GatedPool(StubPool):
+    """Holds every photo until `gate` opens, telling `entered` as each arrives: the answer to
+    a photo is late, so Telegram delivers it again."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate, self.entered = asyncio.Event(), asyncio.Queue[None]()
+
+    async def screen(self, data, person):  # type: ignore[no-untyped-def]
+        self.entered.put_nowait(None)
+        await self.gate.wait()
+        return await super().screen(data, person)
+
+
+async def test_a_photo_delivered_to_both_replicas_takes_one_token(fake_telegram) -> None:
+    """Limit 3: the first photo's answer is late and Telegram delivers it to the other replica
+    while the first still screens it; it is answered once and costs one token, so the next two
+    photos are screened and only the fourth is refused."""
+    fake, db, pool = fake_telegram, await create_pg_database("replicas"), GatedPool()
+    ports = [free_port(), free_port()]
+    hooks = [f"http://127.0.0.1:{p}/telegram" for p in ports]
+    try:
+        async with AsyncExitStack() as stack:
+            for port in ports:
+                await stack.enter_async_context(running(
+                    fake, db, pool, webhook_port=port, secret=SECRET, photo_rate_limit=3
+                ))  # fmt: skip
+
+            async def post(update: int, replica: int) -> int:
+                return await fake.deliver_webhook(hooks[replica], update, secret_token=SECRET)
+
+            assert await post(fake.send_text(USER, "/start"), 0) == 200
+            [terms] = await fake.wait_replies(USER, 1)
+            assert await post(fake.press_button(USER, message_id(terms), "consent:yes"), 1) == 200
+            asked = (await fake.wait_replies(USER, 3))[-1]
+            assert (
+                await post(fake.press_button(USER, message_id(asked), "age:child_24_59m"), 0) == 200
+            )
+            await fake.wait_replies(USER, 4)
+            photo = fake.send_photo(USER, b"\xff\xd8 first")
+            first = asyncio.create_task(post(photo, 0))
+            await pool.entered.get()  # replica 0 is screening it
+            again = asyncio.create_task(post(photo, 1))  # late: delivered to replica 1 too
+            await pool.entered.get()  # replica 1 screens it as well (nothing claimed yet)
+            pool.gate.set()
+            assert await asyncio.gather(first, again) == [200, 200]
+            for i, n in enumerate((b"second", b"third")):
+                assert await post(fake.send_photo(USER, b"\xff\xd8 " + n), i % 2) == 200
+            assert await post(fake.send_photo(USER, b"\xff\xd8 fourth"), 0) == 200
+            replies = await fake.wait_replies(USER, 11)
+            texts = [str(r.params.get("text", "")) for r in replies[4:]]
+            assert sum(" g/dL" in text for text in texts) == 3  # every photo once
+            assert texts[-1] == t("en", "rate_limited")  # only the fourth is refused
+            assert await screenings(db) == 3
+    finally:
+        await drop_pg_database(db)
+
+
+async def test_a_photo_whose_replica_died_after_taking_its_token_is_screened(
+    fake_telegram,
+) -> None:
+    """Limit 1: a replica took the photo's token and died before it claimed the update (its
+    token is in the database, the update is not); the redelivery pays nothing and is answered."""
+    fake, db = fake_telegram, await create_pg_database("replicas")
+    port = free_port()
+    hook = f"http://127.0.0.1:{port}/telegram"
+    try:
+        async with running(fake, db, StubPool(), webhook_port=port, secret=SECRET,
+                           photo_rate_limit=1):  # fmt: skip
+
+            async def post(update: int) -> int:
+                return await fake.deliver_webhook(hook, update, secret_token=SECRET)
+
+            assert await post(fake.send_text(USER, "/start")) == 200
+            [terms] = await fake.wait_replies(USER, 1)
+            assert await post(fake.press_button(USER, message_id(terms), "consent:yes")) == 200
+            await fake.wait_replies(USER, 3)
+            photo = fake.send_photo(USER, b"\xff\xd8 a photo")
+            storage = StorageSettings(database_url=db, pseudonym_key=SecretStr(KEY))
+            person = Pseudonymizer.from_settings(storage).pseudonym(USER).value
+            engine = make_engine(db)
+            try:  # what the replica that died did with the photo
+                assert await SharedPhotoLimit(make_sessionmaker(engine), 1, 600).take(person, photo)
+            finally:
+                await engine.dispose()
+            assert await post(photo) == 200  # Telegram delivers it again
+            replies = await fake.wait_replies(USER, 5)
+            assert " g/dL" in replies[3].params["text"]
+            assert await post(fake.send_photo(USER, b"\xff\xd8 another")) == 200
+            limited = (await fake.wait_replies(USER, 6))[-1].params["text"]
+            assert limited == t("en", "rate_limited")  # one token was taken, once
     finally:
         await drop_pg_database(db)

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import update
 
 from bot.chat.services import casework, history, people, photos, team, workers
+from bot.chat.services.startup import worker_commands_text
 from bot.chat.services.workers import PendingQuery, parse_pending
 from bot.pipeline.i18n import t
 from storage.models import FollowUp, utcnow
@@ -94,7 +95,8 @@ async def test_invite_and_join(deps):
     [wrong] = await team.join(deps, who(9), "NOPE")
     assert wrong.text == t("en", "worker.join_invalid")
     [joined] = await team.join(deps, who(9), code)
-    assert joined.worker_commands and t("en", "worker.joined", team="clinic") == joined.text
+    welcome = t("en", "worker.joined", team="clinic", commands=worker_commands_text("en"))
+    assert joined.worker_commands and welcome == joined.text
     assert (await workers.pending(deps, who(9)))[0].text == t("en", "worker.pending_empty")
     assert (await team.join(deps, who(10), code))[0].text == t("en", "worker.join_invalid")
 
@@ -112,7 +114,7 @@ async def test_an_admin_lists_and_revokes_workers(deps):
     assert (await team.revoke(deps, who(6), nurse))[0].text == t("en", "worker.invite_denied")
     assert (await team.revoke(deps, who(5), "x"))[0].text == t("en", "worker.revoke_usage")
     [gone] = await team.revoke(deps, who(5), "999")
-    assert gone.text == t("en", "worker.revoke_unknown", n="999")
+    assert gone.text == t("en", "worker.revoke_unknown", n=999)
     assert (await team.revoke(deps, who(5), nurse))[0].text == t("en", "worker.revoked", n=nurse)
     assert (await workers.pending(deps, who(6)))[0].text == t("en", "worker.denied")
     assert len((await team.members(deps, who(5)))[0].text.splitlines()) == 2
