@@ -20,7 +20,7 @@ from storage.models import (
     Subject,
 )
 from storage.retention import Pruned
-from storage.settings import StorageSettings
+from storage.settings import StorageSettings, get_settings
 from storage.updates import claim_update
 from tests.bot.chat.services.conftest import screening, who
 
@@ -82,3 +82,16 @@ async def test_prune_applies_the_retention_settings(deps, pool) -> None:
     done = await housekeeping.prune(deps, short, datetime.now(UTC) + timedelta(days=31))
     assert done.records == Pruned(cases=1, notes=1, screenings=1, crops=0, people=1)
     assert await count(deps, Subject) == 0 and await count(deps, Screening) == 0
+
+
+def test_the_consent_says_the_windows_the_bot_applies(monkeypatch) -> None:
+    monkeypatch.setenv("RETENTION_DAYS", "90")
+    monkeypatch.setenv("RESEARCH_RETENTION_DAYS", "30")
+    get_settings.cache_clear()
+    try:
+        [en], [ja] = people.consent_prompt("en"), people.consent_prompt("ja")
+    finally:
+        get_settings.cache_clear()
+    assert "deleted 90 days after" in en.text and "after 30 days at most" in en.text
+    assert "exported" in en.text  # what /delete cannot reach
+    assert "90 日後" in ja.text and "30 日後" in ja.text
