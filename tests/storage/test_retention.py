@@ -4,7 +4,9 @@ never go; a dry run counts exactly what a real run deletes and deletes nothing."
 
 from __future__ import annotations
 
+import asyncio
 import io
+from dataclasses import astuple
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -140,3 +142,21 @@ async def test_a_dry_run_counts_what_a_run_deletes_and_deletes_nothing(session) 
     assert dry == Pruned(cases=1, notes=1, screenings=2, crops=5, people=0)
     assert await prune_records(session, cutoffs=CUTOFFS) == dry
     assert await prune_records(session, cutoffs=CUTOFFS, dry_run=True) == Pruned(0, 0, 0, 0, 0)
+
+
+async def test_two_replicas_pruning_at_once_delete_each_row_once(sessions) -> None:
+    """Every replica's housekeeping job prunes; the counts add up to each row once."""
+    async with sessions.begin() as session:
+        for user in range(1, 7):
+            s = await person(session, user)
+            await case(session, s, LONG_AGO, OUTSIDE, "resolved")
+            await screened(session, s, OUTSIDE)
+
+    async def replica() -> Pruned:
+        async with sessions.begin() as session:
+            return await prune_records(session, cutoffs=CUTOFFS)
+
+    first, second = await asyncio.gather(replica(), replica())
+    total = [a + b for a, b in zip(astuple(first), astuple(second), strict=True)]
+    assert total == [6, 6, 12, 12, 6]  # cases, notes, screenings, crops, people
+    # each row went once: the second waits for the rows the first holds, then skips them
