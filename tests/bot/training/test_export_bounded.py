@@ -1,6 +1,7 @@
 """A research crop kept bounded (bot.chat.services.research) still serves `export` and `adapt`:
-the table loader reads its alpha as the mask, and what the models read of it, the lining's
-colour statistics and the networks' small input, is what they read of the full-size cut-out.
+the table loader reads its alpha as the mask; what the models read of it (the lining's colour
+statistics, the networks' small input) and the served estimate `adapt` starts from are those
+of the full-size cut-out.
 
 On a real Eyes-defy cut-out, enlarged four times as a 20-megapixel photo's would be.
 """
@@ -8,6 +9,7 @@ On a real Eyes-defy cut-out, enlarged four times as a 20-megapixel photo's would
 from __future__ import annotations
 
 import csv
+import dataclasses
 from pathlib import Path
 
 import cv2
@@ -15,13 +17,17 @@ import numpy as np
 import pytest
 
 from bot.chat.services import research
-from bot.pipeline.screening import cutout
+from bot.pipeline.screening import Screener, cutout
+from bot.training import adaptation
 from bot.training.data import sources
 from bot.training.export import write
 from model import features, preprocess
 from storage.export import LabConfirmed
 from storage.screenings import MAX_CROP_SIDE
+from tests.bot.e2e import weights_dir
 from tests.conftest import require_data
+
+__all__ = ["weights_dir"]  # fixture
 
 EYES = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "eyes-defy"
 
@@ -42,7 +48,7 @@ def large_cutout() -> np.ndarray:
 
 
 def test_a_bounded_crop_exports_and_reads_as_the_full_one(
-    large_cutout: np.ndarray, tmp_path: Path
+    large_cutout: np.ndarray, tmp_path: Path, weights_dir: Path
 ) -> None:
     png = research.cutout_png(large_cutout)
     row = LabConfirmed(png=png, lab_hb_g_dl=11.8, age_months=660.0, age_group=None, sex="f",
@@ -61,3 +67,8 @@ def test_a_bounded_crop_exports_and_reads_as_the_full_one(
     small = preprocess.to_input(sample.image, sample.mask, 64, 128)
     full = preprocess.to_input(full_image, full_mask, 64, 128)
     assert np.abs(small - full).mean() < 0.01
+    # what `adapt` starts from: the served model's estimate on the crop, the same
+    screener = Screener(weights_dir)
+    whole = dataclasses.replace(sample, image=full_image, mask=full_mask)
+    got_rows, want_rows = adaptation.rows(screener, [sample]), adaptation.rows(screener, [whole])
+    assert abs(got_rows.base[0] - want_rows.base[0]) < 0.05  # g/dL
