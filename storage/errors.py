@@ -23,6 +23,10 @@ class InvalidValue(StorageError):
     """A value is out of range, e.g. a lab Hb of 90 g/dL."""
 
 
+class CropRefused(InvalidValue):
+    """A research crop cannot be kept (too large, or not an image); nothing was written."""
+
+
 class ConsentMissing(StorageError):
     """The subject has not agreed to what the call would store."""
 

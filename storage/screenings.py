@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,13 +11,20 @@ from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.errors import ConsentMissing, InvalidValue
+from storage.errors import ConsentMissing, CropRefused, InvalidValue
 from storage.models import RISKS, FollowUp, ResearchCrop, Screening, Subject
 from storage.pseudonyms import CASE_CODE_CHARS, random_code
 from storage.updates import link_screening
 
 OPEN_STATUSES = ("pending", "contacted")
-MAX_CROP_BYTES = 2_000_000
+# A kept crop is at most this many pixels on its longest side; the bot resizes larger ones
+# (bot.chat.services.research). The models read far less (the U-Net 96x128 px); 1024 px keeps
+# the lining's texture for models yet to come.
+MAX_CROP_SIDE = 1024
+# Any crop within MAX_CROP_SIDE fits: incompressible RGBA noise is 4 bytes a pixel and 1 filter
+# byte a row (4,195,328 bytes at 1024x1024); deflate's stored blocks and the PNG chunks add
+# under 1 KB to that.
+MAX_CROP_BYTES = 5_000_000
 
 
 @dataclass(frozen=True)
@@ -71,17 +79,22 @@ async def record_screening(
     """Log a screening; returns it and the subject's open follow-up, opened here if needed.
 
     A crop is kept only with the subject's research opt-in, and re-encoded to drop metadata.
+    A crop refused (CropRefused, ConsentMissing) is refused before anything is written, so the
+    caller may log the screening again without it.
     """
+    # Re-encoding a 1024 px crop of a noisy photo takes up to ~0.6 s: off the event loop, and
+    # before the person's row is locked
+    bare = None if crop_png is None else await asyncio.to_thread(strip_metadata, crop_png)
     # the row lock makes a person's concurrent screenings (a photo album) queue on PostgreSQL, so
     # they open one case between them; on SQLite the write lock does the same
     subject = await session.get_one(Subject, subject_id, with_for_update=True)
+    if bare is not None and not subject.research_opt_in:
+        raise ConsentMissing("the subject has not opted in to keeping a crop for research")
     screening = _screening_row(subject_id, record)
     session.add(screening)
     await session.flush()
-    if crop_png is not None:
-        if not subject.research_opt_in:
-            raise ConsentMissing("the subject has not opted in to keeping a crop for research")
-        session.add(ResearchCrop(screening_id=screening.id, png=strip_metadata(crop_png)))
+    if bare is not None:
+        session.add(ResearchCrop(screening_id=screening.id, png=bare))
     followup = None
     if (reason := record.followup_reason) is not None:
         followup = await _open_followup(session, subject, screening, reason)
@@ -184,16 +197,19 @@ async def _new_case_code(session: AsyncSession) -> str:
 
 
 def strip_metadata(png: bytes) -> bytes:
-    """The image re-encoded as a bare PNG: pixels only, no EXIF, text or GPS chunks."""
+    """The image re-encoded as a bare PNG: pixels only, no EXIF, text or GPS chunks.
+    CropRefused when it is over MAX_CROP_BYTES or MAX_CROP_SIDE, or not an image."""
     if len(png) > MAX_CROP_BYTES:
-        raise InvalidValue(f"crop is {len(png)} bytes; the limit is {MAX_CROP_BYTES}")
+        raise CropRefused(f"crop is {len(png)} bytes; the limit is {MAX_CROP_BYTES}")
     try:
         with Image.open(io.BytesIO(png)) as image:
+            if max(image.size) > MAX_CROP_SIDE:  # read from the header, before decoding
+                raise CropRefused(f"crop is {image.size} px; the limit is {MAX_CROP_SIDE} a side")
             image.load()
             mode = "RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB"
             bare = Image.frombytes(mode, image.size, image.convert(mode).tobytes())
     except (OSError, ValueError) as e:
-        raise InvalidValue(f"crop is not a readable image: {e}") from e
+        raise CropRefused(f"crop is not a readable image: {e}") from e
     out = io.BytesIO()
     bare.save(out, format="PNG")
     return out.getvalue()

@@ -1,4 +1,5 @@
-"""Storage settings from the environment: the database URL and the pseudonym keys (read once)."""
+"""Storage settings from the environment: the database URL, the pseudonym keys and how long
+records are kept (read once)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ def async_url(url: str) -> str:
 
 
 class StorageSettings(BaseSettings):
-    """DATABASE_URL, PSEUDONYM_KEY, PSEUDONYM_KEY_ID and PSEUDONYM_OLD_KEYS (JSON: id -> key)."""
+    """DATABASE_URL, PSEUDONYM_KEY, PSEUDONYM_KEY_ID, PSEUDONYM_OLD_KEYS (JSON: id -> key),
+    RETENTION_DAYS and RESEARCH_RETENTION_DAYS (read by the bot and the CLI alike)."""
 
     model_config = SettingsConfigDict(extra="ignore")
 
@@ -38,6 +40,17 @@ class StorageSettings(BaseSettings):
     pseudonym_key_id: str = Field(default="k1", pattern=KEY_ID_PATTERN)
     # keys retired by a rotation, still used to find (and re-key) people seen before it
     pseudonym_old_keys: dict[str, SecretStr] = Field(default_factory=dict)
+    # Days records are kept (storage.retention; README, "Storage"): a closed case and its notes
+    # a year after it closed, a screening a year after it was made, a person a year after
+    # their last screening or consent. A year lets workers look back over a whole season of
+    # cases and `stats`/`export` see a year of lab-confirmed screenings; beyond that the rows
+    # serve no one's care.
+    retention_days: int = Field(default=365, ge=1)
+    # Days a research crop is kept, at most (it goes with its screening if that goes first). A
+    # picture of the body is the most personal thing kept, and it is of use only to `export
+    # --lab-confirmed`, which can take it once its case has a lab Hb, weeks after screening:
+    # half a year leaves a programme that exports twice a year every crop.
+    research_retention_days: int = Field(default=180, ge=1)
 
     @field_validator("database_url")
     @classmethod

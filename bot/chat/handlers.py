@@ -116,8 +116,10 @@ async def on_error(update: object, context: BotContext) -> None:
 
 
 async def housekeeping_job(context: BotContext) -> None:
-    """Prune processed update ids and abandoned chat steps (run by the JobQueue)."""
-    await housekeeping.prune(context.deps)
+    """Prune processed update ids, abandoned chat steps and the records past their retention
+    (run by the JobQueue)."""
+    assert context.bot_data.storage is not None  # given to the factory
+    await housekeeping.prune(context.deps, context.bot_data.storage)
 
 
 async def reminder_job(context: BotContext) -> None:

@@ -16,6 +16,8 @@ from bot.cli.adapt import run as run_adapt
 from bot.cli.followups import RecordsError
 from bot.cli.followups import add_parsers as add_records_parsers
 from bot.cli.followups import run as run_records
+from bot.cli.prune import add_parsers as add_prune_parsers
+from bot.cli.prune import run as run_prune
 from bot.pipeline.decode import ImageRejected
 from bot.pipeline.risk import Person
 
@@ -133,6 +135,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     ts.add_argument("--eval-negatives", type=int, default=20, help="held-out negatives per kind")
     add_records_parsers(sub)
     add_adapt_parsers(sub)
+    add_prune_parsers(sub)
     return p.parse_args(argv)
 
 
@@ -262,6 +265,7 @@ COMMANDS = {
     "stats": run_records,
     "export": run_adapt,
     "adapt": run_adapt,
+    "prune": run_prune,
 }
 
 

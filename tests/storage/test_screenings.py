@@ -6,13 +6,14 @@ import dataclasses
 import io
 from datetime import UTC
 
+import numpy as np
 import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
 from storage import screenings, subjects
-from storage.errors import ConsentMissing, InvalidValue
-from storage.models import ResearchCrop, Screening
+from storage.errors import ConsentMissing, CropRefused, InvalidValue
+from storage.models import FollowUp, ResearchCrop, Screening
 from storage.screenings import strip_metadata
 from storage.subjects import Profile
 from tests.storage.helpers import pseudonymizer, record
@@ -76,3 +77,33 @@ async def test_a_model_without_grad_cam_stores_no_attention(session) -> None:
     session.expunge_all()
     got = await session.get_one(Screening, row.id)
     assert (got.attention_lower_half, got.population, got.refer) == (None, "eyes-defy", False)
+
+
+def _noise_png(width: int, height: int) -> bytes:
+    """RGBA noise: the worst case for PNG, which cannot compress it."""
+    pixels = np.random.default_rng(0).integers(0, 256, (height, width, 4), np.uint8)
+    out = io.BytesIO()
+    Image.fromarray(pixels, "RGBA").save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_any_crop_within_the_side_limit_fits_the_byte_limit() -> None:
+    side = screenings.MAX_CROP_SIDE
+    widest = strip_metadata(_noise_png(side, side))  # incompressible, at the largest size
+    assert len(widest) <= screenings.MAX_CROP_BYTES
+    with pytest.raises(CropRefused, match="a side"):
+        strip_metadata(_noise_png(side + 1, 8))
+
+
+async def test_a_refused_crop_writes_nothing(session) -> None:
+    """The caller may then log the screening without the crop, in the same transaction."""
+    s = await subjects.create_subject(session, pseudonym=P.pseudonym(3), consent_version="v1")
+    await subjects.set_consent(
+        session, subject_id=s.id, consent_version="v2", contact_opt_in=False, research_opt_in=True
+    )
+    with pytest.raises(CropRefused):
+        await screenings.record_screening(
+            session, subject_id=s.id, record=record(9.0, "moderate"), crop_png=b"not an image"
+        )
+    assert await session.scalar(select(func.count()).select_from(Screening)) == 0
+    assert await session.scalar(select(func.count()).select_from(FollowUp)) == 0

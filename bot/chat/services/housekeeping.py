@@ -1,13 +1,17 @@
 """Housekeeping a long-running bot needs, run on a schedule (PTB's JobQueue): forget processed
-update ids Telegram can no longer redeliver, and chat steps abandoned half-way."""
+update ids Telegram can no longer redeliver and chat steps abandoned half-way, and delete the
+records the retention rules say are due (storage.retention; README, "Storage")."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.chat.services.base import Deps, log
 from storage.conversations import prune_conversations
 from storage.ratelimit import prune_photo_windows
+from storage.retention import Cutoffs, Pruned, prune_records
+from storage.settings import StorageSettings
 from storage.updates import prune_updates
 
 # Telegram keeps an undelivered update for at most 24 hours; two days leaves a margin for a
@@ -17,14 +21,32 @@ UPDATE_RETENTION = timedelta(days=2)
 CONVERSATION_RETENTION = timedelta(days=7)
 
 
-async def prune(deps: Deps, now: datetime | None = None) -> tuple[int, int]:
-    """Delete old processed updates, abandoned conversations and long-over photo rate windows:
-    (updates, conversations)."""
+@dataclass(frozen=True)
+class Housekept:
+    """What one run deleted."""
+
+    updates: int
+    conversations: int
+    records: Pruned
+
+
+async def prune(deps: Deps, storage: StorageSettings, now: datetime | None = None) -> Housekept:
+    """Delete old processed updates, abandoned conversations, long-over photo rate windows and
+    the records past their retention (RETENTION_DAYS, RESEARCH_RETENTION_DAYS)."""
     now = now or datetime.now(UTC)
+    cutoffs = Cutoffs.of(
+        now, days=storage.retention_days, crop_days=storage.research_retention_days
+    )
     async with deps.sessions.begin() as session:
         updates = await prune_updates(session, before=now - UPDATE_RETENTION)
         chats = await prune_conversations(session, before=now - CONVERSATION_RETENTION)
         # a window is over after PHOTO_RATE_WINDOW_S; a day is far beyond any sensible window
         await prune_photo_windows(session, before=now - timedelta(days=1))
-    log.info("housekeeping: pruned %d processed updates, %d conversations", updates, chats)
-    return updates, chats
+        records = await prune_records(session, cutoffs=cutoffs)
+    log.info(
+        "housekeeping: pruned %d processed updates, %d conversations; past retention "
+        "%d closed cases, %d notes, %d screenings, %d research crops, %d people",
+        updates, chats, records.cases, records.notes, records.screenings, records.crops,
+        records.people,
+    )  # fmt: skip
+    return Housekept(updates, chats, records)

@@ -9,10 +9,11 @@ from bot.chat.services.base import Deps, Out, Seen, Who, keyboard, log, once, ta
 from bot.chat.services.startup import worker_commands_text
 from bot.pipeline import i18n
 from storage.conversations import clear_conversation, save_conversation
+from storage.settings import get_settings
 from storage.subjects import create_subject, erase_subject, set_language
 from storage.workers import find_worker
 
-CONSENT_VERSION = "2026-1"  # bump when the consent text changes in substance
+CONSENT_VERSION = "2026-2"  # bump when the consent text changes in substance
 
 CONSENT_BUTTONS = (
     (("consent.agree", "consent:yes"),),
@@ -23,7 +24,9 @@ CONSENT_BUTTONS = (
 
 def consent_prompt(lang: str, *, first: bool = False) -> list[Out]:
     """The terms with the screening notice and the agree buttons."""
-    text = i18n.t(lang, "consent.text", notice=i18n.t(lang, "notice"))
+    kept = get_settings()  # the retention the bot applies (app.py builds the bot on these)
+    text = i18n.t(lang, "consent.text", notice=i18n.t(lang, "notice"),
+                  days=kept.retention_days, crop_days=kept.research_retention_days)  # fmt: skip
     if first:
         text = f"{i18n.t(lang, 'consent.first')}\n\n{text}"
     return [Out(text, buttons=keyboard(lang, *CONSENT_BUTTONS))]

@@ -24,9 +24,11 @@ from bot.pipeline.executor import WorkerDied
 from bot.pipeline.inference import PoolBusy
 from bot.pipeline.risk import Category, Person, category_of
 from bot.pipeline.screening import Screening, advice_key
+from storage.errors import ConsentMissing, CropRefused
+from storage.models import FollowUp
 from storage.models import Screening as StoredScreening
 from storage.pseudonyms import format_case_code
-from storage.screenings import log_update_screening, open_followup_of
+from storage.screenings import ScreeningRecord, log_update_screening, open_followup_of
 from storage.updates import handled_update, mark_answered
 
 # A claim younger than this may still be sending its first reply (a duplicate delivery)
@@ -116,6 +118,24 @@ def resent_text(lang: str, row: StoredScreening, case_code: str | None = None) -
     return "\n\n".join([*lines, i18n.t(lang, "notice")])
 
 
+async def _log(
+    session: AsyncSession, update_id: int, subject_id: int, record: ScreeningRecord,
+    crop: bytes | None,
+) -> tuple[StoredScreening, FollowUp | None]:  # fmt: skip
+    """Log the screening with its research crop; without it, as if the person had not opted
+    in, when storage refuses the crop (it refuses before writing anything)."""
+    if crop is not None:
+        try:
+            return await log_update_screening(
+                session, update_id=update_id, subject_id=subject_id, record=record, crop_png=crop
+            )
+        except (CropRefused, ConsentMissing) as e:  # the message has sizes, no image or id
+            log.warning("research crop not kept: %s", e)
+    return await log_update_screening(
+        session, update_id=update_id, subject_id=subject_id, record=record
+    )
+
+
 async def _record(
     session: AsyncSession, deps: Deps, s: Seen, r: Screening, who: Who, crop: bytes | None
 ) -> list[Out]:
@@ -123,10 +143,7 @@ async def _record(
     record = screening_record(r)
     crop = crop if s.subject.research_opt_in else None  # as it stands in this transaction
     try:
-        row, case = await log_update_screening(
-            session, update_id=who.update_id, subject_id=s.subject.id, record=record,
-            crop_png=crop,
-        )  # fmt: skip
+        row, case = await _log(session, who.update_id, s.subject.id, record, crop)
     except NoResultFound:  # erased while the photo was being screened: keep nothing
         return [Out(i18n.t(s.lang, "profile.need_consent"))]
     if case is not None:  # reachable through the relay while the case is open, if agreed
@@ -248,7 +265,11 @@ async def _crop(s: Seen, result: Screening) -> bytes | None:
     """The cut-out to keep for research, encoded off the event loop; None without opt-in."""
     if s.subject is None or not s.subject.research_opt_in or result.cutout is None:
         return None
-    return await asyncio.to_thread(research.cutout_png, result.cutout)
+    try:
+        return await asyncio.to_thread(research.cutout_png, result.cutout)
+    except Exception as e:  # research is optional: whatever failed, the result still goes out
+        log.warning("research crop not encoded: %s", type(e).__name__)
+        return None
 
 
 async def _save(deps: Deps, who: Who, s: Seen, result: Screening, at: datetime) -> list[Out]:
