@@ -70,7 +70,7 @@ async def test_workers_keep_their_row_team_role_and_cases(session) -> None:
 
 
 async def test_a_duplicate_row_left_by_an_earlier_rotation_is_merged(session) -> None:
-    admin, nurse, code = await _before_rotation(session)
+    admin, nurse, _ = await _before_rotation(session)
     # what start-up did before: a second row for the nurse under the new key
     session.add(HealthWorker(pseudonym=NEW.pseudonym(NURSE, "worker").value, key_id="k2",
                              team_id=admin.team_id, role="health_worker"))  # fmt: skip
