@@ -79,11 +79,20 @@ async def find_subject(session: AsyncSession, *, candidates: Sequence[Pseudonym]
     query = select(Subject).where(Subject.pseudonym.in_([p.value for p in candidates]))
     rows = list(await session.scalars(query))
     subject = next((r for r in rows if r.pseudonym == current.value), rows[0] if rows else None)
-    if subject is not None and subject.pseudonym != current.value:
-        # seen under a retired key: move them to the current one so the old key can go
-        await _rekey_chat(session, retired=subject.pseudonym, current=current)
+    if subject is None or subject.pseudonym == current.value:
+        return subject
+    # seen under a retired key: move them to the current one so the old key can go. The row
+    # is locked first (as a worker's relayed message does before it sets the chat's step),
+    # and read again: another process may have moved them meanwhile.
+    locked = select(Subject).where(Subject.id == subject.id).with_for_update()
+    subject = (await session.scalars(locked.execution_options(populate_existing=True))).first()
+    if subject is None:  # erased meanwhile
+        return None
+    retired = subject.pseudonym
+    if retired != current.value:
         subject.pseudonym, subject.key_id = current
         await session.flush()
+        await _rekey_chat(session, retired=retired, current=current)
     return subject
 
 

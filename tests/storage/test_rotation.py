@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import conversations, followups, relay, screenings, subjects, workers
-from storage.models import FollowUp, FollowUpNote, HealthWorker, Invite
-from storage.pseudonyms import Pseudonymizer
+from storage.models import FollowUp, FollowUpNote, HealthWorker, Invite, Subject
+from storage.pseudonyms import Pseudonym, Pseudonymizer
 from tests.storage.helpers import KEY, record
 
 OLD = Pseudonymizer("k1", KEY)
@@ -179,3 +180,32 @@ async def test_notes_by_the_office(session) -> None:
     authors = await session.scalars(select(FollowUpNote.author).order_by(FollowUpNote.id))
     assert list(authors) == ["worker", "office"]
     assert await session.scalar(select(func.count()).select_from(FollowUp)) == 1
+
+
+async def test_a_relayed_message_and_the_persons_message_at_once(sessions, engine) -> None:
+    """A worker's /message sets the person's step under their old pseudonym while the person's
+    own message moves them to the new key: the step moves with them, whichever commits first."""
+    if engine.dialect.name == "sqlite":
+        pytest.skip("one writer at a time on SQLite: the two cannot interleave")
+    async with sessions() as session:
+        _, _, code = await _before_rotation(session)
+
+    async def relay_message() -> None:
+        async with sessions.begin() as session:
+            subject = (await session.scalars(select(Subject).with_for_update())).one()
+            old = Pseudonym(subject.pseudonym, subject.key_id)
+            await conversations.save_conversation(
+                session, pseudonym=old, state="relay_reply", data={"case": code},
+                expected_version=None,
+            )  # fmt: skip
+            await asyncio.sleep(0.3)  # not committed while the person writes
+
+    async def person_writes() -> None:
+        await asyncio.sleep(0.1)
+        async with sessions.begin() as session:
+            await subjects.find_subject(session, candidates=NEW.candidates(PERSON))
+
+    await asyncio.gather(relay_message(), person_writes())
+    async with sessions() as session:
+        chat = await conversations.load_conversation(session, pseudonym=NEW.pseudonym(PERSON))
+        assert chat is not None and chat.state == "relay_reply"
