@@ -23,7 +23,7 @@ notes = sa.table(
 )
 
 
-def upgrade():
+def upgrade() -> None:
     with op.batch_alter_table("followup_notes") as batch:
         batch.add_column(
             sa.Column("author", sa.String(length=8), server_default="worker", nullable=False)
@@ -41,7 +41,7 @@ def upgrade():
     op.execute(notes.update().where(office).values(author="office"))
 
 
-def downgrade():
+def downgrade() -> None:
     op.execute(
         notes.update()
         .where(notes.c.author == "person")
