@@ -201,12 +201,16 @@ async def _move(
     return followup
 
 
-def _note(followup_id: int, worker: HealthWorker | None, text: str) -> FollowUpNote:
+def _note(
+    followup_id: int, worker: HealthWorker | None, text: str, author: str | None = None
+) -> FollowUpNote:
+    """A note by the worker, by the operator (no worker), or with `author` "person"."""
     text = text.strip()
     if not text or len(text) > MAX_NOTE_CHARS:
         raise InvalidValue(f"a note must have 1-{MAX_NOTE_CHARS} characters")
     worker_id = worker.id if worker is not None else None
-    return FollowUpNote(followup_id=followup_id, worker_id=worker_id, text=text)
+    author = author or ("worker" if worker is not None else "office")
+    return FollowUpNote(followup_id=followup_id, worker_id=worker_id, author=author, text=text)
 
 
 async def mark_contacted(
@@ -257,6 +261,18 @@ async def add_note(
     """Add a note to a case, open or closed."""
     followup = await get_followup(session, case_code=case_code, worker=worker)
     note = _note(followup.id, worker, text)
+    session.add(note)
+    await session.flush()
+    return note
+
+
+async def add_reply(session: AsyncSession, *, case_code: str, text: str) -> FollowUpNote:
+    """The person's answer to a relayed message, as a note of theirs; only on an open case
+    (InvalidTransition once it closed: the answer is not filed)."""
+    followup = await get_followup(session, case_code=case_code, worker=None)
+    if not NEXT[followup.status]:
+        raise InvalidTransition(f"case {case_code} is {followup.status}; it takes no answer")
+    note = _note(followup.id, None, text, author="person")
     session.add(note)
     await session.flush()
     return note

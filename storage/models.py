@@ -40,6 +40,7 @@ RISKS = ("none", "mild", "moderate", "severe")
 STATUSES = ("pending", "contacted", "resolved", "declined")
 REASONS = ("severe", "moderate", "referred", "unreliable")
 ROLES = ("health_worker", "admin")
+AUTHORS = ("worker", "office", "person")  # a note's: a worker, the operator (CLI), the person
 PSEUDONYM = String(64)  # hex HMAC-SHA256
 
 
@@ -238,6 +239,7 @@ class FollowUp(Base):
 
 class FollowUpNote(Base):
     __tablename__ = "followup_notes"
+    __table_args__ = (CheckConstraint(_one_of("author", AUTHORS), name="author"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     followup_id: Mapped[int] = mapped_column(
@@ -247,6 +249,7 @@ class FollowUpNote(Base):
         ForeignKey("health_workers.id", ondelete="SET NULL")
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    author: Mapped[str] = mapped_column(String(8), server_default="worker")
     text: Mapped[str] = mapped_column(Text)
 
 

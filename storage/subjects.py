@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, select
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import InvalidValue
@@ -71,15 +71,44 @@ async def create_subject(
 
 
 async def find_subject(session: AsyncSession, *, candidates: Sequence[Pseudonym]) -> Subject | None:
-    """The subject under any of `candidates` (current key first), re-keyed to the current one."""
-    by_value = {p.value: p for p in candidates}
-    rows = await session.scalars(select(Subject).where(Subject.pseudonym.in_(by_value)))
-    subject = rows.first()
-    if subject is not None and candidates and subject.pseudonym != candidates[0].value:
-        # seen under a retired key: move them to the current one so the old key can go
-        subject.pseudonym, subject.key_id = candidates[0]
+    """The subject under any of `candidates` (current key first), re-keyed to the current one
+    together with their chat's step (a relayed message may await their answer)."""
+    if not candidates:
+        return None
+    current = candidates[0]
+    query = select(Subject).where(Subject.pseudonym.in_([p.value for p in candidates]))
+    rows = list(await session.scalars(query))
+    subject = next((r for r in rows if r.pseudonym == current.value), rows[0] if rows else None)
+    if subject is None or subject.pseudonym == current.value:
+        return subject
+    # seen under a retired key: move them to the current one so the old key can go. The row
+    # is locked first (as a worker's relayed message does before it sets the chat's step),
+    # and read again: another process may have moved them meanwhile.
+    locked = select(Subject).where(Subject.id == subject.id).with_for_update()
+    subject = (await session.scalars(locked.execution_options(populate_existing=True))).first()
+    if subject is None:  # erased meanwhile
+        return None
+    retired = subject.pseudonym
+    if retired != current.value:
+        subject.pseudonym, subject.key_id = current
         await session.flush()
+        await _rekey_chat(session, retired=retired, current=current)
     return subject
+
+
+async def _rekey_chat(session: AsyncSession, *, retired: str, current: Pseudonym) -> None:
+    """Move the chat's step from the retired pseudonym to the current one; a step already
+    under the current one is newer and stays."""
+    exists = select(Conversation.pseudonym).where(Conversation.pseudonym == current.value)
+    if await session.scalar(exists) is not None:
+        await session.execute(delete(Conversation).where(Conversation.pseudonym == retired))
+        return
+    await session.execute(
+        update(Conversation)
+        .where(Conversation.pseudonym == retired)
+        .values(pseudonym=current.value, key_id=current.key_id)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def set_profile(session: AsyncSession, *, subject_id: int, profile: Profile) -> Subject:
@@ -128,6 +157,15 @@ async def set_research_opt_in(session: AsyncSession, *, subject_id: int, opt_in:
         erased = cast(CursorResult[Any], result).rowcount
     await session.flush()
     return erased
+
+
+async def set_contact_opt_in(session: AsyncSession, *, subject_id: int, opt_in: bool) -> None:
+    """Turn the consent to be contacted on or off; off erases the sealed chat id at once."""
+    subject = await session.get_one(Subject, subject_id)
+    subject.contact_opt_in = opt_in
+    if not opt_in:
+        subject.relay_chat = None
+    await session.flush()
 
 
 async def set_language(session: AsyncSession, *, subject_id: int, language: str) -> Subject:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import upsert_insert
 from storage.errors import InvalidValue, InviteInvalid, JoinRefused, NotFound, PermissionDenied
-from storage.models import ROLES, HealthWorker, Invite, Team, utcnow
+from storage.models import ROLES, Base, HealthWorker, Invite, Team, utcnow
 from storage.pseudonyms import INVITE_CODE_CHARS, Pseudonym, hash_secret, random_code
 
 INVITE_TTL = timedelta(days=3)
@@ -35,31 +35,88 @@ async def find_team(session: AsyncSession, *, name: str) -> Team | None:
 async def find_worker(
     session: AsyncSession, *, candidates: Sequence[Pseudonym]
 ) -> HealthWorker | None:
-    """The active worker under any of `candidates`, re-keyed to the current key."""
-    by_value = [p.value for p in candidates]
-    query = select(HealthWorker).where(HealthWorker.pseudonym.in_(by_value), HealthWorker.active)
-    worker = (await session.scalars(query)).first()
-    if worker is not None and worker.pseudonym != candidates[0].value:
-        worker.pseudonym, worker.key_id = candidates[0]
-        await session.flush()
-    return worker
+    """The active worker under any of `candidates` (current key first), re-keyed to it."""
+    worker = await _rekeyed(session, candidates)
+    return worker if worker is not None and worker.active else None
 
 
 async def ensure_worker(
-    session: AsyncSession, *, pseudonym: Pseudonym, team_id: int, role: str
+    session: AsyncSession,
+    *,
+    pseudonym: Pseudonym,
+    team_id: int,
+    role: str,
+    retired: Sequence[Pseudonym] = (),
+    revive: bool = True,
 ) -> HealthWorker:
-    """Grant `role` in the team to the person (configured ids at start-up); idempotent."""
+    """Grant `role` in the team to the person; idempotent. `retired`: their pseudonyms under
+    retired keys, so a worker from before a key rotation keeps their row (and cases).
+    `revive=False` (configured ids at start-up) leaves a revoked worker revoked, and one who
+    has since joined another team in it."""
     _check_role(role)
-    # as for the team: replicas starting together both grant the configured ids
-    insert = upsert_insert(session, HealthWorker).values(
-        pseudonym=pseudonym.value, key_id=pseudonym.key_id, team_id=team_id, role=role
-    )
-    await session.execute(insert.on_conflict_do_nothing(index_elements=[HealthWorker.pseudonym]))
-    query = select(HealthWorker).where(HealthWorker.pseudonym == pseudonym.value)
-    worker = (await session.scalars(query)).one()
+    worker = await _rekeyed(session, [pseudonym, *retired])
+    if worker is None:
+        # as for the team: replicas starting together both grant the configured ids
+        insert = upsert_insert(session, HealthWorker).values(
+            pseudonym=pseudonym.value, key_id=pseudonym.key_id, team_id=team_id, role=role
+        )
+        await session.execute(
+            insert.on_conflict_do_nothing(index_elements=[HealthWorker.pseudonym])
+        )
+        query = select(HealthWorker).where(HealthWorker.pseudonym == pseudonym.value)
+        worker = (await session.scalars(query)).one()
+    elif not revive and (not worker.active or worker.team_id != team_id):
+        return worker  # an admin's later word (a revoke, another team's invite) stands
     worker.team_id, worker.role, worker.active = team_id, role, True
     await session.flush()
     return worker
+
+
+async def _rekeyed(session: AsyncSession, candidates: Sequence[Pseudonym]) -> HealthWorker | None:
+    """The worker row under any of `candidates`, moved to the current key (candidates[0]).
+
+    Rows under retired keys are locked first, so two replicas re-keying at once take turns;
+    two rows for one person (left by an earlier rotation) become one, the oldest, which
+    keeps the id cases and notes refer to and the newest row's team, role and standing."""
+    if not candidates:
+        return None
+    current = candidates[0]
+    query = (
+        select(HealthWorker)
+        .where(HealthWorker.pseudonym.in_([p.value for p in candidates]))
+        .order_by(HealthWorker.id)
+    )
+    rows = list(await session.scalars(query))
+    if all(w.pseudonym == current.value for w in rows):
+        return rows[0] if rows else None  # the usual case: nothing to move, nothing locked
+    # read again under the lock: another process may have re-keyed them in the meantime
+    locked = query.with_for_update().execution_options(populate_existing=True)
+    rows = list(await session.scalars(locked))
+    if not rows:
+        return None
+    keep, others = rows[0], rows[1:]
+    latest = next((w for w in rows if w.pseudonym == current.value), rows[-1])
+    state = (latest.team_id, latest.role, latest.active)
+    if others:
+        await _merge(session, keep=keep.id, gone=[w.id for w in others])
+        for w in others:
+            session.expunge(w)
+    keep.pseudonym, keep.key_id = current
+    keep.team_id, keep.role, keep.active = state
+    await session.flush()
+    return keep
+
+
+async def _merge(session: AsyncSession, *, keep: int, gone: list[int]) -> None:
+    """Point every reference to the `gone` worker rows at `keep`, then delete them."""
+    column = HealthWorker.__table__.c.id
+    for table in Base.metadata.sorted_tables:
+        for fk in table.foreign_keys:
+            if fk.column is column:
+                refs = update(table).where(fk.parent.in_(gone)).values({fk.parent.name: keep})
+                await session.execute(refs)
+    await session.execute(delete(HealthWorker).where(HealthWorker.id.in_(gone)))
+    await session.flush()
 
 
 def _check_role(role: str) -> None:

@@ -27,21 +27,22 @@ WORKER_ID = 7_900_000_001  # configured in HEALTH_WORKER_IDS
 
 def settings_for(fake: FakeTelegram, **extra: Any) -> BotSettings:
     """The bot's settings for talking to the stand-in, with a health worker and a team."""
+    extra = {"health_worker_ids": (WORKER_ID,), "team": "clinic", **extra}
     return BotSettings(
         telegram_bot_token=SecretStr(fake.token), telegram_base_url=fake.base_url,
-        telegram_base_file_url=fake.base_file_url, health_worker_ids=(WORKER_ID,),
-        team="clinic", **extra,
+        telegram_base_file_url=fake.base_file_url, **extra,
     )  # fmt: skip
 
 
 @asynccontextmanager
 async def running(
     fake: FakeTelegram, url: str, pool: Screens | None, *, webhook_port: int | None = None,
-    secret: str = "s3cret-token", **settings: Any,
+    secret: str = "s3cret-token", storage: StorageSettings | None = None, **settings: Any,
 ) -> AsyncIterator[BotApplication]:  # fmt: skip
-    """The bot started as run_polling/run_webhook would, and stopped the same way after."""
-    app = build_application(settings_for(fake, **settings), StorageSettings(database_url=url,
-                            pseudonym_key=SecretStr(KEY)), pool=pool,
+    """The bot started as run_polling/run_webhook would, and stopped the same way after;
+    `storage`: other pseudonym keys (a rotation) than KEY."""
+    storage = storage or StorageSettings(database_url=url, pseudonym_key=SecretStr(KEY))
+    app = build_application(settings_for(fake, **settings), storage, pool=pool,
                             webhook=webhook_port is not None)  # fmt: skip
     await app.initialize()
     await startup(app)

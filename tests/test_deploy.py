@@ -61,11 +61,12 @@ def test_the_image_holds_the_package_and_the_migrations() -> None:
 
 
 def test_optional_variables_compose_leaves_empty_mean_not_set(monkeypatch) -> None:
-    for name in ("RELAY_KEY", "REDIS_URL"):  # `${RELAY_KEY:-}` when the .env has none
+    for name in ("RELAY_KEY", "REDIS_URL", "RELAY_OLD_KEYS"):  # `${RELAY_KEY:-}`: none in .env
         assert name in replicas(stack())["bot-1"]["environment"]
         monkeypatch.setenv(name, "")
     settings = BotSettings()
     assert settings.relay_key is None and settings.redis_url is None
+    assert settings.relay_old_keys == ()
 
 
 def test_redis_is_optional() -> None:

@@ -20,7 +20,7 @@ from bot.chat.outbox import Outbox, keep_draining
 from bot.chat.ratelimit import MemoryPhotoLimit, PhotoLimit, RedisPhotoLimit, SharedPhotoLimit
 from bot.chat.relay import Relay
 from bot.chat.services.base import Deps, Screens
-from bot.chat.services.startup import configure_team, pseudonymizer_for
+from bot.chat.services.startup import configure_team, pseudonymizer_for, reseal
 from bot.chat.settings import BotSettings
 from bot.pipeline.executor import Pool, make_pool
 from storage.db import make_engine, make_sessionmaker, migrate_to_head
@@ -97,7 +97,9 @@ async def startup(app: BotApplication) -> None:
     team_id = await configure_team(sessions, pseudonyms, settings)
     limiter = photo_limit(sessions, data.storage.database_url, settings)
     outbox = Outbox(settings.outbox_path)
-    relay = Relay(settings.relay_key.get_secret_value()) if settings.relay_key else None
+    relay = relay_for(settings)
+    if relay is not None:
+        await reseal(sessions, relay)
     data.deps = Deps(sessions, pseudonyms, pool, settings, team_id, limiter, outbox, relay=relay)
     # writes screenings held while the database was unreachable, this run's or a previous one's
     data.drainer = asyncio.create_task(keep_draining(outbox, sessions, settings.outbox_retry_s))
@@ -105,6 +107,14 @@ async def startup(app: BotApplication) -> None:
     schedule(app, settings)
     configured = len(settings.health_worker_ids) + len(settings.admin_ids)
     log.info("ready: team %s, %s configured workers", team_id, configured)
+
+
+def relay_for(settings: BotSettings) -> Relay | None:
+    """The relay under RELAY_KEY, opening what RELAY_OLD_KEYS sealed too; None without a key."""
+    if settings.relay_key is None:
+        return None
+    old = [k.get_secret_value() for k in settings.relay_old_keys]
+    return Relay(settings.relay_key.get_secret_value(), old)
 
 
 def photo_limit(

@@ -7,7 +7,7 @@ import traceback
 
 from telegram import Message, Update
 from telegram.constants import ChatAction
-from telegram.error import TelegramError, TimedOut
+from telegram.error import BadRequest, Forbidden, TelegramError, TimedOut
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.chat.context import BotApplication, BotContext
@@ -123,13 +123,24 @@ async def housekeeping_job(context: BotContext) -> None:
 
 
 async def reminder_job(context: BotContext) -> None:
-    """Send the due "have you had your blood test?" reminders (run by the JobQueue)."""
-    for out in await relay.remind(context.deps):
-        assert out.to is not None
+    """Send the due "have you had your blood test?" reminders (run by the JobQueue); a
+    reminder Telegram did not take stays due."""
+
+    async def send(chat_id: int, text: str) -> relay.Delivery:
         try:
-            await context.bot.send_message(out.to, out.text)
-        except TelegramError as e:  # blocked the bot, deleted the chat: marked sent anyway
+            await context.bot.send_message(chat_id, text)
+        except (Forbidden, BadRequest) as e:
+            if isinstance(e, Forbidden) or "chat not found" in e.message.lower():
+                log.warning("reminder not delivered, chat unreachable: %s", type(e).__name__)
+                return "gone"  # blocked the bot, deleted the chat
             log.warning("reminder not delivered: %s", type(e).__name__)
+            return "failed"
+        except TelegramError as e:  # network, Telegram's own trouble: the next round
+            log.warning("reminder not delivered: %s", type(e).__name__)
+            return "failed"
+        return "sent"
+
+    await relay.remind(context.deps, send)
 
 
 def register(app: BotApplication) -> None:

@@ -15,6 +15,7 @@ from bot.chat.relay import Relay
 from model import WEIGHTS
 
 IdList = Annotated[tuple[int, ...], NoDecode]  # "1,2,3" in the environment, not JSON
+KeyList = Annotated[tuple[SecretStr, ...], NoDecode]  # "key1,key2": Fernet keys have no comma
 
 
 class BotSettings(BaseSettings):
@@ -54,6 +55,9 @@ class BotSettings(BaseSettings):
     # Fernet key sealing the chat ids of people who agreed to be contacted (bot.chat.relay); without
     # it workers cannot message anyone and no reminder goes out
     relay_key: SecretStr | None = None
+    # retired relay keys, comma-separated: they still open the chat ids sealed under them (read
+    # only; each is re-sealed under RELAY_KEY when the bot starts or the chat id is used)
+    relay_old_keys: KeyList = ()
     reminder_after_days: float = Field(default=7.0, gt=0)  # a pending case's reminder
     reminder_interval_s: float = Field(default=3600.0, gt=0)  # how often due reminders are sent
     # the programme's elevation in metres: from 1000 m, WHO's elevation adjustment raises every
@@ -74,6 +78,23 @@ class BotSettings(BaseSettings):
                 Relay(value.get_secret_value())
             except ValueError:
                 raise ValueError("not a Fernet key (python -m bot.chat.relay makes one)") from None
+        return value
+
+    @field_validator("relay_old_keys", mode="before")
+    @classmethod
+    def _keys(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(v for v in value.replace(" ", "").split(",") if v)
+        return value
+
+    @field_validator("relay_old_keys")
+    @classmethod
+    def _relay_old_keys(cls, value: tuple[SecretStr, ...]) -> tuple[SecretStr, ...]:
+        for n, key in enumerate(value, 1):
+            try:
+                Relay(key.get_secret_value())
+            except ValueError:
+                raise ValueError(f"RELAY_OLD_KEYS: key {n} is not a Fernet key") from None
         return value
 
     @field_validator("health_worker_ids", "admin_ids", mode="before")

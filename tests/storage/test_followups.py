@@ -271,8 +271,9 @@ async def test_relay_lives_while_a_case_is_open_and_reminders_come_due(session) 
     assert await relay.relay_token(session, subject_id=s.id) == b"opaque"
     assert await relay.due_reminders(session, opened_before=case.opened_at) == []  # too new
     later = utcnow() + timedelta(days=1)
-    [due] = await relay.due_reminders(session, opened_before=later)
-    assert (due.case_code, due.token) == (case.case_code, b"opaque")
+    assert await relay.due_reminders(session, opened_before=later) == [case.case_code]
+    due = await relay.claim_reminder(session, case_code=case.case_code, opened_before=later)
+    assert due is not None and (due.case_code, due.token) == (case.case_code, b"opaque")
     await relay.mark_reminded(session, case_code=case.case_code)
     assert await relay.due_reminders(session, opened_before=later) == []  # once only
     await followups.resolve_followup(

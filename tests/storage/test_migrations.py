@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from storage.db import (
     alembic_config,
@@ -92,3 +92,51 @@ def test_alembic_command_line_reads_database_url(tmp_path: Path) -> None:
         )  # fmt: skip
         assert done.returncode == 0, done.stderr
     assert (tmp_path / "cli.db").is_file()
+
+
+async def _run(url: str, *statements: str) -> list[tuple[object, ...]]:
+    engine = make_engine(url)
+    try:
+        async with engine.begin() as conn:
+            rows: list[tuple[object, ...]] = []
+            for sql in statements:
+                result = await conn.execute(text(sql))
+                rows = [tuple(r) for r in result] if result.returns_rows else []
+            return rows
+    finally:
+        await engine.dispose()
+
+
+def test_the_persons_answers_become_their_notes(fresh_url: str) -> None:
+    """0007: notes without a worker are the office's, or the person's where the relay marked
+    them "[from the person] "; and back down again."""
+    config = _config(fresh_url)
+    command.upgrade(config, "0005")
+    asyncio.run(_run(
+        fresh_url,
+        "INSERT INTO teams (id, name, created_at) VALUES (1, 't', CURRENT_TIMESTAMP)",
+        "INSERT INTO health_workers (id, pseudonym, key_id, team_id, role, active, created_at)"
+        " VALUES (1, 'w', 'k1', 1, 'health_worker', true, CURRENT_TIMESTAMP)",
+        "INSERT INTO subjects (id, pseudonym, key_id, created_at, pregnant, consent_version,"
+        " consent_at, contact_opt_in, research_opt_in) VALUES (1, 's', 'k1', CURRENT_TIMESTAMP,"
+        " false, 'v', CURRENT_TIMESTAMP, true, false)",
+        "INSERT INTO screenings (id, subject_id, created_at, hb_g_dl, interval_low, interval_high,"
+        " coverage, risk, risk_group, threshold_g_dl, moderate_below_g_dl, severe_below_g_dl,"
+        " straddles_threshold, group_assumed, reliable, warnings, model_version) VALUES (1, 1,"
+        " CURRENT_TIMESTAMP, 9, 8, 10, 0.9, 'moderate', 'g', 11, 10, 7, false, false, true,"
+        " '[]', 'm')",
+        "INSERT INTO followups (id, case_code, subject_id, screening_id, status, reason,"
+        " opened_at) VALUES (1, 'C', 1, 1, 'pending', 'moderate', CURRENT_TIMESTAMP)",
+        "INSERT INTO followup_notes (followup_id, worker_id, created_at, text) VALUES"
+        " (1, 1, CURRENT_TIMESTAMP, 'rang'), (1, NULL, CURRENT_TIMESTAMP, 'lab booked'),"
+        " (1, NULL, CURRENT_TIMESTAMP, '[from the person] I will come')",
+    ))  # fmt: skip
+    command.upgrade(config, "head")
+    query = "SELECT author, text FROM followup_notes ORDER BY id"
+    assert asyncio.run(_run(fresh_url, query)) == [
+        ("worker", "rang"), ("office", "lab booked"), ("person", "I will come"),
+    ]  # fmt: skip
+    command.downgrade(config, "0005")
+    assert asyncio.run(_run(fresh_url, "SELECT text FROM followup_notes ORDER BY id")) == [
+        ("rang",), ("lab booked",), ("[from the person] I will come",),
+    ]  # fmt: skip

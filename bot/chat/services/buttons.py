@@ -19,6 +19,7 @@ ROUTES: dict[str, Route] = {
     "sex": lambda deps, who, value: profile.answer(deps, who, "sex", value),
     "preg": lambda deps, who, value: profile.answer(deps, who, "preg", value),
     "research": research.answer,
+    "contact": profile.contact,
 }
 MAX_DATA = 64  # Telegram's own limit on callback data, in bytes
 

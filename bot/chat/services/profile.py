@@ -11,12 +11,13 @@ from typing import Any, Literal, cast
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.chat.services import numbers, relay, research
-from bot.chat.services.base import Deps, Out, Seen, Who, keyboard, once
+from bot.chat.services.base import Button, Deps, Out, Seen, Who, keyboard, log, once, tag
 from bot.pipeline import i18n
 from bot.pipeline.risk import GROUP_MONTHS, Person, group_for
 from storage.conversations import clear_conversation, save_conversation
 from storage.models import Subject
-from storage.subjects import Profile, set_profile
+from storage.screenings import open_followup_of
+from storage.subjects import Profile, set_contact_opt_in, set_profile
 
 ASK_SEX_FROM_MONTHS = 144.0  # from 12 years sex can matter (adult cut-offs, pregnancy)
 MAX_MONTHS = 1200.0
@@ -93,7 +94,36 @@ async def _save(session: AsyncSession, s: Seen, data: dict[str, Any]) -> list[Ou
     text = i18n.t(s.lang, "profile.saved", group=label)
     on = subject.research_opt_in
     research_line = i18n.t(s.lang, "research.state_on" if on else "research.state_off")
-    return [Out(f"{text}\n\n{research_line}", edit=True, buttons=research.toggle(s.lang, on))]
+    contact = subject.contact_opt_in
+    contact_line = i18n.t(s.lang, f"profile.contact_state_{'on' if contact else 'off'}")
+    buttons = research.toggle(s.lang, on) + contact_toggle(s.lang, contact)
+    return [Out(f"{text}\n\n{research_line}\n{contact_line}", edit=True, buttons=buttons)]
+
+
+def contact_toggle(lang: str, on: bool) -> tuple[tuple[Button, ...], ...]:
+    """The button that turns the consent to be contacted the other way."""
+    value = "off" if on else "on"
+    return keyboard(lang, ((f"profile.contact_turn_{value}", f"contact:{value}"),))
+
+
+async def contact(deps: Deps, who: Who, value: str) -> list[Out]:
+    """A contact button: on seals the chat id beside an open case; off erases it at once and
+    ends a pending answer to a health worker's message."""
+
+    async def work(session: AsyncSession, s: Seen) -> list[Out]:
+        if s.subject is None or value not in ("on", "off"):
+            return [Out(i18n.t(s.lang, "stale_button"))]
+        on = value == "on"
+        await set_contact_opt_in(session, subject_id=s.subject.id, opt_in=on)
+        if on and await open_followup_of(session, subject_id=s.subject.id) is not None:
+            await relay.remember(session, deps, s.subject, who)
+        if not on:
+            await relay.end_reply(session, s)
+        log.info("contact subject=%s on=%s", tag(s.pseudonym), on)
+        text = i18n.t(s.lang, f"profile.contact_{value}")
+        return [Out(text, buttons=contact_toggle(s.lang, on))]
+
+    return await once(deps, who, work)
 
 
 async def _after_age(session: AsyncSession, s: Seen, data: dict[str, Any]) -> list[Out]:

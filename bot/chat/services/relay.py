@@ -6,7 +6,9 @@ a case of theirs is open (bot.chat.relay seals the chat id; storage keeps the to
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,14 +16,24 @@ from bot.chat.services.base import Deps, Out, Seen, Who, log, tag
 from bot.chat.services.workers import as_worker
 from bot.pipeline import i18n
 from storage.conversations import clear_conversation, load_conversation, save_conversation
-from storage.errors import InvalidValue, NotFound
-from storage.followups import MAX_NOTE_CHARS, add_note, get_followup
+from storage.errors import InvalidTransition, InvalidValue, NotFound
+from storage.followups import MAX_NOTE_CHARS, add_note, add_reply, get_followup
 from storage.models import FollowUp, HealthWorker, Subject
 from storage.pseudonyms import Pseudonym, format_case_code
-from storage.relay import due_reminders, mark_reminded, relay_token, set_relay
+from storage.relay import (
+    claim_reminder,
+    due_reminders,
+    mark_reminded,
+    relay_token,
+    replace_relay,
+    set_relay,
+)
 
 REPLY_STATE = "relay_reply"  # the person's next text goes to the case's notes
-FROM_PERSON = "[from the person] "
+# what sending a reminder came to: sent; "gone" the chat cannot be reached any more (the
+# person blocked the bot or deleted the chat); "failed" try again next round
+Delivery = Literal["sent", "gone", "failed"]
+Send = Callable[[int, str], Awaitable[Delivery]]
 
 
 async def remember(session: AsyncSession, deps: Deps, subject: Subject, who: Who) -> None:
@@ -58,15 +70,23 @@ async def message(deps: Deps, who: Who, args: list[str]) -> list[Out]:
 
 
 async def _chat_of(session: AsyncSession, deps: Deps, case: FollowUp) -> int | None:
+    """The person's chat id, re-sealing it under the current key if a retired one sealed it."""
     if deps.relay is None or case.status not in ("pending", "contacted"):
         return None
     token = await relay_token(session, subject_id=case.subject_id)
-    return None if token is None else deps.relay.open(token)
+    if token is None:
+        return None
+    renewed = deps.relay.renewed(token)
+    if renewed is not None:
+        await replace_relay(session, subject_id=case.subject_id, old=token, new=renewed)
+    return deps.relay.open(token)
 
 
 async def _await_reply(session: AsyncSession, case: FollowUp) -> tuple[Pseudonym, str | None]:
     """Put the person's chat at the reply step for this case; their pseudonym and language."""
-    subject = await session.get_one(Subject, case.subject_id)
+    # locked: a message of the person's re-keying them after a key rotation (storage.subjects)
+    # waits, and then moves this step along with them
+    subject = await session.get_one(Subject, case.subject_id, with_for_update=True)
     person = Pseudonym(subject.pseudonym, subject.key_id)
     chat = await load_conversation(session, pseudonym=person)
     await save_conversation(session, pseudonym=person, state=REPLY_STATE,
@@ -76,29 +96,55 @@ async def _await_reply(session: AsyncSession, case: FollowUp) -> tuple[Pseudonym
 
 
 async def reply(session: AsyncSession, s: Seen, text: str) -> list[Out]:
-    """The person's answer to a relayed message: into the case's notes."""
+    """The person's answer to a relayed message: into the case's notes, as theirs, while the
+    case is open; once it closed, the answer is not filed and the person is told so."""
     assert s.chat is not None and s.chat.state == REPLY_STATE
     await clear_conversation(session, pseudonym=s.pseudonym)
     try:
-        await add_note(session, case_code=s.chat.data["case"], worker=None,
-                       text=f"{FROM_PERSON}{text}"[:MAX_NOTE_CHARS])  # fmt: skip
-    except (NotFound, InvalidValue):
+        await add_reply(session, case_code=s.chat.data["case"], text=text[:MAX_NOTE_CHARS])
+    except (NotFound, InvalidTransition, InvalidValue):
         return [Out(i18n.t(s.lang, "relay.closed"))]
     return [Out(i18n.t(s.lang, "relay.noted"))]
 
 
-async def remind(deps: Deps, now: datetime | None = None) -> list[Out]:
-    """The reminders due now, each addressed to its person; marked as sent here."""
+async def end_reply(session: AsyncSession, s: Seen) -> None:
+    """Leave the reply step, if the chat is at it (contact withdrawn)."""
+    if s.chat is not None and s.chat.state == REPLY_STATE:
+        await clear_conversation(session, pseudonym=s.pseudonym)
+
+
+async def remind(deps: Deps, send: Send, now: datetime | None = None) -> int:
+    """Send the reminders due now through `send`; each case is marked reminded only once its
+    reminder was delivered. Returns how many were sent."""
     if deps.relay is None:
-        return []
+        return 0
     before = (now or datetime.now(UTC)) - timedelta(days=deps.settings.reminder_after_days)
-    outs = []
+    async with deps.sessions() as session:
+        codes = await due_reminders(session, opened_before=before)
+    outcomes = [await _remind_one(deps, send, code, before) for code in codes]
+    sent, gone = outcomes.count("sent"), outcomes.count("gone")
+    kept = outcomes.count("failed") + outcomes.count("unreadable")
+    (log.warning if kept else log.info)(
+        "reminders: %d sent, %d unreachable, %d kept for the next round (%d unreadable)",
+        sent, gone, kept, outcomes.count("unreadable"),
+    )  # fmt: skip
+    return sent
+
+
+async def _remind_one(deps: Deps, send: Send, code: str, before: datetime) -> str:
+    """One case's reminder, sent while the case is locked (another bot process skips it)."""
+    assert deps.relay is not None
     async with deps.sessions.begin() as session:
-        for due in await due_reminders(session, opened_before=before):
-            chat = deps.relay.open(due.token)
-            await mark_reminded(session, case_code=due.case_code)  # once, even if unreadable
-            if chat is not None:
-                code = format_case_code(due.case_code)
-                outs.append(Out(i18n.t(due.language, "relay.reminder", code=code), to=chat))
-    log.info("reminders: %d due", len(outs))
-    return outs
+        due = await claim_reminder(session, case_code=code, opened_before=before)
+        if due is None:
+            return "skipped"
+        chat = deps.relay.open(due.token)
+        if chat is None:  # sealed under a key we no longer have: RELAY_OLD_KEYS lacks it
+            return "unreadable"
+        text = i18n.t(due.language, "relay.reminder", code=format_case_code(due.case_code))
+        outcome = await send(chat, text)
+        if outcome == "sent":
+            await mark_reminded(session, case_code=due.case_code)
+        elif outcome == "gone":  # nobody to reach there: forget the chat id
+            await set_relay(session, subject_id=due.subject_id, token=None)
+        return outcome

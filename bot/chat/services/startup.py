@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.chat.relay import Relay
 from bot.chat.services.base import log
 from bot.chat.settings import BotSettings
 from bot.pipeline import i18n
 from storage.errors import StorageConfigError
 from storage.pseudonyms import Pseudonymizer
+from storage.relay import replace_relay, sealed_tokens
 from storage.settings import StorageSettings
 from storage.workers import ensure_worker, get_or_create_team
 
@@ -43,14 +47,39 @@ def pseudonymizer_for(storage: StorageSettings, dev_mode: bool) -> Pseudonymizer
 async def configure_team(
     sessions: async_sessionmaker[AsyncSession], pseudonyms: Pseudonymizer, settings: BotSettings
 ) -> int:
-    """The TEAM's id, with HEALTH_WORKER_IDS and ADMIN_IDS made its workers (pseudonyms only)."""
+    """The TEAM's id, with HEALTH_WORKER_IDS and ADMIN_IDS made its workers (pseudonyms only).
+
+    A configured worker known under a retired PSEUDONYM_KEY is re-keyed, keeping their row and
+    cases; one an admin revoked stays revoked (an admin's invite brings them back)."""
     async with sessions.begin() as session:
         team = await get_or_create_team(session, name=settings.team)
         roles = [(i, "health_worker") for i in settings.health_worker_ids]
         for user_id, role in roles + [(i, "admin") for i in settings.admin_ids]:
-            pseudonym = pseudonyms.pseudonym(user_id, "worker")
-            await ensure_worker(session, pseudonym=pseudonym, team_id=team.id, role=role)
+            current, *retired = pseudonyms.candidates(user_id, "worker")
+            await ensure_worker(session, pseudonym=current, team_id=team.id, role=role,
+                                retired=retired, revive=False)  # fmt: skip
         return team.id
+
+
+async def reseal(sessions: async_sessionmaker[AsyncSession], relay: Relay) -> int:
+    """Re-seal under RELAY_KEY every chat id a key of RELAY_OLD_KEYS sealed, so that key can
+    go at the next restart; how many. Tokens no key opens are kept and counted in the log."""
+    async with sessions.begin() as session:
+        tokens = await sealed_tokens(session)
+        renewed = unreadable = 0
+        for subject_id, token in tokens:
+            new = relay.renewed(token)
+            if new is not None:
+                renewed += await replace_relay(session, subject_id=subject_id, old=token, new=new)
+            elif relay.open(token) is None:
+                unreadable += 1
+    if renewed or unreadable:
+        log.log(
+            logging.WARNING if unreadable else logging.INFO,
+            "relay: %d chat ids re-sealed under RELAY_KEY, %d opened by no key of ours",
+            renewed, unreadable,
+        )  # fmt: skip
+    return renewed
 
 
 def command_list(lang: str, *, worker: bool) -> list[tuple[str, str]]:

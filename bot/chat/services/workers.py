@@ -186,6 +186,13 @@ def _whom(lang: str, worker_id: int | None, me: HealthWorker, nobody: str) -> st
     return i18n.t(lang, "worker.you" if worker_id == me.id else "worker.another_worker")
 
 
+def _author(lang: str, note: FollowUpNote, me: HealthWorker) -> str:
+    """Who wrote a note: the person (an answer through the relay), the office, or a worker."""
+    if note.author in ("person", "office"):
+        return i18n.t(lang, f"worker.{note.author}")
+    return _whom(lang, note.worker_id, me, "worker.office")
+
+
 def _history(lang: str, found: FollowUp, notes: list[FollowUpNote], me: HealthWorker) -> list[str]:
     """The case's steps and notes, oldest first; only the latest HISTORY_SHOWN of them."""
     steps = [
@@ -197,7 +204,7 @@ def _history(lang: str, found: FollowUp, notes: list[FollowUpNote], me: HealthWo
     events = [(when, i18n.t(lang, key, date=_day(when))) for when, key in steps if when]
     for n in notes:
         text = n.text if len(n.text) <= NOTE_SHOWN else n.text[: NOTE_SHOWN - 1] + "…"
-        author = _whom(lang, n.worker_id, me, "worker.office")
+        author = _author(lang, n, me)
         line = i18n.t(
             lang, "worker.history_note", date=_day(n.created_at), author=author, text=text
         )

@@ -89,11 +89,19 @@ async def follow_up_loop(fake, url: str) -> None:
         fake.send_text(PERSON, "I will come on Monday")
         assert (await fake.wait_replies(PERSON, 8))[-1].params["text"] == t("en", "relay.noted")
         shown = await say(f"/case {code}")
-        assert "[from the person] I will come on Monday" in shown and str(PERSON) not in shown
+        person = t("en", "worker.person")
+        assert f"by {person}: I will come on Monday" in shown and str(PERSON) not in shown
+        assert t("en", "worker.office") not in shown
         assert await say(f"/contacted {code}") == t("en", "worker.contacted", code=code)
+        await say(f"/message {code} See you then")  # the person's chat awaits an answer again
+        await fake.wait_replies(PERSON, 9)
         assert "resolved" in (await say(f"/resolve {code} 9.8")).lower()
+        # the case closed: a later answer is not filed, and the person is told so
+        fake.send_text(PERSON, "Thanks, one more thing")
+        assert (await fake.wait_replies(PERSON, 10))[-1].params["text"] == t("en", "relay.closed")
+        assert "one more thing" not in await say(f"/case {code}")
         assert "bias +0.60" in await say("/stats")  # 10.4 estimated, 9.8 in the lab
-        picture = (await fake.wait_replies(WORKER_ID, 6))[5]
+        picture = (await fake.wait_replies(WORKER_ID, 8))[7]
         assert picture.method == "sendPhoto"  # the Bland-Altman picture
         assert (await relays(url))[0] is None  # the relay went with the case
         assert await say(f"/message {code} hello") == t("en", "worker.unreachable", code=code)

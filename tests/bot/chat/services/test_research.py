@@ -64,7 +64,8 @@ async def test_profile_shows_the_state_and_delete_erases_the_cutouts(deps, pool)
     await buttons.press(deps, who(), "research:on", {"research:on"})
     await profile.start_profile(deps, who())
     [saved] = await profile.answer(deps, who(), "age", "child_24_59m")
-    assert t("en", "research.state_on") in saved.text and offered([saved]) == ["research:off"]
+    assert t("en", "research.state_on") in saved.text
+    assert offered([saved]) == ["research:off", "contact:on"]
     pool.result = dataclasses.replace(screening(9.0), cutout=cutout())
     await photos.screen_photo(deps, who(), fetch, 10)
     assert len(await crops(deps)) == 1
