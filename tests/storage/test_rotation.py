@@ -126,6 +126,24 @@ async def test_a_revoked_configured_worker_stays_revoked(session) -> None:
     assert back.id == nurse.id and back.active
 
 
+async def test_a_configured_worker_who_moved_team_is_not_moved_back(session) -> None:
+    admin, nurse, _ = await _before_rotation(session)
+    await workers.revoke_worker(session, admin=admin, worker_id=nurse.id)
+    south = await workers.get_or_create_team(session, name="south")
+    boss = await workers.ensure_worker(
+        session, pseudonym=NEW.pseudonym(99, "worker"), team_id=south.id, role="admin"
+    )
+    code = await workers.create_invite(session, admin=boss)
+    await workers.find_worker(session, candidates=NEW.candidates(NURSE, "worker"))  # as /join
+    await workers.redeem_invite(session, code=code, pseudonym=NEW.pseudonym(NURSE, "worker"))
+    # a restart configures her for the first team again: she stays where she joined
+    kept = await workers.ensure_worker(
+        session, pseudonym=NEW.pseudonym(NURSE, "worker"), team_id=admin.team_id,
+        role="health_worker", revive=False,
+    )  # fmt: skip
+    assert kept.id == nurse.id and kept.active and kept.team_id == south.id
+
+
 async def test_a_person_keeps_the_step_awaiting_their_answer(session) -> None:
     _, _, code = await _before_rotation(session)
     old = OLD.pseudonym(PERSON)  # a worker's message put their chat at the reply step
