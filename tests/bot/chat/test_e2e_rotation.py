@@ -12,6 +12,7 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from bot.chat.relay import new_key
+from bot.chat.services.startup import worker_commands_text
 from bot.pipeline.i18n import t
 from storage.db import make_engine, make_sessionmaker
 from storage.models import HealthWorker
@@ -66,7 +67,9 @@ async def rotation(fake: FakeTelegram, url: str) -> None:
         await say(fake, WORKER_ID, f"/note {code} rang, no answer")
         invite = (await say(fake, ADMIN, "/invite")).split()
         joined = await say(fake, NURSE, f"/join {next(w for w in invite if len(w) >= 12)}")
-        assert joined == t("en", "worker.joined", team="clinic")
+        assert joined == t(
+            "en", "worker.joined", team="clinic", commands=worker_commands_text("en")
+        )
         gone = next(i for i, *_ in await worker_rows(url) if i == 2)  # GONE, configured second
         assert await say(fake, ADMIN, f"/revoke {gone}") == t("en", "worker.revoked", n=gone)
     before = await worker_rows(url)
