@@ -49,9 +49,9 @@ class BotSettings(BaseSettings):
     redis_url: SecretStr | None = None
     # Telegram's bot download cap is 20 MB: no larger file can reach the bot
     max_photo_bytes: int = Field(default=TELEGRAM_MAX_BYTES, ge=1, le=TELEGRAM_MAX_BYTES)
-    # Seconds one photo may take in the pool before the person is told and its inference
-    # process replaced: a photo takes about 0.1-0.2 s on 2 cores, a newly started process
-    # about 1 s (docs/BENCHMARKS.md)
+    # Seconds one photo may take once a worker started it, before the person is told and the
+    # inference process replaced: a phone photo takes 0.1-0.3 s on 2 cores, the costliest
+    # picture the decoder accepts 4-6 s (docs/BENCHMARKS.md)
     photo_timeout_s: float = Field(default=30.0, gt=0, le=600)
     # screenings held while the database is unreachable; keep it off the database's disk
     outbox_path: Path = Path("anemia-outbox.sqlite3")

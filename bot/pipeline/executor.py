@@ -27,6 +27,7 @@ import multiprocessing.connection
 import os
 import signal
 import threading
+import weakref
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -88,7 +89,8 @@ class ExecutorPool:
         self.timeout_s, self.run = timeout_s, screen
         self.in_flight = 0  # counted on the event loop's thread: `screen` is its only user
         self.free: asyncio.Semaphore | None = None  # children free for a photo; made on the loop
-        self.killed: set[ProcessPoolExecutor] = set()  # replaced for a photo over the limit
+        # replaced for a photo over the limit (weakly: gone with the last photo that held it)
+        self.killed: weakref.WeakSet[ProcessPoolExecutor] = weakref.WeakSet()
         self.executor = self._new()
 
     def _new(self) -> ProcessPoolExecutor:
@@ -146,18 +148,18 @@ class ExecutorPool:
         """Submit to the executor once its children are ready (a fresh executor loads its
         models first, outside the photo's time limit); one found broken (a child died while
         idle) is replaced first, so only photos a child held when it died are lost."""
-        executor = self.executor
-        try:
-            await asyncio.wrap_future(self.ready)
-            return executor, executor.submit(self.run, data, person)
-        except BrokenProcessPool:
-            executor = self._replace(executor)
-        try:
-            await asyncio.wrap_future(self.ready)
-            return executor, executor.submit(self.run, data, person)
-        except BrokenProcessPool as e:  # the fresh one could not load the models either
-            self._replace(executor)
-            raise WorkerDied("an inference process could not start") from e
+        failures = 0
+        while True:
+            executor, ready = self.executor, self.ready
+            try:
+                await asyncio.wrap_future(ready)
+                if executor is self.executor:  # not replaced while this photo waited
+                    return executor, executor.submit(self.run, data, person)
+            except BrokenProcessPool as e:
+                self._replace(executor)
+                failures += 1
+                if failures == 2:  # a fresh one could not load the models either
+                    raise WorkerDied("an inference process could not start") from e
 
     def _replace(self, broken: ProcessPoolExecutor, kill: bool = False) -> ProcessPoolExecutor:
         if self.executor is broken:  # the first photo to notice replaces it
