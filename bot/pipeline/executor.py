@@ -16,21 +16,23 @@ A photo is handed to the executor only when a child is free for it (the waiting 
 here), so its time limit runs from when a child starts it. A photo over the limit raises
 PhotoTimedOut and its executor is replaced, its children killed: the photos the other children
 held are sent again to the fresh one. Children ignore SIGINT (a Ctrl-C reaches the whole
-process group): the bot stops them when it stops.
+process group), from their start: the bot stops them when it stops.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 import multiprocessing.connection
 import os
 import signal
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import resource_tracker
 from pathlib import Path
 
 from bot.pipeline.inference import InferencePool, PhotoTimedOut, PoolBusy
@@ -58,6 +60,20 @@ def _exit_with_parent() -> None:
     if parent is not None:
         multiprocessing.connection.wait([parent.sentinel])
         os._exit(0)
+
+
+@contextlib.contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """SIGINT blocked in this thread while it may start children: a spawned child inherits the
+    mask, so a Ctrl-C while it is still importing does not reach it either (then `_load` has
+    it ignored for good). A SIGINT for the bot meanwhile waits until the block ends."""
+    # started first: starting it unblocks SIGINT in this thread (it blocks it for itself)
+    resource_tracker.ensure_running()
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _ready() -> bool:
@@ -95,16 +111,18 @@ class ExecutorPool:
 
     def _new(self) -> ProcessPoolExecutor:
         """A fresh executor, its first child already loading its models (`self.ready`)."""
-        executor = ProcessPoolExecutor(
-            self.workers, mp_context=multiprocessing.get_context("spawn"),
-            initializer=_load, initargs=(self.weights,),
-        )  # fmt: skip
-        self.ready: Future[bool] = executor.submit(_ready)
+        with _sigint_blocked():
+            executor = ProcessPoolExecutor(
+                self.workers, mp_context=multiprocessing.get_context("spawn"),
+                initializer=_load, initargs=(self.weights,),
+            )  # fmt: skip
+            self.ready: Future[bool] = executor.submit(_ready)
         return executor
 
     def start(self) -> None:
         """Start the children and wait until each has loaded its models."""
-        futures = [self.executor.submit(_ready) for _ in range(self.workers)]
+        with _sigint_blocked():  # children are started as work is submitted
+            futures = [self.executor.submit(_ready) for _ in range(self.workers)]
         try:
             for f in futures:
                 f.result(timeout=300)  # the initializer loaded the models, or the pool broke
@@ -154,7 +172,8 @@ class ExecutorPool:
             try:
                 await asyncio.wrap_future(ready)
                 if executor is self.executor:  # not replaced while this photo waited
-                    return executor, executor.submit(self.run, data, person)
+                    with _sigint_blocked():
+                        return executor, executor.submit(self.run, data, person)
             except BrokenProcessPool as e:
                 self._replace(executor)
                 failures += 1
