@@ -44,7 +44,6 @@ _SIXTEEN_BIT = ("I;16", "I;16L", "I;16B", "I;16N")
 CODES = ("empty", "too_large_file", "too_many_pixels", "unsupported_format", "corrupt", "too_small")
 ORIENTATION = 0x0112  # the EXIF tag
 _STRIP = 256  # rows converted at a time: bounds the float temporaries of a deep picture
-_HEIF_PLANES = 6  # bytes a pixel: libheif's decoded planes, up to 16 bits a sample
 
 
 class ImageRejected(Exception):
