@@ -2,8 +2,10 @@
 
 Pipeline stages run in this process on a 1280x960 JPEG phone photo (bench.pipeline). The bot's
 figures come from a load run (bench.load): the bot as its own process against the stand-in Bot
-API server, photos sent one at a time, then N people x M photos at once. Storage's query
-benchmark is separate (`python -m bench.storage_followups`).
+API server, photos sent one at a time, then N people x M photos at once. Memory: the peak of
+one screening of the costliest inputs the decoder accepts beside an ordinary photo's
+(bench.memory). `--only` runs some of these parts. Storage's query benchmark is separate
+(`python -m bench.storage_followups`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from bench import load
+from bench import load, memory
 from bench.baseline import real_photos
 from bench.botproc import LoadError
 from bench.load_report import BAR, Outcome, pct
@@ -99,12 +101,29 @@ def bot_rows(args: argparse.Namespace, out: Outcome) -> list[str]:
     ]
 
 
+PARTS = ("speed", "memory")  # speed: the pipeline's stages and the bot's load run
+
+
+def memory_rows() -> list[str]:
+    """The peak memory of each costliest accepted input beside an ordinary photo's."""
+    rows = memory.measure(list(memory.INPUTS))
+    return [*memory.table(rows), "", memory.verdict(rows)]
+
+
 def main() -> int:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     p.add_argument("--repeats", type=int, default=50, help="runs per pipeline stage")
     p.add_argument("--people", type=int, default=50)
     p.add_argument("--photos", type=int, default=4, help="per person, sent at once")
+    p.add_argument("--only", nargs="+", choices=PARTS, default=PARTS, help="these parts only")
     a = p.parse_args()
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    machine = f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
+    machine += f"{platform.python_version()}, {now}"
+    if "speed" not in a.only:
+        print(f"{machine}\n")
+        print("\n".join(memory_rows()))
+        return 0
     seconds, rss = cold_start()
     photos, what = real_photos(16)
     screener = Screener()
@@ -115,11 +134,7 @@ def main() -> int:
     except (LoadError, TimeoutError) as e:
         print(f"bench: the load run could not be made: {e}", file=sys.stderr)
         return 2
-    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    print(
-        f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
-        f"{platform.python_version()}, {now}; pipeline on {what}\n"
-    )
+    print(f"{machine}; pipeline on {what}\n")
     print("| measure | median | p95 | target | met |\n|---|---|---|---|---|")
     print("\n".join(pipeline_rows(results)))
     print(
@@ -133,6 +148,8 @@ def main() -> int:
     )
     print(_row("peak RSS, pipeline alone, MB", f"{rss:.0f}", "", f"<= {RSS_MB:.0f}", rss <= RSS_MB))
     print("\n".join(bot_rows(load_args, out)))
+    if "memory" in a.only:
+        print("\n" + "\n".join(memory_rows()))
     return 0
 
 

@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from bot.chat.relay import Relay
 from model import WEIGHTS
 
+TELEGRAM_MAX_BYTES = 20 * 1024 * 1024
 IdList = Annotated[tuple[int, ...], NoDecode]  # "1,2,3" in the environment, not JSON
 KeyList = Annotated[tuple[SecretStr, ...], NoDecode]  # "key1,key2": Fernet keys have no comma
 
@@ -47,7 +48,12 @@ class BotSettings(BaseSettings):
     # the photo limit shared by replicas in Redis (e.g. redis://127.0.0.1:6379/0); without it,
     # in the database on PostgreSQL, in memory on SQLite
     redis_url: SecretStr | None = None
-    max_photo_bytes: int = Field(default=20 * 1024 * 1024, ge=1)  # Telegram's bot download cap
+    # Telegram's bot download cap is 20 MB: no larger file can reach the bot
+    max_photo_bytes: int = Field(default=TELEGRAM_MAX_BYTES, ge=1, le=TELEGRAM_MAX_BYTES)
+    # Seconds one photo may take once a worker started it, before the person is told and the
+    # inference process replaced: a phone photo takes 0.1-0.3 s on 2 cores, the costliest
+    # picture the decoder accepts 4-6 s (docs/BENCHMARKS.md)
+    photo_timeout_s: float = Field(default=30.0, gt=0, le=600)
     # screenings held while the database is unreachable; keep it off the database's disk
     outbox_path: Path = Path("anemia-outbox.sqlite3")
     outbox_retry_s: float = Field(default=1.0, gt=0)  # first retry; doubles up to a minute

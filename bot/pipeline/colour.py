@@ -16,7 +16,10 @@ from.
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 
 import numpy as np
@@ -26,10 +29,20 @@ from bot.pipeline import icc
 
 SRGB = ImageCms.createProfile("sRGB")
 _OUT_MODE = {"RGB": "RGB", "RGBA": "RGBA", "CMYK": "RGB", "L": "RGB"}  # what we convert from
+Transform = ImageCms.ImageCmsTransform
 
 
-@functools.lru_cache(maxsize=16)  # a phone tags every photo with the same few profiles
-def _transform(icc: bytes, mode: str) -> ImageCms.ImageCmsTransform | None:
+# A photo's profile is a few KB (Display P3: about 500 bytes; a camera's with tables, tens of
+# KB); a larger tag is not a photo's, and the picture is used as stored, as with a broken tag
+MAX_PROFILE_BYTES = 1024 * 1024
+# What the cached transforms may hold. Each is charged its profile's size and LittleCMS's
+# optimised pipeline (at most a 33-point 3-D table of three 16-bit samples, about 216 KB): a
+# phone tags every photo with the same few profiles, and a sender's junk cannot fill memory.
+CACHE_BYTES = 8 * 1024 * 1024
+TRANSFORM_BYTES = 33**3 * 3 * 2
+
+
+def _build(icc: bytes, mode: str) -> ImageCms.ImageCmsTransform | None:
     """The transform from profile `icc` to sRGB for pictures in `mode`; None when the profile
     is sRGB already, cannot be read, or does not fit the mode (a grey profile on colour)."""
     try:
@@ -44,10 +57,41 @@ def _transform(icc: bytes, mode: str) -> ImageCms.ImageCmsTransform | None:
         return None  # a broken tag: the picture is used as stored, like an untagged one
 
 
+class TransformCache:
+    """Transforms by (SHA-256 of the profile, mode), least recently used first out, within
+    `max_bytes` as charged above; safe for the inference threads."""
+
+    def __init__(self, max_bytes: int = CACHE_BYTES) -> None:
+        self.max_bytes, self.bytes = max_bytes, 0
+        self.entries: OrderedDict[tuple[bytes, str], tuple[Transform | None, int]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, icc: bytes, mode: str) -> Transform | None:
+        key = (hashlib.sha256(icc).digest(), mode)
+        with self.lock:
+            if key in self.entries:
+                self.entries.move_to_end(key)
+                return self.entries[key][0]
+        transform = _build(icc, mode)  # outside the lock: another thread may build it too
+        cost = len(icc) + TRANSFORM_BYTES
+        with self.lock:
+            if key not in self.entries:
+                self.entries[key] = (transform, cost)
+                self.bytes += cost
+            while self.bytes > self.max_bytes and len(self.entries) > 1:
+                self.bytes -= self.entries.popitem(last=False)[1][1]
+        return transform
+
+
+_transforms = TransformCache()
+
+
 def to_srgb(img: Image.Image, icc: bytes | None) -> Image.Image:
     """`img` converted from its embedded ICC profile `icc` to sRGB (alpha kept); as stored when
     there is no profile, it is sRGB, or it does not fit the picture."""
-    transform = _transform(icc, img.mode) if icc and img.mode in _OUT_MODE else None
+    transform = None
+    if icc and len(icc) <= MAX_PROFILE_BYTES and img.mode in _OUT_MODE:
+        transform = _transforms.get(icc, img.mode)
     if transform is None:
         return img
     try:

@@ -11,20 +11,31 @@ better under load than this one (docs/BENCHMARKS.md) and was removed.
 Children are started with "spawn" (forking a process that has started JAX can deadlock) and
 end with the bot's process. A child that dies breaks the whole executor (`BrokenProcessPool`):
 every photo in it fails with WorkerDied, and the next photo gets a fresh executor.
+
+A photo is handed to the executor only when a child is free for it (the waiting photos queue
+here), so its time limit runs from when a child starts it. A photo over the limit raises
+PhotoTimedOut and its executor is replaced, its children killed: the photos the other children
+held are sent again to the fresh one. Children ignore SIGINT (a Ctrl-C reaches the whole
+process group), from their start: the bot stops them when it stops.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 import multiprocessing.connection
 import os
+import signal
 import threading
+import weakref
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import resource_tracker
 from pathlib import Path
 
-from bot.pipeline.inference import InferencePool, PoolBusy
+from bot.pipeline.inference import InferencePool, PhotoTimedOut, PoolBusy
 from bot.pipeline.risk import Person
 from bot.pipeline.screening import Screener, Screening
 
@@ -37,6 +48,7 @@ class WorkerDied(Exception):
 
 def _load(weights: Path) -> None:
     global _screener
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when its children stop
     threading.Thread(target=_exit_with_parent, daemon=True).start()
     _screener = Screener(weights)
 
@@ -50,6 +62,20 @@ def _exit_with_parent() -> None:
         os._exit(0)
 
 
+@contextlib.contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """SIGINT blocked in this thread while it may start children: a spawned child inherits the
+    mask, so a Ctrl-C while it is still importing does not reach it either (then `_load` has
+    it ignored for good). A SIGINT for the bot meanwhile waits until the block ends."""
+    # started first: starting it unblocks SIGINT in this thread (it blocks it for itself)
+    resource_tracker.ensure_running()
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 def _ready() -> bool:
     return _screener is not None
 
@@ -59,21 +85,44 @@ def _screen(data: bytes, person: Person) -> Screening:
     return _screener.screen(data, person)
 
 
-class ExecutorPool:
-    """`workers` child processes with a Screener each; at most `queue_size` photos wait."""
+Screen = Callable[[bytes, Person], Screening]  # run in a child; module-level, to be pickled
 
-    def __init__(self, weights: Path, *, workers: int = 1, queue_size: int = 16) -> None:
+
+class ExecutorPool:
+    """`workers` child processes with a Screener each; at most `queue_size` photos wait; a
+    photo over `timeout_s` in a child raises PhotoTimedOut and the children are replaced."""
+
+    def __init__(
+        self,
+        weights: Path,
+        *,
+        workers: int = 1,
+        queue_size: int = 16,
+        timeout_s: float | None = None,
+        screen: Screen = _screen,
+    ) -> None:
         self.weights, self.workers, self.limit = weights, workers, workers + queue_size
+        self.timeout_s, self.run = timeout_s, screen
         self.in_flight = 0  # counted on the event loop's thread: `screen` is its only user
+        self.free: asyncio.Semaphore | None = None  # children free for a photo; made on the loop
+        # replaced for a photo over the limit (weakly: gone with the last photo that held it)
+        self.killed: weakref.WeakSet[ProcessPoolExecutor] = weakref.WeakSet()
         self.executor = self._new()
 
     def _new(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_load, initargs=(self.weights,))  # fmt: skip
+        """A fresh executor, its first child already loading its models (`self.ready`)."""
+        with _sigint_blocked():
+            executor = ProcessPoolExecutor(
+                self.workers, mp_context=multiprocessing.get_context("spawn"),
+                initializer=_load, initargs=(self.weights,),
+            )  # fmt: skip
+            self.ready: Future[bool] = executor.submit(_ready)
+        return executor
 
     def start(self) -> None:
         """Start the children and wait until each has loaded its models."""
-        futures = [self.executor.submit(_ready) for _ in range(self.workers)]
+        with _sigint_blocked():  # children are started as work is submitted
+            futures = [self.executor.submit(_ready) for _ in range(self.workers)]
         try:
             for f in futures:
                 f.result(timeout=300)  # the initializer loaded the models, or the pool broke
@@ -82,34 +131,62 @@ class ExecutorPool:
             raise RuntimeError("an inference worker failed to load the models") from e
 
     async def screen(self, data: bytes, person: Person) -> Screening:
-        """Screen in a child process; raises PoolBusy when `queue_size` photos already wait."""
+        """Screen in a child process; raises PoolBusy when `queue_size` photos already wait,
+        PhotoTimedOut when the photo took over `timeout_s` in its child."""
         if self.in_flight >= self.limit:
             raise PoolBusy
         self.in_flight += 1
         try:
-            executor, future = self._submit(data, person)
-            try:
-                return await asyncio.wrap_future(future)
-            except BrokenProcessPool as e:
-                self._replace(executor)
-                raise WorkerDied("an inference process ended mid-photo") from e
+            async with self._free():
+                return await self._screen(data, person)
         finally:
             self.in_flight -= 1
 
-    def _submit(self, data: bytes, person: Person) -> tuple[ProcessPoolExecutor, Future[Screening]]:
-        """Submit to the executor; one found broken (a child died while idle) is replaced
-        first, so only photos a child held when it died are lost."""
-        executor = self.executor
-        try:
-            future = executor.submit(_screen, data, person)
-        except BrokenProcessPool:
-            executor = self._replace(executor)
-            future = executor.submit(_screen, data, person)
-        return executor, future
+    def _free(self) -> asyncio.Semaphore:
+        if self.free is None:
+            self.free = asyncio.Semaphore(self.workers)
+        return self.free
 
-    def _replace(self, broken: ProcessPoolExecutor) -> ProcessPoolExecutor:
+    async def _screen(self, data: bytes, person: Person, again: bool = True) -> Screening:
+        executor, future = await self._submit(data, person)
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(future), self.timeout_s)
+        except TimeoutError:
+            self._replace(executor, kill=True)
+            raise PhotoTimedOut from None
+        except BrokenProcessPool as e:
+            if executor in self.killed and again:  # ended for another photo: this one is fine
+                return await self._screen(data, person, again=False)
+            self._replace(executor)
+            raise WorkerDied("an inference process ended mid-photo") from e
+
+    async def _submit(
+        self, data: bytes, person: Person
+    ) -> tuple[ProcessPoolExecutor, Future[Screening]]:
+        """Submit to the executor once its children are ready (a fresh executor loads its
+        models first, outside the photo's time limit); one found broken (a child died while
+        idle) is replaced first, so only photos a child held when it died are lost."""
+        failures = 0
+        while True:
+            executor, ready = self.executor, self.ready
+            try:
+                await asyncio.wrap_future(ready)
+                if executor is self.executor:  # not replaced while this photo waited
+                    with _sigint_blocked():
+                        return executor, executor.submit(self.run, data, person)
+            except BrokenProcessPool as e:
+                self._replace(executor)
+                failures += 1
+                if failures == 2:  # a fresh one could not load the models either
+                    raise WorkerDied("an inference process could not start") from e
+
+    def _replace(self, broken: ProcessPoolExecutor, kill: bool = False) -> ProcessPoolExecutor:
         if self.executor is broken:  # the first photo to notice replaces it
             self.executor = self._new()
+        if kill:
+            self.killed.add(broken)
+            for process in list(getattr(broken, "_processes", {}).values()):
+                process.kill()  # a photo that never ends would hold its child for ever
         broken.shutdown(wait=False, cancel_futures=True)
         return self.executor
 
@@ -121,7 +198,14 @@ class ExecutorPool:
 Pool = InferencePool | ExecutorPool
 
 
-def make_pool(weights: Path, *, workers: int, queue_size: int, processes: bool) -> Pool:
+def make_pool(
+    weights: Path,
+    *,
+    workers: int,
+    queue_size: int,
+    processes: bool,
+    timeout_s: float | None = None,
+) -> Pool:
     """The bot's pool: child processes (`processes`), or threads of this process."""
     kind = ExecutorPool if processes else InferencePool
-    return kind(weights, workers=workers, queue_size=queue_size)
+    return kind(weights, workers=workers, queue_size=queue_size, timeout_s=timeout_s)

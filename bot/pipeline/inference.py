@@ -27,6 +27,10 @@ class PoolBusy(Exception):
     """Every worker is busy and the queue is full."""
 
 
+class PhotoTimedOut(Exception):
+    """The photo took longer than the pool's time limit; nobody waits for its result."""
+
+
 class ScreenerLike(Protocol):
     def screen(self, data: bytes, person: Person) -> Screening: ...
 
@@ -37,6 +41,7 @@ class _Job:
     person: Person
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[Screening]
+    started: asyncio.Event  # set when a thread takes the job: the time limit runs from then
 
 
 def _answer(job: _Job, result: object) -> None:
@@ -64,9 +69,11 @@ class InferencePool:
         *,
         workers: int = 1,
         queue_size: int = 16,
+        timeout_s: float | None = None,
         make: Callable[[Path], ScreenerLike] = Screener,
     ) -> None:
         self.weights, self.workers, self.make = weights, workers, make
+        self.timeout_s = timeout_s
         self.jobs: queue.Queue[_Job | None] = queue.Queue(maxsize=queue_size)
         self.threads: list[threading.Thread] = []
         self._ready = threading.Barrier(workers + 1)
@@ -97,20 +104,30 @@ class InferencePool:
     @staticmethod
     def _do(screener: ScreenerLike, job: _Job) -> None:
         try:
+            job.loop.call_soon_threadsafe(job.started.set)
+        except RuntimeError:  # the loop has closed (shutdown): nobody waits any more
+            return
+        try:
             result: object = screener.screen(job.data, job.person)
         except BaseException as e:  # ImageRejected and bugs alike go back to the caller
             result = e
         _answer(job, result)
 
     async def screen(self, data: bytes, person: Person) -> Screening:
-        """Screen in a worker thread; raises PoolBusy when the queue is full."""
+        """Screen in a worker thread; raises PoolBusy when the queue is full, PhotoTimedOut
+        when the photo took over `timeout_s` once a thread took it. A thread cannot be
+        stopped: it finishes that photo, its result unread, before it takes the next."""
         loop = asyncio.get_running_loop()
-        job = _Job(data, person, loop, loop.create_future())
+        job = _Job(data, person, loop, loop.create_future(), asyncio.Event())
         try:
             self.jobs.put_nowait(job)
         except queue.Full:
             raise PoolBusy from None
-        return await job.future
+        await job.started.wait()
+        try:
+            return await asyncio.wait_for(job.future, self.timeout_s)
+        except TimeoutError:
+            raise PhotoTimedOut from None
 
     def close(self) -> None:
         """Stop the threads after the jobs already queued."""

@@ -21,7 +21,7 @@ from bot.chat.services.profile import person_of
 from bot.pipeline import i18n, wording
 from bot.pipeline.decode import ImageRejected, check_size
 from bot.pipeline.executor import WorkerDied
-from bot.pipeline.inference import PoolBusy
+from bot.pipeline.inference import PhotoTimedOut, PoolBusy
 from bot.pipeline.risk import Category, Person, category_of
 from bot.pipeline.screening import Screening, advice_key
 from storage.errors import ConsentMissing, CropRefused
@@ -249,6 +249,9 @@ async def screen_photo(
     except PoolBusy:
         log.warning("pool busy subject=%s", tag(s.pseudonym))
         return [Out(i18n.t(s.lang, "busy"))]
+    except PhotoTimedOut:  # its inference process is replaced; the next photo gets a new one
+        log.error("photo over the time limit subject=%s", tag(s.pseudonym))
+        return [Out(i18n.t(s.lang, "reject.took_too_long"))]
     except WorkerDied:  # killed or out of memory mid-photo; the next photo gets a new one
         log.error("inference process died subject=%s", tag(s.pseudonym))
         return [Out(i18n.t(s.lang, "error"))]

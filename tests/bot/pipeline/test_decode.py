@@ -111,7 +111,7 @@ def test_decompression_bomb_is_rejected_before_decoding(no_pixel_decoding):
 
 
 def test_our_pixel_limit_is_checked_before_decoding(no_pixel_decoding):
-    # 7000x6000 = 42 MP: over our 40 MP but under Pillow's own bomb limit (about 89 MP)
+    # 7000x6000 = 42 MP: over our 20 MP and under Pillow's own bomb limit (about 89 MP)
     assert MAX_PIXELS < 7000 * 6000
     assert rejected(bomb_png(7000, 6000)) == "too_many_pixels"
     assert rejected(encode(solid(), "PNG"), max_pixels=64 * 48 - 1) == "too_many_pixels"

@@ -1,0 +1,114 @@
+"""A photo over the time limit: PhotoTimedOut, its inference process killed and replaced, and the
+photo queued behind it screened by the fresh one; the person is told, through the bot; in
+threads (INFERENCE_PROCESSES=false) the person is answered but the thread finishes the photo
+first."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import time
+
+import pytest
+
+from bench.botproc import alive, descendants
+from bot.pipeline import executor
+from bot.pipeline.executor import ExecutorPool
+from bot.pipeline.i18n import t
+from bot.pipeline.inference import InferencePool, PhotoTimedOut
+from bot.pipeline.risk import Person
+from bot.pipeline.screening import Screening
+from testbed.bot import SAMPLE, running
+from tests.bot.chat.test_e2e_chat import USER, assert_result, consent_and_profile
+from tests.bot.e2e import weights_dir
+from tests.bot.pipeline.test_executor import CHILD, is_worker
+
+__all__ = ["weights_dir"]  # fixture
+HANG = b"hang"
+
+
+def hang_or_screen(data: bytes, person: Person) -> Screening:
+    """Run in the child instead of the pool's own function: bytes ending in HANG never
+    finish."""
+    if data.endswith(HANG):
+        time.sleep(3600)
+    return executor._screen(data, person)
+
+
+def workers(before: set[int]) -> set[int]:
+    return {p for p in set(descendants(os.getpid())) - before if is_worker(p)}
+
+
+async def test_a_hung_photo_times_out_and_a_fresh_process_screens_the_next(weights_dir) -> None:
+    before = set(descendants(os.getpid()))
+    pool = ExecutorPool(weights_dir, workers=1, queue_size=2, timeout_s=5.0,
+                        screen=hang_or_screen)  # fmt: skip
+    await asyncio.to_thread(pool.start)
+    photo = SAMPLE.read_bytes()
+    try:
+        first = await pool.screen(photo, CHILD)
+        [hung] = workers(before)
+        stuck = asyncio.ensure_future(pool.screen(HANG, CHILD))
+        behind = asyncio.ensure_future(pool.screen(photo, CHILD))  # waits for a free process
+        with pytest.raises(PhotoTimedOut):
+            await stuck
+        assert (await behind).hb_g_dl == first.hb_g_dl
+        assert hung not in workers(before) and not alive(hung)
+        assert len(workers(before)) == 1  # its replacement
+    finally:
+        await asyncio.to_thread(pool.close)
+
+
+async def test_the_person_is_told_and_the_next_photo_is_screened(
+    fake_telegram, tmp_path, weights_dir
+) -> None:
+    """Through the bot against the stand-in Bot API: a photo that hangs gets the timeout
+    message, the next photo its result from a fresh inference process."""
+    before = set(descendants(os.getpid()))
+    pool = ExecutorPool(weights_dir, workers=1, queue_size=2, timeout_s=5.0,
+                        screen=hang_or_screen)  # fmt: skip
+    await asyncio.to_thread(pool.start)
+    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+    try:
+        async with running(fake_telegram, url, pool):
+            await consent_and_profile(fake_telegram)
+            [hung] = workers(before)
+            fake_telegram.send_photo(USER, SAMPLE.read_bytes() + HANG)  # a PNG with a tail
+            [*_, told] = await fake_telegram.wait_replies(USER, 5, timeout=60)
+            assert told.params["text"] == t("en", "reject.took_too_long")
+            fake_telegram.send_photo(USER, SAMPLE.read_bytes())
+            *_, text, photo = await fake_telegram.wait_replies(USER, 7, timeout=90)
+            assert_result(text, photo)
+            assert hung not in workers(before) and len(workers(before)) == 1
+    finally:
+        await asyncio.to_thread(pool.close)
+
+
+class Gated:
+    """A stand-in Screener whose HANG photo waits for `gate`."""
+
+    def __init__(self, gate: threading.Event) -> None:
+        self.gate = gate
+
+    def screen(self, data: bytes, person: Person) -> int:
+        if data == HANG:
+            self.gate.wait(30)
+        return len(data)
+
+
+async def test_in_threads_the_person_is_answered_and_the_thread_finishes_the_photo() -> None:
+    gate = threading.Event()
+    pool = InferencePool(None, workers=1, queue_size=2, timeout_s=0.2,  # type: ignore[arg-type]
+                         make=lambda _: Gated(gate))  # fmt: skip
+    pool.start()
+    try:
+        with pytest.raises(PhotoTimedOut):
+            await pool.screen(HANG, Person())
+        behind = asyncio.ensure_future(pool.screen(b"abc", Person()))
+        await asyncio.sleep(0)
+        assert not behind.done()  # the one thread still holds the hung photo
+        gate.set()
+        assert await behind == 3
+    finally:
+        pool.close()
