@@ -132,9 +132,10 @@ def _fit_jpeg(img: Image.Image, max_pixels: int, max_cost: int) -> None:
     if img.format not in ("JPEG", "MPO") or fits(width, height):
         return
     for scale in (2, 4, 8):
-        size = (-(-width // scale), -(-height // scale))  # libjpeg rounds up
-        if fits(*size):
-            img.draft(img.mode, size)
+        if fits(-(-width // scale), -(-height // scale)):  # libjpeg rounds the size up
+            # Pillow picks the largest scale with `width // scale >= asked`: asking for the
+            # rounded-up size of an odd side would get scale 1
+            img.draft(img.mode, (width // scale, height // scale))
             return
 
 

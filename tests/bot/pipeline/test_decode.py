@@ -147,3 +147,10 @@ def test_a_jpeg_over_the_pixel_limit_is_read_smaller_and_other_formats_are_refus
     assert decode(encode(Image.fromarray(a), "JPEG"), max_pixels=5_000).rgb.shape == (48, 64, 3)
     assert rejected(encode(Image.fromarray(a), "PNG"), max_pixels=20_000) == "too_many_pixels"
     assert rejected(encode(Image.fromarray(a), "JPEG"), max_pixels=700) == "too_many_pixels"
+
+
+def test_a_jpeg_with_odd_sides_over_the_limit_is_read_smaller_too():
+    """Odd sides round up under libjpeg's scaling (257 px at 1/2 is 129): still read smaller."""
+    a = cv2.resize(quadrants(256, 192), (257, 193), interpolation=cv2.INTER_NEAREST)
+    out = decode(encode(Image.fromarray(a), "JPEG", quality=95), max_pixels=20_000)
+    assert out.rgb.shape == (97, 129, 3)
