@@ -100,7 +100,7 @@ class Gated:
 async def test_in_threads_the_person_is_answered_and_the_thread_finishes_the_photo() -> None:
     gate = threading.Event()
     pool = InferencePool(None, workers=1, queue_size=2, timeout_s=0.2,  # type: ignore[arg-type]
-                         make=lambda _: Gated(gate))  # fmt: skip
+                         make=lambda _: Gated(gate))  # type: ignore[arg-type,return-value]  # fmt: skip
     pool.start()
     try:
         with pytest.raises(PhotoTimedOut):
