@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, delete
+from sqlalchemy import case, delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import upsert_insert
@@ -48,6 +48,20 @@ async def take_photo_slot(
         await session.execute(delete(PhotoToken).where(PhotoToken.update_id == update_id))
         return False
     return True
+
+
+async def give_back_photo_slot(session: AsyncSession, *, pseudonym: str, update_id: int) -> None:
+    """Undo the update's token (a photo the service could not take, e.g. every worker busy):
+    its window counts one photo fewer. Nothing happens if it held none."""
+    gone = await session.execute(
+        delete(PhotoToken).where(PhotoToken.update_id == update_id).returning(PhotoToken.update_id)
+    )
+    if gone.first() is not None:
+        await session.execute(
+            update(PhotoWindow)
+            .where(PhotoWindow.pseudonym == pseudonym, PhotoWindow.count > 0)
+            .values(count=PhotoWindow.count - 1)
+        )
 
 
 async def _first_take(session: AsyncSession, *, update_id: int, now: datetime) -> bool:

@@ -19,7 +19,7 @@ from typing import Protocol
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.ratelimit import take_photo_slot
+from storage.ratelimit import give_back_photo_slot, take_photo_slot
 
 MAX_PEOPLE = 100_000  # forget the oldest windows beyond this many people
 # Telegram keeps an undelivered update for at most 24 hours: past that it cannot come again
@@ -55,6 +55,10 @@ class PhotoLimit(Protocol):
 
     async def take(self, key: str, update_id: int) -> bool: ...
 
+    async def give_back(self, key: str, update_id: int) -> None:
+        """Undo the update's token: the service could not take the photo (all workers busy)."""
+        ...
+
 
 class MemoryPhotoLimit:
     """The limit in this process's memory (one process)."""
@@ -80,6 +84,11 @@ class MemoryPhotoLimit:
         self.held[update_id] = now
         return True
 
+    async def give_back(self, key: str, update_id: int) -> None:
+        """Undo the update's token, the newest event of `key`'s window."""
+        if self.held.pop(update_id, None) is not None and (window := self.limiter.events.get(key)):
+            window.pop()
+
 
 class SharedPhotoLimit:
     """The limit in the database, seen by every bot process."""
@@ -98,6 +107,11 @@ class SharedPhotoLimit:
                 window_s=self.window_s,
             )  # fmt: skip
 
+    async def give_back(self, key: str, update_id: int) -> None:
+        """Undo the update's token (one transaction)."""
+        async with self.sessions.begin() as session:
+            await give_back_photo_slot(session, pseudonym=key, update_id=update_id)
+
 
 # KEYS: the person's window, the update's token; ARGV: window ms, limit, token hold ms.
 # 1: counted and allowed; 0: the update took its token before; -1: over the limit. A script
@@ -110,6 +124,13 @@ if redis.call('INCR', KEYS[1]) > tonumber(ARGV[2]) then
   return -1
 end
 return 1
+"""
+# KEYS: the person's window, the update's token. Only a token still held is given back, once.
+GIVE_BACK_SCRIPT = """
+if redis.call('DEL', KEYS[2]) == 1 and tonumber(redis.call('GET', KEYS[1]) or '0') > 0 then
+  redis.call('DECR', KEYS[1])
+end
+return 0
 """
 
 
@@ -124,6 +145,7 @@ class RedisPhotoLimit:
         self.client, self.limit = client, limit
         self.window_ms = max(int(window_s * 1000), 1)
         self.script = client.register_script(TAKE_SCRIPT)
+        self.give_back_script = client.register_script(GIVE_BACK_SCRIPT)
 
     async def take(self, key: str, update_id: int) -> bool:
         """Count the photo of `update_id` for `key` (once) and say whether it is within the
@@ -133,6 +155,11 @@ class RedisPhotoLimit:
         taken = await self.script(keys=keys, args=[self.window_ms, self.limit,
                                                    int(TOKEN_HOLD_S * 1000)])  # fmt: skip
         return int(taken) >= 0
+
+    async def give_back(self, key: str, update_id: int) -> None:
+        """Undo the update's token (one script call)."""
+        window = self.PREFIX + key
+        await self.give_back_script(keys=[window, f"{window}{self.TOKEN}{update_id}"])
 
     async def close(self) -> None:
         await self.client.aclose()

@@ -246,8 +246,9 @@ async def screen_photo(
         data = await fetch()
         check_size(len(data), max_bytes)  # Telegram may leave the size out, or state it wrongly
         result = await deps.pool.screen(data, person)
-    except PoolBusy:
+    except PoolBusy:  # the service could not take the photo: it costs the person nothing
         log.warning("pool busy subject=%s", tag(s.pseudonym))
+        await deps.limiter.give_back(s.pseudonym.value, who.update_id)
         return [Out(i18n.t(s.lang, "busy"))]
     except PhotoTimedOut:  # its inference process is replaced; the next photo gets a new one
         log.error("photo over the time limit subject=%s", tag(s.pseudonym))

@@ -37,6 +37,18 @@ async def one_photo_delivered_twice(one: PhotoLimit, two: PhotoLimit, key: str) 
     return [*first, *await photos(two, key, 1), *await photos(one, key, 1)]
 
 
+async def given_back(one: PhotoLimit, two: PhotoLimit, key: str) -> list[bool]:
+    """Limit 2: two photos, the second given back (every worker busy) by the other replica,
+    twice; then two more photos, the last refused and given back (it held no token)."""
+    first, second = next(_updates), next(_updates)
+    taken = [await one.take(key, first), await one.take(key, second)]
+    await two.give_back(key, second)
+    await two.give_back(key, second)  # only a token still held is given back
+    later = await photos(one, key, 2)
+    await one.give_back(key, next(_updates) - 1)
+    return [*taken, *later, *await photos(two, key, 1)]
+
+
 async def test_two_replicas_share_the_limit_on_postgresql() -> None:
     url = await create_pg_database("limit")
     engines = [make_engine(url), make_engine(url)]
@@ -109,6 +121,11 @@ async def test_in_memory_a_photo_delivered_twice_takes_one_token() -> None:
     assert limit.held.keys() == {next(_updates) - 1}
 
 
+async def test_in_memory_a_photo_given_back_costs_nothing() -> None:
+    limit = MemoryPhotoLimit(2, 60.0)
+    assert await given_back(limit, limit, "p") == [True, True, True, False, False]
+
+
 async def test_on_postgresql_a_photo_delivered_to_both_replicas_takes_one_token() -> None:
     url = await create_pg_database("limit")
     engines = [make_engine(url), make_engine(url)]
@@ -117,6 +134,7 @@ async def test_on_postgresql_a_photo_delivered_to_both_replicas_takes_one_token(
         settings = BotSettings(photo_rate_limit=2, photo_rate_window_s=600)
         one, two = (photo_limit(make_sessionmaker(e), url, settings) for e in engines)
         assert await one_photo_delivered_twice(one, two, "p") == [True, True, True, False]
+        assert await given_back(one, two, "q") == [True, True, True, False, False]
     finally:
         for e in engines:
             await e.dispose()
@@ -136,6 +154,8 @@ async def test_in_redis_a_photo_delivered_to_both_replicas_takes_one_token(tmp_p
         tokens = [k async for k in one.client.scan_iter(f"*{person}{RedisPhotoLimit.TOKEN}*")]
         assert len(tokens) == 2  # the two photos let through; the refused one holds none
         assert 0 < await one.client.pttl(tokens[0]) <= TOKEN_HOLD_S * 1000
+        assert await given_back(one, two, person + "-b") == [True, True, True, False, False]
+        await forget(one, person + "-b")
     finally:
         await forget(one, person)
         for limit in (one, two):

@@ -85,8 +85,9 @@ async def test_busy_pool_oversize_file_and_rate_limit(deps, pool):
     [out] = await photos.screen_photo(deps, who(), fetch, big)
     assert out.text == t("en", "reject.too_large_file", mb=20)
     pool.result = screening()
-    await photos.screen_photo(deps, who(), fetch, 100)
-    await photos.screen_photo(deps, who(), fetch, 100)  # the limit is 3 in the fixture
+    for _ in range(3):  # the limit is 3 in the fixture; the busy refusal cost nothing
+        out, _ = await photos.screen_photo(deps, who(), fetch, 100)
+        assert " g/dL" in out.text
     [out] = await photos.screen_photo(deps, who(), fetch, 100)
     assert out.text == t("en", "rate_limited")
 
