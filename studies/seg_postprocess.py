@@ -80,6 +80,8 @@ VARIANTS: dict[str, dict[str, object]] = {
 
 def main() -> None:
     parse_args(__doc__)
+    if not FOLDS.is_dir():
+        raise SystemExit(f"{FOLDS} is missing: `anemia-screen train-seg` makes it")
     _, real = segtraining.gather([PHOTOS])
     folds = segtraining.real_folds(real, 5, seed=0)
     dice: dict[str, list[float]] = {k: [] for k in VARIANTS}
