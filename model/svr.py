@@ -31,7 +31,7 @@ from model.features import NAMES
 # of features.NAMES: colour levels only. The spread of colour inside the mask (*_std) depends
 # on resolution and compression: between the published cut-outs and the whole photos of the
 # same eyes it moved by 1-1.5 SD, and with it the model lost its signal on whole photos
-# (docs/cv/whole_photos.md; `python docs/adult_models.py` compares).
+# (docs/cv/whole_photos.md; `python -m studies.adult_models` compares).
 LEVELS = tuple(i for i, name in enumerate(NAMES) if not name.endswith("_std"))
 
 

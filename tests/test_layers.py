@@ -35,3 +35,8 @@ def test_migration_scripts_import_only_storage() -> None:
                 names = [node.module]
             for name in names:
                 assert name.split(".")[0] in MIGRATION_IMPORTS, (script.name, name)
+
+
+def test_docs_hold_no_code() -> None:
+    # experiments live in studies/ (typed, linted, under the contracts); docs/ holds their pages
+    assert sorted((ROOT / "docs").rglob("*.py")) == []

@@ -243,7 +243,7 @@ def _calibrated_children(c: ChildCv, ec: ensemble.Config, version: str) -> ensem
 
 def _merged(weights: Path, cv: CvResult) -> CvResult:
     """`cv` with metrics.json's figures: this run's over what earlier runs left (another
-    cohort's populations, the whole-photo figures of `docs/whole_photos.py`)."""
+    cohort's populations, the whole-photo figures of `python -m studies.whole_photos`)."""
     path = weights / "metrics.json"
     old = json.loads(path.read_text()) if path.is_file() else {}
     new = {**old, **cv.metrics}

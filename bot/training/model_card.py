@@ -32,10 +32,10 @@ LIMITS = """\
   separate mild anaemia from normal.
 - The CNN's design (input size, widths, fusion with colour statistics, AdamW/Huber, three seeds)
   follows a configuration sweep an earlier session ran on CV folds of this same data, so the
-  figures may be slightly optimistic. Our own only choice, the epoch count, was made by inner
-  cross-validation inside outer fold 0's training images (`docs/tune_inner.py`); outer fold 0's
-  test images never informed any choice, and its MAE is reported separately in `metrics.json`
-  as `fold0_mae`.
+  figures may be slightly optimistic. Our own only choice, the epoch count, was made by 4-fold
+  inner cross-validation inside outer fold 0's training images; outer fold 0's test images
+  never informed any choice, and its MAE is reported separately in `metrics.json` as
+  `fold0_mae`.
 - The interval is split-conformal on out-of-fold absolute residuals: a constant width,
   valid on average over people like those in the data, not for each person.
 """
@@ -156,7 +156,7 @@ def write_adults(path: Path, cv: CvResult, config: adult.Config, *, how: str) ->
         f"the WHO cut-off.\n\nWhy this model: `docs/cv/adult_models.md` compares ridge, gradient "
         "boosting, random forests, extremely randomised trees, SVR and averages of two, on the "
         "same colour statistics, with and without sex and age, on the same patient-grouped folds "
-        "over three fold seeds (`python docs/adult_models.py`). On colour levels and sex the "
+        "over three fold seeds (`python -m studies.adult_models`). On colour levels and sex the "
         "trees alone and the SVR-and-trees average erred least, the SVR alone a little more "
         "(the figures are in that file); the average errs less in India, the harder site, and "
         "less than either member depends on one family's quirks, so it ships. A CNN was not "

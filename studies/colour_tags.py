@@ -1,4 +1,4 @@
-"""What reading a colour-tagged photo as stored would cost: `python -m docs.colour_tags`.
+"""What reading a colour-tagged photo as stored would cost: `python -m studies.colour_tags`.
 
 Each picture is screened twice by the model that serves its people: as it is (untagged, so
 sRGB by convention), and as the same pixels tagged with a Display P3-like profile
@@ -15,7 +15,6 @@ is the figure. Writes docs/cv/colour_tags.md.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from pathlib import Path
 
 import numpy as np
 
@@ -24,23 +23,21 @@ from bot.pipeline.risk import Person
 from bot.pipeline.screening import Screener
 from bot.training.data import cpanemic, deduplicate
 from model import WEIGHTS
+from studies import CP_ANEMIC, EYES_DEFY, PAGES, parse_args
 from testbed.icc import display_profile, tagged_jpeg, tagged_png
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / ".." / "shared" / "data"
-OUT = ROOT / "docs" / "cv" / "colour_tags.md"
+OUT = PAGES / "colour_tags.md"
 Tag = Callable[[bytes, bytes], bytes]
 
 
 def adults() -> Iterable[tuple[bytes, Person]]:
-    for path in sorted((DATA / "eyes-defy" / "photos").glob("*.jpg")):
+    for path in sorted((EYES_DEFY / "photos").glob("*.jpg")):
         yield path.read_bytes(), Person(age_months=360.0, sex="f")  # the adults' model
 
 
 def children() -> Iterable[tuple[bytes, Person]]:
-    root = DATA / "cp-anemic"
-    for s in deduplicate(cpanemic.load(root))[0]:
-        path = cpanemic.image_path(root, s.key)
+    for s in deduplicate(cpanemic.load(CP_ANEMIC))[0]:
+        path = cpanemic.image_path(CP_ANEMIC, s.key)
         if path is not None and s.age_months is not None and s.sex is not None:
             yield path.read_bytes(), Person(age_months=s.age_months, sex=s.sex)
 
@@ -58,6 +55,7 @@ def shifts(screener: Screener, items: Iterable[tuple[bytes, Person]], tag: Tag) 
 
 
 def main() -> None:
+    parse_args(__doc__)
     screener = Screener(WEIGHTS)
     rows = ["| population | pictures | mean shift g/dL | median abs shift | 90th percentile abs |",
             "|---|---|---|---|---|"]  # fmt: skip
@@ -67,7 +65,8 @@ def main() -> None:
         rows.append(f"| {name} | {len(d)} | {d.mean():+.2f} | {np.median(abs(d)):.2f} "
                     f"| {np.percentile(abs(d), 90):.2f} |")  # fmt: skip
     intro = (__doc__ or "").split("\n\n", 1)[1].split("Writes")[0].strip()
-    OUT.write_text("\n".join(["# Colour-tagged photos", "", intro, "", *rows]) + "\n")
+    made = "Made by `python -m studies.colour_tags`."
+    OUT.write_text("\n".join(["# Colour-tagged photos", "", intro, "", *rows, "", made]) + "\n")
     print("\n".join(rows))
 
 

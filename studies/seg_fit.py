@@ -1,7 +1,7 @@
-"""How well the shipped U-Net fits the real photos it was trained on: `python docs/seg_fit.py`.
+"""How well the shipped U-Net fits the real photos it was trained on: `python -m studies.seg_fit`.
 
 The card's real-photo figures are cross-validated: each photo is segmented by a network that
-never saw its patient. This script asks a different question, to tell where the shortfall
+never saw its patient. This study asks a different question, to tell where the shortfall
 lies: the shipped network was fine-tuned on all 66 Eyes-defy whole photos, so its Dice on them
 is its fit, not a figure of how it does on new people (never quote it as one). Beside it, the
 ceiling the second look's grid puts on any network: the drawn mask itself, cut to the box
@@ -13,17 +13,16 @@ is what falls short. Writes docs/cv/seg_fit.md.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import cv2
 import numpy as np
 
 from bot.training.segtraining import Photo, gather
 from model import WEIGHTS, seg_train, segment, unet
+from studies import EYES_DEFY, PAGES, parse_args
 
-ROOT = Path(__file__).resolve().parents[1]
-PHOTOS = ROOT / ".." / "shared" / "data" / "eyes-defy" / "photos"
-OUT = ROOT / "docs" / "cv" / "seg_fit.md"
+PHOTOS = EYES_DEFY / "photos"
+OUT = PAGES / "seg_fit.md"
 
 
 def through_grid(mask: np.ndarray, config: unet.Config) -> np.ndarray:
@@ -57,6 +56,7 @@ def row(name: str, s: np.ndarray) -> str:
 
 
 def main() -> None:
+    parse_args(__doc__)
     model = unet.load(WEIGHTS)
     _, real = gather([PHOTOS])
     fit = np.array([fit_scores(model, p) for p in real])
@@ -76,6 +76,8 @@ def main() -> None:
         row("shipped network on its own training photos (fit)", fit),
         f"| cross-validated, from seg_metrics.json (new patients) | {cv['median']:.3f} "
         f"| {cv['p10']:.3f} | {cv['mean']:.3f} | - | - | - |",
+        "",
+        "Made by `python -m studies.seg_fit`.",
     ]  # fmt: skip
     OUT.write_text("\n".join(lines) + "\n")
     print("\n".join(lines[6:]))

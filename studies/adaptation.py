@@ -1,5 +1,5 @@
-"""How many people a programme needs to adapt the model to its own people (`python
-docs/adaptation.py` -> docs/cv/adaptation.md, docs/cv/adaptation.png, and `adaptation` in
+"""How many people a programme needs to adapt the model to its own people (`python -m
+studies.adaptation` -> docs/cv/adaptation.md, docs/cv/adaptation.png, and `adaptation` in
 model/weights/metrics.json).
 
 For each population (CP-AnemiC children; Eyes-defy adults, India and Italy): the colour-
@@ -30,10 +30,9 @@ import numpy as np
 from bot.training import adapt, adults
 from bot.training import jobs as training
 from model import WEIGHTS
+from studies import CP_ANEMIC, EYES_DEFY, PAGES, parse_args
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = (ROOT / ".." / "shared" / "data" / "cp-anemic",
-        ROOT / ".." / "shared" / "data" / "eyes-defy" / "labels.csv")  # fmt: skip
+DATA = (CP_ANEMIC, EYES_DEFY / "labels.csv")
 KS = (10, 20, 40, 80)
 DRAWS = 20
 MIN_TEST = 20  # a k is left out where fewer people would remain to test on
@@ -113,6 +112,7 @@ def plot(rows: list[dict[str, object]], path: Path) -> None:
 
 
 def main() -> None:
+    parse_args(__doc__)
     samples, _ = training.load_samples(DATA)
     served = [s for v in training.split(samples).values() for s in v]
     t = adults.table(served)
@@ -121,10 +121,9 @@ def main() -> None:
     metrics = json.loads(metrics_path.read_text())
     included = {site: float(metrics["populations"][site]["mae"]) for site in bases}
     rows = table(t, bases, included)
-    out = ROOT / "docs" / "cv"
-    plot(rows, out / "adaptation.png")
+    plot(rows, PAGES / "adaptation.png")
     text = (__doc__ or "").strip()
-    (out / "adaptation.md").write_text(
+    (PAGES / "adaptation.md").write_text(
         f"# Adapting to a new population\n\n{text}\n\n{markdown(rows)}\n\n![MAE against k]"
         "(adaptation.png)\n"
     )

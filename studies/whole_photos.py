@@ -1,5 +1,5 @@
 """Adults end to end on whole phone photos, and whether the sclera's white helps:
-`python docs/whole_photos.py` -> docs/cv/whole_photos.md and `whole_photos` in metrics.json.
+`python -m studies.whole_photos` -> docs/cv/whole_photos.md and `whole_photos` in metrics.json.
 
 1. Photo -> U-Net -> adults' model, patient-grouped: each India whole photo is scored by an
    adults' model fitted on the cut-outs of the other folds' patients (the folds of `cv`), beside
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -29,17 +30,32 @@ from bot.pipeline import quality
 from bot.training import adults
 from bot.training.data import make_folds, table
 from model import WEIGHTS, adult, features, preprocess, svr, trees, unet
+from studies import EYES_DEFY, PAGES, REPO, parse_args
 
-ROOT = Path(__file__).resolve().parents[1]
-EYES = ROOT / ".." / "shared" / "data" / "eyes-defy"
-OUT = ROOT / "docs" / "cv" / "whole_photos.md"
-FOLDS = ROOT / "runs" / "seg" / "folds"  # train-seg's cross-validation networks
+EYES = EYES_DEFY
+OUT = PAGES / "whole_photos.md"
+FOLDS = REPO / "runs" / "seg" / "folds"  # train-seg's cross-validation networks
 SEED = 0
 
 
+@dataclass(frozen=True)
+class Shot:
+    """One whole photo's colour statistics: on the drawn mask; on the U-Net's mask (None where
+    the gates refused the photo); on the drawn mask once the photo is white-balanced by its
+    sclera (None where no sclera was found)."""
+
+    patient: str
+    drawn: np.ndarray
+    found: np.ndarray | None
+    balanced: np.ndarray | None
+
+
 def read(path: Path, grey: bool = False) -> np.ndarray:
+    """An RGB photo, or a mask as booleans when `grey`."""
     img = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE if grey else cv2.IMREAD_COLOR)
-    return img > 127 if grey else cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+    if img is None:
+        raise SystemExit(f"cannot read {path}")
+    return np.asarray(img > 127) if grey else cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
 
 
 def sclera_white(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
@@ -81,7 +97,7 @@ def held_out_segmenters() -> dict[str, unet.Model]:
     return out
 
 
-def photos(shipped: unet.Model, held_out: dict[str, unet.Model]) -> list[dict[str, object]]:
+def photos(shipped: unet.Model, held_out: dict[str, unet.Model]) -> list[Shot]:
     """Each whole photo's features on the drawn and the found mask, raw and balanced."""
     out = []
     with (EYES / "photos" / "labels.csv").open(newline="") as f:
@@ -90,21 +106,26 @@ def photos(shipped: unet.Model, held_out: dict[str, unet.Model]) -> list[dict[st
             segmenter = held_out[r["patient"]] if held_out else shipped
             found, failing = quality.failures(segmenter, rgb)
             white = sclera_white(rgb, drawn)
-            shot: dict[str, object] = {"patient": r["patient"], "drawn": colour(rgb, drawn)}
-            shot["found"] = None if failing or found is None else colour(rgb, found.mask)
-            shot["balanced"] = None if white is None else colour(balanced(rgb, white), drawn)
-            out.append(shot)
+            out.append(
+                Shot(
+                    patient=r["patient"],
+                    drawn=colour(rgb, drawn),
+                    found=None if failing or found is None else colour(rgb, found.mask),
+                    balanced=None if white is None else colour(balanced(rgb, white), drawn),
+                )
+            )
     return out
 
 
 def main() -> None:
+    parse_args(__doc__)
     samples = table.load(EYES / "labels.csv")
     t, folds = adults.table(samples), make_folds(samples, k=5, seed=SEED)
     cutout_pred = adults.out_of_fold(t, folds, SEED)
     row_of = {Path(s.key).stem: i for i, s in enumerate(samples)}
     held_out = held_out_segmenters()
     shots = photos(unet.load(WEIGHTS), held_out)
-    rows = np.array([row_of[str(p["patient"])] for p in shots])
+    rows = np.array([row_of[p.patient] for p in shots])
     pred = {k: np.full(len(shots), np.nan) for k in ("drawn", "found", "spread")}
     every = tuple(range(features.N_FEATURES))  # every statistic, the spreads included
     spread = adult.Config(svr=svr.Config(colour_columns=every),
@@ -114,7 +135,7 @@ def main() -> None:
         model, with_spread = adult.fit(adult.Config(), *tr, SEED), adult.fit(spread, *tr, SEED)
         for i in np.nonzero(folds[rows] == f)[0]:
             meta = t.meta[rows[i]][None]
-            drawn, found = shots[i]["drawn"], shots[i]["found"]
+            drawn, found = shots[i].drawn, shots[i].found
             runs = (
                 ("drawn", model, drawn),
                 ("found", model, found),
@@ -122,7 +143,7 @@ def main() -> None:
             )
             for kind, m, x in runs:
                 if x is not None:
-                    pred[kind][i] = adult.predict(m, x[None], meta)[0]  # type: ignore[index]
+                    pred[kind][i] = adult.predict(m, x[None], meta)[0]
     hb, thr = t.hb[rows], t.threshold[rows]
     found = ~np.isnan(pred["found"])
     result: dict[str, object] = {
@@ -135,7 +156,7 @@ def main() -> None:
         },
         "whole_photo_unet_mask_with_spread": scores(hb[found], pred["spread"][found], thr[found]),
         **sclera(shots, t, rows, folds),
-        "shift_sd": shifts(np.stack([np.asarray(x["drawn"]) for x in shots]), t, rows),
+        "shift_sd": shifts(np.stack([x.drawn for x in shots]), t, rows),
     }
     write(result)
 
@@ -149,21 +170,20 @@ def shifts(whole: np.ndarray, t: adults.Table, rows: np.ndarray) -> dict[str, fl
 
 
 def sclera(
-    shots: list[dict[str, object]], t: adults.Table, rows: np.ndarray, folds: np.ndarray
+    shots: list[Shot], t: adults.Table, rows: np.ndarray, folds: np.ndarray
 ) -> dict[str, object]:
     """Patient-grouped CV on whole-photo features: raw vs white-balanced by the sclera."""
-    keep = np.array([s["balanced"] is not None for s in shots])
+    keep = np.array([s.balanced is not None for s in shots])
     out: dict[str, object] = {"sclera_found": int(keep.sum())}
-    for kind in ("drawn", "balanced"):
-        x = np.stack([s[kind] for s, k in zip(shots, keep, strict=True) if k])  # type: ignore[misc]
+    raw = np.stack([s.drawn for s in shots if s.balanced is not None])
+    white = np.stack([s.balanced for s in shots if s.balanced is not None])
+    for kind, x in (("raw", raw), ("sclera_balanced", white)):
         r, fo = rows[keep], folds[rows[keep]]
         pred = np.zeros(len(x))
         for f in np.unique(fo):
             m = adult.fit(adult.Config(), x[fo != f], t.meta[r][fo != f], t.hb[r][fo != f], SEED)
             pred[fo == f] = adult.predict(m, x[fo == f], t.meta[r][fo == f])
-        out[f"whole_photo_cv_{'raw' if kind == 'drawn' else 'sclera_balanced'}"] = scores(
-            t.hb[r], pred, t.threshold[r]
-        )
+        out[f"whole_photo_cv_{kind}"] = scores(t.hb[r], pred, t.threshold[r])
     return out
 
 
@@ -178,8 +198,10 @@ def write(result: dict[str, object]) -> None:
             lines.append(
                 f"| {k} | {v['n']} | {v['mae']:.2f} | {v['pearson_r']:.2f} | {v['auroc']:.2f} |"
             )
-    OUT.write_text(f"# Adults on whole photos\n\n{__doc__.split(chr(10) + chr(10), 1)[1]}\n"
-                   + "\n".join(lines) + f"\n\nRaw: {json.dumps(result)}\n")  # fmt: skip
+    intro = (__doc__ or "").split("\n\n", 1)[1]
+    made = "Made by `python -m studies.whole_photos`."
+    OUT.write_text(f"# Adults on whole photos\n\n{intro}\n" + "\n".join(lines)
+                   + f"\n\nRaw: {json.dumps(result)}\n\n{made}\n")  # fmt: skip
     print(OUT.read_text())
 
 

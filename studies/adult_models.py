@@ -1,5 +1,5 @@
 """Which model for adults: model families on the same colour statistics, compared on the same
-patient-grouped folds of Eyes-defy (`python docs/adult_models.py` -> docs/cv/adult_models.md).
+patient-grouped folds of Eyes-defy (`python -m studies.adult_models` -> docs/cv/adult_models.md).
 
 Every family gets the same inputs (`model.features` colour statistics of the drawn mask, plus
 sex, plus age where named; "colour levels" leaves out the spread of colour inside the mask,
@@ -15,7 +15,6 @@ kept apart from us are the test of it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 from sklearn.base import RegressorMixin
@@ -35,10 +34,10 @@ from bot.training import adults
 from bot.training.data import make_folds, table
 from model import svr
 from model.features import N_FEATURES
+from studies import EYES_DEFY, PAGES, parse_args
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / ".." / "shared" / "data" / "eyes-defy" / "labels.csv"
-OUT = ROOT / "docs" / "cv" / "adult_models.md"
+DATA = EYES_DEFY / "labels.csv"
+OUT = PAGES / "adult_models.md"
 SEEDS = (0, 1, 2)
 
 FAMILIES: dict[str, Callable[[], RegressorMixin]] = {
@@ -79,7 +78,10 @@ def figures(t: adults.Table, pred: np.ndarray) -> list[float]:
     return out
 
 
-def oof(make: Callable[[], RegressorMixin], x: np.ndarray, hb: np.ndarray, folds: np.ndarray):
+def oof(
+    make: Callable[[], RegressorMixin], x: np.ndarray, hb: np.ndarray, folds: np.ndarray
+) -> np.ndarray:
+    """Each row's estimate from the model fitted on the other folds."""
     pred = np.zeros(len(hb))
     for f in np.unique(folds):
         pred[folds == f] = make().fit(x[folds != f], hb[folds != f]).predict(x[folds == f])
@@ -87,6 +89,7 @@ def oof(make: Callable[[], RegressorMixin], x: np.ndarray, hb: np.ndarray, folds
 
 
 def main() -> None:
+    parse_args(__doc__)
     samples = table.load(DATA)
     t = adults.table(samples)
     rows = []
@@ -109,8 +112,9 @@ def main() -> None:
     lines += [f"| {n} | {i} | " + " | ".join(f"{v:.2f}" for v in r) + " |" for n, i, r in rows]
     OUT.write_text(
         "# Adults' model: families compared on patient-grouped folds\n\n"
-        f"{__doc__.split(chr(10) + chr(10), 1)[1].strip()}\n\n"
+        f"{(__doc__ or '').split(chr(10) + chr(10), 1)[1].strip()}\n\n"
         f"n = {len(samples)} adults; means over fold seeds {SEEDS}.\n\n" + "\n".join(lines) + "\n"
+        "\nMade by `python -m studies.adult_models`.\n"
     )
     print(OUT.read_text())
 

@@ -1,6 +1,6 @@
 """Which rank the interval takes: the whole rank ceil((n + 1) x 0.9) of n residuals, or the
 fractional rank (n + 1) x 0.9 interpolated between its neighbours (`model.conformal`), compared on
-the adults' out-of-fold estimates (`python docs/interval_rank.py` -> docs/cv/interval_rank.md).
+the adults' out-of-fold estimates (`python -m studies.interval_rank` -> docs/cv/interval_rank.md).
 
 Each site's own Mondrian interval (two bins split at the median estimate, calibrated on the
 site's other folds, as `conformal.leave_fold_out_per_group` does), over the same five patient-
@@ -11,7 +11,6 @@ above the site's median estimate, and of the anaemic: mean over the splits (lowe
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 
@@ -19,9 +18,9 @@ from bot.training import adults
 from bot.training import jobs as training
 from bot.training.data import make_folds
 from model import conformal
+from studies import EYES_DEFY, PAGES, parse_args
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = (ROOT / ".." / "shared" / "data" / "eyes-defy" / "labels.csv",)
+DATA = (EYES_DEFY / "labels.csv",)
 SPLITS = 5
 COVERAGE = 0.9
 
@@ -72,6 +71,7 @@ def coverage_rows(t: adults.Table, splits: list[tuple[np.ndarray, np.ndarray]]) 
 
 
 def main() -> None:
+    parse_args(__doc__)
     samples, _ = training.load_samples(DATA)
     grown = training.split(samples)["adults"]
     t = adults.table(grown)
@@ -82,7 +82,7 @@ def main() -> None:
     head = ("| site | rank | everyone | estimate below median | above median | anaemic |\n"
             "|---|---|---|---|---|---|")  # fmt: skip
     text = "\n".join([head, *coverage_rows(t, splits)])
-    (ROOT / "docs" / "cv" / "interval_rank.md").write_text(
+    (PAGES / "interval_rank.md").write_text(
         f"# The interval's rank\n\n{(__doc__ or '').strip()}\n\n{text}\n"
     )
     print(text)

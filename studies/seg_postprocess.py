@@ -1,4 +1,4 @@
-"""Drawing the mask from the network, on held-out real photos: `python docs/seg_postprocess.py`.
+"""Drawing the mask from the network, on held-out real photos: `python -m studies.seg_postprocess`.
 
 Each Eyes-defy whole photo is segmented by the `train-seg` cross-validation network that never
 saw its patient (runs/seg/folds, made by `anemia-screen train-seg ... --init DIR`), and the mask
@@ -12,17 +12,16 @@ that wins here by a hair is noise, not a reason to ship it.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 
 from bot.training import segtraining
 from model import seg_train, segment, unet
+from studies import EYES_DEFY, PAGES, REPO, parse_args
 
-ROOT = Path(__file__).resolve().parents[1]
-FOLDS = ROOT / "runs" / "seg" / "folds"
-PHOTOS = ROOT / ".." / "shared" / "data" / "eyes-defy" / "photos"
-OUT = ROOT / "docs" / "cv" / "seg_postprocess.md"
+FOLDS = REPO / "runs" / "seg" / "folds"  # train-seg's cross-validation networks
+PHOTOS = EYES_DEFY / "photos"
+OUT = PAGES / "seg_postprocess.md"
 
 
 def flipped(model: unet.Model, image: np.ndarray) -> np.ndarray:
@@ -80,6 +79,9 @@ VARIANTS: dict[str, dict[str, object]] = {
 
 
 def main() -> None:
+    parse_args(__doc__)
+    if not FOLDS.is_dir():
+        raise SystemExit(f"{FOLDS} is missing: `anemia-screen train-seg` makes it")
     _, real = segtraining.gather([PHOTOS])
     folds = segtraining.real_folds(real, 5, seed=0)
     dice: dict[str, list[float]] = {k: [] for k in VARIANTS}
@@ -93,10 +95,11 @@ def main() -> None:
         for k, v in dice.items()
     ]
     OUT.write_text(
-        f"# Drawing the mask from the network\n\n{__doc__.split(chr(10), 2)[2].strip()}\n\n"
+        f"# Drawing the mask from the network\n\n{(__doc__ or '').split(chr(10), 2)[2].strip()}\n\n"
         f"{len(real)} photos, 5 folds (seed 0).\n\n| variant | Dice, median | 10th percentile "
         "| mean |\n|---|---|---|---|\n" + "\n".join(rows) + "\n\nRaw: "
         + json.dumps({k: round(float(np.median(v)), 4) for k, v in dice.items()}) + "\n"
+        "\nMade by `python -m studies.seg_postprocess`.\n"
     )  # fmt: skip
     print(OUT.read_text())
 
