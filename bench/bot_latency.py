@@ -3,7 +3,7 @@ arrives at the stand-in Bot API server, against the pipeline's own time for the 
 
     python -m bench.bot_latency [--photos 20] [--weights DIR]
 
-Prints a Markdown table; the bar (issue 5) is a median ratio of at most 1.3.
+Prints a Markdown table; the target is a median ratio (bot / pipeline) of at most MAX_RATIO.
 """
 
 from __future__ import annotations
@@ -18,14 +18,16 @@ from pathlib import Path
 
 from PIL import Image
 
+from bench.chats import enrol
 from bot.pipeline.executor import ExecutorPool
 from bot.pipeline.risk import Person
 from bot.pipeline.screening import Screener
 from model import WEIGHTS
 from testbed.bot import SAMPLE, running
-from testbed.telegram import FakeTelegram, message_id
+from testbed.telegram import FakeTelegram
 
 USER = 4_000_000_001
+MAX_RATIO = 1.3  # the bot may add at most 30% to the pipeline's median time
 
 
 def pipeline_ms(weights: Path, photo: bytes, n: int) -> list[float]:
@@ -52,10 +54,7 @@ async def bot_ms(weights: Path, photo: bytes, n: int) -> list[float]:
             async with running(
                 fake, f"sqlite+aiosqlite:///{tmp}/bench.db", pool, photo_rate_limit=n + 1
             ):
-                fake.send_text(USER, "/start")
-                [terms] = await fake.wait_replies(USER, 1)
-                fake.press_button(USER, message_id(terms), "consent:yes")
-                await fake.wait_replies(USER, 3)
+                await enrol(fake, USER, timeout=60)  # consent and profile, as a person would
                 for _ in range(n):
                     times.append(await _one(fake, photo))
     finally:
@@ -90,13 +89,13 @@ def main() -> None:
     parser.add_argument("--photos", type=int, default=20)
     parser.add_argument("--weights", type=Path, default=WEIGHTS)
     args = parser.parse_args()
-    print("| photo | photos | pipeline median ms | bot median ms | ratio | <= 1.3x |")
+    print(f"| photo | photos | pipeline median ms | bot median ms | ratio | <= {MAX_RATIO}x |")
     print("|---|---|---|---|---|---|")
     sample = SAMPLE.read_bytes()
     for name, photo in (("sample cut-out", sample), ("cut-out at 1280 px", phone_size(sample))):
         pipe = statistics.median(pipeline_ms(args.weights, photo, args.photos)[2:])
         bot = statistics.median(asyncio.run(bot_ms(args.weights, photo, args.photos))[2:])
-        ok = "yes" if bot / pipe <= 1.3 else "no"
+        ok = "yes" if bot / pipe <= MAX_RATIO else "no"
         print(f"| {name} | {args.photos} | {pipe:.0f} | {bot:.0f} | {bot / pipe:.2f} | {ok} |")
 
 

@@ -129,21 +129,6 @@ def vm_hwm_mb(pid: int) -> float | None:
     return None
 
 
-async def sample_rss(pid: int, peak: list[float]) -> None:
-    """Keep peak[0] at the largest RSS seen (MB), every 0.2 s, with psutil if installed."""
-    try:
-        import psutil
-    except ImportError:
-        return
-    process = psutil.Process(pid)
-    while True:
-        try:
-            peak[0] = max(peak[0], process.memory_info().rss / 2**20)
-        except psutil.Error:
-            return
-        await asyncio.sleep(0.2)
-
-
 async def stop_bot(proc: subprocess.Popen[bytes]) -> None:
     """SIGINT (run_polling's own shutdown), then SIGKILL after a grace period."""
     if proc.poll() is None:

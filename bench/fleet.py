@@ -84,16 +84,25 @@ def start(
         command = bot_command()
         if n > 1:
             fleet.ports.append(free_port())
-            env |= {"WEBHOOK_URL": "https://bench.invalid/telegram",
-                    "WEBHOOK_SECRET": SECRET, "WEBHOOK_LISTEN": "127.0.0.1",
-                    "WEBHOOK_PORT": str(fleet.ports[-1])}  # fmt: skip
+            env |= {
+                "WEBHOOK_URL": "https://bench.invalid/telegram",
+                "WEBHOOK_SECRET": SECRET,
+                "WEBHOOK_LISTEN": "127.0.0.1",
+                "WEBHOOK_PORT": str(fleet.ports[-1]),
+            }
             command = [*command, "--webhook"]
         fleet.logs.append(tmp / f"bot-{i}.log")
         fleet.files.append(fleet.logs[-1].open("wb"))
-        fleet.procs.append(subprocess.Popen(
-            command, env=env, cwd=tmp, stdin=subprocess.DEVNULL, stdout=fleet.files[-1],
-            stderr=subprocess.STDOUT,
-        ))  # fmt: skip
+        fleet.procs.append(
+            subprocess.Popen(
+                command,
+                env=env,
+                cwd=tmp,
+                stdin=subprocess.DEVNULL,
+                stdout=fleet.files[-1],
+                stderr=subprocess.STDOUT,
+            )
+        )
     return fleet
 
 

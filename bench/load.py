@@ -19,7 +19,7 @@ within a chat the k-th photo served is paired with the k-th answer. Throughput: 
 (a result or a refusal of the picture) per second, first photo served to last answer.
 
 Prints one Markdown table (the bot's WARNING/ERROR log lines, pseudonymous, on stderr). The
-bar (issue 6, 50 x 4 on the 2-core machine): every photo answered (a result, or a refusal or
+target (50 x 4 on a 2-core machine): every photo answered (a result, or a refusal or
 "try again" message, each kind counted), a database row for every result, no error in the
 bot's log, throughput >= 0.8x the pipeline alone. Exit status 0 when met, 1 when not, 2 when
 the run could not be made, 130 when interrupted. Only 127.0.0.1; the bot process and the
@@ -61,9 +61,15 @@ from testbed.telegram import FakeTelegram
 
 
 async def measure_bot(
-    args: Any, tmp: Path, url: str, weights: Path, photos: list[bytes], out: Outcome,
-    procs: list[subprocess.Popen[bytes]], deadline: Deadline,
-) -> None:  # fmt: skip
+    args: Any,
+    tmp: Path,
+    url: str,
+    weights: Path,
+    photos: list[bytes],
+    out: Outcome,
+    procs: list[subprocess.Popen[bytes]],
+    deadline: Deadline,
+) -> None:
     """Start the stand-in and the bot, enrol people, send the burst, check every answer."""
     key = secrets.token_urlsafe(32)  # 43 characters
     users = [FIRST_USER + i for i in range(args.people)]
@@ -94,9 +100,16 @@ async def measure_bot(
 
 
 async def run_chats(
-    args: Any, fake: FakeTelegram, proc: fleet.Fleet, photos: list[bytes],
-    users: list[int], warm_user: int, out: Outcome, deadline: Deadline, launched: float,
-) -> None:  # fmt: skip
+    args: Any,
+    fake: FakeTelegram,
+    proc: fleet.Fleet,
+    photos: list[bytes],
+    users: list[int],
+    warm_user: int,
+    out: Outcome,
+    deadline: Deadline,
+    launched: float,
+) -> None:
     ready = await fleet.ready(proc, fake, deadline.left(RESERVE_S))
     out.cold_start_s = ready - launched
     step = min(120.0, deadline.left(RESERVE_S))
@@ -123,8 +136,12 @@ async def run_chats(
 
 
 async def one_at_a_time(
-    fake: FakeTelegram, proc: fleet.Fleet, user: int, photos: list[bytes], deadline: Deadline,
-) -> list[float]:  # fmt: skip
+    fake: FakeTelegram,
+    proc: fleet.Fleet,
+    user: int,
+    photos: list[bytes],
+    deadline: Deadline,
+) -> list[float]:
     """End-to-end ms of each photo sent alone, the next only after the last reply."""
     times = []
     for photo in photos:
@@ -172,9 +189,13 @@ async def run(args: Any, tmp: Path, procs: list[subprocess.Popen[bytes]]) -> Out
 
 
 async def pipeline_alone(
-    args: Any, screener: Screener, weights: Path, burst: list[bytes], out: Outcome,
+    args: Any,
+    screener: Screener,
+    weights: Path,
+    burst: list[bytes],
+    out: Outcome,
     deadline: Deadline,
-) -> None:  # fmt: skip
+) -> None:
     """Add one pipeline-only figure of each kind: sequential, and through the bot's pool."""
     out.sequential.append(await asyncio.to_thread(pipeline_sequential, screener, burst, deadline))
     pooled = pipeline_threads(weights, burst, args.workers, args.processes)
@@ -196,31 +217,52 @@ def _bounded(low: int, high: int) -> Any:
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
-        prog="python -m bench.load", description=__doc__,
+        prog="python -m bench.load",
+        description=__doc__,
         formatter_class=argparse.RawTextHelpFormatter,
-    )  # fmt: skip
+    )
     p.add_argument("--people", type=_bounded(1, 500), default=50, help="1-500")
     p.add_argument("--photos", type=_bounded(1, 20), default=4, help="per person, 1-20")
     p.add_argument("--weights", type=Path, default=WEIGHTS, help="weights folder (ANEMIA_WEIGHTS)")
-    p.add_argument("--workers", type=_bounded(1, 16),
-                   default=int(os.environ.get("INFERENCE_WORKERS", "1")),
-                   help="the bot's INFERENCE_WORKERS and the pipeline's threads, 1-16")  # fmt: skip
-    p.add_argument("--in-threads", dest="processes", action="store_false",
-                   help="screen in threads, not processes (INFERENCE_PROCESSES)")  # fmt: skip
-    p.add_argument("--queue", type=_bounded(1, 10_000), default=None,
-                   help="the bot's INFERENCE_QUEUE (default: the whole burst)")  # fmt: skip
+    p.add_argument(
+        "--workers",
+        type=_bounded(1, 16),
+        default=int(os.environ.get("INFERENCE_WORKERS", "1")),
+        help="the bot's INFERENCE_WORKERS and the pipeline's threads, 1-16",
+    )
+    p.add_argument(
+        "--in-threads",
+        dest="processes",
+        action="store_false",
+        help="screen in threads, not processes (INFERENCE_PROCESSES)",
+    )
+    p.add_argument(
+        "--queue",
+        type=_bounded(1, 10_000),
+        default=None,
+        help="the bot's INFERENCE_QUEUE (default: the whole burst)",
+    )
     p.add_argument(
         "--database-url",
         default=None,
         help="a fresh PostgreSQL database (default: SQLite in a temporary folder)",
     )
-    p.add_argument("--singles", type=_bounded(1, 100), default=10,
-                   help="photos sent one at a time before the burst, 1-100")  # fmt: skip
-    p.add_argument("--distinct", type=_bounded(1, 256), default=16,
-                   help="distinct photos, used in turn, 1-256")  # fmt: skip
-    p.add_argument("--replicas", type=_bounded(1, 4), default=1,
-                   help="bot processes, 1-4: more than one serve webhooks fed in turn by the "
-                   "stand-in (needs --database-url on PostgreSQL)")  # fmt: skip
+    p.add_argument(
+        "--singles",
+        type=_bounded(1, 100),
+        default=10,
+        help="photos sent one at a time before the burst, 1-100",
+    )
+    p.add_argument(
+        "--distinct", type=_bounded(1, 256), default=16, help="distinct photos, used in turn, 1-256"
+    )
+    p.add_argument(
+        "--replicas",
+        type=_bounded(1, 4),
+        default=1,
+        help="bot processes, 1-4: more than one serve webhooks fed in turn by the "
+        "stand-in (needs --database-url on PostgreSQL)",
+    )
     p.add_argument("--timeout", type=float, default=900.0, help="for the whole run, s")
     args = p.parse_args(argv)
     if args.queue is None:

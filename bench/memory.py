@@ -71,8 +71,12 @@ def _jpeg_tagged_turned(pixels: int) -> bytes:
     """A Display P3 photo lying on its side: decoding turns it and converts its colours."""
     exif = Image.Exif()
     exif[ORIENTATION] = 6
-    jpeg = _encode(_scaled(pixels).transpose(Image.Transpose.ROTATE_90), "JPEG", quality=90,
-                   exif=exif.tobytes())  # fmt: skip
+    jpeg = _encode(
+        _scaled(pixels).transpose(Image.Transpose.ROTATE_90),
+        "JPEG",
+        quality=90,
+        exif=exif.tobytes(),
+    )
     return tagged_jpeg(jpeg, display_profile())
 
 
@@ -136,9 +140,16 @@ def one(name: str) -> dict[str, object]:
     seconds = time.perf_counter() - started
     with Image.open(io.BytesIO(data)) as img:
         size, mode = img.size, img.mode
-    return {"input": name, "kb": len(data) // 1024, "size": size, "mode": mode,
-            "cost_mb": decode_cost(data) / 2**20, "outcome": outcome,
-            "peak_mb": _peak_kb() / 1024, "s": seconds}  # fmt: skip
+    return {
+        "input": name,
+        "kb": len(data) // 1024,
+        "size": size,
+        "mode": mode,
+        "cost_mb": decode_cost(data) / 2**20,
+        "outcome": outcome,
+        "peak_mb": _peak_kb() / 1024,
+        "s": seconds,
+    }
 
 
 def measure(names: list[str]) -> list[dict[str, object]]:
@@ -154,14 +165,18 @@ def measure(names: list[str]) -> list[dict[str, object]]:
 def table(rows: list[dict[str, object]]) -> list[str]:
     """Markdown rows: each input's peak and its excess over the ordinary photo's."""
     base = next((float(str(r["peak_mb"])) for r in rows if r["input"] == "ordinary"), None)
-    out = ["| input | file KB | size, mode | outcome | s | peak MB | above ordinary MB |",
-           "|---|---|---|---|---|---|---|"]  # fmt: skip
+    out = [
+        "| input | file KB | size, mode | outcome | s | peak MB | above ordinary MB |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         peak = float(str(r["peak_mb"]))
         above = "" if base is None or r["input"] == "ordinary" else f"{peak - base:+.0f}"
         size = "x".join(map(str, r["size"]))  # type: ignore[call-overload]
-        out.append(f"| {r['input']} | {r['kb']} | {size} {r['mode']} | {r['outcome']} "
-                   f"| {float(str(r['s'])):.2f} | {peak:.0f} | {above} |")  # fmt: skip
+        out.append(
+            f"| {r['input']} | {r['kb']} | {size} {r['mode']} | {r['outcome']} "
+            f"| {float(str(r['s'])):.2f} | {peak:.0f} | {above} |"
+        )
     return out
 
 
@@ -176,8 +191,10 @@ def worst_above(rows: list[dict[str, object]]) -> float:
 def verdict(rows: list[dict[str, object]]) -> str:
     worst = worst_above(rows)
     met = "met" if worst <= BAR_MB else "NOT met"
-    return (f"worst input the decoder accepts: {worst:+.0f} MB above an ordinary photo "
-            f"(target <= {BAR_MB:.0f} MB: {met})")  # fmt: skip
+    return (
+        f"worst input the decoder accepts: {worst:+.0f} MB above an ordinary photo "
+        f"(target <= {BAR_MB:.0f} MB: {met})"
+    )
 
 
 def main() -> int:

@@ -70,8 +70,10 @@ def stages(screener: Screener, photos: list[bytes], repeats: int) -> dict[str, l
     tagged = [tagged_jpeg(data, icc) for data in photos]  # the same pixels, converted to sRGB
     heic = [p3_heic(rgb) for rgb in rgbs]
     coded = [nclx_heic(rgb) for rgb in rgbs]  # converted by a profile written for its codes
-    big = [cv2.resize(rgb, (3024, 4032) if rgb.shape[0] > rgb.shape[1] else (4032, 3024))
-           for rgb in rgbs[:2]]  # fmt: skip
+    big = [
+        cv2.resize(rgb, (3024, 4032) if rgb.shape[0] > rgb.shape[1] else (4032, 3024))
+        for rgb in rgbs[:2]
+    ]
     full, full_coded = [p3_heic(rgb) for rgb in big], [nclx_heic(rgb) for rgb in big]
     return {
         "decode": timed(lambda k: decode(photos[k]), repeats, n),

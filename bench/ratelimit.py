@@ -90,12 +90,14 @@ async def main(args: argparse.Namespace) -> None:
 
 
 def parse() -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m bench.ratelimit", description=__doc__,
-                                formatter_class=argparse.RawTextHelpFormatter)  # fmt: skip
+    p = argparse.ArgumentParser(
+        prog="python -m bench.ratelimit",
+        description=__doc__,
+        formatter_class=argparse.RawTextHelpFormatter,
+    )
     p.add_argument("--takes", type=int, default=2000)
     p.add_argument("--people", type=int, default=200)
-    p.add_argument("--concurrency", type=lambda t: [int(x) for x in t.split(",")],
-                   default=[1, 32])  # fmt: skip
+    p.add_argument("--concurrency", type=lambda t: [int(x) for x in t.split(",")], default=[1, 32])
     return p.parse_args()
 
 

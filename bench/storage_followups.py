@@ -1,4 +1,4 @@
-"""Time the pending-follow-up query on PostgreSQL with 10,000 screenings (issue 4: <= 50 ms).
+"""Time the pending-follow-up query on PostgreSQL with 10,000 screenings (target: median <= 50 ms).
 
     python -m bench.storage_followups [--admin-url URL] [--screenings 10000] [--repeats 30]
 
@@ -31,6 +31,7 @@ from storage.pseudonyms import CASE_CODE_CHARS, random_code
 ADMIN_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 BANDS = (11.0, 10.0, 7.0)  # children 24-59 months, g/dL
 TEAMS = 4
+MAX_MS = 50.0  # the query's median, so that a health worker's list opens at once
 
 
 def _risk(hb: float) -> str:
@@ -44,11 +45,17 @@ def _rows(
     now = datetime.now(UTC)
     people = max(1, n * 2 // 5)  # some people are screened more than once
     subjects = [
-        {"id": i + 1, "pseudonym": secrets.token_hex(32), "key_id": "k1",
-         "team_id": i % TEAMS + 1, "consent_version": "v1", "consent_at": now,
-         "contact_opt_in": rng.random() < 0.7}
+        {
+            "id": i + 1,
+            "pseudonym": secrets.token_hex(32),
+            "key_id": "k1",
+            "team_id": i % TEAMS + 1,
+            "consent_version": "v1",
+            "consent_at": now,
+            "contact_opt_in": rng.random() < 0.7,
+        }
         for i in range(people)
-    ]  # fmt: skip
+    ]
     screenings: list[dict] = []
     followups: list[dict] = []
     open_case: set[int] = set()
@@ -58,13 +65,27 @@ def _rows(
         warnings = ["low_attention"] if rng.random() < 0.08 else []
         at = now - timedelta(days=180 * (1 - i / n))  # oldest first
         screenings.append(
-            {"id": i + 1, "subject_id": subject, "created_at": at, "hb_g_dl": hb,
-             "interval_low": hb - 1.5, "interval_high": hb + 1.5, "coverage": 0.9,
-             "risk": _risk(hb), "risk_group": "child_24_59m", "threshold_g_dl": BANDS[0],
-             "moderate_below_g_dl": BANDS[1], "severe_below_g_dl": BANDS[2],
-             "straddles_threshold": False, "group_assumed": False, "reliable": not warnings,
-             "warnings": warnings, "attention_lower_half": 0.6, "model_version": "bench"}
-        )  # fmt: skip
+            {
+                "id": i + 1,
+                "subject_id": subject,
+                "created_at": at,
+                "hb_g_dl": hb,
+                "interval_low": hb - 1.5,
+                "interval_high": hb + 1.5,
+                "coverage": 0.9,
+                "risk": _risk(hb),
+                "risk_group": "child_24_59m",
+                "threshold_g_dl": BANDS[0],
+                "moderate_below_g_dl": BANDS[1],
+                "severe_below_g_dl": BANDS[2],
+                "straddles_threshold": False,
+                "group_assumed": False,
+                "reliable": not warnings,
+                "warnings": warnings,
+                "attention_lower_half": 0.6,
+                "model_version": "bench",
+            }
+        )
         reason = _risk(hb) if _risk(hb) in ("moderate", "severe") else None
         reason = reason or ("unreliable" if warnings else None)
         if reason is None or subject in open_case:
@@ -77,11 +98,18 @@ def _rows(
         if status in ("pending", "contacted"):
             open_case.add(subject)
         followups.append(
-            {"id": len(followups) + 1, "case_code": random_code(CASE_CODE_CHARS),
-             "subject_id": subject, "screening_id": i + 1, "team_id": (subject - 1) % TEAMS + 1,
-             "status": status, "reason": reason, "opened_at": at,
-             "lab_hb_g_dl": round(hb + rng.gauss(0.3, 1.0), 1) if status == "resolved" else None}
-        )  # fmt: skip
+            {
+                "id": len(followups) + 1,
+                "case_code": random_code(CASE_CODE_CHARS),
+                "subject_id": subject,
+                "screening_id": i + 1,
+                "team_id": (subject - 1) % TEAMS + 1,
+                "status": status,
+                "reason": reason,
+                "opened_at": at,
+                "lab_hb_g_dl": round(hb + rng.gauss(0.3, 1.0), 1) if status == "resolved" else None,
+            }
+        )
     return subjects, screenings, followups
 
 
@@ -93,9 +121,17 @@ async def _fill(session: AsyncSession, n: int, open_days: float) -> int:
     )
     await session.execute(
         insert(HealthWorker),
-        [{"id": 1, "pseudonym": secrets.token_hex(32), "key_id": "k1", "team_id": 1,
-          "role": "health_worker", "created_at": now}],
-    )  # fmt: skip
+        [
+            {
+                "id": 1,
+                "pseudonym": secrets.token_hex(32),
+                "key_id": "k1",
+                "team_id": 1,
+                "role": "health_worker",
+                "created_at": now,
+            }
+        ],
+    )
     for model, rows in ((Subject, subjects), (Screening, screenings), (FollowUp, followups)):
         for start in range(0, len(rows), 2000):
             await session.execute(insert(model), rows[start : start + 2000])
@@ -138,9 +174,11 @@ async def _scenario(admin: AsyncEngine, label: str, open_days: float, n: int, re
             for query_label, query in queries.items():
                 times, rows = await _time(session, repeats, **query)
                 median, p90 = statistics.median(times), statistics.quantiles(times, n=10)[-1]
-                ok = "yes" if median <= 50 else "NO"
-                print(f"| {label}; {cases:,} cases | pending, {query_label} | {rows:,} "
-                      f"| {median:.1f} | {p90:.1f} | {ok} |")  # fmt: skip
+                ok = "yes" if median <= MAX_MS else "NO"
+                print(
+                    f"| {label}; {cases:,} cases | pending, {query_label} | {rows:,} "
+                    f"| {median:.1f} | {p90:.1f} | {ok} |"
+                )
         await engine.dispose()
     finally:
         async with admin.connect() as conn:
@@ -152,7 +190,8 @@ async def main(admin_url: str, n: int, repeats: int) -> None:
     admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
     machine = f"{platform.node()}, {platform.machine()}, {os.cpu_count()} CPUs"
     print(f"{n:,} screenings per database; {machine}; {datetime.now(UTC):%Y-%m-%d}")
-    print("| log | query | rows | median ms | p90 ms | <= 50 ms |\n|---|---|---|---|---|---|")
+    print(f"| log | query | rows | median ms | p90 ms | <= {MAX_MS:.0f} ms |")
+    print("|---|---|---|---|---|---|")
     try:
         for label, open_days in SCENARIOS.items():
             await _scenario(admin, label, open_days, n, repeats)

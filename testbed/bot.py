@@ -29,21 +29,30 @@ def settings_for(fake: FakeTelegram, **extra: Any) -> BotSettings:
     """The bot's settings for talking to the stand-in, with a health worker and a team."""
     extra = {"health_worker_ids": (WORKER_ID,), "team": "clinic", **extra}
     return BotSettings(
-        telegram_bot_token=SecretStr(fake.token), telegram_base_url=fake.base_url,
-        telegram_base_file_url=fake.base_file_url, **extra,
-    )  # fmt: skip
+        telegram_bot_token=SecretStr(fake.token),
+        telegram_base_url=fake.base_url,
+        telegram_base_file_url=fake.base_file_url,
+        **extra,
+    )
 
 
 @asynccontextmanager
 async def running(
-    fake: FakeTelegram, url: str, pool: Screens | None, *, webhook_port: int | None = None,
-    secret: str = "s3cret-token", storage: StorageSettings | None = None, **settings: Any,
-) -> AsyncIterator[BotApplication]:  # fmt: skip
+    fake: FakeTelegram,
+    url: str,
+    pool: Screens | None,
+    *,
+    webhook_port: int | None = None,
+    secret: str = "s3cret-token",
+    storage: StorageSettings | None = None,
+    **settings: Any,
+) -> AsyncIterator[BotApplication]:
     """The bot started as run_polling/run_webhook would, and stopped the same way after;
     `storage`: other pseudonym keys (a rotation) than KEY."""
     storage = storage or StorageSettings(database_url=url, pseudonym_key=SecretStr(KEY))
-    app = build_application(settings_for(fake, **settings), storage, pool=pool,
-                            webhook=webhook_port is not None)  # fmt: skip
+    app = build_application(
+        settings_for(fake, **settings), storage, pool=pool, webhook=webhook_port is not None
+    )
     await app.initialize()
     await startup(app)
     assert app.updater is not None
@@ -51,9 +60,12 @@ async def running(
         await app.updater.start_polling(poll_interval=0.0, timeout=1)
     else:
         await app.updater.start_webhook(
-            listen="127.0.0.1", port=webhook_port, url_path="telegram", secret_token=secret,
+            listen="127.0.0.1",
+            port=webhook_port,
+            url_path="telegram",
+            secret_token=secret,
             webhook_url=f"http://127.0.0.1:{webhook_port}/telegram",
-        )  # fmt: skip
+        )
     await app.start()
     try:
         yield app

@@ -64,14 +64,19 @@ def p3_heic(rgb: np.ndarray, exif: bytes | None = None, quality: int = 90) -> by
 
 # H.273 code points of Display P3 as a HEIF nclx box holds them: P3 primaries with D65 white,
 # sRGB's transfer curve, BT.601 YCbCr, full range
-P3_CODES = {"color_primaries": 12, "transfer_characteristics": 13, "matrix_coefficients": 6,
-            "full_range_flag": 1}  # fmt: skip
+P3_CODES = {
+    "color_primaries": 12,
+    "transfer_characteristics": 13,
+    "matrix_coefficients": 6,
+    "full_range_flag": 1,
+}
 
 
 def nclx_heic(rgb: np.ndarray, codes: dict[str, int] = P3_CODES, quality: int = 90) -> bytes:
     """The same pixels as HEIC tagged by H.273 code points (an nclx box, no ICC profile), as
     HEIF writers other than Apple's tag them; quality -1 is lossless up to YCbCr rounding."""
     buf = io.BytesIO()
-    Image.fromarray(rgb).save(buf, "HEIF", quality=quality, save_nclx_profile=True,
-                              nclx_profile=codes)  # fmt: skip
+    Image.fromarray(rgb).save(
+        buf, "HEIF", quality=quality, save_nclx_profile=True, nclx_profile=codes
+    )
     return buf.getvalue()

@@ -20,8 +20,15 @@ POLL_CONFLICT = (
 )
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _COMMAND = re.compile(r"[a-z0-9_]{1,32}")
-NO_OPS = ("logOut", "close", "setMyDescription", "setMyShortDescription", "setMyName",
-          "setChatMenuButton", "setMyDefaultAdministratorRights")  # fmt: skip
+NO_OPS = (
+    "logOut",
+    "close",
+    "setMyDescription",
+    "setMyShortDescription",
+    "setMyName",
+    "setChatMenuButton",
+    "setMyDefaultAdministratorRights",
+)
 
 
 class BotMethods:
@@ -160,8 +167,12 @@ class BotMethods:
             raise bad_request("invalid file_id")
         if len(stored.data) > MAX_DOWNLOAD:
             raise bad_request("file is too big")
-        return {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-                "file_size": len(stored.data), "file_path": stored.file_path}  # fmt: skip
+        return {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_size": len(stored.data),
+            "file_path": stored.file_path,
+        }
 
 
 def _seconds(value: Any) -> float:

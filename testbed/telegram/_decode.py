@@ -14,13 +14,38 @@ from ._api import ApiError, bad_request
 # Fields whose value is plain text even when it looks like JSON ("123", "true", "[x]").
 STRING_FIELDS = frozenset(
     {
-        "text", "caption", "callback_query_id", "url", "secret_token", "file_id",
-        "parse_mode", "action", "language_code", "inline_message_id", "ip_address",
-        "description", "short_description", "name", "emoji", "title", "message_effect_id",
-        "business_connection_id", "photo", "document", "sticker", "voice", "video", "audio",
-        "animation", "video_note", "thumbnail", "certificate", "cover", "query",
+        "text",
+        "caption",
+        "callback_query_id",
+        "url",
+        "secret_token",
+        "file_id",
+        "parse_mode",
+        "action",
+        "language_code",
+        "inline_message_id",
+        "ip_address",
+        "description",
+        "short_description",
+        "name",
+        "emoji",
+        "title",
+        "message_effect_id",
+        "business_connection_id",
+        "photo",
+        "document",
+        "sticker",
+        "voice",
+        "video",
+        "audio",
+        "animation",
+        "video_note",
+        "thumbnail",
+        "certificate",
+        "cover",
+        "query",
     }
-)  # fmt: skip
+)
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 

@@ -26,15 +26,15 @@ class Driver:
         self._callback_ids = itertools.count(1)
 
     def add_user(
-        self, user_id: int, *, first_name: str = "Ama", username: str | None = "ama_k",
+        self,
+        user_id: int,
+        *,
+        first_name: str = "Ama",
+        username: str | None = "ama_k",
         language_code: str = "en",
-    ) -> dict[str, Any]:  # fmt: skip
+    ) -> dict[str, Any]:
         """Make a chat known without sending anything (as if the user started the bot earlier)."""
         return self._state.user(user_id, first_name, username, language_code)
-
-    def block_user(self, user_id: int) -> None:
-        """The user blocks the bot: sends to that chat get 403 until the user writes again."""
-        self._state.blocked.add(user_id)
 
     def send_text(self, user_id: int, text: str, **user_kw: Any) -> int:
         """A text message; every `/command` in it gets a `bot_command` entity."""
@@ -43,16 +43,25 @@ class Driver:
             content["entities"] = entities
         return self._user_message(user_id, user_kw, content)
 
-    def send_photo(self, user_id: int, data: bytes, *, caption: str | None = None,
-                   **user_kw: Any) -> int:  # fmt: skip
+    def send_photo(
+        self, user_id: int, data: bytes, *, caption: str | None = None, **user_kw: Any
+    ) -> int:
         """A photo: PhotoSize list with thumbnails, the largest holding exactly `data`."""
         content: dict[str, Any] = {"photo": self._state.photo_sizes(data, with_thumbnails=True)}
         if caption:
             content["caption"] = caption
         return self._user_message(user_id, user_kw, content)
 
-    def send_document(self, user_id: int, data: bytes, *, file_name: str, mime_type: str,
-                      caption: str | None = None, **user_kw: Any) -> int:  # fmt: skip
+    def send_document(
+        self,
+        user_id: int,
+        data: bytes,
+        *,
+        file_name: str,
+        mime_type: str,
+        caption: str | None = None,
+        **user_kw: Any,
+    ) -> int:
         """A file sent "as document" (full resolution, EXIF kept)."""
         meta = {"file_name": file_name, "mime_type": mime_type}
         stored = self._state.add_file("document", data, file_name.rpartition(".")[2], meta)
@@ -64,8 +73,15 @@ class Driver:
     def send_sticker(self, user_id: int, **user_kw: Any) -> int:
         """A static 512x512 sticker."""
         stored = self._state.add_file("sticker", STICKER_BYTES, "webp")
-        sticker = {**stored.info(), "type": "regular", "width": 512, "height": 512,
-                   "is_animated": False, "is_video": False, "emoji": "👍"}  # fmt: skip
+        sticker = {
+            **stored.info(),
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "emoji": "👍",
+        }
         return self._user_message(user_id, user_kw, {"sticker": sticker})
 
     def send_voice(self, user_id: int, **user_kw: Any) -> int:
@@ -77,8 +93,13 @@ class Driver:
     def send_video(self, user_id: int, **user_kw: Any) -> int:
         """A 3-second 640x480 video."""
         stored = self._state.add_file("video", VIDEO_BYTES, "mp4")
-        video = {**stored.info(), "width": 640, "height": 480, "duration": 3,
-                 "mime_type": "video/mp4"}  # fmt: skip
+        video = {
+            **stored.info(),
+            "width": 640,
+            "height": 480,
+            "duration": 3,
+            "mime_type": "video/mp4",
+        }
         return self._user_message(user_id, user_kw, {"video": video})
 
     def press_button(self, user_id: int, message_id: int, data: str, **user_kw: Any) -> int:
@@ -88,8 +109,13 @@ class Driver:
             raise KeyError(f"the bot sent no message {message_id} to chat {user_id}")
         user = self._user(user_id, user_kw)
         query_id = f"{user_id}{next(self._callback_ids):08d}"
-        query = {"id": query_id, "from": user, "message": dict(message),
-                 "chat_instance": f"ci{user_id}", "data": data}  # fmt: skip
+        query = {
+            "id": query_id,
+            "from": user,
+            "message": dict(message),
+            "chat_instance": f"ci{user_id}",
+            "data": data,
+        }
         self._state.callback_queries[query_id] = query
         return self.push_update({"callback_query": query})
 

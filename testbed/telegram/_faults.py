@@ -41,8 +41,15 @@ class Faults:
         self._faults: defaultdict[str, deque[Fault]] = defaultdict(deque)
         self._faults_closing = asyncio.Event()
 
-    def fail_next(self, method: str, *, status: int = 500, retry_after: int | None = None,
-                  times: int = 1, deliver: bool = False) -> None:  # fmt: skip
+    def fail_next(
+        self,
+        method: str,
+        *,
+        status: int = 500,
+        retry_after: int | None = None,
+        times: int = 1,
+        deliver: bool = False,
+    ) -> None:
         """Answer the next `times` calls of `method` with an error (429 carries retry_after).
 
         deliver=True: the call still takes effect (the message is recorded as sent) and only

@@ -14,17 +14,42 @@ from typing import Any
 from ._api import MAX_CALLBACK_DATA, MAX_CAPTION, MAX_TEXT, bad_request
 
 HTML_TAGS = frozenset(
-    {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a",
-     "code", "pre", "blockquote", "tg-emoji"}
-)  # fmt: skip
+    {
+        "b",
+        "strong",
+        "i",
+        "em",
+        "u",
+        "ins",
+        "s",
+        "strike",
+        "del",
+        "span",
+        "tg-spoiler",
+        "a",
+        "code",
+        "pre",
+        "blockquote",
+        "tg-emoji",
+    }
+)
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)(\s[^<>]*)?>")
 _MD_RESERVED = frozenset(".!-=+#{}()")
 _MD_MARKERS = frozenset("*_~|`[]")
 BUTTON_ACTIONS = frozenset(
-    {"url", "callback_data", "web_app", "login_url", "switch_inline_query", "copy_text",
-     "switch_inline_query_current_chat", "switch_inline_query_chosen_chat", "callback_game",
-     "pay"}
-)  # fmt: skip
+    {
+        "url",
+        "callback_data",
+        "web_app",
+        "login_url",
+        "switch_inline_query",
+        "copy_text",
+        "switch_inline_query_current_chat",
+        "switch_inline_query_chosen_chat",
+        "callback_game",
+        "pay",
+    }
+)
 
 
 def rendered_text(text: Any, parse_mode: Any, *, caption: bool = False) -> str:

@@ -9,17 +9,27 @@ from typing import Any
 
 import aiohttp
 
-from ._api import ApiError, bad_request
+from ._api import bad_request
 from ._decode import Decoded
 from ._markup import check_reply_markup, rendered_text
 from ._media import image_size
 from ._state import State, StoredFile
 
 CHAT_ACTIONS = frozenset(
-    {"typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
-     "upload_document", "choose_sticker", "find_location", "record_video_note",
-     "upload_video_note"}
-)  # fmt: skip
+    {
+        "typing",
+        "upload_photo",
+        "record_video",
+        "upload_video",
+        "record_voice",
+        "upload_voice",
+        "upload_document",
+        "choose_sticker",
+        "find_location",
+        "record_video_note",
+        "upload_video_note",
+    }
+)
 NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "
     "the same as a current content and reply markup of the message"
@@ -127,10 +137,7 @@ class MessageMethods:
 
     # --- helpers
     def _target(self, params: dict[str, Any]) -> dict[str, Any]:
-        chat = self.state.chat(params.get("chat_id"))
-        if chat["id"] in self.state.blocked:
-            raise ApiError(403, "Forbidden: bot was blocked by the user")
-        return chat
+        return self.state.chat(params.get("chat_id"))
 
     def _post(self, chat: dict[str, Any], params: dict[str, Any], **content: Any) -> dict:
         extra = dict(content)

@@ -21,9 +21,14 @@ ATTEMPTS = 10
 
 class Pusher:
     def __init__(
-        self, state: State, urls: list[str], secret_token: str | None, *,
-        max_connections: int = 40, retry_s: float = 0.5,
-    ) -> None:  # fmt: skip
+        self,
+        state: State,
+        urls: list[str],
+        secret_token: str | None,
+        *,
+        max_connections: int = 40,
+        retry_s: float = 0.5,
+    ) -> None:
         self.state, self.urls, self.secret = state, urls, secret_token
         self.limit = asyncio.Semaphore(max_connections)
         self.retry_s = retry_s

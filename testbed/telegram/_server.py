@@ -29,16 +29,25 @@ class FakeTelegram(Driver, Faults):
     """A Bot API server on 127.0.0.1 that a real python-telegram-bot Application can talk to."""
 
     def __init__(
-        self, token: str = "123456:TEST-TOKEN", bot_id: int = 123456,
+        self,
+        token: str = "123456:TEST-TOKEN",
+        bot_id: int = 123456,
         username: str = "anemia_screen_bot",
-    ) -> None:  # fmt: skip
+    ) -> None:
         Driver.__init__(self)
         Faults.__init__(self)
         self.token = token
-        bot_user = {"id": bot_id, "is_bot": True, "first_name": "Anemia Screen",
-                    "username": username, "can_join_groups": False,
-                    "can_read_all_group_messages": False, "supports_inline_queries": False,
-                    "can_connect_to_business": False, "has_main_web_app": False}  # fmt: skip
+        bot_user = {
+            "id": bot_id,
+            "is_bot": True,
+            "first_name": "Anemia Screen",
+            "username": username,
+            "can_join_groups": False,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+            "can_connect_to_business": False,
+            "has_main_web_app": False,
+        }
         self._state = State(bot_user)
         self._bot_methods = BotMethods(self._state)
         self._handlers = {
@@ -247,9 +256,14 @@ class FakeTelegram(Driver, Faults):
         return web.json_response({"ok": True, "result": result})
 
     async def _late_fault(
-        self, request: web.Request, method: str, req: Decoded, at: float, fault: Fault,
+        self,
+        request: web.Request,
+        method: str,
+        req: Decoded,
+        at: float,
+        fault: Fault,
         result: Any,
-    ) -> web.StreamResponse:  # fmt: skip
+    ) -> web.StreamResponse:
         """A fault after the method ran: slow answer, or error/drop of a delivered call."""
         if fault.kind == "delay":
             self._record(method, req, at, result=result)
@@ -258,27 +272,63 @@ class FakeTelegram(Driver, Faults):
         return self._faulted(request, method, req, at, fault, executed=True, result=result)
 
     def _faulted(
-        self, request: web.Request, method: str, req: Decoded, at: float, fault: Fault, *,
-        executed: bool, result: Any = None,
-    ) -> web.StreamResponse:  # fmt: skip
+        self,
+        request: web.Request,
+        method: str,
+        req: Decoded,
+        at: float,
+        fault: Fault,
+        *,
+        executed: bool,
+        result: Any = None,
+    ) -> web.StreamResponse:
         if fault.kind == "drop":
-            self._record(method, req, at, status=0, delivered=executed, result=result,
-                         error="connection dropped")  # fmt: skip
+            self._record(
+                method,
+                req,
+                at,
+                status=0,
+                delivered=executed,
+                result=result,
+                error="connection dropped",
+            )
             if request.transport is not None:
                 request.transport.abort()
             return web.Response()
         error = fault.error()
-        self._record(method, req, at, status=error.code, delivered=executed, result=result,
-                     error=error.description)  # fmt: skip
+        self._record(
+            method,
+            req,
+            at,
+            status=error.code,
+            delivered=executed,
+            result=result,
+            error=error.description,
+        )
         return _answer(error)
 
-    def _record(self, method: str, req: Decoded, at: float, *, status: int = 200,
-                delivered: bool | None = None, result: Any = None,
-                error: str | None = None) -> None:  # fmt: skip
-        call = Call(method=method, params=req.params, files=req.files,
-                    chat_id=self._chat_of(req.params), at=at, status=status,
-                    delivered=status == 200 if delivered is None else delivered,
-                    result=result, error=error)  # fmt: skip
+    def _record(
+        self,
+        method: str,
+        req: Decoded,
+        at: float,
+        *,
+        status: int = 200,
+        delivered: bool | None = None,
+        result: Any = None,
+        error: str | None = None,
+    ) -> None:
+        call = Call(
+            method=method,
+            params=req.params,
+            files=req.files,
+            chat_id=self._chat_of(req.params),
+            at=at,
+            status=status,
+            delivered=status == 200 if delivered is None else delivered,
+            result=result,
+            error=error,
+        )
         self.calls.append(call)
         self._call_signal.fire()
 

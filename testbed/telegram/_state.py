@@ -14,8 +14,13 @@ from ._media import image_size, thumbnails
 UPDATE_TYPES_OFF_BY_DEFAULT = frozenset(
     {"chat_member", "message_reaction", "message_reaction_count"}
 )
-FOLDERS = {"photo": "photos", "document": "documents", "sticker": "stickers", "voice": "voice",
-           "video": "videos"}  # fmt: skip
+FOLDERS = {
+    "photo": "photos",
+    "document": "documents",
+    "sticker": "stickers",
+    "voice": "voice",
+    "video": "videos",
+}
 
 
 @dataclass
@@ -31,8 +36,12 @@ class StoredFile:
 
     def info(self) -> dict[str, Any]:
         """The fields of the PhotoSize/Document/... object (without width/height)."""
-        return {"file_id": self.file_id, "file_unique_id": self.file_unique_id,
-                "file_size": len(self.data), **self.meta}  # fmt: skip
+        return {
+            "file_id": self.file_id,
+            "file_unique_id": self.file_unique_id,
+            "file_size": len(self.data),
+            **self.meta,
+        }
 
 
 class State:
@@ -41,7 +50,6 @@ class State:
     def __init__(self, bot_user: dict[str, Any]) -> None:
         self.bot_user = bot_user
         self.users: dict[int, dict[str, Any]] = {}
-        self.blocked: set[int] = set()
         self.messages: dict[int, dict[str, Any]] = {}
         self.sent_messages: dict[int, dict[str, Any]] = {}
         self.files: dict[str, StoredFile] = {}
@@ -60,14 +68,13 @@ class State:
 
     # --- users and chats
     def user(self, user_id: int, first_name: str, username: str | None, language_code: str) -> dict:
-        """Create or refresh a private-chat user (chat.id == user.id); unblocks the bot."""
+        """Create or refresh a private-chat user (chat.id == user.id)."""
         user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
         if username:
             user["username"] = username
         if language_code:
             user["language_code"] = language_code
         self.users[user_id] = user
-        self.blocked.discard(user_id)
         return user
 
     def chat(self, chat_id: Any) -> dict[str, Any]:
@@ -85,8 +92,13 @@ class State:
     # --- messages
     def new_message(self, chat: dict[str, Any], sender: dict[str, Any], **content: Any) -> dict:
         """A Message with the next id (ids increase in every chat), stored by id."""
-        message = {"message_id": self._next_message_id, "from": sender, "chat": chat,
-                   "date": int(time.time()), **content}  # fmt: skip
+        message = {
+            "message_id": self._next_message_id,
+            "from": sender,
+            "chat": chat,
+            "date": int(time.time()),
+            **content,
+        }
         self._next_message_id += 1
         self.messages[message["message_id"]] = message
         if sender is self.bot_user:
