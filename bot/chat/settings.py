@@ -35,8 +35,9 @@ class BotSettings(BaseSettings):
     # each worker screens in a child process of its own (bot/pipeline/executor.py); off, in a
     # thread of the bot's process, which takes turns with the event loop for the GIL
     inference_processes: bool = True
-    # Waiting photos beyond the workers. At ~40 ms a photo (docs/BENCHMARKS.md) 256 waiting
-    # is about 10 s: a clinic's burst is served, and only a real overload says "try again".
+    # Waiting photos beyond the workers. At 6-12 photos a second on 2 cores (docs/BENCHMARKS.md,
+    # bot throughput) 256 waiting is under a minute: a clinic's burst is served, and only a
+    # real overload says "try again".
     inference_queue: int = Field(default=256, ge=1, le=10_000)
     health_worker_ids: IdList = ()
     admin_ids: IdList = ()
@@ -52,7 +53,7 @@ class BotSettings(BaseSettings):
     max_photo_bytes: int = Field(default=TELEGRAM_MAX_BYTES, ge=1, le=TELEGRAM_MAX_BYTES)
     # Seconds one photo may take once a worker started it, before the person is told and the
     # inference process replaced: a phone photo takes 0.1-0.3 s on 2 cores, the costliest
-    # picture the decoder accepts 4-6 s (docs/BENCHMARKS.md)
+    # pictures the decoder accepts about 2 s (docs/BENCHMARKS.md, memory per photo)
     photo_timeout_s: float = Field(default=30.0, gt=0, le=600)
     # screenings held while the database is unreachable; keep it off the database's disk
     outbox_path: Path = Path("anemia-outbox.sqlite3")
