@@ -20,7 +20,7 @@ from model import unet
 
 @dataclass(frozen=True)
 class SegTrainConfig:
-    steps: int = 1500  # the batch size is the sampler's (bot.training.segtraining.MIX)
+    steps: int = 1500  # the batch size is the sampler's (bot.training.segjob.MIX)
     learning_rate: float = 3e-3
     weight_decay: float = 1e-4
 

@@ -222,7 +222,8 @@ def learn(a: argparse.Namespace) -> int:
 
 def train_seg(a: argparse.Namespace) -> int:
     """Train the U-Net on composites (and real photos when given) and print its figures."""
-    from bot.training.segtraining import MIX, SegJob, gather, run
+    from bot.training.segjob import MIX, SegJob
+    from bot.training.segtraining import gather, run
     from model import WEIGHTS, unet
 
     missing = [str(d) for d in a.data if not d.exists()]

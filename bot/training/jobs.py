@@ -17,9 +17,9 @@ import numpy as np
 from bot.pipeline import populations
 from bot.pipeline.risk import cutoff
 from bot.training import adults, model_card, report
+from bot.training.cv_results import AdultCv, ChildCv, CvResult, Metrics
 from bot.training.data import DedupReport, Sample, deduplicate, make_folds, sources
 from bot.training.evaluate import (
-    OutOfFold,
     by_population,
     cross_validate,
     fit_members,
@@ -28,8 +28,6 @@ from bot.training.evaluate import (
     shipped_metrics,
 )
 from model import adult, conformal, ensemble, referral, train
-
-Metrics = dict[str, object]
 
 
 @dataclass(frozen=True)
@@ -57,31 +55,6 @@ class Job:
 
 class DataError(ValueError):
     """The data cannot be used as given (unknown layout, too few images or groups)."""
-
-
-@dataclass(frozen=True)
-class ChildCv:
-    samples: list[Sample]
-    oof: OutOfFold
-    margin: np.ndarray  # referral margin per row, chosen on the other folds
-
-
-@dataclass(frozen=True)
-class AdultCv:
-    samples: list[Sample]
-    table: adults.Table
-    folds: np.ndarray  # the first split's (seed `Job.seed`), as are the estimates below
-    calibrated: adults.Calibrated
-    figures: dict[str, dict[str, object]]  # per population, means over `Job.repeats` splits
-
-
-@dataclass(frozen=True)
-class CvResult:
-    dedup: DedupReport
-    children: ChildCv | None
-    adults: AdultCv | None
-    metrics: Metrics
-    report: Path
 
 
 def load_samples(paths: tuple[Path, ...]) -> tuple[list[Sample], DedupReport]:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from bot.training.cv_results import CvResult
 from bot.training.evaluate import attention_split
 from bot.training.report import dedup_text, metrics_table, populations_table
 from model import adult, ensemble
-
-if TYPE_CHECKING:
-    from bot.training.jobs import CvResult
 
 INTENDED = """\
 ## Intended use

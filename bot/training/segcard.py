@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.training import segeval
+from bot.training.segjob import SegJob
 from model import segment, unet
-
-if TYPE_CHECKING:  # segtraining imports this module to write the card
-    from bot.training.segtraining import SegJob
 
 
 def _num(v: Any) -> str:

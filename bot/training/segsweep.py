@@ -31,11 +31,10 @@ import cv2
 from bot.training.data import Sample
 from bot.training.data.compose import NEGATIVE_KINDS
 from bot.training.data.seg_views import Pyramid, pyramid
+from bot.training.segjob import MIX, SegJob
 from bot.training.segtraining import (
-    MIX,
     Photo,
     Pools,
-    SegJob,
     final_network,
     fold_network,
     gather,
