@@ -20,7 +20,7 @@ from storage.pseudonyms import Pseudonymizer
 from storage.settings import StorageSettings
 from testbed.bot import KEY, free_port, running
 from testbed.telegram import message_id
-from tests.bot.chat.services.conftest import StubPool
+from tests.bot.chat.conftest import StubPool
 from tests.storage.helpers import create_pg_database, drop_pg_database
 
 USER, SECRET = 7_400_000_001, "s3cret-token"

@@ -19,7 +19,7 @@ from storage.models import HealthWorker
 from storage.settings import StorageSettings
 from testbed.bot import KEY, WORKER_ID, running
 from testbed.telegram import FakeTelegram
-from tests.bot.chat.services.conftest import StubPool
+from tests.bot.chat.conftest import StubPool
 from tests.bot.chat.test_e2e_relay import agree_to_contact, case_code_of
 from tests.storage.helpers import create_pg_database, drop_pg_database
 

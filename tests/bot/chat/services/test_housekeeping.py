@@ -22,7 +22,7 @@ from storage.models import (
 from storage.retention import Pruned
 from storage.settings import StorageSettings, get_settings
 from storage.updates import claim_update
-from tests.bot.chat.services.conftest import screening, who
+from tests.bot.chat.conftest import screening, who
 
 
 async def fetch() -> bytes:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from bot.chat.services import people, profile
 from bot.pipeline.i18n import t
 from storage.models import Conversation, Subject
-from tests.bot.chat.services.conftest import who
+from tests.bot.chat.conftest import who
 
 
 async def agree(deps, user=4242, choice="yes"):

@@ -11,7 +11,8 @@ from bot.pipeline.i18n import t
 from bot.pipeline.inference import PoolBusy
 from storage.models import FollowUp, ProcessedUpdate, Screening, Subject
 from storage.subjects import erase_subject
-from tests.bot.chat.services.conftest import rejected, screening, who
+from tests.bot.chat.conftest import screening, who
+from tests.bot.chat.services.conftest import rejected
 
 
 async def fetch() -> bytes:

@@ -12,7 +12,8 @@ from bot.chat.services.startup import WORKER_COMMANDS
 from bot.pipeline import i18n
 from bot.pipeline.i18n import t
 from storage.workers import get_or_create_team
-from tests.bot.chat.services.conftest import make_worker, who
+from tests.bot.chat.conftest import who
+from tests.bot.chat.services.conftest import make_worker
 
 # '²'.isdigit() is True but int('²') raises; int() and float() read Arabic-Indic digits, float()
 # reads an exponent (infinity), 'nan' and a sign

@@ -22,7 +22,8 @@ from bot.pipeline.screening import Estimate, Screening, advice_key, refers
 from storage.models import Screening as StoredScreening
 from storage.pseudonyms import format_case_code
 from storage.screenings import _screening_row
-from tests.bot.chat.services.conftest import fetch, who
+from tests.bot.chat.conftest import who
+from tests.bot.chat.services.conftest import fetch
 
 CHILD = Person(36.0, "f")  # served by the CP-AnemiC children's model; cut-off 11.0
 MAN = Person(360.0, "m")  # served by the Eyes-defy adults' model; cut-off 13.0
