@@ -17,8 +17,8 @@ from bot.chat.handlers import housekeeping_job, register, reminder_job
 from bot.chat.handlers_io import set_menu
 from bot.chat.logs import protect_logs
 from bot.chat.outbox import Outbox, keep_draining
-from bot.chat.ratelimit import MemoryPhotoLimit, PhotoLimit, RedisPhotoLimit, SharedPhotoLimit
-from bot.chat.relay import Relay
+from bot.chat.photo_limit import MemoryPhotoLimit, PhotoLimit, RedisPhotoLimit, SharedPhotoLimit
+from bot.chat.relay_key import Relay
 from bot.chat.services.base import Deps, Screens
 from bot.chat.services.startup import configure_team, pseudonymizer_for, reseal
 from bot.chat.settings import BotSettings

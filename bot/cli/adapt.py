@@ -11,14 +11,14 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.cli import records
-from bot.cli.records import RecordsError
+from bot.cli import screening_log
+from bot.cli.screening_log import RecordsError
 from bot.training.export import ExportError, check_dataset, write
 from storage.export import lab_confirmed
 from storage.workers import find_team
 
 if TYPE_CHECKING:
-    from bot.training.adaptation import AdaptResult
+    from bot.training.adapt_job import AdaptResult
     from bot.training.export import Exported
 
 EXIT_REFUSED = 4  # adapting would not help: nothing written
@@ -63,7 +63,7 @@ def export(args: argparse.Namespace) -> int:
 
 
 async def _export(args: argparse.Namespace) -> Exported:
-    async with records.open_records() as sessions, sessions() as session:
+    async with screening_log.open_records() as sessions, sessions() as session:
         if args.team is not None and await find_team(session, name=args.team) is None:
             raise RecordsError(f"no team named {args.team!r}")
         rows = await lab_confirmed(session, team=args.team)
@@ -72,7 +72,7 @@ async def _export(args: argparse.Namespace) -> Exported:
 
 def adapt_command(args: argparse.Namespace) -> int:
     """Adapt, print the figures; exit EXIT_REFUSED when no cohort gained (nothing written)."""
-    from bot.training.adaptation import AdaptError, run, summary
+    from bot.training.adapt_job import AdaptError, run, summary
     from model import WEIGHTS
 
     missing = [str(p) for p in args.data if not p.exists()]

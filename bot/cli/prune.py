@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 
 from pydantic import ValidationError
 
-from bot.cli import records
-from bot.cli.records import RecordsError
+from bot.cli import screening_log
+from bot.cli.screening_log import RecordsError
 from storage.retention import Cutoffs, Pruned, prune_records
 from storage.settings import StorageSettings, get_settings
 
@@ -52,7 +52,7 @@ async def _prune(settings: StorageSettings, dry_run: bool) -> Pruned:
         crop_days=settings.research_retention_days,
     )
     url = settings.database_url
-    async with records.open_records(url) as sessions, sessions.begin() as session:
+    async with screening_log.open_records(url) as sessions, sessions.begin() as session:
         return await prune_records(session, cutoffs=cutoffs, dry_run=dry_run)
 
 

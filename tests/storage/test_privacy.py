@@ -12,7 +12,7 @@ from PIL import Image, PngImagePlugin
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import conversations, followups, ratelimit, screenings, subjects, updates, workers
+from storage import conversations, followups, photo_windows, screenings, subjects, updates, workers
 from storage.models import Base
 from storage.subjects import Profile
 from tests.storage.helpers import pseudonymizer, record
@@ -61,7 +61,7 @@ async def _script(session: AsyncSession) -> dict[str, Any]:
             contact_opt_in=True, research_opt_in=True, team_id=team.id,
         )  # fmt: skip
         await subjects.set_profile(session, subject_id=s.id, profile=Profile(30, sex="f"))
-        await ratelimit.take_photo_slot(
+        await photo_windows.take_photo_slot(
             session, pseudonym=chat.value, update_id=1, limit=10, window_s=600
         )
         await screenings.record_screening(session, subject_id=s.id, record=record(11.9))

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.chat.services.base import Deps, log
 from storage.conversations import prune_conversations
-from storage.ratelimit import prune_photo_windows
+from storage.photo_windows import prune_photo_windows
 from storage.retention import Cutoffs, Pruned, prune_records
 from storage.settings import StorageSettings
 from storage.updates import prune_updates

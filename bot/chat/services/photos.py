@@ -14,7 +14,7 @@ from sqlalchemy.exc import NoResultFound, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.chat.outbox import Held, unreachable
-from bot.chat.records import screening_record
+from bot.chat.screening_record import screening_record
 from bot.chat.services import people, relay, research
 from bot.chat.services.base import Deps, Out, Seen, Who, log, once, seen, tag
 from bot.chat.services.profile import person_of

@@ -1,7 +1,7 @@
 """The relay: a worker's `/message CODE text` reaches the person of the case through the bot,
 the person's answer lands in the case's notes, and a pending case's person is reminded once;
 the worker never learns who the person is. Only people who agreed to be contacted, only while
-a case of theirs is open (bot.chat.relay seals the chat id; storage keeps the token).
+a case of theirs is open (bot.chat.relay_key seals the chat id; storage keeps the token).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.chat.relay import Relay
+from bot.chat.relay_key import Relay
 from bot.chat.services.base import log
 from bot.chat.settings import BotSettings
 from bot.pipeline import i18n

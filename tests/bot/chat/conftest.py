@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.chat.ratelimit import MemoryPhotoLimit
+from bot.chat.photo_limit import MemoryPhotoLimit
 from bot.chat.services.base import Deps, Who
 from bot.chat.settings import BotSettings
 from bot.pipeline.risk import Person, classify

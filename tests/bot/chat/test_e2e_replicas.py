@@ -12,7 +12,7 @@ from contextlib import AsyncExitStack
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
-from bot.chat.ratelimit import SharedPhotoLimit
+from bot.chat.photo_limit import SharedPhotoLimit
 from bot.pipeline.i18n import t
 from storage.db import make_engine, make_sessionmaker
 from storage.models import Screening

@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import SecretStr
 from sqlalchemy import select
 
-from bot.chat.relay import new_key
+from bot.chat.relay_key import new_key
 from bot.chat.services.startup import worker_commands_text
 from bot.pipeline.i18n import t
 from storage.db import make_engine, make_sessionmaker

@@ -11,7 +11,7 @@ import secrets
 from pydantic import SecretStr
 
 from bot.chat.application import photo_limit
-from bot.chat.ratelimit import (
+from bot.chat.photo_limit import (
     TOKEN_HOLD_S,
     MemoryPhotoLimit,
     PhotoLimit,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.chat.records import screening_record
+from bot.chat.screening_record import screening_record
 from bot.cli.followups import RecordsError, add_parsers, run
 from bot.cli.main import main
 from bot.pipeline.risk import Person, classify

@@ -14,7 +14,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, TimedOut
 
 from bot.chat.application import relay_for
 from bot.chat.handlers import reminder_job
-from bot.chat.relay import Relay, new_key
+from bot.chat.relay_key import Relay, new_key
 from bot.chat.services import buttons, people, profile, relay
 from bot.chat.services.base import Deps
 from bot.chat.services.relay import Delivery

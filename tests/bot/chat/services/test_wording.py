@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
-from bot.chat.records import screening_record
+from bot.chat.screening_record import screening_record
 from bot.chat.services import people, photos
 from bot.chat.services.history import history_text
 from bot.chat.services.photos import resent_text, result_replies

@@ -1,7 +1,7 @@
 """Per-person rate limit on photos. One process (the SQLite default): a sliding window per
 pseudonym in memory. Several processes: one window per person that every replica sees, so a
 person gets the limit once however many replicas serve them: in Redis when REDIS_URL is set,
-else in the PostgreSQL database (storage.ratelimit). `python -m bench.ratelimit` times both.
+else in the PostgreSQL database (storage.photo_windows). `python -m bench.ratelimit` times both.
 
 Every limiter takes one token per photo update, not per delivery: Telegram delivers an update
 again when the answer is late (to this replica or another) or after a crash, before the update
@@ -19,7 +19,7 @@ from typing import Protocol
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.ratelimit import give_back_photo_slot, take_photo_slot
+from storage.photo_windows import give_back_photo_slot, take_photo_slot
 
 MAX_PEOPLE = 100_000  # forget the oldest windows beyond this many people
 # Telegram keeps an undelivered update for at most 24 hours: past that it cannot come again

@@ -3,9 +3,9 @@ measurement on the programme's data only.
 
 `choose` picks, by K-fold cross-validation on the rows it is given, one of `model.adapter`'s
 kinds or none (the base model as it is); `fit` fits that kind on all the rows. `nested`
-measures the whole procedure (choice included) on folds it never saw, which is what `adapt`
-compares with the base model before it writes anything, and what the interval and referral
-margin are calibrated on.
+measures the whole procedure (choice included) on folds it never saw, which is what the job
+(`bot.training.adapt_job`) compares with the base model before it writes anything, and what
+the interval and referral margin are calibrated on.
 """
 
 from __future__ import annotations
