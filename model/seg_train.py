@@ -89,21 +89,6 @@ def epochs(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int) -> Batches:
     return batch
 
 
-@nnx.jit
-def _logits(model: unet.Model, x: jax.Array) -> jax.Array:
-    return model(x)[0]
-
-
-def predict_logits(model: unet.Model, x: np.ndarray, batch_size: int = 32) -> np.ndarray:
-    """Logits (N, H, W) for inputs (N, H, W, 3), in batches."""
-    return np.concatenate(
-        [
-            np.asarray(_logits(model, jnp.asarray(x[i : i + batch_size])))
-            for i in range(0, len(x), batch_size)
-        ]
-    )
-
-
 def dice(pred: np.ndarray, target: np.ndarray) -> float:
     """Hard Dice coefficient between two boolean masks (1.0 when both are empty)."""
     total = pred.sum() + target.sum()

@@ -275,16 +275,6 @@ def _load(root: Path, eyes: bool, max_side: int | None, why: Counter[str]) -> li
     return photos
 
 
-def load_pairs(root: Path, *, max_side: int | None = None) -> list[AnnotatedPhoto]:
-    """Photos with mask PNGs (either pairs layout); long side cut to max_side if given."""
-    return _load(root, False, max_side, Counter())
-
-
-def load_eyes_defy(root: Path, *, max_side: int | None = None) -> list[AnnotatedPhoto]:
-    """Eyes-defy-anemia photos with masks from their aligned palpebral cut-outs."""
-    return _load(root, True, max_side, Counter())
-
-
 def load_photos(root: Path, *, max_side: int | None = None) -> list[AnnotatedPhoto]:
     """Photos from whichever layout root holds; skips are logged, ValueError if none is usable."""
     if not root.is_dir():
