@@ -73,10 +73,13 @@ def make_bot(settings: BotSettings) -> ExtBot[None]:
 
 def start_pool(settings: BotSettings) -> Pool:
     """Start the inference workers, each loading and warming the models (blocking: seconds)."""
-    pool = make_pool(settings.anemia_weights, workers=settings.inference_workers,
-                     queue_size=settings.inference_queue,
-                     processes=settings.inference_processes,
-                     timeout_s=settings.photo_timeout_s)  # fmt: skip
+    pool = make_pool(
+        settings.anemia_weights,
+        workers=settings.inference_workers,
+        queue_size=settings.inference_queue,
+        processes=settings.inference_processes,
+        timeout_s=settings.photo_timeout_s,
+    )
     pool.start()
     return pool
 

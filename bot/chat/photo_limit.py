@@ -103,9 +103,12 @@ class SharedPhotoLimit:
         and say whether it is within the limit."""
         async with self.sessions.begin() as session:
             return await take_photo_slot(
-                session, pseudonym=key, update_id=update_id, limit=self.limit,
+                session,
+                pseudonym=key,
+                update_id=update_id,
+                limit=self.limit,
                 window_s=self.window_s,
-            )  # fmt: skip
+            )
 
     async def give_back(self, key: str, update_id: int) -> None:
         """Undo the update's token (one transaction)."""
@@ -152,8 +155,9 @@ class RedisPhotoLimit:
         limit; a refused photo holds no token."""
         window = self.PREFIX + key
         keys = [window, f"{window}{self.TOKEN}{update_id}"]
-        taken = await self.script(keys=keys, args=[self.window_ms, self.limit,
-                                                   int(TOKEN_HOLD_S * 1000)])  # fmt: skip
+        taken = await self.script(
+            keys=keys, args=[self.window_ms, self.limit, int(TOKEN_HOLD_S * 1000)]
+        )
         return int(taken) >= 0
 
     async def give_back(self, key: str, update_id: int) -> None:

@@ -31,14 +31,23 @@ class AdaptCliError(Exception):
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add `export` and `adapt` to the `anemia-screen` sub-commands."""
     ex = sub.add_parser("export", help="lab-confirmed research crops as a training folder")
-    ex.add_argument("--lab-confirmed", action="store_true", required=True,
-                    help="crops of screenings whose case has a lab Hb")  # fmt: skip
+    ex.add_argument(
+        "--lab-confirmed",
+        action="store_true",
+        required=True,
+        help="crops of screenings whose case has a lab Hb",
+    )
     ex.add_argument("--out", type=Path, required=True, help="a new folder: labels.csv, images/")
     ex.add_argument("--dataset", default="programme", help="the programme's name in the CSV")
     ex.add_argument("--team", help="only this team's people")
     ad = sub.add_parser("adapt", help="adapt the served models to a programme's own people")
-    ad.add_argument("--data", type=Path, action="append", required=True,
-                    help="an `export` folder's labels.csv (or any CSV in that layout)")  # fmt: skip
+    ad.add_argument(
+        "--data",
+        type=Path,
+        action="append",
+        required=True,
+        help="an `export` folder's labels.csv (or any CSV in that layout)",
+    )
     ad.add_argument("--out", type=Path, required=True, help="a new weights folder")
     ad.add_argument("--weights", type=Path, help="the weights to start from (default: shipped)")
     ad.add_argument("--seed", type=int, default=0)
@@ -86,14 +95,18 @@ def adapt_command(args: argparse.Namespace) -> int:
     if result.written is None:
         print("anemia-screen: not adapted: " + _why(result), file=sys.stderr)
         return EXIT_REFUSED
-    print(f"adapted weights: {result.written} (serve with ANEMIA_WEIGHTS={result.written})",
-          file=sys.stderr)  # fmt: skip
+    print(
+        f"adapted weights: {result.written} (serve with ANEMIA_WEIGHTS={result.written})",
+        file=sys.stderr,
+    )
     return 0
 
 
 def _why(result: AdaptResult) -> str:
     if not result.cohorts:
         return "too few people in every cohort (at least 20 lab-confirmed per cohort)"
-    worse = [f"{c.cohort}: adapted MAE {c.mae_adapted:.2f} vs served {c.mae_base:.2f} g/dL"
-             for c in result.cohorts]  # fmt: skip
+    worse = [
+        f"{c.cohort}: adapted MAE {c.mae_adapted:.2f} vs served {c.mae_base:.2f} g/dL"
+        for c in result.cohorts
+    ]
     return "the adapted model was no better than the served one (" + "; ".join(worse) + ")"

@@ -27,10 +27,23 @@ __all__ = ["RecordsError", "add_parsers", "run"]
 
 COLUMNS = ("case", "opened_utc", "status", "reason", "risk", "hb", "interval", "lab_hb", "team")
 CSV_FIELDS = [
-    "case_code", "status", "reason", "opened_at", "team", "risk", "hb_g_dl", "interval_low",
-    "interval_high", "reliable", "contact_opt_in", "assigned_worker_id", "lab_hb_g_dl",
-    "lab_date", "outcome", "model_version",
-]  # fmt: skip
+    "case_code",
+    "status",
+    "reason",
+    "opened_at",
+    "team",
+    "risk",
+    "hb_g_dl",
+    "interval_low",
+    "interval_high",
+    "reliable",
+    "contact_opt_in",
+    "assigned_worker_id",
+    "lab_hb_g_dl",
+    "lab_date",
+    "outcome",
+    "model_version",
+]
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -64,9 +64,12 @@ def lines(p: Pruned, settings: StorageSettings, dry_run: bool) -> list[str]:
         (p.cases, "closed case(s)", f"closed more than {days} days ago"),
         (p.notes, "case note(s)", "of those cases"),
         (p.screenings, "screening(s)", f"made more than {days} days ago, no kept case's"),
-        (p.crops, "research crop(s)", f"kept more than {crop_days} days ago, or of those "
-         "screenings"),
+        (
+            p.crops,
+            "research crop(s)",
+            f"kept more than {crop_days} days ago, or of those screenings",
+        ),
         (p.people, "person(s)", f"nothing left, last agreed more than {days} days ago"),
-    )  # fmt: skip
+    )
     out = [f"{verb} {n} {kind} ({why})" for n, kind, why in kinds]
     return [*out, "dry run: nothing was deleted"] if dry_run else out

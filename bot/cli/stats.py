@@ -75,11 +75,17 @@ def _pct(value: float | None) -> str:
 
 def group_object(g: GroupAccuracy) -> dict[str, object]:
     """One population and model version against lab Hb, g/dL."""
-    return {"population": g.population, "model_version": g.model_version, "n": g.n,
-            "mae_g_dl": _r3(g.mae), "bias_g_dl": _r3(g.bias),
-            "limits_of_agreement_g_dl": [_r3(g.loa[0]), _r3(g.loa[1])],
-            "interval_coverage": _r3(g.interval_coverage), "sensitivity_who": _r3(g.sensitivity),
-            "specificity_who": _r3(g.specificity)}  # fmt: skip
+    return {
+        "population": g.population,
+        "model_version": g.model_version,
+        "n": g.n,
+        "mae_g_dl": _r3(g.mae),
+        "bias_g_dl": _r3(g.bias),
+        "limits_of_agreement_g_dl": [_r3(g.loa[0]), _r3(g.loa[1])],
+        "interval_coverage": _r3(g.interval_coverage),
+        "sensitivity_who": _r3(g.sensitivity),
+        "specificity_who": _r3(g.specificity),
+    }
 
 
 def _share(part: int, whole: int) -> str:

@@ -33,8 +33,9 @@ class Rows:
     threshold: np.ndarray  # (N,) WHO cut-off of each person, g/dL
 
     def take(self, idx: np.ndarray) -> Rows:
-        return Rows(self.base[idx], self.colour[idx], self.meta[idx], self.hb[idx],
-                    self.threshold[idx])  # fmt: skip
+        return Rows(
+            self.base[idx], self.colour[idx], self.meta[idx], self.hb[idx], self.threshold[idx]
+        )
 
     def __len__(self) -> int:
         return len(self.hb)
@@ -64,8 +65,9 @@ def fit(kind: str, rows: Rows, seed: int) -> Fitted:
         head = svr.fit(svr.Config(), rows.colour, rows.meta, rows.hb - rows.base, seed)
         return Fitted(kind, head=head)
     if kind == "local":
-        return Fitted(kind, a=0.0, b=0.0, head=svr.fit(svr.Config(), rows.colour, rows.meta,
-                                                       rows.hb, seed))  # fmt: skip
+        return Fitted(
+            kind, a=0.0, b=0.0, head=svr.fit(svr.Config(), rows.colour, rows.meta, rows.hb, seed)
+        )
     return Fitted(NONE)
 
 

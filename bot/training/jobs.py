@@ -140,13 +140,20 @@ def _adult_figures(t: adults.Table, cal: adults.Calibrated) -> dict[str, dict[st
     """Each site's figures with its own interval, and the coverage of the served one."""
 
     def figures(width: np.ndarray) -> dict[str, dict[str, float | int]]:
-        return by_population(t.population, t.dataset,
-                             (t.hb, cal.pred, t.threshold, width, cal.margin))  # fmt: skip
+        return by_population(
+            t.population, t.dataset, (t.hb, cal.pred, t.threshold, width, cal.margin)
+        )
 
     own, served = figures(cal.half_width), figures(cal.served_half_width)
-    return {k: {**m, "coverage_served": served[k]["coverage"],
-                "coverage_anaemic_served": served[k]["coverage_anaemic"],
-                "half_width_served": served[k]["half_width"]} for k, m in own.items()}  # fmt: skip
+    return {
+        k: {
+            **m,
+            "coverage_served": served[k]["coverage"],
+            "coverage_anaemic_served": served[k]["coverage_anaemic"],
+            "half_width_served": served[k]["half_width"],
+        }
+        for k, m in own.items()
+    }
 
 
 def run_cv(job: Job) -> CvResult:
@@ -157,8 +164,11 @@ def run_cv(job: Job) -> CvResult:
         raise DataError(str(e)) from e
     cohorts = split(samples)
     served = [s for v in cohorts.values() if len(v) >= 2 * job.folds for s in v]
-    usable = {k: v for k, v in cohorts.items()
-              if len(v) >= 2 * job.folds and (not job.cohorts or k in job.cohorts)}  # fmt: skip
+    usable = {
+        k: v
+        for k, v in cohorts.items()
+        if len(v) >= 2 * job.folds and (not job.cohorts or k in job.cohorts)
+    }
     if not usable:
         sizes = ", ".join(f"{k} {len(v)}" for k, v in cohorts.items())
         raise DataError(f"too few usable images for {job.folds} folds in any cohort ({sizes})")
@@ -175,8 +185,14 @@ def run_cv(job: Job) -> CvResult:
         metrics["leave_one_site_out"] = loso
     _save_out_of_fold(job.out, children, grown)
     ec, _ = job.configs()
-    path = report.write(children.oof if children else None, dedup, out=job.out, how=describe(job),
-                        threshold=ec.attention_threshold, populations=metrics)  # fmt: skip
+    path = report.write(
+        children.oof if children else None,
+        dedup,
+        out=job.out,
+        how=describe(job),
+        threshold=ec.attention_threshold,
+        populations=metrics,
+    )
     return CvResult(dedup, children, grown, metrics, path)
 
 
@@ -184,16 +200,23 @@ def _save_out_of_fold(out: Path, children: ChildCv | None, grown: AdultCv | None
     """`oof.npz` beside the report: every image's out-of-fold estimate, for later analysis."""
     arrays: dict[str, np.ndarray] = {}
     if children is not None:
-        arrays |= {"children_key": np.array([s.key for s in children.samples]),
-                   "children_hb": children.oof.hb, "children_fold": children.oof.folds,
-                   "children_pred": children.oof.preds["ensemble"],
-                   "children_margin": children.margin}  # fmt: skip
+        arrays |= {
+            "children_key": np.array([s.key for s in children.samples]),
+            "children_hb": children.oof.hb,
+            "children_fold": children.oof.folds,
+            "children_pred": children.oof.preds["ensemble"],
+            "children_margin": children.margin,
+        }
     if grown is not None:
-        arrays |= {"adults_key": np.array([s.key for s in grown.samples]),
-                   "adults_hb": grown.table.hb, "adults_fold": grown.folds,
-                   "adults_pred": grown.calibrated.pred, "adults_margin": grown.calibrated.margin,
-                   "adults_half_width": grown.calibrated.half_width,
-                   "adults_served_half_width": grown.calibrated.served_half_width}  # fmt: skip
+        arrays |= {
+            "adults_key": np.array([s.key for s in grown.samples]),
+            "adults_hb": grown.table.hb,
+            "adults_fold": grown.folds,
+            "adults_pred": grown.calibrated.pred,
+            "adults_margin": grown.calibrated.margin,
+            "adults_half_width": grown.calibrated.half_width,
+            "adults_served_half_width": grown.calibrated.served_half_width,
+        }
     out.mkdir(parents=True, exist_ok=True)
     np.savez(out / "oof.npz", **arrays)  # type: ignore[arg-type]
 
@@ -246,11 +269,11 @@ def run_train(job: Job, weights: Path, *, refit_children: bool = True) -> CvResu
         model_card.write(weights / "MODEL_CARD.md", every, cfg, how=describe(job))
     if (a := cv.adults) is not None:
         name = _population_name(a.samples)
-        model = adults.final(a.table, a.calibrated.pred, seed=job.seed,
-                             version=f"svr-trees-{stamp}", population=name)  # fmt: skip
+        model = adults.final(
+            a.table, a.calibrated.pred, seed=job.seed, version=f"svr-trees-{stamp}", population=name
+        )
         adult.save(model, weights)
-        model_card.write_adults(weights / "ADULTS_CARD.md", every, model.config,
-                                how=describe(job))  # fmt: skip
+        model_card.write_adults(weights / "ADULTS_CARD.md", every, model.config, how=describe(job))
     weights.mkdir(parents=True, exist_ok=True)
     (weights / "metrics.json").write_text(json.dumps(every.metrics, indent=2) + "\n")
     return cv

@@ -166,8 +166,11 @@ def write_adults(path: Path, cv: CvResult, config: adult.Config, *, how: str) ->
 
 def anaemic_limit(metrics: dict[str, Any]) -> str:
     """A Limits bullet: how often the interval holds the true Hb of the anaemic, per site."""
-    sites = {k: m for k, m in metrics.get("populations", {}).items()
-             if k.startswith("eyes-defy-") and "coverage_anaemic" in m}  # fmt: skip
+    sites = {
+        k: m
+        for k, m in metrics.get("populations", {}).items()
+        if k.startswith("eyes-defy-") and "coverage_anaemic" in m
+    }
     if not sites:
         return ""
     each = "; ".join(

@@ -162,9 +162,13 @@ def cross_validate(
 
 
 def fold_network(
-    start: Path | None, real: Sequence[Photo], folds: np.ndarray, f: int, pool: Pools | None,
+    start: Path | None,
+    real: Sequence[Photo],
+    folds: np.ndarray,
+    f: int,
+    pool: Pools | None,
     job: SegJob,
-) -> unet.Model:  # fmt: skip
+) -> unet.Model:
     """Fold f's network: the kept one when measuring only, else fine-tuned now and kept."""
     where = job.work / "folds" / str(f)
     held = sorted({p.group for p, g in zip(real, folds, strict=True) if g == f})
@@ -206,9 +210,14 @@ def final_network(start: Path, real: Sequence[Photo], pool: Pools, job: SegJob) 
 
 def made_of(job: SegJob, model: unet.Model, n_real: int, n_cutouts: int) -> dict[str, object]:
     """What seg_metrics.json keeps of how the network was made (a re-measure keeps it)."""
-    return {"n_real_photos": n_real, "n_cutouts_train": n_cutouts,
-            "stage1": segcard.stage1(job), "network": segcard.network(model.config),
-            "finetune_steps": job.finetune_steps, "mix": list(job.mix)}  # fmt: skip
+    return {
+        "n_real_photos": n_real,
+        "n_cutouts_train": n_cutouts,
+        "stage1": segcard.stage1(job),
+        "network": segcard.network(model.config),
+        "finetune_steps": job.finetune_steps,
+        "mix": list(job.mix),
+    }
 
 
 def replace_version(model: unet.Model, version: str) -> unet.Model:

@@ -76,8 +76,9 @@ def test_fit_learns_a_bright_rectangle():
     losses: list[float] = []
     tc = seg_train.SegTrainConfig(steps=4 * len(x) // 16, learning_rate=3e-2)
     batches = seg_train.epochs(x, y, 16, seed=0)
-    model = seg_train.fit(unet.build(TINY_UNET, 0), tc, batches, seed=0,
-                          on_step=lambda s, loss: losses.append(loss))  # fmt: skip
+    model = seg_train.fit(
+        unet.build(TINY_UNET, 0), tc, batches, seed=0, on_step=lambda s, loss: losses.append(loss)
+    )
     epoch = np.reshape(losses, (4, -1)).mean(axis=1)
     assert np.isfinite(losses).all() and epoch[-1] < epoch[0]
     xt, yt = rectangles(32, seed=5)  # held out: other rectangles, other noise

@@ -57,9 +57,14 @@ async def _script(session: AsyncSession) -> dict[str, Any]:
             session, pseudonym=chat, state="photo", data={"age_months": 30}, expected_version=v
         )
         s = await subjects.create_subject(
-            session, pseudonym=chat, consent_version="2025-01", language="en",
-            contact_opt_in=True, research_opt_in=True, team_id=team.id,
-        )  # fmt: skip
+            session,
+            pseudonym=chat,
+            consent_version="2025-01",
+            language="en",
+            contact_opt_in=True,
+            research_opt_in=True,
+            team_id=team.id,
+        )
         await subjects.set_profile(session, subject_id=s.id, profile=Profile(30, sex="f"))
         await photo_windows.take_photo_slot(
             session, pseudonym=chat.value, update_id=1, limit=10, window_s=600

@@ -46,7 +46,12 @@ async def prune(deps: Deps, storage: StorageSettings, now: datetime | None = Non
     log.info(
         "housekeeping: pruned %d processed updates, %d conversations; past retention "
         "%d closed cases, %d notes, %d screenings, %d research crops, %d people",
-        updates, chats, records.cases, records.notes, records.screenings, records.crops,
+        updates,
+        chats,
+        records.cases,
+        records.notes,
+        records.screenings,
+        records.crops,
         records.people,
-    )  # fmt: skip
+    )
     return Housekept(updates, chats, records)

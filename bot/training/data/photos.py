@@ -38,8 +38,15 @@ UNREADABLE = (OSError, ValueError, SyntaxError, Image.DecompressionBombError)  #
 
 # EXIF orientation -> the transpose that turns stored pixels upright, as ImageOps.exif_transpose
 T = Image.Transpose
-UPRIGHT = {2: T.FLIP_LEFT_RIGHT, 3: T.ROTATE_180, 4: T.FLIP_TOP_BOTTOM, 5: T.TRANSPOSE,
-           6: T.ROTATE_270, 7: T.TRANSVERSE, 8: T.ROTATE_90}  # fmt: skip
+UPRIGHT = {
+    2: T.FLIP_LEFT_RIGHT,
+    3: T.ROTATE_180,
+    4: T.FLIP_TOP_BOTTOM,
+    5: T.TRANSPOSE,
+    6: T.ROTATE_270,
+    7: T.TRANSVERSE,
+    8: T.ROTATE_90,
+}
 
 
 @dataclass(frozen=True)

@@ -27,11 +27,20 @@ def who(user: int = 4242, lang: str | None = "en") -> Who:
 def screening(hb: float = 10.4, half: float = 1.4, warnings: tuple[str, ...] = ()) -> Screening:
     interval = (round(hb - half, 1), round(hb + half, 1))
     return Screening(
-        hb_g_dl=hb, interval=interval, coverage=0.9,
-        risk=classify(hb, interval, Person(age_months=36)), attention_lower_half=0.7,
-        warnings=warnings, source="cutout", area_fraction=0.2, overlay_png=b"\x89PNG-overlay",
-        model_version="test", refer=hb < 11.5, population="cp-anemic", cohort="children",
-    )  # fmt: skip
+        hb_g_dl=hb,
+        interval=interval,
+        coverage=0.9,
+        risk=classify(hb, interval, Person(age_months=36)),
+        attention_lower_half=0.7,
+        warnings=warnings,
+        source="cutout",
+        area_fraction=0.2,
+        overlay_png=b"\x89PNG-overlay",
+        model_version="test",
+        refer=hb < 11.5,
+        population="cp-anemic",
+        cohort="children",
+    )
 
 
 class StubPool:
@@ -62,8 +71,11 @@ async def deps(tmp_path, pool) -> AsyncIterator[Deps]:
     async with sessions.begin() as session:
         team = await get_or_create_team(session, name="clinic")
     yield Deps(
-        sessions=sessions, pseudonyms=Pseudonymizer("k1", b"s" * 32), pool=pool,
-        settings=BotSettings(photo_rate_limit=3), team_id=team.id,
+        sessions=sessions,
+        pseudonyms=Pseudonymizer("k1", b"s" * 32),
+        pool=pool,
+        settings=BotSettings(photo_rate_limit=3),
+        team_id=team.id,
         limiter=MemoryPhotoLimit(3, 60.0),
-    )  # fmt: skip
+    )
     await engine.dispose()

@@ -42,9 +42,11 @@ async def test_two_replicas_serve_one_person(fake_telegram) -> None:
     try:
         async with AsyncExitStack() as stack:
             for port in ports:  # the photo limit: 2 per person, across both replicas
-                await stack.enter_async_context(running(
-                    fake, db, StubPool(), webhook_port=port, secret=SECRET, photo_rate_limit=2
-                ))  # fmt: skip
+                await stack.enter_async_context(
+                    running(
+                        fake, db, StubPool(), webhook_port=port, secret=SECRET, photo_rate_limit=2
+                    )
+                )
 
             async def post(update: int, replica: int) -> int:
                 return await fake.deliver_webhook(hooks[replica], update, secret_token=SECRET)
@@ -140,9 +142,9 @@ async def test_a_photo_delivered_to_both_replicas_takes_one_token(fake_telegram)
     try:
         async with AsyncExitStack() as stack:
             for port in ports:
-                await stack.enter_async_context(running(
-                    fake, db, pool, webhook_port=port, secret=SECRET, photo_rate_limit=3
-                ))  # fmt: skip
+                await stack.enter_async_context(
+                    running(fake, db, pool, webhook_port=port, secret=SECRET, photo_rate_limit=3)
+                )
 
             async def post(update: int, replica: int) -> int:
                 return await fake.deliver_webhook(hooks[replica], update, secret_token=SECRET)
@@ -183,8 +185,9 @@ async def test_a_photo_whose_replica_died_after_taking_its_token_is_screened(
     port = free_port()
     hook = f"http://127.0.0.1:{port}/telegram"
     try:
-        async with running(fake, db, StubPool(), webhook_port=port, secret=SECRET,
-                           photo_rate_limit=1):  # fmt: skip
+        async with running(
+            fake, db, StubPool(), webhook_port=port, secret=SECRET, photo_rate_limit=1
+        ):
 
             async def post(update: int) -> int:
                 return await fake.deliver_webhook(hook, update, secret_token=SECRET)

@@ -38,8 +38,9 @@ async def worker_rows(url: str) -> list[tuple[int, str, str, bool]]:
     engine = make_engine(url)
     try:
         async with make_sessionmaker(engine)() as session:
-            query = select(HealthWorker.id, HealthWorker.key_id, HealthWorker.role,
-                           HealthWorker.active).order_by(HealthWorker.id)  # fmt: skip
+            query = select(
+                HealthWorker.id, HealthWorker.key_id, HealthWorker.role, HealthWorker.active
+            ).order_by(HealthWorker.id)
             return [tuple(row) for row in await session.execute(query)]  # type: ignore[misc]
     finally:
         await engine.dispose()
@@ -76,11 +77,20 @@ async def rotation(fake: FakeTelegram, url: str) -> None:
     assert {key for _, key, *_ in before} == {"k1"}
 
     rotated = StorageSettings(
-        database_url=url, pseudonym_key=SecretStr(NEW_KEY), pseudonym_key_id="k2",
+        database_url=url,
+        pseudonym_key=SecretStr(NEW_KEY),
+        pseudonym_key_id="k2",
         pseudonym_old_keys={"k1": SecretStr(KEY)},
-    )  # fmt: skip
-    async with running(fake, url, StubPool(), storage=rotated, relay_key=new_key(),
-                       relay_old_keys=old_relay, **staff):  # fmt: skip
+    )
+    async with running(
+        fake,
+        url,
+        StubPool(),
+        storage=rotated,
+        relay_key=new_key(),
+        relay_old_keys=old_relay,
+        **staff,
+    ):
         listing = await say(fake, WORKER_ID, "/pending")
         assert code in listing, listing
         shown = await say(fake, WORKER_ID, f"/case {code}")

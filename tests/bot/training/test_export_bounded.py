@@ -51,9 +51,18 @@ def test_a_bounded_crop_exports_and_reads_as_the_full_one(
     large_cutout: np.ndarray, tmp_path: Path, weights_dir: Path
 ) -> None:
     png = research.cutout_png(large_cutout)
-    row = LabConfirmed(png=png, lab_hb_g_dl=11.8, age_months=660.0, age_group=None, sex="f",
-                       month="2026-01", team="clinic", estimate_g_dl=12.1,
-                       model_version="test", population="eyes-defy")  # fmt: skip
+    row = LabConfirmed(
+        png=png,
+        lab_hb_g_dl=11.8,
+        age_months=660.0,
+        age_group=None,
+        sex="f",
+        month="2026-01",
+        team="clinic",
+        estimate_g_dl=12.1,
+        model_version="test",
+        population="eyes-defy",
+    )
     exported = write([row], tmp_path / "export", "clinic")
     [sample] = sources.load_any(exported.csv)
     assert max(sample.image.shape[:2]) == MAX_CROP_SIDE

@@ -53,9 +53,10 @@ def test_gather_reads_patients_from_labels_and_drops_empty_masks(tmp_path: Path)
 
 def test_batches_mix_real_composites_and_negatives_reproducibly():
     real = [pyramid(p.image, p.mask) for p in (photo("a", 1), photo("b", 2))]
-    pool = segtraining.Pools(composites=[pyramid(photo("c", 3).image, photo("c", 3).mask)],
-                             negatives=[pyramid(np.zeros((60, 80, 3), np.uint8),
-                                                np.zeros((60, 80), bool))])  # fmt: skip
+    pool = segtraining.Pools(
+        composites=[pyramid(photo("c", 3).image, photo("c", 3).mask)],
+        negatives=[pyramid(np.zeros((60, 80, 3), np.uint8), np.zeros((60, 80), bool))],
+    )
     x, y = segtraining.batches(real, pool, TINY_UNET, seed=0)(0)
     assert x.shape == (sum(segjob.MIX), TINY_UNET.height, TINY_UNET.width, 3)
     assert y.shape == x.shape[:3] and set(np.unique(y)) <= {0.0, 1.0}

@@ -27,8 +27,10 @@ async def test_start_shows_the_terms_with_the_notice_and_three_buttons(deps):
     [out] = await people.start(deps, who())
     assert t("en", "notice") in out.text
     assert [b.data for row in out.buttons for b in row] == [
-        "consent:yes", "consent:contact", "consent:no"
-    ]  # fmt: skip
+        "consent:yes",
+        "consent:contact",
+        "consent:no",
+    ]
     assert await subject(deps) is None  # nothing about a person before consent
 
 
