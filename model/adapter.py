@@ -3,7 +3,7 @@
 `base` is the estimate of the model it adapts (the children's CNN ensemble or the adults'
 colour model) on the same crop; `head` is a colour-statistics support-vector regressor
 (`model.svr`) fitted on the programme's own lab-confirmed photos. The four kinds that
-`bot.training.adapt` chooses between are special cases:
+`bot.training.adapter_choice` chooses between are special cases:
 
 - offset:   b = 1, no head (the camera or population shifts every estimate alike);
 - linear:   a and b fitted, no head (estimates shrunk or stretched as well as shifted);

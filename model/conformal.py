@@ -61,9 +61,12 @@ def width_at(
 
 
 def leave_fold_out_binned(
-    residuals: np.ndarray, pred: np.ndarray, folds: np.ndarray, coverage: float = 0.9,
+    residuals: np.ndarray,
+    pred: np.ndarray,
+    folds: np.ndarray,
+    coverage: float = 0.9,
     groups: np.ndarray | None = None,
-) -> np.ndarray:  # fmt: skip
+) -> np.ndarray:
     """Per-row `binned` half-width calibrated on the other folds only (with `groups`, the
     `widest` of the groups' own intervals)."""
     widths = np.empty(len(residuals))
@@ -78,17 +81,23 @@ def leave_fold_out_binned(
 
 
 def widest(
-    residuals: np.ndarray, pred: np.ndarray, groups: np.ndarray, coverage: float = 0.9,
+    residuals: np.ndarray,
+    pred: np.ndarray,
+    groups: np.ndarray,
+    coverage: float = 0.9,
     min_rows: int = 20,
-) -> tuple[tuple[float, ...], tuple[float, ...]]:  # fmt: skip
+) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """The pointwise widest of each group's own `binned` interval, as (edges, half-widths) for
     `width_at` (groups of fewer than `min_rows` rows are left out; the pooled `binned` when
     none is left). For an interval that must hold for a new site whose camera is none of the
     groups': errors differ by site, and a pooled width under-covers the site with the larger
     ones. Each group's rows get at least their own width, so at least its coverage."""
     r, pred, groups = np.asarray(residuals), np.asarray(pred), np.asarray(groups)
-    own = [binned(r[groups == g], pred[groups == g], coverage)
-           for g in np.unique(groups) if (groups == g).sum() >= min_rows]  # fmt: skip
+    own = [
+        binned(r[groups == g], pred[groups == g], coverage)
+        for g in np.unique(groups)
+        if (groups == g).sum() >= min_rows
+    ]
     if not own:
         return binned(r, pred, coverage)
     edges = sorted({e for e_g, _ in own for e in e_g})
@@ -98,9 +107,12 @@ def widest(
 
 
 def leave_fold_out_per_group(
-    residuals: np.ndarray, pred: np.ndarray, groups: np.ndarray, folds: np.ndarray,
+    residuals: np.ndarray,
+    pred: np.ndarray,
+    groups: np.ndarray,
+    folds: np.ndarray,
     coverage: float = 0.9,
-) -> np.ndarray:  # fmt: skip
+) -> np.ndarray:
     """Per-row `binned` half-width calibrated on the other folds of the row's own group only:
     each site's own interval, as a programme there would calibrate it on its own people."""
     widths = np.empty(len(residuals))

@@ -11,9 +11,22 @@ import cv2
 import numpy as np
 
 STATS = (
-    "r", "g", "b", "L", "a", "b_star", "s", "v", "L_std", "a_std",
-    "erythema", "a_p25", "a_p75", "chroma_r", "chroma_g",
-)  # fmt: skip
+    "r",
+    "g",
+    "b",
+    "L",
+    "a",
+    "b_star",
+    "s",
+    "v",
+    "L_std",
+    "a_std",
+    "erythema",
+    "a_p25",
+    "a_p75",
+    "chroma_r",
+    "chroma_g",
+)
 REGIONS = ("whole", "lower", "upper")
 NAMES = tuple(f"{region}_{stat}" for region in REGIONS for stat in STATS)
 N_FEATURES = len(NAMES)

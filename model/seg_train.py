@@ -20,7 +20,7 @@ from model import unet
 
 @dataclass(frozen=True)
 class SegTrainConfig:
-    steps: int = 1500  # the batch size is the sampler's (bot.training.segtraining.MIX)
+    steps: int = 1500  # the batch size is the sampler's (bot.training.segjob.MIX)
     learning_rate: float = 3e-3
     weight_decay: float = 1e-4
 
@@ -87,21 +87,6 @@ def epochs(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int) -> Batches:
         return x[idx], y[idx]
 
     return batch
-
-
-@nnx.jit
-def _logits(model: unet.Model, x: jax.Array) -> jax.Array:
-    return model(x)[0]
-
-
-def predict_logits(model: unet.Model, x: np.ndarray, batch_size: int = 32) -> np.ndarray:
-    """Logits (N, H, W) for inputs (N, H, W, 3), in batches."""
-    return np.concatenate(
-        [
-            np.asarray(_logits(model, jnp.asarray(x[i : i + batch_size])))
-            for i in range(0, len(x), batch_size)
-        ]
-    )
 
 
 def dice(pred: np.ndarray, target: np.ndarray) -> float:

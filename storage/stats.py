@@ -90,8 +90,9 @@ def _accuracy(pairs: list[Pair]) -> Accuracy | None:
         return None
     err = [p.estimate - p.lab for p in pairs]
     inside = [p.interval[0] <= p.lab <= p.interval[1] for p in pairs]
-    return Accuracy(len(err), sum(map(abs, err)) / len(err), sum(err) / len(err),
-                    sum(inside) / len(inside))  # fmt: skip
+    return Accuracy(
+        len(err), sum(map(abs, err)) / len(err), sum(err) / len(err), sum(inside) / len(inside)
+    )
 
 
 @dataclass(frozen=True)
@@ -162,9 +163,17 @@ def group_accuracy(pairs: list[Pair]) -> list[GroupAccuracy]:
         anaemic = [p.estimate < p.threshold for p in ps if p.lab < p.threshold]
         well = [p.estimate >= p.threshold for p in ps if p.lab >= p.threshold]
         inside = [p.interval[0] <= p.lab <= p.interval[1] for p in ps]
-        out.append(GroupAccuracy(
-            population, version, len(ps), sum(map(abs, err)) / len(err), bias,
-            (bias - 1.96 * sd, bias + 1.96 * sd), sum(inside) / len(inside),
-            _share(anaemic), _share(well),
-        ))  # fmt: skip
+        out.append(
+            GroupAccuracy(
+                population,
+                version,
+                len(ps),
+                sum(map(abs, err)) / len(err),
+                bias,
+                (bias - 1.96 * sd, bias + 1.96 * sd),
+                sum(inside) / len(inside),
+                _share(anaemic),
+                _share(well),
+            )
+        )
     return out

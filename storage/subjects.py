@@ -123,27 +123,6 @@ async def set_profile(session: AsyncSession, *, subject_id: int, profile: Profil
     return subject
 
 
-async def set_consent(
-    session: AsyncSession,
-    *,
-    subject_id: int,
-    consent_version: str,
-    contact_opt_in: bool,
-    research_opt_in: bool,
-    language: str | None = None,
-) -> Subject:
-    """Record a renewed or changed consent (and language), now."""
-    subject = await session.get_one(Subject, subject_id)
-    subject.consent_version = consent_version
-    subject.consent_at = utcnow()
-    subject.contact_opt_in = contact_opt_in
-    subject.research_opt_in = research_opt_in
-    if language is not None:
-        subject.language = language
-    await session.flush()
-    return subject
-
-
 async def set_research_opt_in(session: AsyncSession, *, subject_id: int, opt_in: bool) -> int:
     """Turn the research opt-in on or off; off erases the crops kept so far (returns how many)."""
     subject = await session.get_one(Subject, subject_id)

@@ -172,9 +172,11 @@ async def redeem_invite(session: AsyncSession, *, code: str, pseudonym: Pseudony
         _check_join(current, team_id=invite.team_id, role=invite.role)
     # one UPDATE claims the invite, so two people racing with one code cannot both get in
     claimed = await session.execute(
-        update(Invite).where(Invite.id == invite.id, *usable).values(used_at=now)
+        update(Invite)
+        .where(Invite.id == invite.id, *usable)
+        .values(used_at=now)
         .returning(Invite.id, Invite.team_id, Invite.role)
-    )  # fmt: skip
+    )
     row = claimed.first()
     if row is None:
         raise InviteInvalid("this invite code is unknown, used or expired")

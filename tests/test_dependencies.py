@@ -18,7 +18,8 @@ def test_every_dependency_has_an_upper_bound() -> None:
         deps += extra
     assert len(deps) > 10
     unbounded = [
-        d for d in deps if not any(s.operator in ("<", "<=", "==", "~=", "===")
-                                   for s in Requirement(d).specifier)
-    ]  # fmt: skip
+        d
+        for d in deps
+        if not any(s.operator in ("<", "<=", "==", "~=", "===") for s in Requirement(d).specifier)
+    ]
     assert not unbounded

@@ -17,8 +17,8 @@ from bot.chat.handlers import housekeeping_job, register, reminder_job
 from bot.chat.handlers_io import set_menu
 from bot.chat.logs import protect_logs
 from bot.chat.outbox import Outbox, keep_draining
-from bot.chat.ratelimit import MemoryPhotoLimit, PhotoLimit, RedisPhotoLimit, SharedPhotoLimit
-from bot.chat.relay import Relay
+from bot.chat.photo_limit import MemoryPhotoLimit, PhotoLimit, RedisPhotoLimit, SharedPhotoLimit
+from bot.chat.relay_key import Relay
 from bot.chat.services.base import Deps, Screens
 from bot.chat.services.startup import configure_team, pseudonymizer_for, reseal
 from bot.chat.settings import BotSettings
@@ -73,10 +73,13 @@ def make_bot(settings: BotSettings) -> ExtBot[None]:
 
 def start_pool(settings: BotSettings) -> Pool:
     """Start the inference workers, each loading and warming the models (blocking: seconds)."""
-    pool = make_pool(settings.anemia_weights, workers=settings.inference_workers,
-                     queue_size=settings.inference_queue,
-                     processes=settings.inference_processes,
-                     timeout_s=settings.photo_timeout_s)  # fmt: skip
+    pool = make_pool(
+        settings.anemia_weights,
+        workers=settings.inference_workers,
+        queue_size=settings.inference_queue,
+        processes=settings.inference_processes,
+        timeout_s=settings.photo_timeout_s,
+    )
     pool.start()
     return pool
 

@@ -84,7 +84,17 @@ async def revoke(update: Update, context: BotContext) -> None:
 
 
 WORKER_HANDLERS: dict[str, Handler] = {
-    "pending": pending, "case": case, "contacted": contacted, "decline": decline, "note": note,
-    "take": take, "message": message, "resolve": resolve, "stats": stats, "join": join,
-    "invite": invite, "workers": members, "revoke": revoke,
-}  # fmt: skip
+    "pending": pending,
+    "case": case,
+    "contacted": contacted,
+    "decline": decline,
+    "note": note,
+    "take": take,
+    "message": message,
+    "resolve": resolve,
+    "stats": stats,
+    "join": join,
+    "invite": invite,
+    "workers": members,
+    "revoke": revoke,
+}

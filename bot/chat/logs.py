@@ -15,8 +15,17 @@ from __future__ import annotations
 import logging
 import re
 
-REQUEST_LOGGERS = ("telegram", "httpx", "httpcore", "hpack", "sqlalchemy", "aiosqlite",
-                   "asyncpg", "asyncio", "tornado")  # fmt: skip
+REQUEST_LOGGERS = (
+    "telegram",
+    "httpx",
+    "httpcore",
+    "hpack",
+    "sqlalchemy",
+    "aiosqlite",
+    "asyncpg",
+    "asyncio",
+    "tornado",
+)
 _TOKEN_SHAPE = re.compile(r"\d{5,}:[A-Za-z0-9_-]{30,}")  # also inside ".../bot<token>/..."
 REDACTED = "<token>"
 
@@ -48,8 +57,11 @@ PRIVATE = PrivateLogs()
 
 
 def _request_loggers() -> list[logging.Logger]:
-    names = [name for name in list(logging.Logger.manager.loggerDict) if any(
-        name == root or name.startswith(f"{root}.") for root in REQUEST_LOGGERS)]  # fmt: skip
+    names = [
+        name
+        for name in list(logging.Logger.manager.loggerDict)
+        if any(name == root or name.startswith(f"{root}.") for root in REQUEST_LOGGERS)
+    ]
     return [logging.getLogger(name) for name in {*REQUEST_LOGGERS, *names}]
 
 

@@ -153,9 +153,13 @@ async def write_held(session: AsyncSession, held: Held) -> str:
         return "dropped: the person was erased"
     # the person saw the result when it was held
     row, _case = await log_update_screening(
-        session, update_id=held.update_id, subject_id=subject.id, record=held.record,
-        at=held.at, answered=True,
-    )  # fmt: skip
+        session,
+        update_id=held.update_id,
+        subject_id=subject.id,
+        record=held.record,
+        at=held.at,
+        answered=True,
+    )
     return f"logged as screening {row.id}"
 
 
@@ -182,8 +186,9 @@ async def keep_draining(
             await drain(outbox, sessions)
         except Exception as e:  # the drainer must outlive any failure; it retries later
             level = logging.WARNING if unreachable(e) else logging.ERROR
-            log.log(level, "outbox: database not written (%s); retry in %.0f s",
-                    type(e).__name__, retry)  # fmt: skip
+            log.log(
+                level, "outbox: database not written (%s); retry in %.0f s", type(e).__name__, retry
+            )
             await asyncio.sleep(retry)
             retry = min(retry * 2, MAX_RETRY_S)
             continue

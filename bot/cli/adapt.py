@@ -11,14 +11,14 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.cli import records
-from bot.cli.records import RecordsError
+from bot.cli import screening_log
+from bot.cli.screening_log import RecordsError
 from bot.training.export import ExportError, check_dataset, write
 from storage.export import lab_confirmed
 from storage.workers import find_team
 
 if TYPE_CHECKING:
-    from bot.training.adaptation import AdaptResult
+    from bot.training.adapt_job import AdaptResult
     from bot.training.export import Exported
 
 EXIT_REFUSED = 4  # adapting would not help: nothing written
@@ -31,14 +31,23 @@ class AdaptCliError(Exception):
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add `export` and `adapt` to the `anemia-screen` sub-commands."""
     ex = sub.add_parser("export", help="lab-confirmed research crops as a training folder")
-    ex.add_argument("--lab-confirmed", action="store_true", required=True,
-                    help="crops of screenings whose case has a lab Hb")  # fmt: skip
+    ex.add_argument(
+        "--lab-confirmed",
+        action="store_true",
+        required=True,
+        help="crops of screenings whose case has a lab Hb",
+    )
     ex.add_argument("--out", type=Path, required=True, help="a new folder: labels.csv, images/")
     ex.add_argument("--dataset", default="programme", help="the programme's name in the CSV")
     ex.add_argument("--team", help="only this team's people")
     ad = sub.add_parser("adapt", help="adapt the served models to a programme's own people")
-    ad.add_argument("--data", type=Path, action="append", required=True,
-                    help="an `export` folder's labels.csv (or any CSV in that layout)")  # fmt: skip
+    ad.add_argument(
+        "--data",
+        type=Path,
+        action="append",
+        required=True,
+        help="an `export` folder's labels.csv (or any CSV in that layout)",
+    )
     ad.add_argument("--out", type=Path, required=True, help="a new weights folder")
     ad.add_argument("--weights", type=Path, help="the weights to start from (default: shipped)")
     ad.add_argument("--seed", type=int, default=0)
@@ -63,7 +72,7 @@ def export(args: argparse.Namespace) -> int:
 
 
 async def _export(args: argparse.Namespace) -> Exported:
-    async with records.open_records() as sessions, sessions() as session:
+    async with screening_log.open_records() as sessions, sessions() as session:
         if args.team is not None and await find_team(session, name=args.team) is None:
             raise RecordsError(f"no team named {args.team!r}")
         rows = await lab_confirmed(session, team=args.team)
@@ -72,7 +81,7 @@ async def _export(args: argparse.Namespace) -> Exported:
 
 def adapt_command(args: argparse.Namespace) -> int:
     """Adapt, print the figures; exit EXIT_REFUSED when no cohort gained (nothing written)."""
-    from bot.training.adaptation import AdaptError, run, summary
+    from bot.training.adapt_job import AdaptError, run, summary
     from model import WEIGHTS
 
     missing = [str(p) for p in args.data if not p.exists()]
@@ -86,14 +95,18 @@ def adapt_command(args: argparse.Namespace) -> int:
     if result.written is None:
         print("anemia-screen: not adapted: " + _why(result), file=sys.stderr)
         return EXIT_REFUSED
-    print(f"adapted weights: {result.written} (serve with ANEMIA_WEIGHTS={result.written})",
-          file=sys.stderr)  # fmt: skip
+    print(
+        f"adapted weights: {result.written} (serve with ANEMIA_WEIGHTS={result.written})",
+        file=sys.stderr,
+    )
     return 0
 
 
 def _why(result: AdaptResult) -> str:
     if not result.cohorts:
         return "too few people in every cohort (at least 20 lab-confirmed per cohort)"
-    worse = [f"{c.cohort}: adapted MAE {c.mae_adapted:.2f} vs served {c.mae_base:.2f} g/dL"
-             for c in result.cohorts]  # fmt: skip
+    worse = [
+        f"{c.cohort}: adapted MAE {c.mae_adapted:.2f} vs served {c.mae_base:.2f} g/dL"
+        for c in result.cohorts
+    ]
     return "the adapted model was no better than the served one (" + "; ".join(worse) + ")"

@@ -15,9 +15,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from bot.cli import records
+from bot.cli import screening_log
 from bot.cli import stats as cli_stats
-from bot.cli.records import RecordsError
+from bot.cli.screening_log import RecordsError
 from bot.cli.stats import parse_since
 from storage.followups import FollowUpView
 from storage.models import RISKS, STATUSES
@@ -27,10 +27,23 @@ __all__ = ["RecordsError", "add_parsers", "run"]
 
 COLUMNS = ("case", "opened_utc", "status", "reason", "risk", "hb", "interval", "lab_hb", "team")
 CSV_FIELDS = [
-    "case_code", "status", "reason", "opened_at", "team", "risk", "hb_g_dl", "interval_low",
-    "interval_high", "reliable", "contact_opt_in", "assigned_worker_id", "lab_hb_g_dl",
-    "lab_date", "outcome", "model_version",
-]  # fmt: skip
+    "case_code",
+    "status",
+    "reason",
+    "opened_at",
+    "team",
+    "risk",
+    "hb_g_dl",
+    "interval_low",
+    "interval_high",
+    "reliable",
+    "contact_opt_in",
+    "assigned_worker_id",
+    "lab_hb_g_dl",
+    "lab_date",
+    "outcome",
+    "model_version",
+]
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -99,8 +112,8 @@ async def _list(args: argparse.Namespace) -> int:
     statuses = _choices(args.status, STATUSES, "--status")
     risks = _choices(args.risk, RISKS, "--risk")
     since = parse_since(args.since)
-    async with records.open_records() as sessions:
-        cases = await records.list_cases(
+    async with screening_log.open_records() as sessions:
+        cases = await screening_log.list_cases(
             sessions, statuses=statuses, risks=risks, since=since, team=args.team
         )
     print(render_cases(cases, args.format), end="")
@@ -167,8 +180,8 @@ def render_cases(cases: Sequence[FollowUpView], fmt: str) -> str:
 
 async def _resolve(args: argparse.Namespace) -> int:
     lab_date = _date(args.lab_date)
-    async with records.open_records() as sessions:
-        done = await records.resolve_case(
+    async with screening_log.open_records() as sessions:
+        done = await screening_log.resolve_case(
             sessions,
             case_code=args.code,
             lab_hb_g_dl=args.lab_hb,
@@ -185,29 +198,29 @@ async def _resolve(args: argparse.Namespace) -> int:
 
 
 async def _contacted(args: argparse.Namespace) -> int:
-    async with records.open_records() as sessions:
-        code = await records.contact_case(sessions, case_code=args.code, note=args.note)
+    async with screening_log.open_records() as sessions:
+        code = await screening_log.contact_case(sessions, case_code=args.code, note=args.note)
     print(f"contacted {format_case_code(code)}")
     return 0
 
 
 async def _decline(args: argparse.Namespace) -> int:
-    async with records.open_records() as sessions:
-        code = await records.decline_case(sessions, case_code=args.code, reason=args.reason)
+    async with screening_log.open_records() as sessions:
+        code = await screening_log.decline_case(sessions, case_code=args.code, reason=args.reason)
     print(f"declined {format_case_code(code)}")
     return 0
 
 
 async def _note(args: argparse.Namespace) -> int:
-    async with records.open_records() as sessions:
-        code = await records.note_case(sessions, case_code=args.code, text=args.text)
+    async with screening_log.open_records() as sessions:
+        code = await screening_log.note_case(sessions, case_code=args.code, text=args.text)
     print(f"note added to {format_case_code(code)}")
     return 0
 
 
 async def _assign(args: argparse.Namespace) -> int:
-    async with records.open_records() as sessions:
-        code = await records.unassign_case(sessions, case_code=args.code)
+    async with screening_log.open_records() as sessions:
+        code = await screening_log.unassign_case(sessions, case_code=args.code)
     print(f"{format_case_code(code)} is now assigned to nobody")
     return 0
 

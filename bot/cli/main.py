@@ -83,16 +83,24 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     pr.add_argument("--sex", choices=("f", "m"), help="needed from 15 years on")
     pr.add_argument("--pregnant", action="store_true")
     pr.add_argument("--trimester", type=int, choices=(1, 2, 3), help="with --pregnant")
-    pr.add_argument("--altitude-m", type=_metres,
-                    help="the programme's elevation in metres: from 1000 m WHO's adjustment "
-                    "raises every cut-off (default: the ALTITUDE_M setting, 0)")  # fmt: skip
+    pr.add_argument(
+        "--altitude-m",
+        type=_metres,
+        help="the programme's elevation in metres: from 1000 m WHO's adjustment "
+        "raises every cut-off (default: the ALTITUDE_M setting, 0)",
+    )
     pr.add_argument("--json", action="store_true", help="print one JSON object")
     pr.add_argument("--out", type=Path, default=Path("."), help="folder for the output PNGs")
     pr.add_argument("--weights", type=Path, help="weights folder (default: shipped)")
     for name, text in (("cv", "cross-validate all models"), ("train", "build the weights")):
         c = sub.add_parser(name, help=text)
-        c.add_argument("--data", type=Path, action="append", required=True,
-                       help="CP-AnemiC, Eyes-defy or CSV; repeat to combine")  # fmt: skip
+        c.add_argument(
+            "--data",
+            type=Path,
+            action="append",
+            required=True,
+            help="CP-AnemiC, Eyes-defy or CSV; repeat to combine",
+        )
         c.add_argument("--folds", type=int, default=5)
         c.add_argument("--seed", type=int, default=0)
         c.add_argument("--group-by", choices=("hospital",))
@@ -100,29 +108,44 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
         c.add_argument("--epochs", type=int, help="override the training epochs (quick checks)")
         c.add_argument("--members", type=int, help="override the ensemble size (quick checks)")
         c.add_argument("--repeats", type=int, default=5, help="adults: fold splits averaged")
-        c.add_argument("--cohort", action="append", choices=("children", "adults"), default=[],
-                       help="cross-validate (and train) only this cohort's model")  # fmt: skip
+        c.add_argument(
+            "--cohort",
+            action="append",
+            choices=("children", "adults"),
+            default=[],
+            help="cross-validate (and train) only this cohort's model",
+        )
         c.add_argument("--json", action="store_true", help="print the metrics as JSON")
     sub.choices["train"].add_argument("--out", type=Path, help="weights folder (default: shipped)")
     sub.choices["train"].add_argument(
-        "--recalibrate", action="store_true",
+        "--recalibrate",
+        action="store_true",
         help="keep the children's networks in --out; renew their interval, referral margin and "
         "figures from this CV (the adults' model is always refit: it takes seconds)",
-    )  # fmt: skip
+    )
     ts = sub.add_parser("train-seg", help="train the conjunctiva segmentation network")
-    ts.add_argument("--data", type=Path, action="append", required=True,
-                    help="CP-AnemiC cut-outs (composited into photos), image+mask pairs, or "
-                    "Eyes-defy-anemia photos; repeat to combine")  # fmt: skip
+    ts.add_argument(
+        "--data",
+        type=Path,
+        action="append",
+        required=True,
+        help="CP-AnemiC cut-outs (composited into photos), image+mask pairs, or "
+        "Eyes-defy-anemia photos; repeat to combine",
+    )
     ts.add_argument("--seed", type=int, default=0)
     ts.add_argument("--pretrain-steps", type=int, default=1500, help="stage 1: composites only")
     ts.add_argument("--finetune-steps", type=int, default=700, help="stage 2: with real photos")
     ts.add_argument("--real-folds", type=int, default=5, help="patient-grouped CV folds")
     ts.add_argument("--init", type=Path, help="start from this folder's U-Net (skips stage 1)")
-    ts.add_argument("--channels", type=_ints,
-                    help="a fresh stage 1's channels per level (default 16,32,64)")  # fmt: skip
-    ts.add_argument("--size", type=_size,
-                    help="the input, HxW: a fresh stage 1's and the fine-tuning's, which may "
-                    "differ from --init's (default 96x128, or --init's)")  # fmt: skip
+    ts.add_argument(
+        "--channels", type=_ints, help="a fresh stage 1's channels per level (default 16,32,64)"
+    )
+    ts.add_argument(
+        "--size",
+        type=_size,
+        help="the input, HxW: a fresh stage 1's and the fine-tuning's, which may "
+        "differ from --init's (default 96x128, or --init's)",
+    )
     ts.add_argument(
         "--work", type=Path, default=Path("runs") / "seg", help="stage-1 network kept here"
     )
@@ -178,8 +201,9 @@ def _altitude(a: argparse.Namespace) -> float:
         return BotSettings().altitude_m
     except ValidationError as e:
         fields = ", ".join(str(err["loc"][0]).upper() for err in e.errors() if err["loc"])
-        raise CliError(f"the environment's settings are not valid ({fields}); "
-                       "fix them or give --altitude-m") from None  # fmt: skip
+        raise CliError(
+            f"the environment's settings are not valid ({fields}); fix them or give --altitude-m"
+        ) from None
 
 
 def write_mask(path: Path, mask: np.ndarray) -> None:
@@ -198,8 +222,17 @@ def learn(a: argparse.Namespace) -> int:
             raise CliError(f"no such data folder or file: {path}")
     if a.repeats < 1:
         raise CliError("--repeats must be at least 1")
-    job = Job(tuple(a.data), a.report, a.folds, a.seed, a.group_by, a.epochs, a.members,
-              a.repeats, tuple(a.cohort))  # fmt: skip
+    job = Job(
+        tuple(a.data),
+        a.report,
+        a.folds,
+        a.seed,
+        a.group_by,
+        a.epochs,
+        a.members,
+        a.repeats,
+        tuple(a.cohort),
+    )
     weights = getattr(a, "out", None) or WEIGHTS
     if a.command == "train" and a.recalibrate and not (weights / "ensemble.msgpack").is_file():
         raise CliError(f"--recalibrate needs trained children's weights in {weights}")
@@ -222,7 +255,8 @@ def learn(a: argparse.Namespace) -> int:
 
 def train_seg(a: argparse.Namespace) -> int:
     """Train the U-Net on composites (and real photos when given) and print its figures."""
-    from bot.training.segtraining import MIX, SegJob, gather, run
+    from bot.training.segjob import MIX, SegJob
+    from bot.training.segtraining import gather, run
     from model import WEIGHTS, unet
 
     missing = [str(d) for d in a.data if not d.exists()]
@@ -242,12 +276,21 @@ def train_seg(a: argparse.Namespace) -> int:
     except ValueError as e:
         raise CliError(str(e)) from e
     job = SegJob(
-        out=a.out or WEIGHTS, seed=a.seed, per_cutout=a.per_cutout, negatives=a.negatives,
-        pretrain_steps=a.pretrain_steps, finetune_steps=a.finetune_steps,
-        real_folds=a.real_folds, init=a.init, work=a.work, measure_only=a.measure_only,
+        out=a.out or WEIGHTS,
+        seed=a.seed,
+        per_cutout=a.per_cutout,
+        negatives=a.negatives,
+        pretrain_steps=a.pretrain_steps,
+        finetune_steps=a.finetune_steps,
+        real_folds=a.real_folds,
+        init=a.init,
+        work=a.work,
+        measure_only=a.measure_only,
         eval_negatives=a.eval_negatives,
-        net=net, size=a.size, mix=a.mix or MIX,
-    )  # fmt: skip
+        net=net,
+        size=a.size,
+        mix=a.mix or MIX,
+    )
     try:
         metrics = run(job, cutouts, photos)
     except ValueError as e:  # too few folds' worth of patients, nothing to compose

@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 
 from pydantic import ValidationError
 
-from bot.cli import records
-from bot.cli.records import RecordsError
+from bot.cli import screening_log
+from bot.cli.screening_log import RecordsError
 from storage.retention import Cutoffs, Pruned, prune_records
 from storage.settings import StorageSettings, get_settings
 
@@ -52,7 +52,7 @@ async def _prune(settings: StorageSettings, dry_run: bool) -> Pruned:
         crop_days=settings.research_retention_days,
     )
     url = settings.database_url
-    async with records.open_records(url) as sessions, sessions.begin() as session:
+    async with screening_log.open_records(url) as sessions, sessions.begin() as session:
         return await prune_records(session, cutoffs=cutoffs, dry_run=dry_run)
 
 
@@ -64,9 +64,12 @@ def lines(p: Pruned, settings: StorageSettings, dry_run: bool) -> list[str]:
         (p.cases, "closed case(s)", f"closed more than {days} days ago"),
         (p.notes, "case note(s)", "of those cases"),
         (p.screenings, "screening(s)", f"made more than {days} days ago, no kept case's"),
-        (p.crops, "research crop(s)", f"kept more than {crop_days} days ago, or of those "
-         "screenings"),
+        (
+            p.crops,
+            "research crop(s)",
+            f"kept more than {crop_days} days ago, or of those screenings",
+        ),
         (p.people, "person(s)", f"nothing left, last agreed more than {days} days ago"),
-    )  # fmt: skip
+    )
     out = [f"{verb} {n} {kind} ({why})" for n, kind, why in kinds]
     return [*out, "dry run: nothing was deleted"] if dry_run else out

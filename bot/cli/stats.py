@@ -8,8 +8,8 @@ import json
 import sys
 from datetime import UTC, datetime
 
-from bot.cli import records
-from bot.cli.records import RecordsError
+from bot.cli import screening_log
+from bot.cli.screening_log import RecordsError
 from storage.stats import FieldStats, GroupAccuracy
 
 
@@ -27,8 +27,8 @@ def parse_since(text: str | None) -> datetime | None:
 async def stats(args: argparse.Namespace) -> int:
     """Print the statistics (and write the picture with `--plot`)."""
     since = parse_since(args.since)
-    async with records.open_records() as sessions:
-        result = await records.stats(sessions, since=since)
+    async with screening_log.open_records() as sessions:
+        result = await screening_log.stats(sessions, since=since)
     text = json.dumps(stats_object(result), indent=2) if args.format == "json" else None
     print(text or "\n".join(stats_lines(result)))
     if args.plot is not None:
@@ -75,11 +75,17 @@ def _pct(value: float | None) -> str:
 
 def group_object(g: GroupAccuracy) -> dict[str, object]:
     """One population and model version against lab Hb, g/dL."""
-    return {"population": g.population, "model_version": g.model_version, "n": g.n,
-            "mae_g_dl": _r3(g.mae), "bias_g_dl": _r3(g.bias),
-            "limits_of_agreement_g_dl": [_r3(g.loa[0]), _r3(g.loa[1])],
-            "interval_coverage": _r3(g.interval_coverage), "sensitivity_who": _r3(g.sensitivity),
-            "specificity_who": _r3(g.specificity)}  # fmt: skip
+    return {
+        "population": g.population,
+        "model_version": g.model_version,
+        "n": g.n,
+        "mae_g_dl": _r3(g.mae),
+        "bias_g_dl": _r3(g.bias),
+        "limits_of_agreement_g_dl": [_r3(g.loa[0]), _r3(g.loa[1])],
+        "interval_coverage": _r3(g.interval_coverage),
+        "sensitivity_who": _r3(g.sensitivity),
+        "specificity_who": _r3(g.specificity),
+    }
 
 
 def _share(part: int, whole: int) -> str:

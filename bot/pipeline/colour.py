@@ -129,8 +129,10 @@ def _srgb_decode(v: np.ndarray) -> np.ndarray:
 _AS_SRGB = (1, 2, 6, 13, 14, 15)
 _CURVES = {
     **dict.fromkeys(_AS_SRGB, icc.sampled_curve(_srgb_decode(np.linspace(0.0, 1.0, 1024)))),
-    4: icc.gamma_curve(2.2), 5: icc.gamma_curve(2.8), 8: icc.gamma_curve(1.0),
-}  # fmt: skip
+    4: icc.gamma_curve(2.2),
+    5: icc.gamma_curve(2.8),
+    8: icc.gamma_curve(1.0),
+}
 _SRGB_XY = (0.64, 0.33, 0.30, 0.60, 0.15, 0.06, 0.3127, 0.3290)  # IEC 61966-2-1, D65
 _XY = tuple(f"color_primary_{n}_{c}" for n in ("red", "green", "blue", "white") for c in "xy")
 

@@ -113,9 +113,11 @@ class ExecutorPool:
         """A fresh executor, its first child already loading its models (`self.ready`)."""
         with _sigint_blocked():
             executor = ProcessPoolExecutor(
-                self.workers, mp_context=multiprocessing.get_context("spawn"),
-                initializer=_load, initargs=(self.weights,),
-            )  # fmt: skip
+                self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_load,
+                initargs=(self.weights,),
+            )
             self.ready: Future[bool] = executor.submit(_ready)
         return executor
 

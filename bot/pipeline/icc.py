@@ -71,9 +71,18 @@ def display_profile(name: str, colorants: np.ndarray, curve: bytes) -> bytes:
         data += body
     size = offset + len(data)
     header = (
-        struct.pack(">I", size) + b"\0" * 4 + bytes([2, 0x10, 0, 0]) + b"mntrRGB XYZ "
-        + b"\0" * 12 + b"acsp" + b"\0" * 24 + b"\0" * 4 + _s15(D50[0]) + _s15(D50[1])
-        + _s15(D50[2]) + b"\0" * 48
-    )  # fmt: skip
+        struct.pack(">I", size)
+        + b"\0" * 4
+        + bytes([2, 0x10, 0, 0])
+        + b"mntrRGB XYZ "
+        + b"\0" * 12
+        + b"acsp"
+        + b"\0" * 24
+        + b"\0" * 4
+        + _s15(D50[0])
+        + _s15(D50[1])
+        + _s15(D50[2])
+        + b"\0" * 48
+    )
     assert len(header) == 128
     return header + table + data

@@ -19,12 +19,27 @@ from bot.pipeline.decode import ImageRejected
 from model import segment, unet
 
 # the quality gates; what went wrong and what to do is `reject.<code>` in the catalogues
-GATES = ("not_eyelid", "no_conjunctiva", "too_small", "blurred", "too_dark", "over_exposed",
-         "glare", "colour_lost")  # fmt: skip
+GATES = (
+    "not_eyelid",
+    "no_conjunctiva",
+    "too_small",
+    "blurred",
+    "too_dark",
+    "over_exposed",
+    "glare",
+    "colour_lost",
+)
 
 
-REGION_GATES = ("too_small", "too_dark", "over_exposed", "glare", "not_eyelid", "colour_lost",
-                "blurred")  # fmt: skip  # the order _region_checks tells them in
+REGION_GATES = (
+    "too_small",
+    "too_dark",
+    "over_exposed",
+    "glare",
+    "not_eyelid",
+    "colour_lost",
+    "blurred",
+)  # the order _region_checks tells them in
 
 
 def reject(code: str) -> ImageRejected:

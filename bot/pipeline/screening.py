@@ -172,8 +172,16 @@ class Screener:
         # weights calibrated before referral margins existed refer whenever the interval
         # reaches below the cut-off: the cautious reading of an uncalibrated rule
         margin = cfg.half_width if np.isnan(cfg.refer_margin) else cfg.refer_margin
-        return Estimate(ex.estimate, cfg.half_width, cfg.coverage, margin, round(share, 3),
-                        overlay, cfg.version, cfg.population)  # fmt: skip
+        return Estimate(
+            ex.estimate,
+            cfg.half_width,
+            cfg.coverage,
+            margin,
+            round(share, 3),
+            overlay,
+            cfg.version,
+            cfg.population,
+        )
 
     def _adult(self, crop: Crop) -> Estimate:
         """Colour statistics and sex through the adults' model; the overlay shows what it
@@ -183,8 +191,9 @@ class Screener:
         hb = float(adult.predict(self.adult, crop.colour[None], crop.meta[None])[0])
         hw = float(conformal.width_at(hb, cfg.bin_edges, cfg.half_widths))
         overlay = gradcam.overlay_png(crop.image, crop.mask, None)
-        return Estimate(hb, hw, cfg.coverage, cfg.refer_margin, None, overlay, cfg.version,
-                        cfg.population)  # fmt: skip
+        return Estimate(
+            hb, hw, cfg.coverage, cfg.refer_margin, None, overlay, cfg.version, cfg.population
+        )
 
     def screen(self, data: bytes, person: Person) -> Screening:
         """Screen one image; raises ImageRejected with a friendly message when it cannot."""
@@ -242,9 +251,15 @@ def _adapted(fitted: adapter.Model, served: Estimate, crop: Crop) -> Estimate:
     base = jnp.asarray([served.hb], jnp.float32)
     hb = float(fitted(base, jnp.asarray(crop.colour[None]), jnp.asarray(crop.meta[None]))[0][0])
     hw = float(conformal.width_at(hb, cfg.bin_edges, cfg.half_widths))
-    return dataclasses.replace(served, hb=hb, half_width=hw, coverage=cfg.coverage,
-                               refer_margin=cfg.refer_margin, model_version=cfg.version,
-                               population=cfg.population)  # fmt: skip
+    return dataclasses.replace(
+        served,
+        hb=hb,
+        half_width=hw,
+        coverage=cfg.coverage,
+        refer_margin=cfg.refer_margin,
+        model_version=cfg.version,
+        population=cfg.population,
+    )
 
 
 def describe(result: Screening) -> dict[str, object]:

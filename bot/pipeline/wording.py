@@ -47,8 +47,14 @@ def worse(a: str, b: str) -> str:
 
 
 def estimate_line(lang: str, hb: float, coverage: float, low: float, high: float) -> str:
-    return i18n.t(lang, "result.estimate", hb=fmt(hb), coverage=round(coverage * 100),
-                  low=fmt(low), high=fmt(high))  # fmt: skip
+    return i18n.t(
+        lang,
+        "result.estimate",
+        hb=fmt(hb),
+        coverage=round(coverage * 100),
+        low=fmt(low),
+        high=fmt(high),
+    )
 
 
 def group_name(lang: str, group: str) -> str:

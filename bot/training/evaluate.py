@@ -231,8 +231,10 @@ def mean_over_repeats(
     out: dict[str, dict[str, object]] = {}
     for key, first in runs[0].items():
         rows = [r[key] for r in runs]
-        mean = {m: v if isinstance(v, int) else round(float(np.mean([r[m] for r in rows])), 4)
-                for m, v in first.items()}  # fmt: skip
+        mean = {
+            m: v if isinstance(v, int) else round(float(np.mean([r[m] for r in rows])), 4)
+            for m, v in first.items()
+        }
         sd = {m: round(float(np.std([r[m] for r in rows])), 4) for m in SPREAD if m in first}
         out[key] = {**mean, "repeats": len(runs), "sd": sd}
     return out

@@ -17,8 +17,18 @@ from pathlib import Path
 from bot.pipeline.risk import GROUP_MONTHS
 from storage.export import LabConfirmed
 
-COLUMNS = ("image", "hb", "age_months", "sex", "site", "dataset", "month", "estimate",
-           "model_version", "served_population")  # fmt: skip
+COLUMNS = (
+    "image",
+    "hb",
+    "age_months",
+    "sex",
+    "site",
+    "dataset",
+    "month",
+    "estimate",
+    "model_version",
+    "served_population",
+)
 DATASET_NAME = re.compile(r"[a-z][a-z0-9-]{0,23}")  # it names a population (32 characters)
 
 
@@ -71,6 +81,15 @@ def _line(row: LabConfirmed, out: Path, dataset: str) -> list[object]:
     image = f"images/{secrets.token_hex(8)}.png"
     (out / image).write_bytes(row.png)
     age = months(row)
-    return [image, row.lab_hb_g_dl, "" if age is None else age, row.sex or "",
-            (row.team or "").lower(), dataset, row.month, row.estimate_g_dl, row.model_version,
-            row.population or ""]  # fmt: skip
+    return [
+        image,
+        row.lab_hb_g_dl,
+        "" if age is None else age,
+        row.sex or "",
+        (row.team or "").lower(),
+        dataset,
+        row.month,
+        row.estimate_g_dl,
+        row.model_version,
+        row.population or "",
+    ]

@@ -17,9 +17,9 @@ import numpy as np
 from bot.pipeline import populations
 from bot.pipeline.risk import cutoff
 from bot.training import adults, model_card, report
+from bot.training.cv_results import AdultCv, ChildCv, CvResult, Metrics
 from bot.training.data import DedupReport, Sample, deduplicate, make_folds, sources
 from bot.training.evaluate import (
-    OutOfFold,
     by_population,
     cross_validate,
     fit_members,
@@ -28,8 +28,6 @@ from bot.training.evaluate import (
     shipped_metrics,
 )
 from model import adult, conformal, ensemble, referral, train
-
-Metrics = dict[str, object]
 
 
 @dataclass(frozen=True)
@@ -57,31 +55,6 @@ class Job:
 
 class DataError(ValueError):
     """The data cannot be used as given (unknown layout, too few images or groups)."""
-
-
-@dataclass(frozen=True)
-class ChildCv:
-    samples: list[Sample]
-    oof: OutOfFold
-    margin: np.ndarray  # referral margin per row, chosen on the other folds
-
-
-@dataclass(frozen=True)
-class AdultCv:
-    samples: list[Sample]
-    table: adults.Table
-    folds: np.ndarray  # the first split's (seed `Job.seed`), as are the estimates below
-    calibrated: adults.Calibrated
-    figures: dict[str, dict[str, object]]  # per population, means over `Job.repeats` splits
-
-
-@dataclass(frozen=True)
-class CvResult:
-    dedup: DedupReport
-    children: ChildCv | None
-    adults: AdultCv | None
-    metrics: Metrics
-    report: Path
 
 
 def load_samples(paths: tuple[Path, ...]) -> tuple[list[Sample], DedupReport]:
@@ -167,13 +140,20 @@ def _adult_figures(t: adults.Table, cal: adults.Calibrated) -> dict[str, dict[st
     """Each site's figures with its own interval, and the coverage of the served one."""
 
     def figures(width: np.ndarray) -> dict[str, dict[str, float | int]]:
-        return by_population(t.population, t.dataset,
-                             (t.hb, cal.pred, t.threshold, width, cal.margin))  # fmt: skip
+        return by_population(
+            t.population, t.dataset, (t.hb, cal.pred, t.threshold, width, cal.margin)
+        )
 
     own, served = figures(cal.half_width), figures(cal.served_half_width)
-    return {k: {**m, "coverage_served": served[k]["coverage"],
-                "coverage_anaemic_served": served[k]["coverage_anaemic"],
-                "half_width_served": served[k]["half_width"]} for k, m in own.items()}  # fmt: skip
+    return {
+        k: {
+            **m,
+            "coverage_served": served[k]["coverage"],
+            "coverage_anaemic_served": served[k]["coverage_anaemic"],
+            "half_width_served": served[k]["half_width"],
+        }
+        for k, m in own.items()
+    }
 
 
 def run_cv(job: Job) -> CvResult:
@@ -184,8 +164,11 @@ def run_cv(job: Job) -> CvResult:
         raise DataError(str(e)) from e
     cohorts = split(samples)
     served = [s for v in cohorts.values() if len(v) >= 2 * job.folds for s in v]
-    usable = {k: v for k, v in cohorts.items()
-              if len(v) >= 2 * job.folds and (not job.cohorts or k in job.cohorts)}  # fmt: skip
+    usable = {
+        k: v
+        for k, v in cohorts.items()
+        if len(v) >= 2 * job.folds and (not job.cohorts or k in job.cohorts)
+    }
     if not usable:
         sizes = ", ".join(f"{k} {len(v)}" for k, v in cohorts.items())
         raise DataError(f"too few usable images for {job.folds} folds in any cohort ({sizes})")
@@ -202,8 +185,14 @@ def run_cv(job: Job) -> CvResult:
         metrics["leave_one_site_out"] = loso
     _save_out_of_fold(job.out, children, grown)
     ec, _ = job.configs()
-    path = report.write(children.oof if children else None, dedup, out=job.out, how=describe(job),
-                        threshold=ec.attention_threshold, populations=metrics)  # fmt: skip
+    path = report.write(
+        children.oof if children else None,
+        dedup,
+        out=job.out,
+        how=describe(job),
+        threshold=ec.attention_threshold,
+        populations=metrics,
+    )
     return CvResult(dedup, children, grown, metrics, path)
 
 
@@ -211,16 +200,23 @@ def _save_out_of_fold(out: Path, children: ChildCv | None, grown: AdultCv | None
     """`oof.npz` beside the report: every image's out-of-fold estimate, for later analysis."""
     arrays: dict[str, np.ndarray] = {}
     if children is not None:
-        arrays |= {"children_key": np.array([s.key for s in children.samples]),
-                   "children_hb": children.oof.hb, "children_fold": children.oof.folds,
-                   "children_pred": children.oof.preds["ensemble"],
-                   "children_margin": children.margin}  # fmt: skip
+        arrays |= {
+            "children_key": np.array([s.key for s in children.samples]),
+            "children_hb": children.oof.hb,
+            "children_fold": children.oof.folds,
+            "children_pred": children.oof.preds["ensemble"],
+            "children_margin": children.margin,
+        }
     if grown is not None:
-        arrays |= {"adults_key": np.array([s.key for s in grown.samples]),
-                   "adults_hb": grown.table.hb, "adults_fold": grown.folds,
-                   "adults_pred": grown.calibrated.pred, "adults_margin": grown.calibrated.margin,
-                   "adults_half_width": grown.calibrated.half_width,
-                   "adults_served_half_width": grown.calibrated.served_half_width}  # fmt: skip
+        arrays |= {
+            "adults_key": np.array([s.key for s in grown.samples]),
+            "adults_hb": grown.table.hb,
+            "adults_fold": grown.folds,
+            "adults_pred": grown.calibrated.pred,
+            "adults_margin": grown.calibrated.margin,
+            "adults_half_width": grown.calibrated.half_width,
+            "adults_served_half_width": grown.calibrated.served_half_width,
+        }
     out.mkdir(parents=True, exist_ok=True)
     np.savez(out / "oof.npz", **arrays)  # type: ignore[arg-type]
 
@@ -273,11 +269,11 @@ def run_train(job: Job, weights: Path, *, refit_children: bool = True) -> CvResu
         model_card.write(weights / "MODEL_CARD.md", every, cfg, how=describe(job))
     if (a := cv.adults) is not None:
         name = _population_name(a.samples)
-        model = adults.final(a.table, a.calibrated.pred, seed=job.seed,
-                             version=f"svr-trees-{stamp}", population=name)  # fmt: skip
+        model = adults.final(
+            a.table, a.calibrated.pred, seed=job.seed, version=f"svr-trees-{stamp}", population=name
+        )
         adult.save(model, weights)
-        model_card.write_adults(weights / "ADULTS_CARD.md", every, model.config,
-                                how=describe(job))  # fmt: skip
+        model_card.write_adults(weights / "ADULTS_CARD.md", every, model.config, how=describe(job))
     weights.mkdir(parents=True, exist_ok=True)
     (weights / "metrics.json").write_text(json.dumps(every.metrics, indent=2) + "\n")
     return cv

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from bot.training.cv_results import CvResult
 from bot.training.evaluate import attention_split
 from bot.training.report import dedup_text, metrics_table, populations_table
 from model import adult, ensemble
-
-if TYPE_CHECKING:
-    from bot.training.jobs import CvResult
 
 INTENDED = """\
 ## Intended use
@@ -168,8 +166,11 @@ def write_adults(path: Path, cv: CvResult, config: adult.Config, *, how: str) ->
 
 def anaemic_limit(metrics: dict[str, Any]) -> str:
     """A Limits bullet: how often the interval holds the true Hb of the anaemic, per site."""
-    sites = {k: m for k, m in metrics.get("populations", {}).items()
-             if k.startswith("eyes-defy-") and "coverage_anaemic" in m}  # fmt: skip
+    sites = {
+        k: m
+        for k, m in metrics.get("populations", {}).items()
+        if k.startswith("eyes-defy-") and "coverage_anaemic" in m
+    }
     if not sites:
         return ""
     each = "; ".join(

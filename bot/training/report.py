@@ -64,8 +64,11 @@ def plots(oof: OutOfFold, out: Path) -> tuple[Path, Path]:
     ax.scatter((y + p) / 2, p - y, s=10, alpha=0.6)
     for v, style in ((m["bias"], "-"), (m["loa_low"], "--"), (m["loa_high"], "--")):
         ax.axhline(v, color="k", ls=style, lw=1)
-    ax.set(xlabel="Mean of measured and predicted (g/dL)", ylabel="Predicted - measured (g/dL)",
-           title="Bland-Altman")  # fmt: skip
+    ax.set(
+        xlabel="Mean of measured and predicted (g/dL)",
+        ylabel="Predicted - measured (g/dL)",
+        title="Bland-Altman",
+    )
     bland = out / "bland_altman.png"
     fig.savefig(bland, dpi=120, bbox_inches="tight")
     plt.close(fig)

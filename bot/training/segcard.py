@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.training import segeval
+from bot.training.segjob import SegJob
 from model import segment, unet
-
-if TYPE_CHECKING:  # segtraining imports this module to write the card
-    from bot.training.segtraining import SegJob
 
 
 def _num(v: Any) -> str:
@@ -37,8 +35,10 @@ def _gates(m: dict[str, Any]) -> str:
     real = (m.get("real_cv") or {}).get("gate_false_refusal") or {}
     truth = (m.get("real_cv") or {}).get("gate_false_refusal_on_annotation") or {}
     catch = (m.get("composites") or {}).get("gate_catch") or {}
-    head = ["| gate | fires on real photos | on their annotated region | fires on negatives |",
-            "|---|---|---|---|"]  # fmt: skip
+    head = [
+        "| gate | fires on real photos | on their annotated region | fires on negatives |",
+        "|---|---|---|---|",
+    ]
     rows = [
         f"| {g} | {_num(real.get(g))} | {_num(truth.get(g))} | {_num(catch.get(g))} |"
         for g in segeval.GATES
@@ -55,12 +55,17 @@ def _framings(m: dict[str, Any]) -> str:
     ]
     accepted = real.get("dice_accepted") or {}
     return "\n".join(
-        ["| framing | share accepted | Dice, median |", "|---|---|---|",
-         f"| whole photo, as taken | {_num(real.get('accepted'))} | "
-         f"{_num((real.get('dice') or {}).get('median'))} |", *rows,
-         "", f"Median Dice of the accepted photos: {_num(accepted.get('median'))}; "
-         f"refused, by first gate: {real.get('refused_by') or 'none'}."]
-    )  # fmt: skip
+        [
+            "| framing | share accepted | Dice, median |",
+            "|---|---|---|",
+            f"| whole photo, as taken | {_num(real.get('accepted'))} | "
+            f"{_num((real.get('dice') or {}).get('median'))} |",
+            *rows,
+            "",
+            f"Median Dice of the accepted photos: {_num(accepted.get('median'))}; "
+            f"refused, by first gate: {real.get('refused_by') or 'none'}.",
+        ]
+    )
 
 
 def _negatives(m: dict[str, Any]) -> str:

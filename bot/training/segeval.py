@@ -120,8 +120,11 @@ def judge(model: unet.Model, image: np.ndarray, truth: np.ndarray, fold: int) ->
 
 def _stats(values: Sequence[float]) -> dict[str, float]:
     v = np.asarray(values, float)
-    return {"median": round(float(np.median(v)), 4), "p10": round(float(np.percentile(v, 10)), 4),
-            "mean": round(float(v.mean()), 4)}  # fmt: skip
+    return {
+        "median": round(float(np.median(v)), 4),
+        "p10": round(float(np.percentile(v, 10)), 4),
+        "mean": round(float(v.mean()), 4),
+    }
 
 
 def summarise(results: Sequence[PhotoResult], folds: int) -> dict[str, object]:

@@ -31,11 +31,10 @@ import cv2
 from bot.training.data import Sample
 from bot.training.data.compose import NEGATIVE_KINDS
 from bot.training.data.seg_views import Pyramid, pyramid
+from bot.training.segjob import MIX, SegJob
 from bot.training.segtraining import (
-    MIX,
     Photo,
     Pools,
-    SegJob,
     final_network,
     fold_network,
     gather,
@@ -88,10 +87,16 @@ def job_of(name: str, variant: Variant, work: Path, seed: int) -> SegJob:
     if variant.init is not None:
         init = work / variant.init / "stage1" if variant.init in VARIANTS else work / variant.init
     return SegJob(
-        out=work / name / "final", seed=seed, pretrain_steps=variant.pretrain_steps,
-        finetune_steps=variant.finetune_steps, init=init, work=work / name, net=variant.net,
-        size=variant.size, mix=variant.mix,
-    )  # fmt: skip
+        out=work / name / "final",
+        seed=seed,
+        pretrain_steps=variant.pretrain_steps,
+        finetune_steps=variant.finetune_steps,
+        init=init,
+        work=work / name,
+        net=variant.net,
+        size=variant.size,
+        mix=variant.mix,
+    )
 
 
 def _stage1(job: SegJob) -> str:
@@ -191,8 +196,11 @@ def _jobs(names: str, work: Path, scale: float, negatives: int) -> dict[str, Seg
         if name not in VARIANTS:
             raise ValueError(f"no variant {name!r}; choose from {', '.join(VARIANTS)}")
         v = VARIANTS[name]
-        scaled = replace(v, pretrain_steps=round(v.pretrain_steps * scale),
-                         finetune_steps=round(v.finetune_steps * scale))  # fmt: skip
+        scaled = replace(
+            v,
+            pretrain_steps=round(v.pretrain_steps * scale),
+            finetune_steps=round(v.finetune_steps * scale),
+        )
         jobs[name] = replace(job_of(name, scaled, work, 0), negatives=negatives)
     made = _trained_here(jobs)
     for name, j in jobs.items():

@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -24,28 +24,10 @@ import numpy as np
 from bot.training import segcard, segeval
 from bot.training.data import Sample, compose, cpanemic, deduplicate, make_folds, photos, sources
 from bot.training.data.seg_views import Pyramid, pyramid, view
+from bot.training.segjob import MIX, SegJob
 from model import seg_train, unet
 
 SIZE = segeval.SIZE  # composite photo size (H, W)
-MIX = (11, 3, 2)  # per batch of 16: real-photo views, composite views, negative views
-
-
-@dataclass(frozen=True)
-class SegJob:
-    out: Path
-    seed: int = 0
-    per_cutout: int = 5  # composites per training cut-out
-    negatives: int = 400  # negative scenes in training
-    pretrain_steps: int = 1500  # stage 1, composites only, from scratch
-    finetune_steps: int = 700  # stage 2, real photos with composites
-    real_folds: int = 5  # patient-grouped folds of the real photos
-    init: Path | None = None  # start from this folder's U-Net instead of stage 1
-    work: Path = Path("runs") / "seg"  # where the stage-1 network is kept
-    measure_only: bool = False  # re-measure the saved network instead of training
-    eval_negatives: int = 20  # held-out negatives per kind
-    net: unet.Config = field(default_factory=unet.Config)  # a fresh stage 1's architecture
-    size: tuple[int, int] | None = None  # fine-tune at this input (H, W); None: stage 1's
-    mix: tuple[int, int, int] = MIX  # fine-tuning's batch; stage 1 gives real's share to composites
 
 
 @dataclass(frozen=True)
@@ -180,9 +162,13 @@ def cross_validate(
 
 
 def fold_network(
-    start: Path | None, real: Sequence[Photo], folds: np.ndarray, f: int, pool: Pools | None,
+    start: Path | None,
+    real: Sequence[Photo],
+    folds: np.ndarray,
+    f: int,
+    pool: Pools | None,
     job: SegJob,
-) -> unet.Model:  # fmt: skip
+) -> unet.Model:
     """Fold f's network: the kept one when measuring only, else fine-tuned now and kept."""
     where = job.work / "folds" / str(f)
     held = sorted({p.group for p, g in zip(real, folds, strict=True) if g == f})
@@ -224,9 +210,14 @@ def final_network(start: Path, real: Sequence[Photo], pool: Pools, job: SegJob) 
 
 def made_of(job: SegJob, model: unet.Model, n_real: int, n_cutouts: int) -> dict[str, object]:
     """What seg_metrics.json keeps of how the network was made (a re-measure keeps it)."""
-    return {"n_real_photos": n_real, "n_cutouts_train": n_cutouts,
-            "stage1": segcard.stage1(job), "network": segcard.network(model.config),
-            "finetune_steps": job.finetune_steps, "mix": list(job.mix)}  # fmt: skip
+    return {
+        "n_real_photos": n_real,
+        "n_cutouts_train": n_cutouts,
+        "stage1": segcard.stage1(job),
+        "network": segcard.network(model.config),
+        "finetune_steps": job.finetune_steps,
+        "mix": list(job.mix),
+    }
 
 
 def replace_version(model: unet.Model, version: str) -> unet.Model:

@@ -28,8 +28,22 @@ def test_a_tiny_run_answers_every_photo(capsys: pytest.CaptureFixture[str]) -> N
 def test_two_replicas_answer_every_photo_once(capsys: pytest.CaptureFixture[str]) -> None:
     url = asyncio.run(create_pg_database("load_replicas"))
     try:
-        status = load.main(["--people", "2", "--photos", "2", "--singles", "1", "--distinct",
-                            "3", "--replicas", "2", "--database-url", url])  # fmt: skip
+        status = load.main(
+            [
+                "--people",
+                "2",
+                "--photos",
+                "2",
+                "--singles",
+                "1",
+                "--distinct",
+                "3",
+                "--replicas",
+                "2",
+                "--database-url",
+                url,
+            ]
+        )
     finally:
         asyncio.run(drop_pg_database(url))
     table = capsys.readouterr().out
@@ -55,10 +69,18 @@ def _args() -> argparse.Namespace:
 
 def _good() -> Outcome:
     return Outcome(
-        threaded=[10.0, 10.0], answered=4, kinds=Counter(result=3, **{"picture refused": 1}),
-        window_s=0.45, rows=3, rows_match=True, single=[50.0], latencies=[90.0, 120.0],
-        peak_rss_mb=800.0, rss_source="VmHWM", bot_status=0,
-    )  # fmt: skip
+        threaded=[10.0, 10.0],
+        answered=4,
+        kinds=Counter(result=3, **{"picture refused": 1}),
+        window_s=0.45,
+        rows=3,
+        rows_match=True,
+        single=[50.0],
+        latencies=[90.0, 120.0],
+        peak_rss_mb=800.0,
+        rss_source="VmHWM",
+        bot_status=0,
+    )
 
 
 def test_the_bar_is_met_only_when_everything_holds() -> None:

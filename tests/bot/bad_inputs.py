@@ -89,8 +89,12 @@ def bomb_png(width: int = 100_000, height: int = 100_000) -> bytes:
     """A 10-gigapixel 1-bit PNG header with a few bytes of data: a decompression bomb."""
     ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
     idat = zlib.compress(bytes(1 + (width + 7) // 8) * 16, 9)
-    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", idat)
-            + png_chunk(b"IEND", b""))  # fmt: skip
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", ihdr)
+        + png_chunk(b"IDAT", idat)
+        + png_chunk(b"IEND", b"")
+    )
 
 
 def bomb_jpeg(width: int = 20_000, height: int = 20_000) -> bytes:

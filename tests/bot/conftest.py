@@ -60,8 +60,22 @@ def trained_weights(
     """Weights built by `anemia-screen train` on both synthetic sets (quick settings)."""
     out = tmp_path_factory.mktemp("weights")
     report = tmp_path_factory.mktemp("report")
-    argv = ["train", "--data", str(synthetic_csv), "--data", str(synthetic_adults_csv),
-            "--folds", "3", "--epochs", "3", "--members", "2", "--out", str(out),
-            "--report", str(report)]  # fmt: skip
+    argv = [
+        "train",
+        "--data",
+        str(synthetic_csv),
+        "--data",
+        str(synthetic_adults_csv),
+        "--folds",
+        "3",
+        "--epochs",
+        "3",
+        "--members",
+        "2",
+        "--out",
+        str(out),
+        "--report",
+        str(report),
+    ]
     assert main(argv) == 0
     return out

@@ -35,9 +35,12 @@ def test_save_load_round_trip_with_calibration(tmp_path: Path) -> None:
     colour, meta, hb = data()
     model = adult.with_calibration(
         adult.fit(SMALL, colour, meta, hb, seed=0),
-        bin_edges=(11.0, 12.5), half_widths=(2.5, 2.0, 1.5), refer_margin=0.3, version="v",
+        bin_edges=(11.0, 12.5),
+        half_widths=(2.5, 2.0, 1.5),
+        refer_margin=0.3,
+        version="v",
         population="p",
-    )  # fmt: skip
+    )
     adult.save(model, tmp_path)
     back = adult.load(tmp_path)
     assert back.config == model.config

@@ -36,12 +36,15 @@ async def screened(session, subject_id: int, crop: bytes | None, lab: float | No
 
 
 async def test_one_row_per_person_with_lab_hb_and_research_crop(session) -> None:
-    a = await subjects.create_subject(session, pseudonym=P.pseudonym(1), consent_version="v1",
-                                      research_opt_in=True)  # fmt: skip
-    no_research = await subjects.create_subject(session, pseudonym=P.pseudonym(2),
-                                                consent_version="v1")  # fmt: skip
-    pending = await subjects.create_subject(session, pseudonym=P.pseudonym(3),
-                                            consent_version="v1", research_opt_in=True)  # fmt: skip
+    a = await subjects.create_subject(
+        session, pseudonym=P.pseudonym(1), consent_version="v1", research_opt_in=True
+    )
+    no_research = await subjects.create_subject(
+        session, pseudonym=P.pseudonym(2), consent_version="v1"
+    )
+    pending = await subjects.create_subject(
+        session, pseudonym=P.pseudonym(3), consent_version="v1", research_opt_in=True
+    )
     first = await screened(session, a.id, png(10), 9.5)
     first.created_at -= timedelta(days=40)  # the person's earlier screening
     await screened(session, a.id, png(20), 10.5)  # the latest counts

@@ -88,8 +88,12 @@ def test_alembic_command_line_reads_database_url(tmp_path: Path) -> None:
     for args in (["upgrade", "head"], ["check"], ["downgrade", "base"]):
         done = subprocess.run(
             [sys.executable, "-m", "alembic", *args],
-            cwd=REPO, env=env, capture_output=True, text=True, timeout=60,
-        )  # fmt: skip
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert done.returncode == 0, done.stderr
     assert (tmp_path / "cli.db").is_file()
 
@@ -112,31 +116,38 @@ def test_the_persons_answers_become_their_notes(fresh_url: str) -> None:
     them "[from the person] "; and back down again."""
     config = _config(fresh_url)
     command.upgrade(config, "0005")
-    asyncio.run(_run(
-        fresh_url,
-        "INSERT INTO teams (id, name, created_at) VALUES (1, 't', CURRENT_TIMESTAMP)",
-        "INSERT INTO health_workers (id, pseudonym, key_id, team_id, role, active, created_at)"
-        " VALUES (1, 'w', 'k1', 1, 'health_worker', true, CURRENT_TIMESTAMP)",
-        "INSERT INTO subjects (id, pseudonym, key_id, created_at, pregnant, consent_version,"
-        " consent_at, contact_opt_in, research_opt_in) VALUES (1, 's', 'k1', CURRENT_TIMESTAMP,"
-        " false, 'v', CURRENT_TIMESTAMP, true, false)",
-        "INSERT INTO screenings (id, subject_id, created_at, hb_g_dl, interval_low, interval_high,"
-        " coverage, risk, risk_group, threshold_g_dl, moderate_below_g_dl, severe_below_g_dl,"
-        " straddles_threshold, group_assumed, reliable, warnings, model_version) VALUES (1, 1,"
-        " CURRENT_TIMESTAMP, 9, 8, 10, 0.9, 'moderate', 'g', 11, 10, 7, false, false, true,"
-        " '[]', 'm')",
-        "INSERT INTO followups (id, case_code, subject_id, screening_id, status, reason,"
-        " opened_at) VALUES (1, 'C', 1, 1, 'pending', 'moderate', CURRENT_TIMESTAMP)",
-        "INSERT INTO followup_notes (followup_id, worker_id, created_at, text) VALUES"
-        " (1, 1, CURRENT_TIMESTAMP, 'rang'), (1, NULL, CURRENT_TIMESTAMP, 'lab booked'),"
-        " (1, NULL, CURRENT_TIMESTAMP, '[from the person] I will come')",
-    ))  # fmt: skip
+    asyncio.run(
+        _run(
+            fresh_url,
+            "INSERT INTO teams (id, name, created_at) VALUES (1, 't', CURRENT_TIMESTAMP)",
+            "INSERT INTO health_workers (id, pseudonym, key_id, team_id, role, active, created_at)"
+            " VALUES (1, 'w', 'k1', 1, 'health_worker', true, CURRENT_TIMESTAMP)",
+            "INSERT INTO subjects (id, pseudonym, key_id, created_at, pregnant, consent_version,"
+            " consent_at, contact_opt_in, research_opt_in) VALUES (1, 's', 'k1', CURRENT_TIMESTAMP,"
+            " false, 'v', CURRENT_TIMESTAMP, true, false)",
+            "INSERT INTO screenings (id, subject_id, created_at, hb_g_dl, interval_low,"
+            " interval_high, coverage, risk, risk_group, threshold_g_dl, moderate_below_g_dl,"
+            " severe_below_g_dl,"
+            " straddles_threshold, group_assumed, reliable, warnings, model_version) VALUES (1, 1,"
+            " CURRENT_TIMESTAMP, 9, 8, 10, 0.9, 'moderate', 'g', 11, 10, 7, false, false, true,"
+            " '[]', 'm')",
+            "INSERT INTO followups (id, case_code, subject_id, screening_id, status, reason,"
+            " opened_at) VALUES (1, 'C', 1, 1, 'pending', 'moderate', CURRENT_TIMESTAMP)",
+            "INSERT INTO followup_notes (followup_id, worker_id, created_at, text) VALUES"
+            " (1, 1, CURRENT_TIMESTAMP, 'rang'), (1, NULL, CURRENT_TIMESTAMP, 'lab booked'),"
+            " (1, NULL, CURRENT_TIMESTAMP, '[from the person] I will come')",
+        )
+    )
     command.upgrade(config, "head")
     query = "SELECT author, text FROM followup_notes ORDER BY id"
     assert asyncio.run(_run(fresh_url, query)) == [
-        ("worker", "rang"), ("office", "lab booked"), ("person", "I will come"),
-    ]  # fmt: skip
+        ("worker", "rang"),
+        ("office", "lab booked"),
+        ("person", "I will come"),
+    ]
     command.downgrade(config, "0005")
     assert asyncio.run(_run(fresh_url, "SELECT text FROM followup_notes ORDER BY id")) == [
-        ("rang",), ("lab booked",), ("[from the person] I will come",),
-    ]  # fmt: skip
+        ("rang",),
+        ("lab booked",),
+        ("[from the person] I will come",),
+    ]

@@ -12,7 +12,7 @@ from PIL import Image, PngImagePlugin
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import conversations, followups, ratelimit, screenings, subjects, updates, workers
+from storage import conversations, followups, photo_windows, screenings, subjects, updates, workers
 from storage.models import Base
 from storage.subjects import Profile
 from tests.storage.helpers import pseudonymizer, record
@@ -57,11 +57,16 @@ async def _script(session: AsyncSession) -> dict[str, Any]:
             session, pseudonym=chat, state="photo", data={"age_months": 30}, expected_version=v
         )
         s = await subjects.create_subject(
-            session, pseudonym=chat, consent_version="2025-01", language="en",
-            contact_opt_in=True, research_opt_in=True, team_id=team.id,
-        )  # fmt: skip
+            session,
+            pseudonym=chat,
+            consent_version="2025-01",
+            language="en",
+            contact_opt_in=True,
+            research_opt_in=True,
+            team_id=team.id,
+        )
         await subjects.set_profile(session, subject_id=s.id, profile=Profile(30, sex="f"))
-        await ratelimit.take_photo_slot(
+        await photo_windows.take_photo_slot(
             session, pseudonym=chat.value, update_id=1, limit=10, window_s=600
         )
         await screenings.record_screening(session, subject_id=s.id, record=record(11.9))

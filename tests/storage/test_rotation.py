@@ -51,9 +51,13 @@ async def test_workers_keep_their_row_team_role_and_cases(session) -> None:
     admin, nurse, code = await _before_rotation(session)
     # the restart's configure step re-keys the configured admin...
     again = await workers.ensure_worker(
-        session, pseudonym=NEW.pseudonym(ADMIN, "worker"), team_id=admin.team_id, role="admin",
-        retired=NEW.candidates(ADMIN, "worker")[1:], revive=False,
-    )  # fmt: skip
+        session,
+        pseudonym=NEW.pseudonym(ADMIN, "worker"),
+        team_id=admin.team_id,
+        role="admin",
+        retired=NEW.candidates(ADMIN, "worker")[1:],
+        revive=False,
+    )
     assert again.id == admin.id and (again.key_id, again.role) == ("k2", "admin")
     # ...and the invited nurse's next message re-keys her
     found = await workers.find_worker(session, candidates=NEW.candidates(NURSE, "worker"))
@@ -73,8 +77,14 @@ async def test_workers_keep_their_row_team_role_and_cases(session) -> None:
 async def test_a_duplicate_row_left_by_an_earlier_rotation_is_merged(session) -> None:
     admin, nurse, _ = await _before_rotation(session)
     # what start-up did before: a second row for the nurse under the new key
-    session.add(HealthWorker(pseudonym=NEW.pseudonym(NURSE, "worker").value, key_id="k2",
-                             team_id=admin.team_id, role="health_worker"))  # fmt: skip
+    session.add(
+        HealthWorker(
+            pseudonym=NEW.pseudonym(NURSE, "worker").value,
+            key_id="k2",
+            team_id=admin.team_id,
+            role="health_worker",
+        )
+    )
     await session.commit()
     found = await workers.find_worker(session, candidates=NEW.candidates(NURSE, "worker"))
     assert found is not None and found.id == nurse.id and found.key_id == "k2"
@@ -94,9 +104,13 @@ async def test_two_processes_re_key_at_once(sessions: async_sessionmaker[AsyncSe
         await asyncio.sleep(wait_s)
         async with sessions.begin() as session:
             a = await workers.ensure_worker(
-                session, pseudonym=NEW.pseudonym(ADMIN, "worker"), team_id=admin.team_id,
-                role="admin", retired=NEW.candidates(ADMIN, "worker")[1:], revive=False,
-            )  # fmt: skip
+                session,
+                pseudonym=NEW.pseudonym(ADMIN, "worker"),
+                team_id=admin.team_id,
+                role="admin",
+                retired=NEW.candidates(ADMIN, "worker")[1:],
+                revive=False,
+            )
             n = await workers.find_worker(session, candidates=NEW.candidates(NURSE, "worker"))
             assert n is not None
             await asyncio.sleep(hold_s)  # not committed yet while the other starts
@@ -115,9 +129,13 @@ async def test_a_revoked_configured_worker_stays_revoked(session) -> None:
     await workers.revoke_worker(session, admin=admin, worker_id=nurse.id)
     # a restart (here also after a rotation) configures her again: still revoked
     kept = await workers.ensure_worker(
-        session, pseudonym=NEW.pseudonym(NURSE, "worker"), team_id=admin.team_id,
-        role="health_worker", retired=NEW.candidates(NURSE, "worker")[1:], revive=False,
-    )  # fmt: skip
+        session,
+        pseudonym=NEW.pseudonym(NURSE, "worker"),
+        team_id=admin.team_id,
+        role="health_worker",
+        retired=NEW.candidates(NURSE, "worker")[1:],
+        revive=False,
+    )
     assert kept.id == nurse.id and not kept.active
     assert await workers.find_worker(session, candidates=NEW.candidates(NURSE, "worker")) is None
     # an admin's invite brings her back, in the same row
@@ -138,9 +156,12 @@ async def test_a_configured_worker_who_moved_team_is_not_moved_back(session) -> 
     await workers.redeem_invite(session, code=code, pseudonym=NEW.pseudonym(NURSE, "worker"))
     # a restart configures her for the first team again: she stays where she joined
     kept = await workers.ensure_worker(
-        session, pseudonym=NEW.pseudonym(NURSE, "worker"), team_id=admin.team_id,
-        role="health_worker", revive=False,
-    )  # fmt: skip
+        session,
+        pseudonym=NEW.pseudonym(NURSE, "worker"),
+        team_id=admin.team_id,
+        role="health_worker",
+        revive=False,
+    )
     assert kept.id == nurse.id and kept.active and kept.team_id == south.id
 
 
@@ -213,9 +234,12 @@ async def test_a_relayed_message_and_the_persons_message_at_once(sessions, engin
             subject = (await session.scalars(select(Subject).with_for_update())).one()
             old = Pseudonym(subject.pseudonym, subject.key_id)
             await conversations.save_conversation(
-                session, pseudonym=old, state="relay_reply", data={"case": code},
+                session,
+                pseudonym=old,
+                state="relay_reply",
+                data={"case": code},
                 expected_version=None,
-            )  # fmt: skip
+            )
             await asyncio.sleep(0.3)  # not committed while the person writes
 
     async def person_writes() -> None:

@@ -50,9 +50,7 @@ async def test_crop_needs_research_opt_in(session) -> None:
         await screenings.record_screening(
             session, subject_id=s.id, record=record(), crop_png=_png()
         )
-    await subjects.set_consent(
-        session, subject_id=s.id, consent_version="v2", contact_opt_in=False, research_opt_in=True
-    )
+    await subjects.set_research_opt_in(session, subject_id=s.id, opt_in=True)
     row, _ = await screenings.record_screening(
         session, subject_id=s.id, record=record(), crop_png=_png()
     )
@@ -98,9 +96,7 @@ def test_any_crop_within_the_side_limit_fits_the_byte_limit() -> None:
 async def test_a_refused_crop_writes_nothing(session) -> None:
     """The caller may then log the screening without the crop, in the same transaction."""
     s = await subjects.create_subject(session, pseudonym=P.pseudonym(3), consent_version="v1")
-    await subjects.set_consent(
-        session, subject_id=s.id, consent_version="v2", contact_opt_in=False, research_opt_in=True
-    )
+    await subjects.set_research_opt_in(session, subject_id=s.id, opt_in=True)
     with pytest.raises(CropRefused):
         await screenings.record_screening(
             session, subject_id=s.id, record=record(9.0, "moderate"), crop_png=b"not an image"

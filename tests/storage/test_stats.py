@@ -63,8 +63,12 @@ async def test_counts_and_accuracy(session) -> None:
 
 async def test_accuracy_per_population_and_model_version(session) -> None:
     # (estimate, risk, population, lab): children's cut-off 11.0 in `record`
-    plan = [(9.0, "moderate", "cp-anemic", 10.0), (9.5, "moderate", "cp-anemic", 11.5),
-            (6.5, "severe", "cp-anemic", 6.0), (9.2, "moderate", "eyes-defy", 9.0)]  # fmt: skip
+    plan = [
+        (9.0, "moderate", "cp-anemic", 10.0),
+        (9.5, "moderate", "cp-anemic", 11.5),
+        (6.5, "severe", "cp-anemic", 6.0),
+        (9.2, "moderate", "eyes-defy", 9.0),
+    ]
     for i, (hb, risk, population, lab) in enumerate(plan):
         s = await subjects.create_subject(session, pseudonym=P.pseudonym(i), consent_version="v1")
         rec = dataclasses.replace(record(hb, risk), population=population)

@@ -30,25 +30,51 @@ from tests.testbed.bots import (
         ("sendMessage", {"chat_id": USER}, "Bad Request: message text is empty"),
         ("sendMessage", {"chat_id": 999, "text": "hi"}, "Bad Request: chat not found"),
         ("sendMessage", {"chat_id": USER, "text": "x" * 4097}, "Bad Request: message is too long"),
-        ("sendMessage", {"chat_id": USER, "text": "<script>", "parse_mode": "HTML"},
-         'Bad Request: can\'t parse entities: Unsupported start tag "script" at byte offset 0'),
-        ("sendMessage", {"chat_id": USER, "text": "<b>bold", "parse_mode": "HTML"},
-         'Bad Request: can\'t parse entities: Can\'t find end tag corresponding to start tag "b"'),
-        ("sendMessage", {"chat_id": USER, "text": "10.4 g/dL", "parse_mode": "MarkdownV2"},
-         "Bad Request: can't parse entities: Character '.' is reserved and must be escaped "
-         "with the preceding '\\'"),
-        ("sendMessage", {"chat_id": USER, "text": "go", "reply_markup": {"inline_keyboard": [
-            [{"text": "x", "callback_data": "d" * 65}]]}}, "Bad Request: BUTTON_DATA_INVALID"),
+        (
+            "sendMessage",
+            {"chat_id": USER, "text": "<script>", "parse_mode": "HTML"},
+            'Bad Request: can\'t parse entities: Unsupported start tag "script" at byte offset 0',
+        ),
+        (
+            "sendMessage",
+            {"chat_id": USER, "text": "<b>bold", "parse_mode": "HTML"},
+            "Bad Request: can't parse entities:"
+            ' Can\'t find end tag corresponding to start tag "b"',
+        ),
+        (
+            "sendMessage",
+            {"chat_id": USER, "text": "10.4 g/dL", "parse_mode": "MarkdownV2"},
+            "Bad Request: can't parse entities: Character '.' is reserved and must be escaped "
+            "with the preceding '\\'",
+        ),
+        (
+            "sendMessage",
+            {
+                "chat_id": USER,
+                "text": "go",
+                "reply_markup": {"inline_keyboard": [[{"text": "x", "callback_data": "d" * 65}]]},
+            },
+            "Bad Request: BUTTON_DATA_INVALID",
+        ),
         ("sendPhoto", {"chat_id": USER}, "Bad Request: there is no photo in the request"),
-        ("sendPhoto", {"chat_id": USER, "photo": "nope"},
-         "Bad Request: wrong file identifier/HTTP URL specified"),
+        (
+            "sendPhoto",
+            {"chat_id": USER, "photo": "nope"},
+            "Bad Request: wrong file identifier/HTTP URL specified",
+        ),
         ("getFile", {"file_id": "nope"}, "Bad Request: invalid file_id"),
-        ("sendChatAction", {"chat_id": USER, "action": "dancing"},
-         "Bad Request: wrong parameter action in request"),
-        ("editMessageText", {"chat_id": USER, "message_id": 99, "text": "x"},
-         "Bad Request: message to edit not found"),
+        (
+            "sendChatAction",
+            {"chat_id": USER, "action": "dancing"},
+            "Bad Request: wrong parameter action in request",
+        ),
+        (
+            "editMessageText",
+            {"chat_id": USER, "message_id": 99, "text": "x"},
+            "Bad Request: message to edit not found",
+        ),
     ],
-)  # fmt: skip
+)
 async def test_bad_requests_get_telegrams_errors(
     fake_telegram: FakeTelegram, method: str, params: dict[str, Any], description: str
 ) -> None:
@@ -62,11 +88,19 @@ async def test_bad_requests_get_telegrams_errors(
 async def test_html_and_markdown_that_telegram_accepts(fake_telegram: FakeTelegram) -> None:
     fake_telegram.add_user(USER)
     async with http(fake_telegram) as api:
-        _, body = await api("sendMessage", chat_id=USER, parse_mode="HTML",
-                            text="<b>Hb 10.4 g/dL</b> &lt;screening&gt;")  # fmt: skip
+        _, body = await api(
+            "sendMessage",
+            chat_id=USER,
+            parse_mode="HTML",
+            text="<b>Hb 10.4 g/dL</b> &lt;screening&gt;",
+        )
         assert body["result"]["text"] == "Hb 10.4 g/dL <screening>"
-        _, body = await api("sendMessage", chat_id=USER, parse_mode="MarkdownV2",
-                            text="*Hb* 10\\.4 g/dL `a.b` [see](https://x.org/a.b)")  # fmt: skip
+        _, body = await api(
+            "sendMessage",
+            chat_id=USER,
+            parse_mode="MarkdownV2",
+            text="*Hb* 10\\.4 g/dL `a.b` [see](https://x.org/a.b)",
+        )
         assert body["ok"] and body["result"]["text"] == "Hb 10.4 g/dL a.b see"
 
 
@@ -157,8 +191,9 @@ async def test_webhook_delivery_checks_the_secret(fake_telegram: FakeTelegram) -
     await app.initialize()
     await app.start()
     hook = f"http://127.0.0.1:{port}/hook"
-    await updater(app).start_webhook(listen="127.0.0.1", port=port, url_path="hook",
-                                    webhook_url=hook, secret_token="s3cret")  # fmt: skip
+    await updater(app).start_webhook(
+        listen="127.0.0.1", port=port, url_path="hook", webhook_url=hook, secret_token="s3cret"
+    )
     try:
         assert fake_telegram.webhook is not None
         assert (fake_telegram.webhook["url"], fake_telegram.webhook["secret_token"]) == (

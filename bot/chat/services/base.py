@@ -10,8 +10,8 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.chat.outbox import Outbox
-from bot.chat.ratelimit import PhotoLimit, RateLimiter
-from bot.chat.relay import Relay
+from bot.chat.photo_limit import PhotoLimit, RateLimiter
+from bot.chat.relay_key import Relay
 from bot.chat.settings import BotSettings
 from bot.pipeline import i18n
 from bot.pipeline.risk import Person

@@ -45,9 +45,15 @@ def _refused(lang: str, code: str, error: Exception, bad: str = "worker.note_bad
 
 
 async def _step(
-    deps: Deps, who: Who, args: list[str], act: Callable[..., Awaitable[object]], *,
-    text_as: str, needs_text: bool, name: str,
-) -> list[Out]:  # fmt: skip
+    deps: Deps,
+    who: Who,
+    args: list[str],
+    act: Callable[..., Awaitable[object]],
+    *,
+    text_as: str,
+    needs_text: bool,
+    name: str,
+) -> list[Out]:
     """CODE [text...] for one case: the storage step `act(session, case_code=, worker=,
     <text_as>=text)`, then the reply `worker.<name>`; a usage note or a refusal otherwise."""
 
@@ -70,14 +76,16 @@ USAGE = {"contacted": "contacted_usage", "declined": "decline_usage", "noted": "
 
 async def contacted(deps: Deps, who: Who, args: list[str]) -> list[Out]:
     """/contacted CODE [note]: the person was reached (again); an unassigned case becomes yours."""
-    return await _step(deps, who, args, mark_contacted, text_as="note", needs_text=False,
-                       name="contacted")  # fmt: skip
+    return await _step(
+        deps, who, args, mark_contacted, text_as="note", needs_text=False, name="contacted"
+    )
 
 
 async def decline(deps: Deps, who: Who, args: list[str]) -> list[Out]:
     """/decline CODE REASON...: the person does not want a follow-up; the reason is a note."""
-    return await _step(deps, who, args, decline_followup, text_as="note", needs_text=True,
-                       name="declined")  # fmt: skip
+    return await _step(
+        deps, who, args, decline_followup, text_as="note", needs_text=True, name="declined"
+    )
 
 
 async def note(deps: Deps, who: Who, args: list[str]) -> list[Out]:
@@ -135,9 +143,14 @@ async def resolve(deps: Deps, who: Who, args: list[str]) -> list[Out]:
             return [Out(i18n.t(s.lang, "worker.resolve_usage"))]
         code, lab = parsed.code, parsed.lab
         try:
-            found = await resolve_followup(session, case_code=code, worker=worker,
-                                           lab_hb_g_dl=lab, lab_date=parsed.lab_date,
-                                           note=parsed.note)  # fmt: skip
+            found = await resolve_followup(
+                session,
+                case_code=code,
+                worker=worker,
+                lab_hb_g_dl=lab,
+                lab_date=parsed.lab_date,
+                note=parsed.note,
+            )
         except (NotFound, InvalidTransition, InvalidValue) as e:
             return _refused(s.lang, code, e, bad="worker.bad_value")
         sc = await session.get_one(Screening, found.screening_id)

@@ -23,10 +23,14 @@ def history_line(lang: str, row: Screening) -> str:
     """One result: its date, estimate, interval and where they fall against the cut-off."""
     category, straddles, _ = stored_reading(row)
     return i18n.t(
-        lang, "history.line", date=row.created_at.strftime("%Y-%m-%d"), hb=fmt(row.hb_g_dl),
-        low=fmt(row.interval_low), high=fmt(row.interval_high),
+        lang,
+        "history.line",
+        date=row.created_at.strftime("%Y-%m-%d"),
+        hb=fmt(row.hb_g_dl),
+        low=fmt(row.interval_low),
+        high=fmt(row.interval_high),
         verdict=wording.short_verdict(lang, category, straddles),
-    )  # fmt: skip
+    )
 
 
 def history_text(lang: str, rows: Sequence[Screening], case_code: str | None) -> str:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.chat.services.base import Deps, log
 from storage.conversations import prune_conversations
-from storage.ratelimit import prune_photo_windows
+from storage.photo_windows import prune_photo_windows
 from storage.retention import Cutoffs, Pruned, prune_records
 from storage.settings import StorageSettings
 from storage.updates import prune_updates
@@ -46,7 +46,12 @@ async def prune(deps: Deps, storage: StorageSettings, now: datetime | None = Non
     log.info(
         "housekeeping: pruned %d processed updates, %d conversations; past retention "
         "%d closed cases, %d notes, %d screenings, %d research crops, %d people",
-        updates, chats, records.cases, records.notes, records.screenings, records.crops,
+        updates,
+        chats,
+        records.cases,
+        records.notes,
+        records.screenings,
+        records.crops,
         records.people,
-    )  # fmt: skip
+    )
     return Housekept(updates, chats, records)

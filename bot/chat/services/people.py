@@ -25,8 +25,13 @@ CONSENT_BUTTONS = (
 def consent_prompt(lang: str, *, first: bool = False) -> list[Out]:
     """The terms with the screening notice and the agree buttons."""
     kept = get_settings()  # the retention the bot applies (app.py builds the bot on these)
-    text = i18n.t(lang, "consent.text", notice=i18n.t(lang, "notice"),
-                  days=kept.retention_days, crop_days=kept.research_retention_days)  # fmt: skip
+    text = i18n.t(
+        lang,
+        "consent.text",
+        notice=i18n.t(lang, "notice"),
+        days=kept.retention_days,
+        crop_days=kept.research_retention_days,
+    )
     if first:
         text = f"{i18n.t(lang, 'consent.first')}\n\n{text}"
     return [Out(text, buttons=keyboard(lang, *CONSENT_BUTTONS))]
@@ -73,8 +78,11 @@ async def answer_consent(deps: Deps, who: Who, choice: str) -> list[Out]:
         )
         log.info("consent subject=%s contact=%s", tag(s.pseudonym), choice == "contact")
         # the research opt-in is offered here, apart from the consent to screening, and off
-        thanks = Out(i18n.t(s.lang, "consent.thanks_research"), edit=True,
-                     buttons=research.toggle(s.lang, on=False))  # fmt: skip
+        thanks = Out(
+            i18n.t(s.lang, "consent.thanks_research"),
+            edit=True,
+            buttons=research.toggle(s.lang, on=False),
+        )
         return [thanks, *await profile.ask_age(session, s)]
 
     return await once(deps, who, work)

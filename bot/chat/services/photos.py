@@ -14,7 +14,7 @@ from sqlalchemy.exc import NoResultFound, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.chat.outbox import Held, unreachable
-from bot.chat.records import screening_record
+from bot.chat.screening_record import screening_record
 from bot.chat.services import people, relay, research
 from bot.chat.services.base import Deps, Out, Seen, Who, log, once, seen, tag
 from bot.chat.services.profile import person_of
@@ -76,8 +76,9 @@ def population_line(lang: str, r: Screening) -> str:
     """Which model answered and on whom it was checked."""
     key = f"population.{r.population}"
     population = i18n.t(lang, key) if i18n.has(key) else r.population
-    return i18n.t(lang, "result.population", cohort=i18n.t(lang, f"cohort.{r.cohort}"),
-                  population=population)  # fmt: skip
+    return i18n.t(
+        lang, "result.population", cohort=i18n.t(lang, f"cohort.{r.cohort}"), population=population
+    )
 
 
 def result_replies(lang: str, r: Screening, case_code: str | None = None) -> list[Out]:
@@ -108,20 +109,22 @@ def resent_text(lang: str, row: StoredScreening, case_code: str | None = None) -
     category, straddles, advice = stored_reading(row)
     lines = [
         i18n.t(lang, "result.resent"),
-        wording.estimate_line(lang, row.hb_g_dl, row.coverage, row.interval_low,
-                              row.interval_high),
+        wording.estimate_line(lang, row.hb_g_dl, row.coverage, row.interval_low, row.interval_high),
         *wording.risk_lines(lang, row.risk_group, row.threshold_g_dl, category, straddles),
         i18n.t(lang, advice),
         *_case_line(lang, case_code),
         *_warned(lang, row.warnings or ()),
-    ]  # fmt: skip
+    ]
     return "\n\n".join([*lines, i18n.t(lang, "notice")])
 
 
 async def _log(
-    session: AsyncSession, update_id: int, subject_id: int, record: ScreeningRecord,
+    session: AsyncSession,
+    update_id: int,
+    subject_id: int,
+    record: ScreeningRecord,
     crop: bytes | None,
-) -> tuple[StoredScreening, FollowUp | None]:  # fmt: skip
+) -> tuple[StoredScreening, FollowUp | None]:
     """Log the screening with its research crop; without it, as if the person had not opted
     in, when storage refuses the crop (it refuses before writing anything)."""
     if crop is not None:

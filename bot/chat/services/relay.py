@@ -1,7 +1,7 @@
 """The relay: a worker's `/message CODE text` reaches the person of the case through the bot,
 the person's answer lands in the case's notes, and a pending case's person is reminded once;
 the worker never learns who the person is. Only people who agreed to be contacted, only while
-a case of theirs is open (bot.chat.relay seals the chat id; storage keeps the token).
+a case of theirs is open (bot.chat.relay_key seals the chat id; storage keeps the token).
 """
 
 from __future__ import annotations
@@ -63,8 +63,10 @@ async def message(deps: Deps, who: Who, args: list[str]) -> list[Out]:
             return [Out(i18n.t(s.lang, "worker.note_bad", max=MAX_NOTE_CHARS))]
         person, lang = await _await_reply(session, case)
         log.info("relayed case=%s subject=%s", case.id, tag(person))
-        return [Out(i18n.t(s.lang, "worker.message_sent", code=shown)),
-                Out(i18n.t(lang, "relay.message", code=shown, text=text), to=chat)]  # fmt: skip
+        return [
+            Out(i18n.t(s.lang, "worker.message_sent", code=shown)),
+            Out(i18n.t(lang, "relay.message", code=shown, text=text), to=chat),
+        ]
 
     return await as_worker(deps, who, job)
 
@@ -89,9 +91,13 @@ async def _await_reply(session: AsyncSession, case: FollowUp) -> tuple[Pseudonym
     subject = await session.get_one(Subject, case.subject_id, with_for_update=True)
     person = Pseudonym(subject.pseudonym, subject.key_id)
     chat = await load_conversation(session, pseudonym=person)
-    await save_conversation(session, pseudonym=person, state=REPLY_STATE,
-                            data={"case": case.case_code, "lang": subject.language},
-                            expected_version=chat.version if chat else None)  # fmt: skip
+    await save_conversation(
+        session,
+        pseudonym=person,
+        state=REPLY_STATE,
+        data={"case": case.case_code, "lang": subject.language},
+        expected_version=chat.version if chat else None,
+    )
     return person, subject.language
 
 
@@ -126,8 +132,11 @@ async def remind(deps: Deps, send: Send, now: datetime | None = None) -> int:
     kept = outcomes.count("failed") + outcomes.count("unreadable")
     (log.warning if kept else log.info)(
         "reminders: %d sent, %d unreachable, %d kept for the next round (%d unreadable)",
-        sent, gone, kept, outcomes.count("unreadable"),
-    )  # fmt: skip
+        sent,
+        gone,
+        kept,
+        outcomes.count("unreadable"),
+    )
     return sent
 
 

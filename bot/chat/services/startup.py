@@ -6,7 +6,7 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.chat.relay import Relay
+from bot.chat.relay_key import Relay
 from bot.chat.services.base import log
 from bot.chat.settings import BotSettings
 from bot.pipeline import i18n
@@ -21,9 +21,19 @@ DEV_KEY = "development-only-pseudonym-key-do-not-use-in-production"
 DEV_KEY_ID = "dev"
 PEOPLE_COMMANDS = ("start", "profile", "history", "language", "delete", "help")
 WORKER_COMMANDS = (
-    "pending", "case", "contacted", "decline", "note", "take", "message", "resolve", "stats",
-    "invite", "workers", "revoke",
-)  # fmt: skip
+    "pending",
+    "case",
+    "contacted",
+    "decline",
+    "note",
+    "take",
+    "message",
+    "resolve",
+    "stats",
+    "invite",
+    "workers",
+    "revoke",
+)
 
 
 class StartupRefused(Exception):
@@ -56,8 +66,14 @@ async def configure_team(
         roles = [(i, "health_worker") for i in settings.health_worker_ids]
         for user_id, role in roles + [(i, "admin") for i in settings.admin_ids]:
             current, *retired = pseudonyms.candidates(user_id, "worker")
-            await ensure_worker(session, pseudonym=current, team_id=team.id, role=role,
-                                retired=retired, revive=False)  # fmt: skip
+            await ensure_worker(
+                session,
+                pseudonym=current,
+                team_id=team.id,
+                role=role,
+                retired=retired,
+                revive=False,
+            )
         return team.id
 
 
@@ -77,8 +93,9 @@ async def reseal(sessions: async_sessionmaker[AsyncSession], relay: Relay) -> in
         log.log(
             logging.WARNING if unreadable else logging.INFO,
             "relay: %d chat ids re-sealed under RELAY_KEY, %d opened by no key of ours",
-            renewed, unreadable,
-        )  # fmt: skip
+            renewed,
+            unreadable,
+        )
     return renewed
 
 

@@ -32,10 +32,19 @@ def _pct(share: float | None) -> str:
 def accuracy_line(lang: str, g: GroupAccuracy) -> str:
     """One population and model version against lab Hb."""
     return i18n.t(
-        lang, "worker.accuracy_group", population=g.population, version=g.model_version, n=g.n,
-        mae=f"{g.mae:.2f}", bias=f"{g.bias:+.2f}", low=f"{g.loa[0]:+.2f}", high=f"{g.loa[1]:+.2f}",
-        inside=_pct(g.interval_coverage), sens=_pct(g.sensitivity), spec=_pct(g.specificity),
-    )  # fmt: skip
+        lang,
+        "worker.accuracy_group",
+        population=g.population,
+        version=g.model_version,
+        n=g.n,
+        mae=f"{g.mae:.2f}",
+        bias=f"{g.bias:+.2f}",
+        low=f"{g.loa[0]:+.2f}",
+        high=f"{g.loa[1]:+.2f}",
+        inside=_pct(g.interval_coverage),
+        sens=_pct(g.sensitivity),
+        spec=_pct(g.specificity),
+    )
 
 
 async def stats(deps: Deps, who: Who) -> list[Out]:
@@ -93,8 +102,9 @@ async def join(deps: Deps, who: Who, code: str | None) -> list[Out]:
             return [await _refused_join(session, s.lang, e)]
         team = await session.get_one(Team, worker.team_id)
         log.info("joined worker=%s team=%s", tag(candidates[0]), team.id)
-        text = i18n.t(s.lang, "worker.joined", team=team.name,
-                      commands=worker_commands_text(s.lang))  # fmt: skip
+        text = i18n.t(
+            s.lang, "worker.joined", team=team.name, commands=worker_commands_text(s.lang)
+        )
         return [Out(text, worker_commands=True)]
 
     return await once(deps, who, work)
@@ -126,11 +136,16 @@ async def members(deps: Deps, who: Who) -> list[Out]:
         if worker.role != "admin":
             return [Out(i18n.t(s.lang, "worker.invite_denied"))]
         rows = [
-            i18n.t(s.lang, "worker.member", n=w.id, role=i18n.t(s.lang, f"worker.role_{w.role}"),
-                   since=w.created_at.strftime("%Y-%m-%d"),
-                   you=i18n.t(s.lang, "worker.member_you") if w.id == worker.id else "")
+            i18n.t(
+                s.lang,
+                "worker.member",
+                n=w.id,
+                role=i18n.t(s.lang, f"worker.role_{w.role}"),
+                since=w.created_at.strftime("%Y-%m-%d"),
+                you=i18n.t(s.lang, "worker.member_you") if w.id == worker.id else "",
+            )
             for w in await list_workers(session, team_id=worker.team_id)
-        ]  # fmt: skip
+        ]
         return [Out("\n".join([i18n.t(s.lang, "worker.members_header"), *rows]))]
 
     return await as_worker(deps, who, job)

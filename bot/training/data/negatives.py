@@ -192,10 +192,16 @@ def _sclera_only(rng: Rng, shape: Shape) -> np.ndarray:
         np.array([xs[-1] + 0.08 * span, edge[-1]]),
     )
     lid = scenes.Lid(
-        xs, edge, edge, left=left.astype(F32), right=right.astype(F32),
-        height=rng.uniform(0.3, 0.5) * span, margin=rng.uniform(0.02, 0.04) * span,
-        gaze=rng.uniform(0.3, 0.7), tone=scenes.skin_tone(rng),
-    )  # fmt: skip
+        xs,
+        edge,
+        edge,
+        left=left.astype(F32),
+        right=right.astype(F32),
+        height=rng.uniform(0.3, 0.5) * span,
+        margin=rng.uniform(0.02, 0.04) * span,
+        gaze=rng.uniform(0.3, 0.7),
+        tone=scenes.skin_tone(rng),
+    )
     img = scenes.eye_background(rng, shape, lid)
     _, outer = scenes.margin_chains(lid)
     scenes.lashes(
@@ -246,8 +252,15 @@ def _lips(rng: Rng, shape: Shape) -> np.ndarray:
 
 
 KINDS: dict[str, Callable[[Rng, Shape], np.ndarray]] = {
-    "noise": _noise, "text": _text, "document": _document, "solid": _solid,
-    "landscape": _landscape, "skin": _skin, "face_far": _face_far, "gradient": _gradient,
-    "sclera_only": _sclera_only, "lips": _lips,
-}  # fmt: skip
+    "noise": _noise,
+    "text": _text,
+    "document": _document,
+    "solid": _solid,
+    "landscape": _landscape,
+    "skin": _skin,
+    "face_far": _face_far,
+    "gradient": _gradient,
+    "sclera_only": _sclera_only,
+    "lips": _lips,
+}
 NEGATIVE_KINDS: tuple[str, ...] = tuple(KINDS)

@@ -38,8 +38,15 @@ UNREADABLE = (OSError, ValueError, SyntaxError, Image.DecompressionBombError)  #
 
 # EXIF orientation -> the transpose that turns stored pixels upright, as ImageOps.exif_transpose
 T = Image.Transpose
-UPRIGHT = {2: T.FLIP_LEFT_RIGHT, 3: T.ROTATE_180, 4: T.FLIP_TOP_BOTTOM, 5: T.TRANSPOSE,
-           6: T.ROTATE_270, 7: T.TRANSVERSE, 8: T.ROTATE_90}  # fmt: skip
+UPRIGHT = {
+    2: T.FLIP_LEFT_RIGHT,
+    3: T.ROTATE_180,
+    4: T.FLIP_TOP_BOTTOM,
+    5: T.TRANSPOSE,
+    6: T.ROTATE_270,
+    7: T.TRANSVERSE,
+    8: T.ROTATE_90,
+}
 
 
 @dataclass(frozen=True)
@@ -273,16 +280,6 @@ def _load(root: Path, eyes: bool, max_side: int | None, why: Counter[str]) -> li
     if +why:  # unary + drops the zero counts
         log.warning("%s: skipped %s", root, dict(+why))
     return photos
-
-
-def load_pairs(root: Path, *, max_side: int | None = None) -> list[AnnotatedPhoto]:
-    """Photos with mask PNGs (either pairs layout); long side cut to max_side if given."""
-    return _load(root, False, max_side, Counter())
-
-
-def load_eyes_defy(root: Path, *, max_side: int | None = None) -> list[AnnotatedPhoto]:
-    """Eyes-defy-anemia photos with masks from their aligned palpebral cut-outs."""
-    return _load(root, True, max_side, Counter())
 
 
 def load_photos(root: Path, *, max_side: int | None = None) -> list[AnnotatedPhoto]:

@@ -128,12 +128,16 @@ def lid_from_mask(mask: np.ndarray, rng: Rng) -> Lid:
     bot = np.interp(xs, cols, len(mask) - 1 - sub[::-1].argmax(0))
     ext, lift = rng.uniform(0.04, 0.2, 2) * len(xs), rng.uniform(0.01, 0.1, 2) * len(xs)
     return Lid(
-        xs, top, bot,
+        xs,
+        top,
+        bot,
         left=np.array([xs[0] - ext[0], top[0] - lift[0]], np.float32),
         right=np.array([xs[-1] + ext[1], top[-1] - lift[1]], np.float32),
-        height=rng.uniform(0.25, 0.55) * len(xs), margin=rng.uniform(0.03, 0.07) * len(xs),
-        gaze=rng.uniform(0.75, 1.35), tone=skin_tone(rng),
-    )  # fmt: skip
+        height=rng.uniform(0.25, 0.55) * len(xs),
+        margin=rng.uniform(0.03, 0.07) * len(xs),
+        gaze=rng.uniform(0.75, 1.35),
+        tone=skin_tone(rng),
+    )
 
 
 def upper_lid(lid: Lid) -> np.ndarray:

@@ -112,11 +112,13 @@ def warp(p: Pyramid, rect: Rect, rng: Rng, out: tuple[int, int]) -> tuple[np.nda
     m = _affine(rect, rng.uniform(-20, 20), bool(rng.random() < 0.5), out, 0.5**level)
     mode, colour = _border(rng)
     size = (out[1], out[0])
-    img = cv2.warpAffine(p.images[level], m, size, flags=cv2.INTER_LINEAR, borderMode=mode,
-                         borderValue=colour)  # fmt: skip
+    img = cv2.warpAffine(
+        p.images[level], m, size, flags=cv2.INTER_LINEAR, borderMode=mode, borderValue=colour
+    )
     # the mask continues past the edge as the picture does (a mirrored lining is lining too)
-    mask = cv2.warpAffine(p.masks[level], m, size, flags=cv2.INTER_LINEAR, borderMode=mode,
-                          borderValue=0.0)  # fmt: skip
+    mask = cv2.warpAffine(
+        p.masks[level], m, size, flags=cv2.INTER_LINEAR, borderMode=mode, borderValue=0.0
+    )
     return img, mask > 0.5
 
 

@@ -30,17 +30,21 @@ __all__ = ["weights_dir"]  # fixture
 def start(fake, tmp_path: Path, weights: Path, log: Path) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
-        "TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_BASE_URL": fake.base_url,
+        "TELEGRAM_BOT_TOKEN": fake.token,
+        "TELEGRAM_BASE_URL": fake.base_url,
         "TELEGRAM_BASE_FILE_URL": fake.base_file_url,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}", "PSEUDONYM_KEY": KEY,
-        "OUTBOX_PATH": str(tmp_path / "outbox.db"), "ANEMIA_WEIGHTS": str(weights),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+        "PSEUDONYM_KEY": KEY,
+        "OUTBOX_PATH": str(tmp_path / "outbox.db"),
+        "ANEMIA_WEIGHTS": str(weights),
         "TEAM": "clinic",
-    }  # fmt: skip
+    }
     out = log.open("wb")
     command = [sys.executable, "-m", "bot.chat.app"]
     # a session of its own: SIGINT to its process group reaches the children too, as Ctrl-C does
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out,
-                            start_new_session=True)  # fmt: skip
+    return subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=out, stderr=out, start_new_session=True
+    )
 
 
 async def starting(bot: subprocess.Popen[bytes]) -> list[int]:

@@ -48,8 +48,10 @@ def women() -> list[dict[str, str]]:
 
 def cutout_png(row: dict[str, str]) -> bytes:
     """The woman's conjunctiva cut-out as an RGBA PNG, as this programme's camera renders it."""
-    bgr, grey = (cv2.imread(str(EYES / row[k]), f) for k, f in
-                 (("image", cv2.IMREAD_COLOR), ("mask", cv2.IMREAD_GRAYSCALE)))  # fmt: skip
+    bgr, grey = (
+        cv2.imread(str(EYES / row[k]), f)
+        for k, f in (("image", cv2.IMREAD_COLOR), ("mask", cv2.IMREAD_GRAYSCALE))
+    )
     assert bgr is not None and grey is not None
     rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB).astype(float) * (
         1.1,
@@ -123,9 +125,12 @@ def log_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 
 async def test_resolved_screenings_export_adapt_and_serve(
-    fake_telegram: FakeTelegram, tmp_path: Path, inference_pool: InferencePool, log_url: str,
+    fake_telegram: FakeTelegram,
+    tmp_path: Path,
+    inference_pool: InferencePool,
+    log_url: str,
     capsys: pytest.CaptureFixture[str],
-) -> None:  # fmt: skip
+) -> None:
     fake, people = fake_telegram, women()
     async with running(fake, log_url, inference_pool):
         for i, row in enumerate(people[:PEOPLE]):
@@ -137,8 +142,11 @@ async def test_resolved_screenings_export_adapt_and_serve(
     exported = list(csv.DictReader(io.StringIO((export / "labels.csv").read_text())))
     assert len(exported) == PEOPLE and {r["dataset"] for r in exported} == {"clinic-e2e"}
     adapted = tmp_path / "adapted"
-    figures = json.loads(await anemia_screen(["adapt", "--data", str(export / "labels.csv"),
-                                        "--out", str(adapted), "--json"], capsys))  # fmt: skip
+    figures = json.loads(
+        await anemia_screen(
+            ["adapt", "--data", str(export / "labels.csv"), "--out", str(adapted), "--json"], capsys
+        )
+    )
     version = figures["cohorts"]["adults"]["version"]
     assert version and "+clinic-e2e-" in version
     # no pool given: the bot starts its own from ANEMIA_WEIGHTS, as in production

@@ -105,20 +105,24 @@ REFUSED: dict[str, tuple[Send, str]] = {
     "zero-byte file": (document(lambda: b"", "eye.jpg", "image/jpeg"), reject("empty")),
     "truncated JPEG": (photo(b.truncated_jpeg), reject("corrupt")),
     "corrupt PNG": (document(b.corrupt_png, "eye.png", "image/png"), reject("corrupt")),
-    "decompression bomb": (document(b.bomb_png, "eye.png", "image/png"),
-                           reject("too_many_pixels")),
-    "JPEG claiming 400 MP": (document(b.bomb_jpeg, "eye.jpg", "image/jpeg"),
-                             reject("too_many_pixels")),
-    "HEIC with no picture": (document(b.heic_like, "IMG_0001.HEIC", "image/heic"),
-                             reject("unsupported_format")),
+    "decompression bomb": (document(b.bomb_png, "eye.png", "image/png"), reject("too_many_pixels")),
+    "JPEG claiming 400 MP": (
+        document(b.bomb_jpeg, "eye.jpg", "image/jpeg"),
+        reject("too_many_pixels"),
+    ),
+    "HEIC with no picture": (
+        document(b.heic_like, "IMG_0001.HEIC", "image/heic"),
+        reject("unsupported_format"),
+    ),
     "SVG": (document(b.svg, "eye.svg", "image/svg+xml"), reject("unsupported_format")),
     "PDF named .jpg": (document(b.pdf, "eye.jpg", "image/jpeg"), reject("unsupported_format")),
-    "zip named .png": (document(b.zip_file, "eye.png", "image/png"),
-                       reject("unsupported_format")),
+    "zip named .png": (document(b.zip_file, "eye.png", "image/png"), reject("unsupported_format")),
     "10x10 image": (photo(b.tiny_png), reject("too_small")),
     # images with no colour, or of something else
-    "16-bit greyscale PNG": (document(b.sixteen_bit_grey_png, "eye.png", "image/png"),
-                             reject("colour_lost")),
+    "16-bit greyscale PNG": (
+        document(b.sixteen_bit_grey_png, "eye.png", "image/png"),
+        reject("colour_lost"),
+    ),
     "greyscale JPEG": (photo(b.grey_jpeg), reject("colour_lost")),
     "animated GIF": (document(b.animated_gif, "eye.gif", "image/gif"), reject("not_eyelid")),
     "1:20 strip": (photo(b.strip_jpeg), reject("no_conjunctiva")),
@@ -150,7 +154,7 @@ REFUSED: dict[str, tuple[Send, str]] = {
     "/stats": (message("/stats"), DENIED),
     "/invite": (message("/invite"), DENIED),
     "SQL in /join": (message(f"/join {SQL}"), t("en", "worker.join_invalid")),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("case", list(REFUSED))
@@ -179,21 +183,24 @@ WORKER_CASES: dict[str, tuple[str, str]] = {
     "HTML in /case": (f"/case {HTML}", t("en", "worker.not_found")),
     "Markdown in /case": (f"/case {MARKDOWN}", t("en", "worker.not_found")),
     "SQL as the code of /resolve": ("/resolve 'OR'1'='1 9.8", t("en", "worker.not_found")),
-    "SQL split into the arguments of /resolve": (f"/resolve {SQL} 9.8",
-                                                  t("en", "worker.resolve_usage")),
-    "SQL as the lab Hb of /resolve": (f"/resolve K7QX-M2PA {SQL}",
-                                      t("en", "worker.resolve_usage")),
-    "HTML as the note of /resolve": (f"/resolve K7QX-M2PA 9.8 {HTML}",
-                                     t("en", "worker.not_found")),
+    "SQL split into the arguments of /resolve": (
+        f"/resolve {SQL} 9.8",
+        t("en", "worker.resolve_usage"),
+    ),
+    "SQL as the lab Hb of /resolve": (f"/resolve K7QX-M2PA {SQL}", t("en", "worker.resolve_usage")),
+    "HTML as the note of /resolve": (f"/resolve K7QX-M2PA 9.8 {HTML}", t("en", "worker.not_found")),
     "a superscript as /pending's days": ("/pending ²", t("en", "worker.pending_usage")),
-    "Arabic-Indic digits as /pending's page": ("/pending page ١٢",
-                                               t("en", "worker.pending_usage")),
-    "infinity as the lab Hb of /resolve": ("/resolve K7QX-M2PA 1e309",
-                                           t("en", "worker.resolve_usage")),
+    "Arabic-Indic digits as /pending's page": ("/pending page ١٢", t("en", "worker.pending_usage")),
+    "infinity as the lab Hb of /resolve": (
+        "/resolve K7QX-M2PA 1e309",
+        t("en", "worker.resolve_usage"),
+    ),
     "nan as the lab Hb of /resolve": ("/resolve K7QX-M2PA nan", t("en", "worker.resolve_usage")),
-    "a superscript in the date of /resolve": ("/resolve K7QX-M2PA 9.8 2026-0²-01",
-                                              t("en", "worker.resolve_usage")),
-}  # fmt: skip
+    "a superscript in the date of /resolve": (
+        "/resolve K7QX-M2PA 9.8 2026-0²-01",
+        t("en", "worker.resolve_usage"),
+    ),
+}
 
 
 @pytest.mark.parametrize("case", list(WORKER_CASES))
@@ -208,8 +215,19 @@ async def test_injection_in_workers_commands(chat: Chat, case: str) -> None:
 # --- buttons the bot never showed
 
 
-FORGED = ["delete:yes", "consent:no", "age:adult", "sex:f", "lang:ja", "admin:grant", "age:",
-          "x" * 200, "", ":", "delete:yes:again"]  # fmt: skip
+FORGED = [
+    "delete:yes",
+    "consent:no",
+    "age:adult",
+    "sex:f",
+    "lang:ja",
+    "admin:grant",
+    "age:",
+    "x" * 200,
+    "",
+    ":",
+    "delete:yes:again",
+]
 
 
 @pytest.mark.parametrize("data", FORGED)

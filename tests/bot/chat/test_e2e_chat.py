@@ -46,8 +46,9 @@ async def scripted_chat(fake, url, pool, caplog):
         fake.send_photo(USER, SAMPLE.read_bytes(), **who)
         *_, text, photo = await fake.wait_replies(USER, 6, timeout=60)
         assert_result(text, photo)
-        fake.send_document(USER, SAMPLE.read_bytes(), file_name="eye.png",
-                           mime_type="image/png", **who)  # fmt: skip
+        fake.send_document(
+            USER, SAMPLE.read_bytes(), file_name="eye.png", mime_type="image/png", **who
+        )
         *_, text, photo = await fake.wait_replies(USER, 8, timeout=60)
         assert_result(text, photo)
         fake.send_sticker(USER, **who)

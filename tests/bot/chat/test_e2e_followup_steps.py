@@ -7,7 +7,7 @@ from __future__ import annotations
 from bot.pipeline.i18n import t
 from testbed.bot import WORKER_ID, running
 from testbed.telegram import message_id
-from tests.bot.chat.services.conftest import StubPool
+from tests.bot.chat.conftest import StubPool
 from tests.bot.chat.test_e2e_followup import PERSON, moderate_screening
 
 

@@ -12,13 +12,13 @@ import asyncio
 
 from sqlalchemy import select
 
-from bot.chat.relay import Relay, new_key
+from bot.chat.relay_key import Relay, new_key
 from bot.pipeline.i18n import t
 from storage.db import make_engine, make_sessionmaker
 from storage.models import Subject
 from testbed.bot import WORKER_ID, running
 from testbed.telegram import message_id
-from tests.bot.chat.services.conftest import StubPool
+from tests.bot.chat.conftest import StubPool
 from tests.bot.e2e import all_values
 from tests.storage.helpers import create_pg_database, drop_pg_database
 

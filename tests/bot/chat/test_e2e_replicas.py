@@ -12,7 +12,7 @@ from contextlib import AsyncExitStack
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
-from bot.chat.ratelimit import SharedPhotoLimit
+from bot.chat.photo_limit import SharedPhotoLimit
 from bot.pipeline.i18n import t
 from storage.db import make_engine, make_sessionmaker
 from storage.models import Screening
@@ -20,7 +20,7 @@ from storage.pseudonyms import Pseudonymizer
 from storage.settings import StorageSettings
 from testbed.bot import KEY, free_port, running
 from testbed.telegram import message_id
-from tests.bot.chat.services.conftest import StubPool
+from tests.bot.chat.conftest import StubPool
 from tests.storage.helpers import create_pg_database, drop_pg_database
 
 USER, SECRET = 7_400_000_001, "s3cret-token"
@@ -42,9 +42,11 @@ async def test_two_replicas_serve_one_person(fake_telegram) -> None:
     try:
         async with AsyncExitStack() as stack:
             for port in ports:  # the photo limit: 2 per person, across both replicas
-                await stack.enter_async_context(running(
-                    fake, db, StubPool(), webhook_port=port, secret=SECRET, photo_rate_limit=2
-                ))  # fmt: skip
+                await stack.enter_async_context(
+                    running(
+                        fake, db, StubPool(), webhook_port=port, secret=SECRET, photo_rate_limit=2
+                    )
+                )
 
             async def post(update: int, replica: int) -> int:
                 return await fake.deliver_webhook(hooks[replica], update, secret_token=SECRET)
@@ -140,9 +142,9 @@ async def test_a_photo_delivered_to_both_replicas_takes_one_token(fake_telegram)
     try:
         async with AsyncExitStack() as stack:
             for port in ports:
-                await stack.enter_async_context(running(
-                    fake, db, pool, webhook_port=port, secret=SECRET, photo_rate_limit=3
-                ))  # fmt: skip
+                await stack.enter_async_context(
+                    running(fake, db, pool, webhook_port=port, secret=SECRET, photo_rate_limit=3)
+                )
 
             async def post(update: int, replica: int) -> int:
                 return await fake.deliver_webhook(hooks[replica], update, secret_token=SECRET)
@@ -183,8 +185,9 @@ async def test_a_photo_whose_replica_died_after_taking_its_token_is_screened(
     port = free_port()
     hook = f"http://127.0.0.1:{port}/telegram"
     try:
-        async with running(fake, db, StubPool(), webhook_port=port, secret=SECRET,
-                           photo_rate_limit=1):  # fmt: skip
+        async with running(
+            fake, db, StubPool(), webhook_port=port, secret=SECRET, photo_rate_limit=1
+        ):
 
             async def post(update: int) -> int:
                 return await fake.deliver_webhook(hook, update, secret_token=SECRET)

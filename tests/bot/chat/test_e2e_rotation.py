@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import SecretStr
 from sqlalchemy import select
 
-from bot.chat.relay import new_key
+from bot.chat.relay_key import new_key
 from bot.chat.services.startup import worker_commands_text
 from bot.pipeline.i18n import t
 from storage.db import make_engine, make_sessionmaker
@@ -19,7 +19,7 @@ from storage.models import HealthWorker
 from storage.settings import StorageSettings
 from testbed.bot import KEY, WORKER_ID, running
 from testbed.telegram import FakeTelegram
-from tests.bot.chat.services.conftest import StubPool
+from tests.bot.chat.conftest import StubPool
 from tests.bot.chat.test_e2e_relay import agree_to_contact, case_code_of
 from tests.storage.helpers import create_pg_database, drop_pg_database
 
@@ -38,8 +38,9 @@ async def worker_rows(url: str) -> list[tuple[int, str, str, bool]]:
     engine = make_engine(url)
     try:
         async with make_sessionmaker(engine)() as session:
-            query = select(HealthWorker.id, HealthWorker.key_id, HealthWorker.role,
-                           HealthWorker.active).order_by(HealthWorker.id)  # fmt: skip
+            query = select(
+                HealthWorker.id, HealthWorker.key_id, HealthWorker.role, HealthWorker.active
+            ).order_by(HealthWorker.id)
             return [tuple(row) for row in await session.execute(query)]  # type: ignore[misc]
     finally:
         await engine.dispose()
@@ -76,11 +77,20 @@ async def rotation(fake: FakeTelegram, url: str) -> None:
     assert {key for _, key, *_ in before} == {"k1"}
 
     rotated = StorageSettings(
-        database_url=url, pseudonym_key=SecretStr(NEW_KEY), pseudonym_key_id="k2",
+        database_url=url,
+        pseudonym_key=SecretStr(NEW_KEY),
+        pseudonym_key_id="k2",
         pseudonym_old_keys={"k1": SecretStr(KEY)},
-    )  # fmt: skip
-    async with running(fake, url, StubPool(), storage=rotated, relay_key=new_key(),
-                       relay_old_keys=old_relay, **staff):  # fmt: skip
+    )
+    async with running(
+        fake,
+        url,
+        StubPool(),
+        storage=rotated,
+        relay_key=new_key(),
+        relay_old_keys=old_relay,
+        **staff,
+    ):
         listing = await say(fake, WORKER_ID, "/pending")
         assert code in listing, listing
         shown = await say(fake, WORKER_ID, f"/case {code}")

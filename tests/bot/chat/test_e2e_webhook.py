@@ -22,8 +22,13 @@ USER = 7_300_000_003
 async def test_webhook_with_the_right_and_the_wrong_secret(fake_telegram, tmp_path, inference_pool):
     fake, port = fake_telegram, free_port()
     url = f"http://127.0.0.1:{port}/telegram"
-    async with running(fake, f"sqlite+aiosqlite:///{tmp_path / 'b.db'}", inference_pool,
-                       webhook_port=port, secret="right-secret"):  # fmt: skip
+    async with running(
+        fake,
+        f"sqlite+aiosqlite:///{tmp_path / 'b.db'}",
+        inference_pool,
+        webhook_port=port,
+        secret="right-secret",
+    ):
         assert fake.webhook is not None and fake.webhook["secret_token"] == "right-secret"
         update = fake.send_text(USER, "/help")
         assert await fake.deliver_webhook(url, update, secret_token="wrong") == 403
@@ -55,8 +60,9 @@ async def test_telegram_gets_its_200_only_after_the_reply(fake_telegram, tmp_pat
     """Were the process to die mid-photo, Telegram would have no 200 and deliver it again."""
     fake, port, pool = fake_telegram, free_port(), GatedPool()
     url = f"http://127.0.0.1:{port}/telegram"
-    async with running(fake, f"sqlite+aiosqlite:///{tmp_path / 'b.db'}", pool,
-                       webhook_port=port, secret="s"):  # fmt: skip
+    async with running(
+        fake, f"sqlite+aiosqlite:///{tmp_path / 'b.db'}", pool, webhook_port=port, secret="s"
+    ):
         start = fake.send_text(USER, "/start")
         assert await fake.deliver_webhook(url, start, secret_token="s") == 200
         [terms] = fake.replies(USER)  # answered before the 200

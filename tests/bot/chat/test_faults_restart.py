@@ -29,13 +29,17 @@ def start_bot(
 ) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
-        "TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_BASE_URL": fake.base_url,
+        "TELEGRAM_BOT_TOKEN": fake.token,
+        "TELEGRAM_BASE_URL": fake.base_url,
         "TELEGRAM_BASE_FILE_URL": fake.base_file_url,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}", "PSEUDONYM_KEY": KEY,
-        "OUTBOX_PATH": str(tmp_path / "outbox.db"), "ANEMIA_WEIGHTS": str(weights),
-        "TEAM": "clinic", "ANEMIA_TEST_SLOW_S": str(slow_s),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+        "PSEUDONYM_KEY": KEY,
+        "OUTBOX_PATH": str(tmp_path / "outbox.db"),
+        "ANEMIA_WEIGHTS": str(weights),
+        "TEAM": "clinic",
+        "ANEMIA_TEST_SLOW_S": str(slow_s),
         "ANEMIA_TEST_SLOW_SEND_S": str(slow_send_s),
-    }  # fmt: skip
+    }
     log = (tmp_path / "bot.log").open("ab")
     return subprocess.Popen(
         [sys.executable, "-m", "tests.bot.slow_bot"], cwd=ROOT, env=env, stdout=log, stderr=log

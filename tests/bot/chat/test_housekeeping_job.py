@@ -13,7 +13,7 @@ from storage.models import ProcessedUpdate, utcnow
 from storage.updates import claim_update
 from testbed.bot import running
 from testbed.telegram import FakeTelegram
-from tests.bot.chat.services.conftest import StubPool
+from tests.bot.chat.conftest import StubPool
 
 
 async def test_the_job_prunes_old_update_ids(fake_telegram: FakeTelegram, tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import secrets
 from pydantic import SecretStr
 
 from bot.chat.application import photo_limit
-from bot.chat.ratelimit import (
+from bot.chat.photo_limit import (
     TOKEN_HOLD_S,
     MemoryPhotoLimit,
     PhotoLimit,
@@ -79,8 +79,9 @@ async def test_one_process_on_sqlite_keeps_it_in_memory(tmp_path) -> None:
 
 async def test_two_replicas_share_the_limit_in_redis(tmp_path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'b.db'}"  # Redis wins over the database
-    settings = BotSettings(photo_rate_limit=3, photo_rate_window_s=0.5,
-                           redis_url=SecretStr("redis://127.0.0.1:6379/0"))  # fmt: skip
+    settings = BotSettings(
+        photo_rate_limit=3, photo_rate_window_s=0.5, redis_url=SecretStr("redis://127.0.0.1:6379/0")
+    )
     engine = make_engine(url)
     one, two = (photo_limit(make_sessionmaker(engine), url, settings) for _ in range(2))
     person = f"test-{secrets.token_hex(8)}"  # a pseudonym no other run uses
@@ -143,8 +144,9 @@ async def test_on_postgresql_a_photo_delivered_to_both_replicas_takes_one_token(
 
 async def test_in_redis_a_photo_delivered_to_both_replicas_takes_one_token(tmp_path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'b.db'}"
-    settings = BotSettings(photo_rate_limit=2, photo_rate_window_s=60,
-                           redis_url=SecretStr("redis://127.0.0.1:6379/0"))  # fmt: skip
+    settings = BotSettings(
+        photo_rate_limit=2, photo_rate_window_s=60, redis_url=SecretStr("redis://127.0.0.1:6379/0")
+    )
     engine = make_engine(url)
     one, two = (photo_limit(make_sessionmaker(engine), url, settings) for _ in range(2))
     person = f"test-{secrets.token_hex(8)}"

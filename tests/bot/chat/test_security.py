@@ -31,9 +31,17 @@ from tests.bot.chat.chatting import agree
 USER, OTHER = 7_300_123_457, 7_300_765_433
 NAME, USERNAME = "Akosua", "akosua_owusu_k"
 GOOD_KEY = "a-real-secret-pseudonym-key-0123456789"
-ENV = ("TELEGRAM_BOT_TOKEN", "PSEUDONYM_KEY", "PSEUDONYM_KEY_ID", "PSEUDONYM_OLD_KEYS",
-       "ANEMIA_DEV_MODE", "WEBHOOK_URL", "WEBHOOK_SECRET", "WEBHOOK_PORT",
-       "DATABASE_URL")  # fmt: skip
+ENV = (
+    "TELEGRAM_BOT_TOKEN",
+    "PSEUDONYM_KEY",
+    "PSEUDONYM_KEY_ID",
+    "PSEUDONYM_OLD_KEYS",
+    "ANEMIA_DEV_MODE",
+    "WEBHOOK_URL",
+    "WEBHOOK_SECRET",
+    "WEBHOOK_PORT",
+    "DATABASE_URL",
+)
 
 
 # --- the pseudonym key
@@ -140,11 +148,20 @@ class StubPool:
 def result(hb: float = 10.2) -> Screening:
     interval, person = (hb - 1.4, hb + 1.4), Person(age_months=36)
     return Screening(
-        hb_g_dl=hb, interval=interval, coverage=0.9, risk=classify(hb, interval, person),
-        attention_lower_half=0.7, warnings=(), source="cutout", area_fraction=0.2,
+        hb_g_dl=hb,
+        interval=interval,
+        coverage=0.9,
+        risk=classify(hb, interval, person),
+        attention_lower_half=0.7,
+        warnings=(),
+        source="cutout",
+        area_fraction=0.2,
         overlay_png=bad_inputs.encode(Image.new("RGB", (40, 30), (200, 30, 30)), "PNG"),
-        model_version="test", refer=hb < 11.5, population="cp-anemic", cohort="children",
-    )  # fmt: skip
+        model_version="test",
+        refer=hb < 11.5,
+        population="cp-anemic",
+        cohort="children",
+    )
 
 
 def fragments(data: bytes) -> list[str]:
@@ -165,8 +182,9 @@ async def scripted_session(fake, url: str, tmp_path: Path, pool: StubPool) -> No
         fake.send_photo(USER, SAMPLE.read_bytes(), **who)
         *_, text, overlay = await fake.wait_replies(USER, 7)
         assert " g/dL" in text.params["text"] and overlay.method == "sendPhoto"
-        fake.send_document(USER, bad_inputs.rgb_jpeg(), file_name=f"{NAME}.jpg",
-                           mime_type="image/jpeg", **who)  # fmt: skip
+        fake.send_document(
+            USER, bad_inputs.rgb_jpeg(), file_name=f"{NAME}.jpg", mime_type="image/jpeg", **who
+        )
         assert (await fake.wait_replies(USER, 8))[-1].params["text"] == t("en", "reject.corrupt")
         fake.send_photo(USER, bad_inputs.cmyk_jpeg(), **who)  # the pool fails: error handler
         assert (await fake.wait_replies(USER, 9))[-1].params["text"] == t("en", "error")
@@ -192,14 +210,22 @@ async def test_no_id_name_photo_or_token_reaches_the_logs(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     pool = StubPool()
-    await scripted_session(fake_telegram, f"sqlite+aiosqlite:///{tmp_path / 'b.db'}", tmp_path,
-                           pool)  # fmt: skip
+    await scripted_session(
+        fake_telegram, f"sqlite+aiosqlite:///{tmp_path / 'b.db'}", tmp_path, pool
+    )
     assert pool.calls == 3
     logs = caplog.text + "\n".join(f"{r.name} {r.getMessage()}" for r in caplog.records)
     sent = [u["message"] for u in fake_telegram.updates.values() if "message" in u]
     file_ids = [size["file_id"] for m in sent for size in m.get("photo", [])]
-    secrets = [str(USER), NAME, USERNAME, fake_telegram.token, *file_ids,
-               *fragments(SAMPLE.read_bytes()), *fragments(result().overlay_png)]  # fmt: skip
+    secrets = [
+        str(USER),
+        NAME,
+        USERNAME,
+        fake_telegram.token,
+        *file_ids,
+        *fragments(SAMPLE.read_bytes()),
+        *fragments(result().overlay_png),
+    ]
     for secret in secrets:
         assert secret not in logs, secret
     ours = {r.getMessage().split(" ")[0] for r in caplog.records if r.name == "bot"}
@@ -215,8 +241,10 @@ def test_the_log_filter_drops_request_dumps_and_redacts_the_token(caplog) -> Non
     assert PRIVATE in bot_logger.filters and PRIVATE in logging.getLogger("httpx").filters
     caplog.set_level(logging.DEBUG)
     caplog.set_level(logging.DEBUG, logger="telegram.Bot")
-    bot_logger.debug("Calling Bot API endpoint `sendMessage` with parameters `%s`",
-                     {"chat_id": USER, "text": NAME})  # fmt: skip
+    bot_logger.debug(
+        "Calling Bot API endpoint `sendMessage` with parameters `%s`",
+        {"chat_id": USER, "text": NAME},
+    )
     try:
         raise ConnectionError(f"POST https://api.telegram.org/bot{token}/getUpdates failed")
     except ConnectionError:

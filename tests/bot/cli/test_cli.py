@@ -50,8 +50,19 @@ def test_predict_json_with_shipped_weights(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert (WEIGHTS / "ensemble.msgpack").is_file(), "weights must ship in the package"
-    code = main(["predict", str(SAMPLE), "--age-months", "24", "--sex", "m", "--json",
-                 "--out", str(tmp_path)])  # fmt: skip
+    code = main(
+        [
+            "predict",
+            str(SAMPLE),
+            "--age-months",
+            "24",
+            "--sex",
+            "m",
+            "--json",
+            "--out",
+            str(tmp_path),
+        ]
+    )
     assert code == 0
     out = json.loads(capsys.readouterr().out)
     assert 3.0 < out["hb_g_dl"] < 20.0
@@ -144,9 +155,22 @@ def test_cv_json_matches_train_metrics(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    argv = ["cv", "--data", str(synthetic_csv), "--data", str(synthetic_adults_csv),
-            "--folds", "3", "--epochs", "3", "--members", "2", "--report", str(tmp_path),
-            "--json"]  # fmt: skip
+    argv = [
+        "cv",
+        "--data",
+        str(synthetic_csv),
+        "--data",
+        str(synthetic_adults_csv),
+        "--folds",
+        "3",
+        "--epochs",
+        "3",
+        "--members",
+        "2",
+        "--report",
+        str(tmp_path),
+        "--json",
+    ]
     assert main(argv) == 0
     cv = json.loads(capsys.readouterr().out)
     shipped = json.loads((trained_weights / "metrics.json").read_text())
@@ -176,17 +200,51 @@ def test_cv_json_matches_train_metrics(
     assert (trained_weights / "MODEL_CARD.md").read_text().count("g/dL") > 2
 
 
-def test_predict_with_trained_weights(trained_weights: Path, synthetic_csv: Path,
-                                      synthetic_adults_csv: Path, tmp_path: Path,
-                                      capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+def test_predict_with_trained_weights(
+    trained_weights: Path,
+    synthetic_csv: Path,
+    synthetic_adults_csv: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     image = synthetic_csv.parent / "img_0.png"
-    assert main(["predict", str(image), "--weights", str(trained_weights), "--json",
-                 "--out", str(tmp_path), "--age-months", "30"]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "predict",
+                str(image),
+                "--weights",
+                str(trained_weights),
+                "--json",
+                "--out",
+                str(tmp_path),
+                "--age-months",
+                "30",
+            ]
+        )
+        == 0
+    )
     out = json.loads(capsys.readouterr().out)
     assert np.isfinite(out["hb_g_dl"]) and out["population"] == synthetic_csv.parent.name
     adult = synthetic_adults_csv.parent / "adult_0.png"
-    assert main(["predict", str(adult), "--weights", str(trained_weights), "--json",
-                 "--out", str(tmp_path), "--age-months", "400", "--sex", "f"]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "predict",
+                str(adult),
+                "--weights",
+                str(trained_weights),
+                "--json",
+                "--out",
+                str(tmp_path),
+                "--age-months",
+                "400",
+                "--sex",
+                "f",
+            ]
+        )
+        == 0
+    )
     out = json.loads(capsys.readouterr().out)
     assert (out["population"], out["cohort"]) == (synthetic_adults_csv.parent.name, "adults")
     assert out["attention_lower_half"] is None  # colour statistics: no Grad-CAM
@@ -220,12 +278,27 @@ def test_cv_missing_data_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 
 def test_cv_of_one_cohort_keeps_every_population_in_leave_one_site_out(
-    synthetic_csv: Path, synthetic_adults_csv: Path, tmp_path: Path,
+    synthetic_csv: Path,
+    synthetic_adults_csv: Path,
+    tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
-) -> None:  # fmt: skip
-    argv = ["cv", "--data", str(synthetic_csv), "--data", str(synthetic_adults_csv),
-            "--cohort", "adults", "--folds", "3", "--repeats", "2", "--report", str(tmp_path),
-            "--json"]  # fmt: skip
+) -> None:
+    argv = [
+        "cv",
+        "--data",
+        str(synthetic_csv),
+        "--data",
+        str(synthetic_adults_csv),
+        "--cohort",
+        "adults",
+        "--folds",
+        "3",
+        "--repeats",
+        "2",
+        "--report",
+        str(tmp_path),
+        "--json",
+    ]
     assert main(argv) == 0
     cv = json.loads(capsys.readouterr().out)
     kids, grown = synthetic_csv.parent.name, synthetic_adults_csv.parent.name
@@ -252,10 +325,28 @@ def test_cv_unknown_layout_is_one_line(tmp_path: Path, capsys: pytest.CaptureFix
 def test_train_seg_then_measure_only(
     synthetic_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    argv = ["train-seg", "--data", str(synthetic_csv), "--pretrain-steps", "2", "--per-cutout",
-            "1", "--negatives", "10", "--eval-negatives", "2", "--out", str(tmp_path),
-            "--work", str(tmp_path / "work"), "--json", "--channels", "4,8",
-            "--size", "32x48"]  # fmt: skip
+    argv = [
+        "train-seg",
+        "--data",
+        str(synthetic_csv),
+        "--pretrain-steps",
+        "2",
+        "--per-cutout",
+        "1",
+        "--negatives",
+        "10",
+        "--eval-negatives",
+        "2",
+        "--out",
+        str(tmp_path),
+        "--work",
+        str(tmp_path / "work"),
+        "--json",
+        "--channels",
+        "4,8",
+        "--size",
+        "32x48",
+    ]
     assert main(argv) == 0
     first = json.loads(capsys.readouterr().out)
     stage1 = json.loads((tmp_path / "work" / "stage1" / "unet.json").read_text())
@@ -287,10 +378,32 @@ def test_train_seg_cross_validates_on_real_photos(
     synthetic_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     photos = annotated_photos(tmp_path / "photos", 10)
-    argv = ["train-seg", "--data", str(synthetic_csv), "--data", str(photos), "--pretrain-steps",
-            "1", "--finetune-steps", "1", "--real-folds", "2", "--per-cutout", "1", "--negatives",
-            "10", "--eval-negatives", "1", "--out", str(tmp_path / "w"), "--work",
-            str(tmp_path / "work"), "--mix", "2,1,1", "--json"]  # fmt: skip
+    argv = [
+        "train-seg",
+        "--data",
+        str(synthetic_csv),
+        "--data",
+        str(photos),
+        "--pretrain-steps",
+        "1",
+        "--finetune-steps",
+        "1",
+        "--real-folds",
+        "2",
+        "--per-cutout",
+        "1",
+        "--negatives",
+        "10",
+        "--eval-negatives",
+        "1",
+        "--out",
+        str(tmp_path / "w"),
+        "--work",
+        str(tmp_path / "work"),
+        "--mix",
+        "2,1,1",
+        "--json",
+    ]
     assert main(argv) == 0
     real = json.loads(capsys.readouterr().out)["real_cv"]
     assert real["n"] == 10 and real["folds"] == 2 and len(real["dice_median_per_fold"]) == 2

@@ -80,8 +80,19 @@ def test_adapting_to_a_redder_camera_writes_a_servable_folder(
     assert saved["cohorts"]["adults"]["version"] == adults["version"]
     assert (out / "adapted-adults.msgpack").is_file() and (out / "ADAPTED_CARD.md").is_file()
     image = synthetic_adults_csv.parent / "adult_0.png"
-    argv = ["predict", str(image), "--age-months", "400", "--sex", "f", "--weights", str(out),
-            "--json", "--out", str(tmp_path)]  # fmt: skip
+    argv = [
+        "predict",
+        str(image),
+        "--age-months",
+        "400",
+        "--sex",
+        "f",
+        "--weights",
+        str(out),
+        "--json",
+        "--out",
+        str(tmp_path),
+    ]
     assert main(argv) == 0
     shown = json.loads(capsys.readouterr().out)
     assert shown["model_version"] == adults["version"] and shown["population"] == figures["dataset"]

@@ -41,9 +41,12 @@ async def seed(sessions: async_sessionmaker[AsyncSession]) -> None:
     now = utcnow()
     async with sessions.begin() as session:
         old = await subjects.create_subject(
-            session, pseudonym=P.pseudonym(1), consent_version="v1", research_opt_in=True,
+            session,
+            pseudonym=P.pseudonym(1),
+            consent_version="v1",
+            research_opt_in=True,
             consent_at=now - timedelta(days=90),
-        )  # fmt: skip
+        )
         row, case = await screenings.record_screening(
             session, subject_id=old.id, record=record(9.0, "moderate"), crop_png=_png()
         )
@@ -56,9 +59,11 @@ async def seed(sessions: async_sessionmaker[AsyncSession]) -> None:
         recent.created_at = now - timedelta(days=DAYS - 1)  # its crop is past 10 days
         (await session.get_one(ResearchCrop, recent.id)).created_at = recent.created_at
         silent = await subjects.create_subject(
-            session, pseudonym=P.pseudonym(2), consent_version="v1",
+            session,
+            pseudonym=P.pseudonym(2),
+            consent_version="v1",
             consent_at=now - timedelta(days=DAYS + 10),
-        )  # fmt: skip
+        )
         silent.created_at = silent.consent_at
         waiting = await subjects.create_subject(
             session, pseudonym=P.pseudonym(3), consent_version="v1"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.chat.records import screening_record
+from bot.chat.screening_record import screening_record
 from bot.cli.followups import RecordsError, add_parsers, run
 from bot.cli.main import main
 from bot.pipeline.risk import Person, classify
@@ -89,8 +89,11 @@ def test_resolve_then_stats(log: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert stats["screenings"] == 3 and stats["risk_mix"]["severe"] == 1
     assert stats["followups"]["resolved"] == 1 and stats["followups"]["completion"] == 0.5
     assert stats["lab_comparison"] == {
-        "n": 1, "mae_g_dl": 0.8, "bias_g_dl": -0.8, "interval_coverage": 1.0
-    }  # fmt: skip
+        "n": 1,
+        "mae_g_dl": 0.8,
+        "bias_g_dl": -0.8,
+        "interval_coverage": 1.0,
+    }
     [group] = stats["by_model"]  # one population and model version so far
     assert (group["population"], group["n"], group["bias_g_dl"]) == ("cp-anemic", 1, -0.8)
     assert group["limits_of_agreement_g_dl"] == [-0.8, -0.8]
@@ -240,15 +243,27 @@ def test_screening_record_from_a_screening() -> None:
 
     risk = classify(9.1, (7.6, 10.6), Person(age_months=30, sex="f"))
     values = {
-        "hb_g_dl": 9.1, "interval": (7.6, 10.6), "coverage": 0.9, "risk": risk,
-        "attention_lower_half": 0.62, "warnings": ("low_attention",), "source": "photo",
-        "area_fraction": 0.08, "overlay_png": b"", "model_version": "v7", "refer": True,
-        "population": "cp-anemic", "cohort": "children",
-    }  # fmt: skip
+        "hb_g_dl": 9.1,
+        "interval": (7.6, 10.6),
+        "coverage": 0.9,
+        "risk": risk,
+        "attention_lower_half": 0.62,
+        "warnings": ("low_attention",),
+        "source": "photo",
+        "area_fraction": 0.08,
+        "overlay_png": b"",
+        "model_version": "v7",
+        "refer": True,
+        "population": "cp-anemic",
+        "cohort": "children",
+    }
     rec = screening_record(Screening(**values))  # type: ignore[arg-type]
     assert (rec.risk, rec.bands, rec.reliable, rec.followup_reason) == (
-        "moderate", (11.0, 10.0, 7.0), False, "moderate"
-    )  # fmt: skip
+        "moderate",
+        (11.0, 10.0, 7.0),
+        False,
+        "moderate",
+    )
     assert rec.model_version == "v7" and rec.hb_g_dl == 9.1
     assert (rec.image_source, rec.segmentation_area) == ("photo", 0.08)
     assert (rec.population, rec.refer) == ("cp-anemic", True)

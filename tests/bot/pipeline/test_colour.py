@@ -128,8 +128,12 @@ def test_p3_code_points_are_converted_as_the_colour_science_says() -> None:
 
 
 def test_white_stays_white_whatever_the_white_point() -> None:
-    dci = P3_NCLX | {"color_primaries": 11, "transfer_characteristics": 4,  # DCI-P3's white
-                     "color_primary_white_x": 0.314, "color_primary_white_y": 0.351}  # fmt: skip
+    dci = P3_NCLX | {
+        "color_primaries": 11,
+        "transfer_characteristics": 4,  # DCI-P3's white
+        "color_primary_white_x": 0.314,
+        "color_primary_white_y": 0.351,
+    }
     for nclx in (P3_NCLX, dci):
         assert (np.asarray(colour.nclx_to_srgb(flat((255, 255, 255)), nclx)) == 255).all()
 

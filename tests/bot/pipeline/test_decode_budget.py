@@ -59,8 +59,9 @@ def test_a_turned_tagged_jpeg_counts_its_copy_and_is_read_smaller():
     exif = Image.Exif()
     exif[ORIENTATION] = 6
     plain = encode(Image.fromarray(a), "JPEG", quality=95)
-    turned = tagged_jpeg(encode(Image.fromarray(a), "JPEG", quality=95, exif=exif.tobytes()),
-                         display_profile())  # fmt: skip
+    turned = tagged_jpeg(
+        encode(Image.fromarray(a), "JPEG", quality=95, exif=exif.tobytes()), display_profile()
+    )
     budget = 256 * 192 * pixel_cost("RGB")  # the plain JPEG just fits, at full size
     assert decode(plain, max_cost=budget).rgb.shape == (192, 256, 3)
     assert decode(turned, max_cost=budget).rgb.shape == (128, 96, 3)  # half, then turned

@@ -31,8 +31,9 @@ def test_adjustment_at_each_band_edge(metres: float, g_l: int) -> None:
 def test_every_cut_off_and_band_of_every_group_is_raised(group: str, metres: float, g_l: int):
     row, someone = WHO_ROW[group]
     threshold, (mild_low, _), _, severe_below = WHO_2024_TABLE_1[row]
-    person = Person(someone.age_months, someone.sex, someone.pregnant, someone.trimester,
-                    altitude_m=metres)  # fmt: skip
+    person = Person(
+        someone.age_months, someone.sex, someone.pregnant, someone.trimester, altitude_m=metres
+    )
     risk = classify(12.0, (11.0, 13.0), person)
     expected = tuple((v + g_l) / 10 for v in (threshold, mild_low, severe_below))
     assert risk.bands == pytest.approx(expected) and risk.threshold == risk.bands[0]

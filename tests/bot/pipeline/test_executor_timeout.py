@@ -42,8 +42,7 @@ def workers(before: set[int]) -> set[int]:
 
 async def test_a_hung_photo_times_out_and_a_fresh_process_screens_the_next(weights_dir) -> None:
     before = set(descendants(os.getpid()))
-    pool = ExecutorPool(weights_dir, workers=1, queue_size=2, timeout_s=5.0,
-                        screen=hang_or_screen)  # fmt: skip
+    pool = ExecutorPool(weights_dir, workers=1, queue_size=2, timeout_s=5.0, screen=hang_or_screen)
     await asyncio.to_thread(pool.start)
     photo = SAMPLE.read_bytes()
     try:
@@ -66,8 +65,7 @@ async def test_the_person_is_told_and_the_next_photo_is_screened(
     """Through the bot against the stand-in Bot API: a photo that hangs gets the timeout
     message, the next photo its result from a fresh inference process."""
     before = set(descendants(os.getpid()))
-    pool = ExecutorPool(weights_dir, workers=1, queue_size=2, timeout_s=5.0,
-                        screen=hang_or_screen)  # fmt: skip
+    pool = ExecutorPool(weights_dir, workers=1, queue_size=2, timeout_s=5.0, screen=hang_or_screen)
     await asyncio.to_thread(pool.start)
     url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
     try:
@@ -99,8 +97,13 @@ class Gated:
 
 async def test_in_threads_the_person_is_answered_and_the_thread_finishes_the_photo() -> None:
     gate = threading.Event()
-    pool = InferencePool(None, workers=1, queue_size=2, timeout_s=0.2,  # type: ignore[arg-type]
-                         make=lambda _: Gated(gate))  # type: ignore[arg-type,return-value]  # fmt: skip
+    pool = InferencePool(
+        None,  # type: ignore[arg-type]
+        workers=1,
+        queue_size=2,
+        timeout_s=0.2,
+        make=lambda _: Gated(gate),  # type: ignore[arg-type,return-value]
+    )
     pool.start()
     try:
         with pytest.raises(PhotoTimedOut):

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.chat.ratelimit import RateLimiter
+from bot.chat.photo_limit import RateLimiter
 from bot.pipeline.decode import ImageRejected
 from bot.pipeline.inference import InferencePool, PoolBusy
 from bot.pipeline.risk import Person

@@ -25,14 +25,21 @@ CUTOUT = REPO / "docs" / "samples" / "conjunctiva_cp-anemic_017.png"
 @pytest.mark.parametrize(
     ("person", "expected"),
     [
-        (Person(6.0), CHILDREN), (Person(36.0, "f"), CHILDREN), (Person(59.9), CHILDREN),
-        (Person(5.9), "young_infant"), (Person(60.0), "school_age"), (Person(61.0), "school_age"),
-        (Person(179.0, "m"), "school_age"), (Person(180.0, "m"), ADULTS),
-        (Person(900.0, "f"), ADULTS), (Person(300.0), "sex_unknown"), (Person(), "age_unknown"),
+        (Person(6.0), CHILDREN),
+        (Person(36.0, "f"), CHILDREN),
+        (Person(59.9), CHILDREN),
+        (Person(5.9), "young_infant"),
+        (Person(60.0), "school_age"),
+        (Person(61.0), "school_age"),
+        (Person(179.0, "m"), "school_age"),
+        (Person(180.0, "m"), ADULTS),
+        (Person(900.0, "f"), ADULTS),
+        (Person(300.0), "sex_unknown"),
+        (Person(), "age_unknown"),
         (Person(300.0, "f", pregnant=True), "pregnant"),
         (Person(None, "f", pregnant=True, trimester=2), "pregnant"),
     ],
-)  # fmt: skip
+)
 def test_cohort_of(person: Person, expected: object) -> None:
     assert populations.cohort_of(person) == expected
 
@@ -56,10 +63,20 @@ def test_every_refusal_has_a_message(code: str, lang: str) -> None:
 def screening(hb: float, refer: bool, person: Person) -> Screening:
     interval = (hb - 2.0, hb + 2.0)
     return Screening(
-        hb_g_dl=hb, interval=interval, coverage=0.9, risk=classify(hb, interval, person),
-        refer=refer, attention_lower_half=None, warnings=(), source="photo", area_fraction=0.1,
-        overlay_png=b"", model_version="v", population="eyes-defy", cohort="adults",
-    )  # fmt: skip
+        hb_g_dl=hb,
+        interval=interval,
+        coverage=0.9,
+        risk=classify(hb, interval, person),
+        refer=refer,
+        attention_lower_half=None,
+        warnings=(),
+        source="photo",
+        area_fraction=0.1,
+        overlay_png=b"",
+        model_version="v",
+        population="eyes-defy",
+        cohort="adults",
+    )
 
 
 def test_advice_follows_the_referral_rule() -> None:

@@ -112,8 +112,17 @@ def test_predict_json_on_a_refused_photo_exits_3(
 ):
     photo = tmp_path / "photo.jpg"
     photo.write_bytes(refused_jpeg())
-    argv = ["predict", str(photo), "--json", "--weights", str(stand_in_weights),
-            "--out", str(tmp_path), "--age-months", "36"]  # fmt: skip
+    argv = [
+        "predict",
+        str(photo),
+        "--json",
+        "--weights",
+        str(stand_in_weights),
+        "--out",
+        str(tmp_path),
+        "--age-months",
+        "36",
+    ]
     assert main(argv) == EXIT_REJECTED == 3
     captured = capsys.readouterr()
     lines = captured.out.strip().splitlines()
@@ -185,8 +194,9 @@ def real_photos() -> list[tuple[np.ndarray, np.ndarray]]:
     return out
 
 
-@pytest.mark.parametrize("framing", ["whole", "macro", "landscape", "eye_crop_black",
-                                     "eye_crop_white"])  # fmt: skip
+@pytest.mark.parametrize(
+    "framing", ["whole", "macro", "landscape", "eye_crop_black", "eye_crop_white"]
+)
 def test_real_photo_passes_every_gate_in_every_framing(
     shipped: Screener, real_photos: list[tuple[np.ndarray, np.ndarray]], framing: str
 ):

@@ -22,8 +22,9 @@ from bot.training.evaluate import (
 
 def _oof(hb: np.ndarray, pred: np.ndarray, ages: np.ndarray | None = None) -> OutOfFold:
     n = len(hb)
-    oof = OutOfFold(hb=hb, age_months=np.full(n, 36.0) if ages is None else ages,
-                    folds=np.arange(n) % 5)  # fmt: skip
+    oof = OutOfFold(
+        hb=hb, age_months=np.full(n, 36.0) if ages is None else ages, folds=np.arange(n) % 5
+    )
     oof.preds = {"ensemble": pred}
     oof.attention = np.linspace(0.0, 1.0, n)
     return oof

@@ -18,7 +18,7 @@ import pytest
 
 from bot.chat.services import research
 from bot.pipeline.screening import Screener, cutout
-from bot.training import adaptation
+from bot.training import adapt_job
 from bot.training.data import sources
 from bot.training.export import write
 from model import features, preprocess
@@ -51,9 +51,18 @@ def test_a_bounded_crop_exports_and_reads_as_the_full_one(
     large_cutout: np.ndarray, tmp_path: Path, weights_dir: Path
 ) -> None:
     png = research.cutout_png(large_cutout)
-    row = LabConfirmed(png=png, lab_hb_g_dl=11.8, age_months=660.0, age_group=None, sex="f",
-                       month="2026-01", team="clinic", estimate_g_dl=12.1,
-                       model_version="test", population="eyes-defy")  # fmt: skip
+    row = LabConfirmed(
+        png=png,
+        lab_hb_g_dl=11.8,
+        age_months=660.0,
+        age_group=None,
+        sex="f",
+        month="2026-01",
+        team="clinic",
+        estimate_g_dl=12.1,
+        model_version="test",
+        population="eyes-defy",
+    )
     exported = write([row], tmp_path / "export", "clinic")
     [sample] = sources.load_any(exported.csv)
     assert max(sample.image.shape[:2]) == MAX_CROP_SIDE
@@ -70,5 +79,5 @@ def test_a_bounded_crop_exports_and_reads_as_the_full_one(
     # what `adapt` starts from: the served model's estimate on the crop, the same
     screener = Screener(weights_dir)
     whole = dataclasses.replace(sample, image=full_image, mask=full_mask)
-    got_rows, want_rows = adaptation.rows(screener, [sample]), adaptation.rows(screener, [whole])
+    got_rows, want_rows = adapt_job.rows(screener, [sample]), adapt_job.rows(screener, [whole])
     assert abs(got_rows.base[0] - want_rows.base[0]) < 0.05  # g/dL

@@ -47,8 +47,9 @@ def test_summary_counts_every_gate_once_per_photo():
     rates = s["gate_false_refusal"]
     assert isinstance(rates, dict)
     assert rates["colour_lost"] == 0.5 and rates["glare"] == 0.25 and rates["too_dark"] == 0.0
-    assert s["gate_false_refusal_on_annotation"] == {g: (0.25 if g == "blurred" else 0.0)
-                                                      for g in segeval.GATES}  # fmt: skip
+    assert s["gate_false_refusal_on_annotation"] == {
+        g: (0.25 if g == "blurred" else 0.0) for g in segeval.GATES
+    }
     assert s["dice_median_per_fold"] == [0.85, 0.35]
     assert s["dice_accepted"] == {"median": 0.9, "p10": 0.9, "mean": 0.9}
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.training import segsweep, segtraining
+from bot.training import segjob, segsweep, segtraining
 from bot.training.data import Sample
 from bot.training.data.compose import NEGATIVE_KINDS
 from tests.bot.cutouts import textured_cutout
@@ -23,7 +23,7 @@ def samples(n: int) -> list[Sample]:
 @pytest.mark.filterwarnings("ignore:os.fork:RuntimeWarning")
 def test_parallel_pools_draw_the_same_scenes_as_train_seg():
     train = samples(3)
-    job = segtraining.SegJob(out=Path("unused"), per_cutout=1, negatives=2 * len(NEGATIVE_KINDS))
+    job = segjob.SegJob(out=Path("unused"), per_cutout=1, negatives=2 * len(NEGATIVE_KINDS))
     serial = segtraining.pools(train, job)
     parallel = segsweep.parallel_pools(train, job, workers=2)  # 3 + 2 chunks of work
     for got, want in (
@@ -46,8 +46,8 @@ def test_a_variant_is_the_train_seg_job_it_names(tmp_path: Path):
     finer = segsweep.job_of("deep4-160", segsweep.VARIANTS["deep4-160"], tmp_path, 0)
     assert finer.init == longer.init and finer.size == (120, 160)  # deep4's stage 1, finer input
     base = segsweep.job_of("base-3k", segsweep.VARIANTS["base-3k"], tmp_path, 0)
-    assert base.init == tmp_path / "stage1" and base.net == segtraining.SegJob(tmp_path).net
-    assert deep.mix == base.mix == segtraining.MIX
+    assert base.init == tmp_path / "stage1" and base.net == segjob.SegJob(tmp_path).net
+    assert deep.mix == base.mix == segjob.MIX
     mixed = segsweep.job_of("deep4-6k-mix", segsweep.VARIANTS["deep4-6k-mix"], tmp_path, 0)
     assert mixed.init is None and mixed.mix == (9, 4, 3) and mixed.finetune_steps == 6000
 

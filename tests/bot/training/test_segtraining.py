@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from bot.training import segtraining
+from bot.training import segjob, segtraining
 from bot.training.data.seg_views import pyramid
 from model import unet
 from tests.model.seg_synthetic import TINY_UNET
@@ -53,13 +53,14 @@ def test_gather_reads_patients_from_labels_and_drops_empty_masks(tmp_path: Path)
 
 def test_batches_mix_real_composites_and_negatives_reproducibly():
     real = [pyramid(p.image, p.mask) for p in (photo("a", 1), photo("b", 2))]
-    pool = segtraining.Pools(composites=[pyramid(photo("c", 3).image, photo("c", 3).mask)],
-                             negatives=[pyramid(np.zeros((60, 80, 3), np.uint8),
-                                                np.zeros((60, 80), bool))])  # fmt: skip
+    pool = segtraining.Pools(
+        composites=[pyramid(photo("c", 3).image, photo("c", 3).mask)],
+        negatives=[pyramid(np.zeros((60, 80, 3), np.uint8), np.zeros((60, 80), bool))],
+    )
     x, y = segtraining.batches(real, pool, TINY_UNET, seed=0)(0)
-    assert x.shape == (sum(segtraining.MIX), TINY_UNET.height, TINY_UNET.width, 3)
+    assert x.shape == (sum(segjob.MIX), TINY_UNET.height, TINY_UNET.width, 3)
     assert y.shape == x.shape[:3] and set(np.unique(y)) <= {0.0, 1.0}
-    assert not y[-segtraining.MIX[2] :].any()  # negatives come last and hold no lining
+    assert not y[-segjob.MIX[2] :].any()  # negatives come last and hold no lining
     x2, _ = segtraining.batches(real, pool, TINY_UNET, seed=0)(0)
     np.testing.assert_array_equal(x, x2)
     x3, y3 = segtraining.batches(real, pool, TINY_UNET, seed=0, mix=(2, 1, 3))(0)
@@ -68,7 +69,7 @@ def test_batches_mix_real_composites_and_negatives_reproducibly():
 
 def test_a_stage_one_network_is_fine_tuned_at_the_size_asked(tmp_path: Path):
     unet.save(unet.build(TINY_UNET), tmp_path)
-    job = segtraining.SegJob(tmp_path / "out", size=(2 * TINY_UNET.height, 2 * TINY_UNET.width))
+    job = segjob.SegJob(tmp_path / "out", size=(2 * TINY_UNET.height, 2 * TINY_UNET.width))
     pool = segtraining.Pools([pyramid(photo("c").image, photo("c").mask)], [])
     job = replace(job, finetune_steps=1)
     model = segtraining.finetune(tmp_path, [photo("a")], pool, job, seed=0)
@@ -85,4 +86,4 @@ def test_a_stage_one_network_is_fine_tuned_at_the_size_asked(tmp_path: Path):
 def test_a_size_the_levels_do_not_divide_is_refused(tmp_path: Path):
     unet.save(unet.build(TINY_UNET), tmp_path)
     with pytest.raises(ValueError, match="divisible"):
-        segtraining.start_model(tmp_path, segtraining.SegJob(tmp_path, size=(33, 47)))
+        segtraining.start_model(tmp_path, segjob.SegJob(tmp_path, size=(33, 47)))

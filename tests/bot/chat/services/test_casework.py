@@ -12,7 +12,8 @@ from bot.pipeline.i18n import t
 from storage.followups import MAX_NOTE_CHARS
 from storage.models import FollowUp, utcnow
 from storage.workers import ensure_worker, get_or_create_team
-from tests.bot.chat.services.conftest import make_worker, open_case, screened, who
+from tests.bot.chat.conftest import who
+from tests.bot.chat.services.conftest import make_worker, open_case, screened
 
 
 async def test_contacted_note_take_decline_and_the_case_history(deps, pool):
@@ -64,10 +65,14 @@ async def test_contacted_note_take_decline_and_the_case_history(deps, pool):
     assert "Status: declined" in final.text
     history_lines = lines[lines.index(t("en", "worker.history")) + 1 :]
     assert [line.split(" ", 1)[1] for line in history_lines] == [
-        "opened", "contacted (the latest time)", "note by you: called, lab booked",
-        "note by another worker: no answer", "declined",
-        "note by another worker: moved away", "note by you: moved to the city",
-    ]  # fmt: skip
+        "opened",
+        "contacted (the latest time)",
+        "note by you: called, lab booked",
+        "note by another worker: no answer",
+        "declined",
+        "note by another worker: moved away",
+        "note by you: moved to the city",
+    ]
     assert all(line[:10] == utcnow().strftime("%Y-%m-%d") for line in history_lines)
     assert (await workers.pending(deps, who(77)))[0].text == t("en", "worker.pending_empty")
 

@@ -22,7 +22,7 @@ from storage.models import (
 from storage.retention import Pruned
 from storage.settings import StorageSettings, get_settings
 from storage.updates import claim_update
-from tests.bot.chat.services.conftest import screening, who
+from tests.bot.chat.conftest import screening, who
 
 
 async def fetch() -> bytes:
@@ -70,8 +70,15 @@ async def test_prune_applies_the_retention_settings(deps, pool) -> None:
     await photos.screen_photo(deps, who(), fetch, 10)
     async with deps.sessions.begin() as session:
         case = (await session.scalars(select(FollowUp))).one()
-        await resolve_followup(session, case_code=case.case_code, worker=None, lab_hb_g_dl=9.2,
-                               lab_date=None, outcome=None, note="lab done")  # fmt: skip
+        await resolve_followup(
+            session,
+            case_code=case.case_code,
+            worker=None,
+            lab_hb_g_dl=9.2,
+            lab_date=None,
+            outcome=None,
+            note="lab done",
+        )
     short = StorageSettings(retention_days=30, research_retention_days=10)
     later = datetime.now(UTC) + timedelta(days=20)
     assert (await housekeeping.prune(deps, StorageSettings(), later)).records == Pruned(

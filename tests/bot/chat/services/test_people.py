@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from bot.chat.services import people, profile
 from bot.pipeline.i18n import t
 from storage.models import Conversation, Subject
-from tests.bot.chat.services.conftest import who
+from tests.bot.chat.conftest import who
 
 
 async def agree(deps, user=4242, choice="yes"):
@@ -27,8 +27,10 @@ async def test_start_shows_the_terms_with_the_notice_and_three_buttons(deps):
     [out] = await people.start(deps, who())
     assert t("en", "notice") in out.text
     assert [b.data for row in out.buttons for b in row] == [
-        "consent:yes", "consent:contact", "consent:no"
-    ]  # fmt: skip
+        "consent:yes",
+        "consent:contact",
+        "consent:no",
+    ]
     assert await subject(deps) is None  # nothing about a person before consent
 
 

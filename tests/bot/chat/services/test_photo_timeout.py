@@ -9,7 +9,8 @@ from bot.chat.services import people, photos
 from bot.pipeline.i18n import t
 from bot.pipeline.inference import PhotoTimedOut
 from storage.models import Screening
-from tests.bot.chat.services.conftest import fetch, screening, who
+from tests.bot.chat.conftest import screening, who
+from tests.bot.chat.services.conftest import fetch
 
 
 async def test_a_photo_over_the_time_limit_gets_the_timeout_message(deps, pool):

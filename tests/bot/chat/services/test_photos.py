@@ -11,7 +11,8 @@ from bot.pipeline.i18n import t
 from bot.pipeline.inference import PoolBusy
 from storage.models import FollowUp, ProcessedUpdate, Screening, Subject
 from storage.subjects import erase_subject
-from tests.bot.chat.services.conftest import rejected, screening, who
+from tests.bot.chat.conftest import screening, who
+from tests.bot.chat.services.conftest import rejected
 
 
 async def fetch() -> bytes:
@@ -54,8 +55,12 @@ def test_straddle_assumed_and_warnings_are_said():
     assert t("en", "warning.low_attention") in text and t("en", "result.retake") in text
     # 11.2 is above the cut-off but inside the stand-in's referral margin: a blood test
     assert t("en", "advice.refer") in text and t("en", "advice.none") not in text
-    population = t("en", "result.population", cohort=t("en", "cohort.children"),
-                   population=t("en", "population.cp-anemic"))  # fmt: skip
+    population = t(
+        "en",
+        "result.population",
+        cohort=t("en", "cohort.children"),
+        population=t("en", "population.cp-anemic"),
+    )
     assert population in text
     # not referred, its interval (10.6 to 13.4) reaching below 11.0: not ruled out, no "no sign"
     unreferred = photos.result_text("en", screening(12.0))

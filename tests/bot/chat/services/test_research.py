@@ -16,7 +16,7 @@ from bot.chat.services import buttons, people, photos, profile, research
 from bot.pipeline.i18n import t
 from storage.models import FollowUp, ResearchCrop, Screening, Subject
 from storage.screenings import MAX_CROP_SIDE
-from tests.bot.chat.services.conftest import screening, who
+from tests.bot.chat.conftest import screening, who
 
 
 async def fetch() -> bytes:

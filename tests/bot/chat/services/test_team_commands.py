@@ -12,7 +12,8 @@ from bot.chat.services.startup import WORKER_COMMANDS
 from bot.pipeline import i18n
 from bot.pipeline.i18n import t
 from storage.workers import get_or_create_team
-from tests.bot.chat.services.conftest import make_worker, who
+from tests.bot.chat.conftest import who
+from tests.bot.chat.services.conftest import make_worker
 
 # '²'.isdigit() is True but int('²') raises; int() and float() read Arabic-Indic digits, float()
 # reads an exponent (infinity), 'nan' and a sign
@@ -28,8 +29,9 @@ def test_every_worker_command_has_a_menu_text_in_every_language() -> None:
     assert set(WORKER_HANDLERS) == {*WORKER_COMMANDS, "join"}
     assert len(WORKER_HANDLERS) == 13
     for lang in i18n.LANGUAGES:
-        assert all(i18n.has(f"commands.{name}") and t(lang, f"commands.{name}")
-                   for name in WORKER_COMMANDS)  # fmt: skip
+        assert all(
+            i18n.has(f"commands.{name}") and t(lang, f"commands.{name}") for name in WORKER_COMMANDS
+        )
 
 
 @pytest.mark.parametrize("lang", ["en", "ja"])
@@ -106,8 +108,16 @@ async def test_resolve_with_a_malformed_lab_hb_gets_the_usage(deps, word) -> Non
     assert out.text == t("en", "worker.resolve_usage")
 
 
-DATES = ["2026-0²-01", "٢٠٢٦-٠١-٠١", "2026-02-30", "2026-13-01", "1e309-01-01", "2026-1-1",
-         "9" * 400 + "-01-01", "2026-nan-01"]  # fmt: skip
+DATES = [
+    "2026-0²-01",
+    "٢٠٢٦-٠١-٠١",
+    "2026-02-30",
+    "2026-13-01",
+    "1e309-01-01",
+    "2026-1-1",
+    "9" * 400 + "-01-01",
+    "2026-nan-01",
+]
 
 
 @pytest.mark.parametrize("date", DATES)

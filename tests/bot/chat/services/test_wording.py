@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
-from bot.chat.records import screening_record
+from bot.chat.screening_record import screening_record
 from bot.chat.services import people, photos
 from bot.chat.services.history import history_text
 from bot.chat.services.photos import resent_text, result_replies
@@ -22,7 +22,8 @@ from bot.pipeline.screening import Estimate, Screening, advice_key, refers
 from storage.models import Screening as StoredScreening
 from storage.pseudonyms import format_case_code
 from storage.screenings import _screening_row
-from tests.bot.chat.services.conftest import fetch, who
+from tests.bot.chat.conftest import who
+from tests.bot.chat.services.conftest import fetch
 
 CHILD = Person(36.0, "f")  # served by the CP-AnemiC children's model; cut-off 11.0
 MAN = Person(360.0, "m")  # served by the Eyes-defy adults' model; cut-off 13.0
@@ -35,11 +36,20 @@ def result(cohort: str, hb: float, half: float, refer: bool, **risk: object) -> 
     interval = (round(hb - half, 1), round(hb + half, 1))
     classified = classify(hb, interval, person)
     return Screening(
-        hb_g_dl=hb, interval=interval, coverage=0.9,
-        risk=Risk(**{**classified.__dict__, **risk}), refer=refer, attention_lower_half=None,
-        warnings=(), source="photo", area_fraction=0.2, overlay_png=b"png", model_version="v",
-        population=population, cohort=cohort,
-    )  # fmt: skip
+        hb_g_dl=hb,
+        interval=interval,
+        coverage=0.9,
+        risk=Risk(**{**classified.__dict__, **risk}),
+        refer=refer,
+        attention_lower_half=None,
+        warnings=(),
+        source="photo",
+        area_fraction=0.2,
+        overlay_png=b"png",
+        model_version="v",
+        population=population,
+        cohort=cohort,
+    )
 
 
 def stored(r: Screening) -> StoredScreening:
@@ -52,8 +62,14 @@ def stored(r: Screening) -> StoredScreening:
 def every_text(lang: str, r: Screening, case: str | None) -> str:
     """Everything a person reads about this result: reply, caption, re-sent result, /history."""
     reply, caption = result_replies(lang, r, case)
-    return "\n".join([reply.text, caption.text, resent_text(lang, stored(r), case),
-                      history_text(lang, [stored(r)], case)])  # fmt: skip
+    return "\n".join(
+        [
+            reply.text,
+            caption.text,
+            resent_text(lang, stored(r), case),
+            history_text(lang, [stored(r)], case),
+        ]
+    )
 
 
 def forbidden(lang: str) -> list[str]:
@@ -73,8 +89,12 @@ def said(text: str, lang: str) -> list[str]:
 
 # (cohort, Hb, half-width): a straddling, a clearly low and a clearly high estimate for each
 # population, with the intervals the issue saw (children +-3.1, men +-2.8)
-STRADDLING = [("children", 12.0, 3.1), ("children", 10.0, 3.1), ("adults", 14.6, 2.8),
-              ("adults", 12.4, 2.8)]  # fmt: skip
+STRADDLING = [
+    ("children", 12.0, 3.1),
+    ("children", 10.0, 3.1),
+    ("adults", 14.6, 2.8),
+    ("adults", 12.4, 2.8),
+]
 LOW = [("children", 6.0, 0.9), ("adults", 7.5, 0.4)]
 HIGH = [("children", 15.5, 3.1), ("adults", 17.0, 2.8)]
 
@@ -125,9 +145,13 @@ def test_a_clearly_high_estimate_may_say_no_sign_still_as_an_aid(lang, cohort, h
 def test_no_catalogue_text_saying_no_anaemia_is_reachable_for_a_straddling_result():
     """Every group, category, referral, case and reliability a straddling result can have."""
     for lang, group, category, refer, case, warned in itertools.product(
-        ("en", "ja"), GROUPS, ("none", "mild", "moderate", "severe"), (False, True),
-        (None, CASE), ((), ("low_attention",)),
-    ):  # fmt: skip
+        ("en", "ja"),
+        GROUPS,
+        ("none", "mild", "moderate", "severe"),
+        (False, True),
+        (None, CASE),
+        ((), ("low_attention",)),
+    ):
         r = result("adults", 12.4, 2.8, refer, group=group, category=category, straddles=True)
         r = Screening(**{**r.__dict__, "warnings": warned})
         found = said(every_text(lang, r, case), lang)

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from bot.pipeline.decode import decode
-from bot.training.data.photos import AnnotatedPhoto, load_eyes_defy, load_pairs, load_photos
+from bot.training.data.photos import AnnotatedPhoto, load_photos
 from testbed.icc import display_profile
 
 ROTATED = 6  # EXIF "rotate 90° clockwise to show": upright = np.rot90(stored, -1)
@@ -95,7 +95,7 @@ def test_pairs_in_both_layouts(tmp_path: Path, caplog: pytest.LogCaptureFixture)
     save_mask(tmp_path / "broken_mask.png", m)
     save_photo(tmp_path / ".hidden.jpg", texture(40, 60, 5))  # macOS litter: ignored
     with caplog.at_level(logging.WARNING):
-        got = by_key(load_pairs(tmp_path))
+        got = by_key(load_photos(tmp_path))
     assert sorted(got) == ["a.jpg", "images/c.jpeg", "sub/b.PNG"]  # masks are never photos
     assert np.array_equal(got["a.jpg"].image, a) and got["a.jpg"].image.dtype == np.uint8
     assert np.array_equal(got["a.jpg"].mask, m) and got["a.jpg"].mask.dtype == bool
@@ -113,7 +113,7 @@ def test_mask_of_other_size(tmp_path: Path, caplog: pytest.LogCaptureFixture) ->
     save_photo(tmp_path / "square.png", texture(40, 60, 2))
     save_mask(tmp_path / "square_mask.png", np.ones((40, 40), bool))  # other aspect: skipped
     with caplog.at_level(logging.WARNING):
-        got = by_key(load_pairs(tmp_path))
+        got = by_key(load_photos(tmp_path))
     assert list(got) == ["half.png"]
     expected = np.zeros((40, 60), bool)
     expected[10:30, 20:40] = True
@@ -128,7 +128,7 @@ def test_exif_rotated_photo(tmp_path: Path) -> None:
     save_mask(tmp_path / "turned_mask.png", upright_mask)
     save_photo(tmp_path / "raw.jpg", texture(40, 60, 2), ROTATED)
     save_mask(tmp_path / "raw_mask.png", ellipse(40, 60))  # drawn on the stored pixels
-    got = by_key(load_pairs(tmp_path))
+    got = by_key(load_photos(tmp_path))
     assert got["turned.jpg"].image.shape == (60, 40, 3)
     assert np.array_equal(got["turned.jpg"].image, np.rot90(stored, -1))
     assert np.array_equal(got["turned.jpg"].mask, upright_mask)
@@ -138,7 +138,7 @@ def test_exif_rotated_photo(tmp_path: Path) -> None:
 def test_max_side_shrinks_photo_and_mask(tmp_path: Path) -> None:
     save_photo(tmp_path / "a.png", texture(40, 60, 1))
     save_mask(tmp_path / "a_mask.png", np.pad(np.ones((20, 30), bool), ((10, 10), (14, 16))))
-    (photo,) = load_pairs(tmp_path, max_side=30)
+    (photo,) = load_photos(tmp_path, max_side=30)
     assert photo.image.shape == (20, 30, 3) and photo.mask.shape == (20, 30)
     assert photo.mask.dtype == bool and photo.mask.sum() == 10 * 15
 
@@ -179,7 +179,7 @@ def test_eyes_defy_cutouts_aligned(
     tmp_path: Path, eyes: dict[str, np.ndarray], caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.WARNING):
-        got = by_key(load_eyes_defy(tmp_path))
+        got = by_key(load_photos(tmp_path))
     assert sorted(got) == sorted(eyes)
     for key, mask in eyes.items():
         assert got[key].mask.shape == got[key].image.shape[:2] == mask.shape
@@ -199,7 +199,7 @@ def test_eyes_defy_exif_rotated(tmp_path: Path) -> None:
     save_cutout(folder / "up_palpebral.png", upright[210:290, 40:100], cut, alpha=True)
     stored2 = save_photo(folder / "raw.jpg", texture(300, 400, 2), ROTATED)
     save_cutout(folder / "raw_palpebral.png", stored2[20:100, 200:260], cut, alpha=True)
-    got = by_key(load_eyes_defy(tmp_path))
+    got = by_key(load_photos(tmp_path))
     assert got["India/1/up.jpg"].image.shape == (400, 300, 3)
     assert np.array_equal(got["India/1/up.jpg"].mask, placed((400, 300), cut, 40, 210))
     from_stored = np.rot90(placed((300, 400), cut, 200, 20), -1)  # made on unturned pixels
@@ -239,7 +239,7 @@ def test_a_tagged_photo_is_read_in_srgb_as_the_service_reads_it(
     save_mask(
         tmp_path / "p3_mask.png", ellipse(60, 40) if mask_on == "upright" else ellipse(40, 60)
     )
-    (got,) = load_pairs(tmp_path)
+    (got,) = load_photos(tmp_path)
     served = decode((tmp_path / "p3.png").read_bytes()).rgb
     assert np.array_equal(got.image, served)
     assert not np.array_equal(got.image, np.rot90(texture(40, 60, 1), -1))  # converted

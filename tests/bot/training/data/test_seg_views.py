@@ -52,8 +52,10 @@ def test_refine_view_frames_the_band_as_find_does():
     image, mask = scene()
     p = seg_views.pyramid(image, mask)
     rng = np.random.default_rng(2)
-    shares = [seg_views.warp(p, seg_views.rect_for("refine", p, rng), rng, (96, 128))[1].mean()
-              for _ in range(20)]  # fmt: skip
+    shares = [
+        seg_views.warp(p, seg_views.rect_for("refine", p, rng), rng, (96, 128))[1].mean()
+        for _ in range(20)
+    ]
     low, high = seg_views.REFINE_PADS
     assert low <= segment.REFINE_PAD <= high  # find's box is one the network learned
 

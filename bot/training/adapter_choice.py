@@ -3,9 +3,9 @@ measurement on the programme's data only.
 
 `choose` picks, by K-fold cross-validation on the rows it is given, one of `model.adapter`'s
 kinds or none (the base model as it is); `fit` fits that kind on all the rows. `nested`
-measures the whole procedure (choice included) on folds it never saw, which is what `adapt`
-compares with the base model before it writes anything, and what the interval and referral
-margin are calibrated on.
+measures the whole procedure (choice included) on folds it never saw, which is what the job
+(`bot.training.adapt_job`) compares with the base model before it writes anything, and what
+the interval and referral margin are calibrated on.
 """
 
 from __future__ import annotations
@@ -33,8 +33,9 @@ class Rows:
     threshold: np.ndarray  # (N,) WHO cut-off of each person, g/dL
 
     def take(self, idx: np.ndarray) -> Rows:
-        return Rows(self.base[idx], self.colour[idx], self.meta[idx], self.hb[idx],
-                    self.threshold[idx])  # fmt: skip
+        return Rows(
+            self.base[idx], self.colour[idx], self.meta[idx], self.hb[idx], self.threshold[idx]
+        )
 
     def __len__(self) -> int:
         return len(self.hb)
@@ -64,8 +65,9 @@ def fit(kind: str, rows: Rows, seed: int) -> Fitted:
         head = svr.fit(svr.Config(), rows.colour, rows.meta, rows.hb - rows.base, seed)
         return Fitted(kind, head=head)
     if kind == "local":
-        return Fitted(kind, a=0.0, b=0.0, head=svr.fit(svr.Config(), rows.colour, rows.meta,
-                                                       rows.hb, seed))  # fmt: skip
+        return Fitted(
+            kind, a=0.0, b=0.0, head=svr.fit(svr.Config(), rows.colour, rows.meta, rows.hb, seed)
+        )
     return Fitted(NONE)
 
 

@@ -1,7 +1,7 @@
 """Per-person rate limit on photos. One process (the SQLite default): a sliding window per
 pseudonym in memory. Several processes: one window per person that every replica sees, so a
 person gets the limit once however many replicas serve them: in Redis when REDIS_URL is set,
-else in the PostgreSQL database (storage.ratelimit). `python -m bench.ratelimit` times both.
+else in the PostgreSQL database (storage.photo_windows). `python -m bench.ratelimit` times both.
 
 Every limiter takes one token per photo update, not per delivery: Telegram delivers an update
 again when the answer is late (to this replica or another) or after a crash, before the update
@@ -19,7 +19,7 @@ from typing import Protocol
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.ratelimit import give_back_photo_slot, take_photo_slot
+from storage.photo_windows import give_back_photo_slot, take_photo_slot
 
 MAX_PEOPLE = 100_000  # forget the oldest windows beyond this many people
 # Telegram keeps an undelivered update for at most 24 hours: past that it cannot come again
@@ -103,9 +103,12 @@ class SharedPhotoLimit:
         and say whether it is within the limit."""
         async with self.sessions.begin() as session:
             return await take_photo_slot(
-                session, pseudonym=key, update_id=update_id, limit=self.limit,
+                session,
+                pseudonym=key,
+                update_id=update_id,
+                limit=self.limit,
                 window_s=self.window_s,
-            )  # fmt: skip
+            )
 
     async def give_back(self, key: str, update_id: int) -> None:
         """Undo the update's token (one transaction)."""
@@ -152,8 +155,9 @@ class RedisPhotoLimit:
         limit; a refused photo holds no token."""
         window = self.PREFIX + key
         keys = [window, f"{window}{self.TOKEN}{update_id}"]
-        taken = await self.script(keys=keys, args=[self.window_ms, self.limit,
-                                                   int(TOKEN_HOLD_S * 1000)])  # fmt: skip
+        taken = await self.script(
+            keys=keys, args=[self.window_ms, self.limit, int(TOKEN_HOLD_S * 1000)]
+        )
         return int(taken) >= 0
 
     async def give_back(self, key: str, update_id: int) -> None:

@@ -10,7 +10,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from storage.models import PhotoToken, utcnow
-from storage.ratelimit import prune_photo_windows, take_photo_slot
+from storage.photo_windows import prune_photo_windows, take_photo_slot
 
 _updates = itertools.count(1)
 

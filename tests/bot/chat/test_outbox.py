@@ -11,10 +11,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from bot.chat.outbox import Held, Outbox, drain, unreachable
-from bot.chat.records import screening_record
+from bot.chat.screening_record import screening_record
 from bot.chat.services import people
 from storage.models import ProcessedUpdate, Screening, Subject
-from tests.bot.chat.services.conftest import screening, who
+from tests.bot.chat.conftest import screening, who
 
 
 async def subject_id(deps) -> int:

@@ -2,9 +2,10 @@
 that layout) to a weights folder that serves the adapted models, or a refusal.
 
 Per cohort with enough people: the served model's estimates on their photos, the adaptation
-procedure of `bot.training.adapt` measured by nested cross-validation against those estimates, and,
-only where it is better, an adapter fitted on everyone with its interval and referral margin
-calibrated on the nested out-of-fold estimates. Nothing is written unless some cohort gains.
+procedure of `bot.training.adapter_choice` measured by nested cross-validation against those
+estimates, and, only where it is better, an adapter fitted on everyone with its interval and
+referral margin calibrated on the nested out-of-fold estimates. Nothing is written unless some
+cohort gains.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import numpy as np
 from bot.pipeline import populations
 from bot.pipeline.risk import Person, cutoff
 from bot.pipeline.screening import Crop, Screener
-from bot.training import adapt
+from bot.training import adapter_choice
 from bot.training.adults import SENSITIVITY
 from bot.training.data import Sample, deduplicate, sources
 from bot.training.evaluate import pearson
@@ -40,14 +41,14 @@ class CohortResult:
     n: int
     mae_base: float  # the served model on these people, g/dL
     mae_adapted: float  # the adaptation procedure, nested cross-validation
-    kind: str  # chosen on all the people (adapt.NONE: keep the served model)
+    kind: str  # chosen on all the people (adapter_choice.NONE: keep the served model)
     fold_kinds: tuple[str, ...]
     figures: dict[str, float]
     oof: np.ndarray  # the nested out-of-fold adapted estimates, g/dL
 
     @property
     def better(self) -> bool:
-        return self.kind != adapt.NONE and self.mae_adapted < self.mae_base
+        return self.kind != adapter_choice.NONE and self.mae_adapted < self.mae_base
 
 
 @dataclass(frozen=True)
@@ -79,12 +80,12 @@ def load(paths: tuple[Path, ...]) -> tuple[str, dict[str, list[Sample]]]:
     return names[0], by
 
 
-def rows(screener: Screener, samples: list[Sample]) -> adapt.Rows:
+def rows(screener: Screener, samples: list[Sample]) -> adapter_choice.Rows:
     """The served model's estimate and the colour statistics of each sample's crop."""
     people = [Person(s.age_months, s.sex) for s in samples]
     crops = [Crop.of(s.image, s.mask, p) for s, p in zip(samples, people, strict=True)]
     base = [screener.estimate_crop(c, p).hb for c, p in zip(crops, people, strict=True)]
-    return adapt.Rows(
+    return adapter_choice.Rows(
         np.asarray(base, np.float64),
         np.stack([c.colour for c in crops]).astype(np.float64),
         np.stack([c.meta for c in crops]).astype(np.float64),
@@ -93,52 +94,73 @@ def rows(screener: Screener, samples: list[Sample]) -> adapt.Rows:
     )
 
 
-def _figures(r: adapt.Rows, n: adapt.Nested, coverage: float, fallback: float) -> dict[str, float]:
+def _figures(
+    r: adapter_choice.Rows, n: adapter_choice.Nested, coverage: float, fallback: float
+) -> dict[str, float]:
     """Nested out-of-fold figures of the adapted model: error, interval coverage, referral."""
     hw = np.empty(len(r))
     for f in np.unique(n.folds):
         o, here = n.folds != f, n.folds == f
-        edges, widths = adapt.interval(r.take(np.flatnonzero(o)), n.pred[o], coverage)
+        edges, widths = adapter_choice.interval(r.take(np.flatnonzero(o)), n.pred[o], coverage)
         hw[here] = conformal.width_at(n.pred[here], edges, widths)
     one = np.zeros(len(r), np.int32)
     m = referral.leave_fold_out(r.hb, n.pred, r.threshold, one, n.folds, SENSITIVITY)
-    if int((r.hb < r.threshold).sum()) < adapt.MIN_ANAEMIC:
+    if int((r.hb < r.threshold).sum()) < adapter_choice.MIN_ANAEMIC:
         m[:] = fallback
     anaemic, refer = r.hb < r.threshold, n.pred < r.threshold + m
-    out = {"pearson_r_base": pearson(r.base, r.hb), "pearson_r": pearson(n.pred, r.hb),
-           "coverage": float(np.mean(np.abs(n.pred - r.hb) <= hw)),
-           "anaemic": int(anaemic.sum())}  # fmt: skip
+    out = {
+        "pearson_r_base": pearson(r.base, r.hb),
+        "pearson_r": pearson(n.pred, r.hb),
+        "coverage": float(np.mean(np.abs(n.pred - r.hb) <= hw)),
+        "anaemic": int(anaemic.sum()),
+    }
     if anaemic.any() and (~anaemic).any():
-        out |= {"sensitivity": float(refer[anaemic].mean()),
-                "specificity": float(1 - refer[~anaemic].mean())}  # fmt: skip
+        out |= {
+            "sensitivity": float(refer[anaemic].mean()),
+            "specificity": float(1 - refer[~anaemic].mean()),
+        }
     return {k: round(v, 4) for k, v in out.items()}
 
 
-def measure(cohort: str, r: adapt.Rows, seed: int, fallback_margin: float) -> CohortResult:
+def measure(cohort: str, r: adapter_choice.Rows, seed: int, fallback_margin: float) -> CohortResult:
     """Nested CV of the procedure against the served model, and the kind chosen on all."""
-    n = adapt.nested(r, seed)
-    kind, _ = adapt.choose(r, seed)
+    n = adapter_choice.nested(r, seed)
+    kind, _ = adapter_choice.choose(r, seed)
     figures = _figures(r, n, 0.9, fallback_margin)
     mae_base = float(np.mean(np.abs(r.base - r.hb)))
-    return CohortResult(cohort, len(r), round(mae_base, 4), round(n.mae(r), 4), kind,
-                        n.kinds, figures, n.pred)  # fmt: skip
+    return CohortResult(
+        cohort, len(r), round(mae_base, 4), round(n.mae(r), 4), kind, n.kinds, figures, n.pred
+    )
 
 
 def final(
-    result: CohortResult, r: adapt.Rows, *, seed: int, base_version: str, fallback: float,
-    dataset: str, months: str,
-) -> adapter.Model:  # fmt: skip
+    result: CohortResult,
+    r: adapter_choice.Rows,
+    *,
+    seed: int,
+    base_version: str,
+    fallback: float,
+    dataset: str,
+    months: str,
+) -> adapter.Model:
     """The chosen kind fitted on everyone, calibrated on the nested out-of-fold estimates."""
-    fitted, pred = adapt.fit(result.kind, r, seed), result.oof
-    edges, widths = adapt.interval(r, pred, 0.9)
+    fitted, pred = adapter_choice.fit(result.kind, r, seed), result.oof
+    edges, widths = adapter_choice.interval(r, pred, 0.9)
     stamp = f"{datetime.now(UTC):%Y%m%d}"
     config = adapter.Config(
-        cohort=result.cohort, kind=result.kind, a=fitted.a, b=fitted.b, base_version=base_version,
-        bin_edges=edges, half_widths=widths,
-        refer_margin=adapt.margin(r, pred, SENSITIVITY, fallback),
-        version=f"{base_version}+{dataset}-{stamp}"[:64], population=dataset, n=len(r),
+        cohort=result.cohort,
+        kind=result.kind,
+        a=fitted.a,
+        b=fitted.b,
+        base_version=base_version,
+        bin_edges=edges,
+        half_widths=widths,
+        refer_margin=adapter_choice.margin(r, pred, SENSITIVITY, fallback),
+        version=f"{base_version}+{dataset}-{stamp}"[:64],
+        population=dataset,
+        n=len(r),
         months=months,
-    )  # fmt: skip
+    )
     return adapter.assemble(config, fitted.head)
 
 
@@ -156,8 +178,13 @@ def months_of(csv_paths: tuple[Path, ...]) -> str:
     """The first and last screening month named in the export CSVs ('' when none)."""
     from bot.training.data.table import read_csv_rows
 
-    found = sorted(m for p in csv_paths if p.suffix == ".csv"
-                   for row in read_csv_rows(p) if (m := row.get("month", "")))  # fmt: skip
+    found = sorted(
+        m
+        for p in csv_paths
+        if p.suffix == ".csv"
+        for row in read_csv_rows(p)
+        if (m := row.get("month", ""))
+    )
     return f"{found[0]}..{found[-1]}" if found else ""
 
 
@@ -177,13 +204,21 @@ def summary(result: AdaptResult) -> dict[str, object]:
     versions = result.versions
     return {
         "dataset": result.dataset,
-        "cohorts": {c.cohort: {"n": c.n, "kind": c.kind, "fold_kinds": list(c.fold_kinds),
-                               "mae_served": c.mae_base, "mae_adapted": c.mae_adapted,
-                               "written": c.cohort in versions,
-                               "version": versions.get(c.cohort), **c.figures}
-                    for c in result.cohorts},
+        "cohorts": {
+            c.cohort: {
+                "n": c.n,
+                "kind": c.kind,
+                "fold_kinds": list(c.fold_kinds),
+                "mae_served": c.mae_base,
+                "mae_adapted": c.mae_adapted,
+                "written": c.cohort in versions,
+                "version": versions.get(c.cohort),
+                **c.figures,
+            }
+            for c in result.cohorts
+        },
         "too_few_people": result.skipped,
-    }  # fmt: skip
+    }
 
 
 def _served(screener: Screener, cohort: populations.Cohort) -> tuple[str, float] | None:
@@ -212,8 +247,17 @@ def run(paths: tuple[Path, ...], base: Path, out: Path, seed: int = 0) -> AdaptR
         res = measure(cohort.key, r, seed, served[1])
         results.append(res)
         if res.better:
-            models.append(final(res, r, seed=seed, base_version=served[0], fallback=served[1],
-                                dataset=dataset, months=months))  # fmt: skip
+            models.append(
+                final(
+                    res,
+                    r,
+                    seed=seed,
+                    base_version=served[0],
+                    fallback=served[1],
+                    dataset=dataset,
+                    months=months,
+                )
+            )
     versions = {m.config.cohort: m.config.version for m in models}
     result = AdaptResult(dataset, tuple(results), skipped, out if models else None, versions)
     if models:
@@ -224,21 +268,28 @@ def run(paths: tuple[Path, ...], base: Path, out: Path, seed: int = 0) -> AdaptR
 
 def card(path: Path, result: AdaptResult, models: list[adapter.Model]) -> None:
     """ADAPTED_CARD.md: what was adapted, on whom, and how it measured against the served."""
-    lines = [f"# Adapted model: {result.dataset}", "",
-             "A **screening aid, not a diagnosis**, adapted by `anemia-screen adapt` to this "
-             "programme's lab-confirmed photos. Figures are nested cross-validation on those "
-             "same people (the choice of adaptation made inside each fold), so they describe "
-             "people like them, photographed the same way.", ""]  # fmt: skip
+    lines = [
+        f"# Adapted model: {result.dataset}",
+        "",
+        "A **screening aid, not a diagnosis**, adapted by `anemia-screen adapt` to this "
+        "programme's lab-confirmed photos. Figures are nested cross-validation on those "
+        "same people (the choice of adaptation made inside each fold), so they describe "
+        "people like them, photographed the same way.",
+        "",
+    ]
     versions = {m.config.cohort: m.config for m in models}
     for c in result.cohorts:
         cfg = versions.get(c.cohort)
-        lines += [f"## {c.cohort}", "",
-                  f"- people: {c.n}" + (f" (screened {cfg.months})" if cfg and cfg.months else ""),
-                  f"- served model's MAE on them: {c.mae_base:.2f} g/dL; adapted: "
-                  f"{c.mae_adapted:.2f} g/dL (r {c.figures['pearson_r_base']:.2f} -> "
-                  f"{c.figures['pearson_r']:.2f})",
-                  f"- adaptation chosen: {c.kind} (in the folds: {', '.join(c.fold_kinds)})",
-                  f"- interval coverage (nominal 90%): {c.figures['coverage']:.0%}"]  # fmt: skip
+        lines += [
+            f"## {c.cohort}",
+            "",
+            f"- people: {c.n}" + (f" (screened {cfg.months})" if cfg and cfg.months else ""),
+            f"- served model's MAE on them: {c.mae_base:.2f} g/dL; adapted: "
+            f"{c.mae_adapted:.2f} g/dL (r {c.figures['pearson_r_base']:.2f} -> "
+            f"{c.figures['pearson_r']:.2f})",
+            f"- adaptation chosen: {c.kind} (in the folds: {', '.join(c.fold_kinds)})",
+            f"- interval coverage (nominal 90%): {c.figures['coverage']:.0%}",
+        ]
         if "sensitivity" in c.figures:
             lines.append(
                 f"- referral sensitivity {c.figures['sensitivity']:.2f}, specificity "
