@@ -6,8 +6,9 @@ For each population (CP-AnemiC children; Eyes-defy adults, India and Italy): the
 statistics model fitted on every *other* population stands for the model a programme starts from
 (it never saw these people, as the shipped model never saw a new programme's); k of the
 population's people, drawn at random, are its lab-confirmed screenings; `anemia-screen adapt`'s
-procedure (`bot.training.adapt.choose_and_fit`: offset, linear, residual or local head, or none,
-chosen by cross-validation on the k only) adapts it; the rest of the population is the test.
+procedure (`bot.training.adapter_choice.choose_and_fit`: offset, linear, residual or local head,
+or none, chosen by cross-validation on the k only) adapts it; the rest of the population is the
+test.
 Means over 20 draws (`DRAWS`). "The k's mean Hb" is the MAE of telling everyone else the mean
 lab Hb of the k people: what an adaptation must beat to have learnt anything from their photos.
 `mae_included` is the population's cross-validated figure from the model that serves it, trained
@@ -27,7 +28,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from bot.training import adapt, adults
+from bot.training import adapter_choice, adults
 from bot.training import jobs as training
 from model import WEIGHTS
 from studies import CP_ANEMIC, EYES_DEFY, PAGES, parse_args
@@ -39,18 +40,24 @@ MIN_TEST = 20  # a k is left out where fewer people would remain to test on
 SEED = 0
 
 
-def site_rows(t: adults.Table, base: np.ndarray, site: str) -> adapt.Rows:
+def site_rows(t: adults.Table, base: np.ndarray, site: str) -> adapter_choice.Rows:
     here = t.population == site
-    return adapt.Rows(base, t.colour[here].astype(np.float64), t.meta[here].astype(np.float64),
-                      t.hb[here].astype(np.float64), t.threshold[here])  # fmt: skip
+    f64 = np.float64
+    return adapter_choice.Rows(
+        base,
+        t.colour[here].astype(f64),
+        t.meta[here].astype(f64),
+        t.hb[here].astype(f64),
+        t.threshold[here],
+    )
 
 
-def draw(rows: adapt.Rows, k: int, d: int) -> tuple[float, float, float, str]:
+def draw(rows: adapter_choice.Rows, k: int, d: int) -> tuple[float, float, float, str]:
     """Adapt on k random people, test on the rest: (unadapted MAE, adapted MAE, MAE of the
     k people's mean Hb, kind)."""
     order = np.random.default_rng([SEED, k, d]).permutation(len(rows))
     train, test = rows.take(order[:k]), rows.take(order[k:])
-    fitted = adapt.choose_and_fit(train, seed=d)
+    fitted = adapter_choice.choose_and_fit(train, seed=d)
     err = np.abs(fitted.predict(test) - test.hb).mean()
     mean = np.abs(train.hb.mean() - test.hb).mean()
     return float(np.abs(test.base - test.hb).mean()), float(err), float(mean), fitted.kind
@@ -66,29 +73,39 @@ def table(
             runs = [draw(rows, k, d) for d in range(DRAWS)]
             un, ad, mean = (np.array([r[i] for r in runs]) for i in (0, 1, 2))
             kinds = Counter(r[3] for r in runs)
-            out.append({"site": site, "k": k, "n_test": len(rows) - k,
-                        "mae_unadapted": round(float(un.mean()), 3),
-                        "mae_adapted": round(float(ad.mean()), 3),
-                        "mae_adapted_sd": round(float(ad.std()), 3),
-                        "mae_mean_of_k": round(float(mean.mean()), 3),
-                        "mae_included": included[site],
-                        "kinds": dict(kinds.most_common())})  # fmt: skip
+            out.append(
+                {
+                    "site": site,
+                    "k": k,
+                    "n_test": len(rows) - k,
+                    "mae_unadapted": round(float(un.mean()), 3),
+                    "mae_adapted": round(float(ad.mean()), 3),
+                    "mae_adapted_sd": round(float(ad.std()), 3),
+                    "mae_mean_of_k": round(float(mean.mean()), 3),
+                    "mae_included": included[site],
+                    "kinds": dict(kinds.most_common()),
+                }
+            )
             print(out[-1], flush=True)
     return out
 
 
 def markdown(rows: list[dict[str, object]]) -> str:
-    head = ("| population | k | tested on | unadapted MAE | adapted MAE (SD over draws) | "
-            "the k's mean Hb | included MAE | adapted - included | kinds chosen |\n"
-            "|---|---|---|---|---|---|---|---|---|")  # fmt: skip
+    head = (
+        "| population | k | tested on | unadapted MAE | adapted MAE (SD over draws) | "
+        "the k's mean Hb | included MAE | adapted - included | kinds chosen |\n"
+        "|---|---|---|---|---|---|---|---|---|"
+    )
     lines = [head]
     for r in rows:
         gap = float(r["mae_adapted"]) - float(r["mae_included"])  # type: ignore[arg-type]
         kinds = ", ".join(f"{k} {v}" for k, v in r["kinds"].items())  # type: ignore[attr-defined]
-        lines.append(f"| {r['site']} | {r['k']} | {r['n_test']} | {r['mae_unadapted']:.2f} | "
-                     f"{r['mae_adapted']:.2f} ({r['mae_adapted_sd']:.2f}) | "
-                     f"{r['mae_mean_of_k']:.2f} | {r['mae_included']:.2f}"
-                     f" | {gap:+.2f} | {kinds} |")  # fmt: skip
+        lines.append(
+            f"| {r['site']} | {r['k']} | {r['n_test']} | {r['mae_unadapted']:.2f} | "
+            f"{r['mae_adapted']:.2f} ({r['mae_adapted_sd']:.2f}) | "
+            f"{r['mae_mean_of_k']:.2f} | {r['mae_included']:.2f}"
+            f" | {gap:+.2f} | {kinds} |"
+        )
     return "\n".join(lines)
 
 
@@ -98,9 +115,11 @@ def plot(rows: list[dict[str, object]], path: Path) -> None:
     for ax, site in zip(np.atleast_1d(axes), sites, strict=True):
         rs = [r for r in rows if r["site"] == site]
         ks = [r["k"] for r in rs]
-        for key, style, label in (("mae_unadapted", "k--", "unadapted"),
-                                  ("mae_adapted", "o-", "adapted on k"),
-                                  ("mae_included", "g:", "trained with it")):  # fmt: skip
+        for key, style, label in (
+            ("mae_unadapted", "k--", "unadapted"),
+            ("mae_adapted", "o-", "adapted on k"),
+            ("mae_included", "g:", "trained with it"),
+        ):
             ax.plot(ks, [r[key] for r in rs], style, label=label)
         ax.set(title=site, xlabel="k people adapted on", xscale="log", xticks=ks)
         ax.minorticks_off()
@@ -127,8 +146,10 @@ def main() -> None:
         f"# Adapting to a new population\n\n{text}\n\n{markdown(rows)}\n\n![MAE against k]"
         "(adaptation.png)\n"
     )
-    metrics["adaptation"] = [{key: r[key] for key in ("site", "k", "mae_unadapted",
-                              "mae_adapted", "mae_included")} for r in rows]  # fmt: skip
+    metrics["adaptation"] = [
+        {key: r[key] for key in ("site", "k", "mae_unadapted", "mae_adapted", "mae_included")}
+        for r in rows
+    ]
     metrics_path.write_text(json.dumps(metrics, indent=2) + "\n")
 
 

@@ -57,13 +57,19 @@ def shifts(screener: Screener, items: Iterable[tuple[bytes, Person]], tag: Tag) 
 def main() -> None:
     parse_args(__doc__)
     screener = Screener(WEIGHTS)
-    rows = ["| population | pictures | mean shift g/dL | median abs shift | 90th percentile abs |",
-            "|---|---|---|---|---|"]  # fmt: skip
-    for name, items, tag in (("adults, Eyes-defy whole photos", adults(), tagged_jpeg),
-                             ("children, CP-AnemiC cut-outs", children(), tagged_png)):  # fmt: skip
+    rows = [
+        "| population | pictures | mean shift g/dL | median abs shift | 90th percentile abs |",
+        "|---|---|---|---|---|",
+    ]
+    for name, items, tag in (
+        ("adults, Eyes-defy whole photos", adults(), tagged_jpeg),
+        ("children, CP-AnemiC cut-outs", children(), tagged_png),
+    ):
         d = shifts(screener, items, tag)
-        rows.append(f"| {name} | {len(d)} | {d.mean():+.2f} | {np.median(abs(d)):.2f} "
-                    f"| {np.percentile(abs(d), 90):.2f} |")  # fmt: skip
+        rows.append(
+            f"| {name} | {len(d)} | {d.mean():+.2f} | {np.median(abs(d)):.2f} "
+            f"| {np.percentile(abs(d), 90):.2f} |"
+        )
     intro = (__doc__ or "").split("\n\n", 1)[1].split("Writes")[0].strip()
     made = "Made by `python -m studies.colour_tags`."
     OUT.write_text("\n".join(["# Colour-tagged photos", "", intro, "", *rows, "", made]) + "\n")

@@ -61,8 +61,12 @@ def coverage_rows(t: adults.Table, splits: list[tuple[np.ndarray, np.ndarray]]) 
                 res = (pred - t.hb)[k]
                 hit = np.abs(res) <= RANKS[rank](res, pred[k], folds[k])
                 low = pred[k] < np.median(pred[k])
-                masks = {"all": np.ones_like(hit), "low": low, "high": ~low,
-                         "anaemic": t.hb[k] < t.threshold[k]}  # fmt: skip
+                masks = {
+                    "all": np.ones_like(hit),
+                    "low": low,
+                    "high": ~low,
+                    "anaemic": t.hb[k] < t.threshold[k],
+                }
                 for name, m in masks.items():
                     parts[name].append(float(hit[m].mean()))
             cells = " | ".join(f"{np.mean(v):.3f} ({min(v):.3f})" for v in parts.values())
@@ -79,8 +83,10 @@ def main() -> None:
     for seed in range(SPLITS):
         folds = make_folds(grown, k=5, seed=seed)
         splits.append((folds, adults.out_of_fold(t, folds, seed)))
-    head = ("| site | rank | everyone | estimate below median | above median | anaemic |\n"
-            "|---|---|---|---|---|---|")  # fmt: skip
+    head = (
+        "| site | rank | everyone | estimate below median | above median | anaemic |\n"
+        "|---|---|---|---|---|---|"
+    )
     text = "\n".join([head, *coverage_rows(t, splits)])
     (PAGES / "interval_rank.md").write_text(
         f"# The interval's rank\n\n{(__doc__ or '').strip()}\n\n{text}\n"

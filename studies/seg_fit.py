@@ -50,9 +50,11 @@ def fit_scores(model: unet.Model, photo: Photo) -> tuple[float, float, float]:
 
 def row(name: str, s: np.ndarray) -> str:
     d, found_drawn, drawn_found = s.T
-    return (f"| {name} | {np.median(d):.3f} | {np.percentile(d, 10):.3f} | {d.mean():.3f} "
-            f"| {(d >= 0.85).mean():.2f} | {np.median(found_drawn):.3f} "
-            f"| {np.median(drawn_found):.3f} |")  # fmt: skip
+    return (
+        f"| {name} | {np.median(d):.3f} | {np.percentile(d, 10):.3f} | {d.mean():.3f} "
+        f"| {(d >= 0.85).mean():.2f} | {np.median(found_drawn):.3f} "
+        f"| {np.median(drawn_found):.3f} |"
+    )
 
 
 def main() -> None:
@@ -78,7 +80,7 @@ def main() -> None:
         f"| {cv['p10']:.3f} | {cv['mean']:.3f} | - | - | - |",
         "",
         "Made by `python -m studies.seg_fit`.",
-    ]  # fmt: skip
+    ]
     OUT.write_text("\n".join(lines) + "\n")
     print("\n".join(lines[6:]))
 

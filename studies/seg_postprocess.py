@@ -54,9 +54,12 @@ def closer(model: unet.Model, small: np.ndarray, prob: np.ndarray, zoom: float) 
 
 
 def find(
-    model: unet.Model, image: np.ndarray, look: segment.Look | None = None,
-    threshold: float = 0.5, zoom: float | None = None,
-) -> np.ndarray:  # fmt: skip
+    model: unet.Model,
+    image: np.ndarray,
+    look: segment.Look | None = None,
+    threshold: float = 0.5,
+    zoom: float | None = None,
+) -> np.ndarray:
     """`segment.find`'s two looks with the variant's look, third look and final threshold."""
     small = segment.work_size(image)
     prob = segment.two_looks(model, small, look=look)
@@ -97,10 +100,13 @@ def main() -> None:
     OUT.write_text(
         f"# Drawing the mask from the network\n\n{(__doc__ or '').split(chr(10), 2)[2].strip()}\n\n"
         f"{len(real)} photos, 5 folds (seed 0).\n\n| variant | Dice, median | 10th percentile "
-        "| mean |\n|---|---|---|---|\n" + "\n".join(rows) + "\n\nRaw: "
-        + json.dumps({k: round(float(np.median(v)), 4) for k, v in dice.items()}) + "\n"
+        "| mean |\n|---|---|---|---|\n"
+        + "\n".join(rows)
+        + "\n\nRaw: "
+        + json.dumps({k: round(float(np.median(v)), 4) for k, v in dice.items()})
+        + "\n"
         "\nMade by `python -m studies.seg_postprocess`.\n"
-    )  # fmt: skip
+    )
     print(OUT.read_text())
 
 

@@ -83,9 +83,12 @@ def colour(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 def scores(hb: np.ndarray, pred: np.ndarray, thr: np.ndarray) -> dict[str, float]:
-    return {"n": len(hb), "mae": round(float(np.abs(pred - hb).mean()), 3),
-            "pearson_r": round(float(np.corrcoef(pred, hb)[0, 1]), 3),
-            "auroc": round(float(roc_auc_score(hb < thr, thr - pred)), 3)}  # fmt: skip
+    return {
+        "n": len(hb),
+        "mae": round(float(np.abs(pred - hb).mean()), 3),
+        "pearson_r": round(float(np.corrcoef(pred, hb)[0, 1]), 3),
+        "auroc": round(float(roc_auc_score(hb < thr, thr - pred)), 3),
+    }
 
 
 def held_out_segmenters() -> dict[str, unet.Model]:
@@ -128,8 +131,9 @@ def main() -> None:
     rows = np.array([row_of[p.patient] for p in shots])
     pred = {k: np.full(len(shots), np.nan) for k in ("drawn", "found", "spread")}
     every = tuple(range(features.N_FEATURES))  # every statistic, the spreads included
-    spread = adult.Config(svr=svr.Config(colour_columns=every),
-                          trees=trees.Config(colour_columns=every))  # fmt: skip
+    spread = adult.Config(
+        svr=svr.Config(colour_columns=every), trees=trees.Config(colour_columns=every)
+    )
     for f in np.unique(folds[rows]):
         tr = (t.colour[folds != f], t.meta[folds != f], t.hb[folds != f])
         model, with_spread = adult.fit(adult.Config(), *tr, SEED), adult.fit(spread, *tr, SEED)
@@ -200,8 +204,11 @@ def write(result: dict[str, object]) -> None:
             )
     intro = (__doc__ or "").split("\n\n", 1)[1]
     made = "Made by `python -m studies.whole_photos`."
-    OUT.write_text(f"# Adults on whole photos\n\n{intro}\n" + "\n".join(lines)
-                   + f"\n\nRaw: {json.dumps(result)}\n\n{made}\n")  # fmt: skip
+    OUT.write_text(
+        f"# Adults on whole photos\n\n{intro}\n"
+        + "\n".join(lines)
+        + f"\n\nRaw: {json.dumps(result)}\n\n{made}\n"
+    )
     print(OUT.read_text())
 
 
