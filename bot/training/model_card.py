@@ -29,8 +29,8 @@ LIMITS = """\
 - Errors of 1.5-2 g/dL are common (see the limits of agreement): a single estimate cannot
   separate mild anaemia from normal.
 - The CNN's design (input size, widths, fusion with colour statistics, AdamW/Huber, three seeds)
-  follows a configuration sweep an earlier session ran on CV folds of this same data, so the
-  figures may be slightly optimistic. Our own only choice, the epoch count, was made by 4-fold
+  was chosen by a configuration sweep on CV folds of this same data, so the figures may be
+  slightly optimistic. The only other choice, the epoch count, was made by 4-fold
   inner cross-validation inside outer fold 0's training images; outer fold 0's test images
   never informed any choice, and its MAE is reported separately in `metrics.json` as
   `fold0_mae`.
