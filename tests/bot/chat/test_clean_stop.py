@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from bench.botproc import alive, descendants
-from testbed.bot import KEY, ROOT
-from tests.bot.chat.test_faults_restart import polling
+from testbed.bot import ROOT
+from tests.bot.chat.test_faults_restart import polling, process_env
 from tests.bot.e2e import weights_dir
 from tests.bot.pipeline.test_executor import is_worker
 
@@ -28,17 +28,7 @@ __all__ = ["weights_dir"]  # fixture
 
 
 def start(fake, tmp_path: Path, weights: Path, log: Path) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": fake.token,
-        "TELEGRAM_BASE_URL": fake.base_url,
-        "TELEGRAM_BASE_FILE_URL": fake.base_file_url,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
-        "PSEUDONYM_KEY": KEY,
-        "OUTBOX_PATH": str(tmp_path / "outbox.db"),
-        "ANEMIA_WEIGHTS": str(weights),
-        "TEAM": "clinic",
-    }
+    env = process_env(fake, tmp_path, weights)
     out = log.open("wb")
     command = [sys.executable, "-m", "bot.chat.app"]
     # a session of its own: SIGINT to its process group reaches the children too, as Ctrl-C does

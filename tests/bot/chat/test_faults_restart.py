@@ -24,10 +24,9 @@ from tests.bot.e2e import weights_dir
 __all__ = ["weights_dir"]  # fixture
 
 
-def start_bot(
-    fake, tmp_path: Path, weights: Path, slow_s: float, slow_send_s: float = 0.0
-) -> subprocess.Popen[bytes]:
-    env = {
+def process_env(fake, tmp_path: Path, weights: Path) -> dict[str, str]:
+    """The environment of a bot run as its own process against the stand-in, on SQLite."""
+    return {
         **os.environ,
         "TELEGRAM_BOT_TOKEN": fake.token,
         "TELEGRAM_BASE_URL": fake.base_url,
@@ -37,6 +36,14 @@ def start_bot(
         "OUTBOX_PATH": str(tmp_path / "outbox.db"),
         "ANEMIA_WEIGHTS": str(weights),
         "TEAM": "clinic",
+    }
+
+
+def start_bot(
+    fake, tmp_path: Path, weights: Path, slow_s: float, slow_send_s: float = 0.0
+) -> subprocess.Popen[bytes]:
+    env = {
+        **process_env(fake, tmp_path, weights),
         "ANEMIA_TEST_SLOW_S": str(slow_s),
         "ANEMIA_TEST_SLOW_SEND_S": str(slow_send_s),
     }
