@@ -72,6 +72,17 @@ class Started:
         Started.runs += 1
 
 
+def refused(env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> tuple[str, str]:
+    """`anemia-bot` refused to start: its one stderr line, and all it printed; nothing built."""
+    env.setattr(bot_app, "build_application", Started)
+    runs = Started.runs
+    assert bot_app.main([]) == 2
+    out = capsys.readouterr()
+    assert Started.runs == runs  # refused before anything was built or loaded
+    [line] = out.err.splitlines()
+    return line, out.err + out.out
+
+
 @pytest.mark.parametrize(
     ("key", "dev", "said"),
     [
@@ -87,14 +98,9 @@ def test_refuses_to_start_without_a_real_key(env, capsys, key, dev, said) -> Non
     for name, value in (("PSEUDONYM_KEY", key), ("ANEMIA_DEV_MODE", dev)):
         if value is not None:
             env.setenv(name, value)
-    env.setattr(bot_app, "build_application", Started)
-    runs = Started.runs
-    assert bot_app.main([]) == 2
-    out = capsys.readouterr()
-    [line] = out.err.splitlines()
+    line, printed = refused(env, capsys)
     assert line.startswith(f"anemia-bot: {said}"), line
-    assert "Traceback" not in out.err + out.out and "short-secret" not in out.err  # no secret
-    assert Started.runs == runs  # refused before anything was built or loaded
+    assert "Traceback" not in printed and "short-secret" not in printed  # no secret
 
 
 @pytest.mark.parametrize(("key", "dev"), [(None, "1"), (DEV_KEY, "true"), (GOOD_KEY, None)])
