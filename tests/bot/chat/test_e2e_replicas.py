@@ -7,6 +7,7 @@ per photo however often it is delivered; /history on either shows every result."
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 
 from pydantic import SecretStr
@@ -19,7 +20,7 @@ from storage.models import Screening
 from storage.pseudonyms import Pseudonymizer
 from storage.settings import StorageSettings
 from testbed.bot import KEY, free_port, running
-from testbed.telegram import message_id
+from testbed.telegram import FakeTelegram, message_id
 from tests.bot.chat.conftest import StubPool
 from tests.storage.helpers import create_pg_database, drop_pg_database
 
@@ -33,6 +34,16 @@ async def screenings(url: str) -> int:
             return (await session.execute(select(func.count()).select_from(Screening))).scalar_one()
     finally:
         await engine.dispose()
+
+
+async def enrol(fake: FakeTelegram, post: Callable[[int, int], Awaitable[int]]) -> None:
+    """Consent on replica 1, a child's profile on replica 0: four replies in all."""
+    assert await post(fake.send_text(USER, "/start"), 0) == 200
+    [terms] = await fake.wait_replies(USER, 1)
+    assert await post(fake.press_button(USER, message_id(terms), "consent:yes"), 1) == 200
+    asked = (await fake.wait_replies(USER, 3))[-1]
+    assert await post(fake.press_button(USER, message_id(asked), "age:child_24_59m"), 0) == 200
+    await fake.wait_replies(USER, 4)
 
 
 async def test_two_replicas_serve_one_person(fake_telegram) -> None:
@@ -51,14 +62,7 @@ async def test_two_replicas_serve_one_person(fake_telegram) -> None:
             async def post(update: int, replica: int) -> int:
                 return await fake.deliver_webhook(hooks[replica], update, secret_token=SECRET)
 
-            assert await post(fake.send_text(USER, "/start"), 0) == 200
-            [terms] = await fake.wait_replies(USER, 1)
-            assert await post(fake.press_button(USER, message_id(terms), "consent:yes"), 1) == 200
-            asked = (await fake.wait_replies(USER, 3))[-1]
-            assert (
-                await post(fake.press_button(USER, message_id(asked), "age:child_24_59m"), 0) == 200
-            )
-            await fake.wait_replies(USER, 4)
+            await enrol(fake, post)
             photo = fake.send_photo(USER, b"\xff\xd8 first")
             assert await post(photo, 1) == 200
             assert " g/dL" in (await fake.wait_replies(USER, 6))[4].params["text"]
@@ -149,14 +153,7 @@ async def test_a_photo_delivered_to_both_replicas_takes_one_token(fake_telegram)
             async def post(update: int, replica: int) -> int:
                 return await fake.deliver_webhook(hooks[replica], update, secret_token=SECRET)
 
-            assert await post(fake.send_text(USER, "/start"), 0) == 200
-            [terms] = await fake.wait_replies(USER, 1)
-            assert await post(fake.press_button(USER, message_id(terms), "consent:yes"), 1) == 200
-            asked = (await fake.wait_replies(USER, 3))[-1]
-            assert (
-                await post(fake.press_button(USER, message_id(asked), "age:child_24_59m"), 0) == 200
-            )
-            await fake.wait_replies(USER, 4)
+            await enrol(fake, post)
             photo = fake.send_photo(USER, b"\xff\xd8 first")
             first = asyncio.create_task(post(photo, 0))
             await pool.entered.get()  # replica 0 is screening it
