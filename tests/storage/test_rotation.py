@@ -20,6 +20,19 @@ NEW = Pseudonymizer("k2", b"n" * 32, (("k1", KEY),))
 NURSE, ADMIN, PERSON = 11, 12, 13
 
 
+async def configured(session: AsyncSession, user: int, team_id: int, role: str) -> HealthWorker:
+    """What a restart under the new key does for a configured id: ensure the worker, with
+    their old pseudonyms, without reviving one an admin revoked."""
+    return await workers.ensure_worker(
+        session,
+        pseudonym=NEW.pseudonym(user, "worker"),
+        team_id=team_id,
+        role=role,
+        retired=NEW.candidates(user, "worker")[1:],
+        revive=False,
+    )
+
+
 async def _before_rotation(session: AsyncSession) -> tuple[HealthWorker, HealthWorker, str]:
     """An admin (configured) and a nurse (invited) under the old key; the nurse took the
     person's case and wrote a note on it. Returns them and the case code."""
@@ -50,14 +63,7 @@ async def _count(session: AsyncSession) -> int:
 async def test_workers_keep_their_row_team_role_and_cases(session) -> None:
     admin, nurse, code = await _before_rotation(session)
     # the restart's configure step re-keys the configured admin...
-    again = await workers.ensure_worker(
-        session,
-        pseudonym=NEW.pseudonym(ADMIN, "worker"),
-        team_id=admin.team_id,
-        role="admin",
-        retired=NEW.candidates(ADMIN, "worker")[1:],
-        revive=False,
-    )
+    again = await configured(session, ADMIN, admin.team_id, "admin")
     assert again.id == admin.id and (again.key_id, again.role) == ("k2", "admin")
     # ...and the invited nurse's next message re-keys her
     found = await workers.find_worker(session, candidates=NEW.candidates(NURSE, "worker"))
@@ -103,14 +109,7 @@ async def test_two_processes_re_key_at_once(sessions: async_sessionmaker[AsyncSe
     async def configure(hold_s: float, wait_s: float) -> tuple[int, int]:
         await asyncio.sleep(wait_s)
         async with sessions.begin() as session:
-            a = await workers.ensure_worker(
-                session,
-                pseudonym=NEW.pseudonym(ADMIN, "worker"),
-                team_id=admin.team_id,
-                role="admin",
-                retired=NEW.candidates(ADMIN, "worker")[1:],
-                revive=False,
-            )
+            a = await configured(session, ADMIN, admin.team_id, "admin")
             n = await workers.find_worker(session, candidates=NEW.candidates(NURSE, "worker"))
             assert n is not None
             await asyncio.sleep(hold_s)  # not committed yet while the other starts
@@ -128,14 +127,7 @@ async def test_a_revoked_configured_worker_stays_revoked(session) -> None:
     admin, nurse, _ = await _before_rotation(session)
     await workers.revoke_worker(session, admin=admin, worker_id=nurse.id)
     # a restart (here also after a rotation) configures her again: still revoked
-    kept = await workers.ensure_worker(
-        session,
-        pseudonym=NEW.pseudonym(NURSE, "worker"),
-        team_id=admin.team_id,
-        role="health_worker",
-        retired=NEW.candidates(NURSE, "worker")[1:],
-        revive=False,
-    )
+    kept = await configured(session, NURSE, admin.team_id, "health_worker")
     assert kept.id == nurse.id and not kept.active
     assert await workers.find_worker(session, candidates=NEW.candidates(NURSE, "worker")) is None
     # an admin's invite brings her back, in the same row
@@ -155,13 +147,7 @@ async def test_a_configured_worker_who_moved_team_is_not_moved_back(session) -> 
     await workers.find_worker(session, candidates=NEW.candidates(NURSE, "worker"))  # as /join
     await workers.redeem_invite(session, code=code, pseudonym=NEW.pseudonym(NURSE, "worker"))
     # a restart configures her for the first team again: she stays where she joined
-    kept = await workers.ensure_worker(
-        session,
-        pseudonym=NEW.pseudonym(NURSE, "worker"),
-        team_id=admin.team_id,
-        role="health_worker",
-        revive=False,
-    )
+    kept = await configured(session, NURSE, admin.team_id, "health_worker")
     assert kept.id == nurse.id and kept.active and kept.team_id == south.id
 
 
