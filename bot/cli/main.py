@@ -115,6 +115,12 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
             default=[],
             help="cross-validate (and train) only this cohort's model",
         )
+        c.add_argument(
+            "--reuse-oof",
+            type=Path,
+            help="children: score the CNN estimates in an earlier report's oof.npz (same images, "
+            "folds and configuration) instead of retraining them",
+        )
         c.add_argument("--json", action="store_true", help="print the metrics as JSON")
     sub.choices["train"].add_argument("--out", type=Path, help="weights folder (default: shipped)")
     sub.choices["train"].add_argument(
@@ -232,6 +238,7 @@ def learn(a: argparse.Namespace) -> int:
         a.members,
         a.repeats,
         tuple(a.cohort),
+        reuse_oof=a.reuse_oof,
     )
     weights = getattr(a, "out", None) or WEIGHTS
     if a.command == "train" and a.recalibrate and not (weights / "ensemble.msgpack").is_file():

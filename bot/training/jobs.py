@@ -16,7 +16,7 @@ import numpy as np
 
 from bot.pipeline import populations
 from bot.pipeline.risk import cutoff
-from bot.training import adults, model_card, report
+from bot.training import adults, model_card, oof_store, report
 from bot.training.cv_results import AdultCv, ChildCv, CvResult, Metrics
 from bot.training.data import DedupReport, Sample, deduplicate, make_folds, sources
 from bot.training.evaluate import (
@@ -43,6 +43,7 @@ class Job:
     members: int | None = None  # override the ensemble size (quick checks)
     repeats: int = 5  # adults: fold splits averaged (the children's CNN is too slow to repeat)
     cohorts: tuple[str, ...] = ()  # cross-validate only these (`populations.Cohort.key`); all: ()
+    reuse_oof: Path | None = None  # children: an earlier run's `oof.npz` (`oof_store`)
 
     def configs(self) -> tuple[ensemble.Config, train.TrainConfig]:
         ec, tc = ensemble.Config(), train.TrainConfig()
@@ -97,7 +98,14 @@ def _folds(samples: list[Sample], job: Job, seed: int) -> np.ndarray:
 
 def _children_cv(samples: list[Sample], job: Job) -> ChildCv:
     ec, tc = job.configs()
-    oof = cross_validate(samples, _folds(samples, job, job.seed), config=ec, tc=tc, seed=job.seed)
+    folds = _folds(samples, job, job.seed)
+    if job.reuse_oof is not None:
+        try:
+            oof = oof_store.load_children(job.reuse_oof, samples, folds, ec, tc)
+        except (OSError, KeyError, oof_store.StaleOutOfFold) as e:
+            raise DataError(f"cannot reuse {job.reuse_oof}: {e}") from e
+    else:
+        oof = cross_validate(samples, folds, config=ec, tc=tc, seed=job.seed)
     thr = np.array([cutoff(s.age_months, s.sex) for s in samples])
     pops = np.array([s.population for s in samples])
     margin = referral.leave_fold_out(
@@ -183,8 +191,8 @@ def run_cv(job: Job) -> CvResult:
     included = {k: float(m["mae"]) for k, m in pops.items()}
     if loso := adults.leave_site_out_figures(served, included, job.seed):
         metrics["leave_one_site_out"] = loso
-    _save_out_of_fold(job.out, children, grown)
-    ec, _ = job.configs()
+    ec, tc = job.configs()
+    _save_out_of_fold(job.out, children, grown, oof_store.fingerprint(ec, tc))
     path = report.write(
         children.oof if children else None,
         dedup,
@@ -196,17 +204,13 @@ def run_cv(job: Job) -> CvResult:
     return CvResult(dedup, children, grown, metrics, path)
 
 
-def _save_out_of_fold(out: Path, children: ChildCv | None, grown: AdultCv | None) -> None:
+def _save_out_of_fold(
+    out: Path, children: ChildCv | None, grown: AdultCv | None, print_: str
+) -> None:
     """`oof.npz` beside the report: every image's out-of-fold estimate, for later analysis."""
     arrays: dict[str, np.ndarray] = {}
     if children is not None:
-        arrays |= {
-            "children_key": np.array([s.key for s in children.samples]),
-            "children_hb": children.oof.hb,
-            "children_fold": children.oof.folds,
-            "children_pred": children.oof.preds["ensemble"],
-            "children_margin": children.margin,
-        }
+        arrays |= oof_store.children_arrays(children.samples, children.oof, children.margin, print_)
     if grown is not None:
         arrays |= {
             "adults_key": np.array([s.key for s in grown.samples]),
