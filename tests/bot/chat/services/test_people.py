@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.chat.services import people, profile
-from bot.pipeline.i18n import t
+from bot.texts.i18n import LANGUAGES, t
 from storage.models import Conversation, Subject
 from tests.bot.chat.conftest import who
 
@@ -91,11 +91,12 @@ async def test_forged_profile_buttons_are_refused(deps):
 
 async def test_language_chosen_before_consent_sticks(deps):
     [ask] = await people.choose_language(deps, who())
-    assert [b.data for b in ask.buttons[0]] == ["lang:en", "lang:ja"]
+    assert [b.data for row in ask.buttons for b in row] == [f"lang:{c}" for c in LANGUAGES]
+    assert all(len(row) <= people.LANGUAGES_PER_ROW for row in ask.buttons)
     [out] = await people.set_language_to(deps, who(), "ja")
     assert out.text == t("ja", "language.set")
     [terms] = await people.start(deps, who(lang="en"))
-    assert terms.text.startswith(t("ja", "consent.text", notice="", days=365, crop_days=180)[:10])
+    assert terms.text.startswith(t("ja", "consent.text", notice="", days="", crop_days="")[:10])
     await people.answer_consent(deps, who(), "yes")
     assert (await subject(deps)).language == "ja"
     await people.set_language_to(deps, who(), "en")

@@ -16,9 +16,9 @@ from bot.chat.services.history import history_text
 from bot.chat.services.photos import resent_text, result_replies
 from bot.chat.settings import BotSettings
 from bot.cli.summary import summary_lines
-from bot.pipeline import i18n
 from bot.pipeline.risk import GROUPS, Person, Risk, classify
 from bot.pipeline.screening import Estimate, Screening, advice_key, refers
+from bot.texts import i18n
 from storage.models import Screening as StoredScreening
 from storage.pseudonyms import format_case_code
 from storage.screenings import _screening_row
