@@ -210,9 +210,7 @@ def _history(lang: str, found: FollowUp, notes: list[FollowUpNote], me: HealthWo
     for n in notes:
         text = n.text if len(n.text) <= NOTE_SHOWN else n.text[: NOTE_SHOWN - 1] + "…"
         author = _author(lang, n, me)
-        line = i18n.t(
-            lang, "worker.history_note", date=n.created_at, author=author, text=text
-        )
+        line = i18n.t(lang, "worker.history_note", date=n.created_at, author=author, text=text)
         events.append((n.created_at, line))
     events.sort(key=lambda e: e[0])  # stable: a step comes before the note made with it
     earlier = len(events) - HISTORY_SHOWN
