@@ -60,15 +60,15 @@ def placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
-def _forms(catalog: Catalog, text: str) -> str | tuple[str, ...]:
-    return (text,) * catalog.num_plurals
+def strings(value: object) -> tuple[str, ...]:
+    """A message's id or string as its forms: one, or one per plural form."""
+    if isinstance(value, tuple | list):
+        return tuple(str(v or "") for v in value)
+    return (str(value or ""),)
 
 
 def _translated(message: Message | None) -> bool:
-    if message is None or message.fuzzy:
-        return False
-    strings = message.string if isinstance(message.string, tuple) else (message.string,)
-    return all(strings)
+    return message is not None and not message.fuzzy and all(strings(message.string))
 
 
 def merge(template: Catalog, old: Catalog | None, texts: dict[str, str], lang: str) -> Catalog:
@@ -97,11 +97,12 @@ def _choose(
     """(msgstr, fuzzy): the TOML's text, or the catalogue's for reshaped or new messages."""
     reshaped = m.pluralizable or m.context in RESHAPED
     if before is not None and (text is None or reshaped) and _translated(before):
-        return before.string, False
+        kept = strings(before.string)
+        return (kept if m.pluralizable else kept[0]), False
     if text is None:
         return ("",) * new.num_plurals if m.pluralizable else "", False
-    if m.pluralizable:
-        return _forms(new, text), True
+    if m.pluralizable:  # the TOML's one text in every form, to be written by hand
+        return (text,) * new.num_plurals, True
     return text, m.context in RESHAPED
 
 
@@ -112,8 +113,7 @@ def problems(template: Catalog, texts: dict[str, str]) -> Iterator[str]:
         if key not in english:
             yield f"not a message any more (ignored): {key}"
             continue
-        source = english[key]
-        wanted = set().union(*map(placeholders, source if isinstance(source, tuple) else [source]))
+        wanted = set().union(*map(placeholders, strings(english[key])))
         if placeholders(text) != wanted:
             yield f"placeholders differ from the English: {key}"
 

@@ -97,7 +97,7 @@ def catalog(lang: str) -> dict[str, str]:
 def language_name(code: str, lang: str) -> str:
     """The language `code` named in `lang`, and in itself where that differs:
     "Hindi (हिन्दी)" for an English reader."""
-    here, own = Locale.parse(code).get_display_name(lang), endonym(code)
+    here, own = Locale.parse(code).get_display_name(lang) or code, endonym(code)
     return here if here.lower() == own.lower() else f"{here} ({own})"
 
 

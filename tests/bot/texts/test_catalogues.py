@@ -18,6 +18,7 @@ from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
 from bot.texts import i18n
+from bot.texts.from_toml import strings
 from bot.texts.messages import MESSAGES
 
 TEXTS = Path(i18n.__file__).parent
@@ -38,7 +39,7 @@ def entries(catalog: Catalog) -> list[Message]:
 
 
 def forms(m: Message) -> tuple[str, ...]:
-    return m.string if isinstance(m.string, tuple) else (m.string,)
+    return strings(m.string)
 
 
 def placeholders(text: str) -> set[str]:
@@ -94,7 +95,7 @@ def test_every_catalogue_has_every_message_and_its_languages_plural_forms(lang):
 def test_every_message_is_translated_with_the_englishs_placeholders(lang):
     for m in entries(catalogue(lang)):
         assert not m.fuzzy and all(forms(m)), f"{lang}: {m.context} is not translated"
-        english = set().union(*map(placeholders, m.id if m.pluralizable else [m.id]))
+        english = set().union(*map(placeholders, strings(m.id)))
         for form in forms(m):
             assert placeholders(form) == english, f"{lang}: {m.context}"
 
@@ -147,7 +148,7 @@ def english_left(lang: str, key: str, english: str, translated: str) -> set[str]
 def test_no_english_is_left_in_a_translated_message(lang):
     left = {}
     for m in entries(catalogue(lang)):
-        english = " ".join(m.id) if m.pluralizable else m.id
+        english = " ".join(strings(m.id))
         found = english_left(lang, str(m.context), english, " ".join(forms(m)))
         if found:
             left[m.context] = sorted(found)

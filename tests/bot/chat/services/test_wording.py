@@ -88,7 +88,7 @@ def forbidden(lang: str) -> list[str]:
         "it": ["nessuna anemia", "nessun segno di anemia"],
         "hi": ["एनीमिया नहीं है", "एनीमिया का कोई संकेत नहीं"],
         "sw": ["hakuna upungufu wa damu", "hakuna dalili ya upungufu wa damu"],
-    }[lang]
+    }.get(lang, [])
     return [t for t in texts if t.strip()] + bare
 
 
