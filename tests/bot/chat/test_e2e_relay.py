@@ -82,7 +82,8 @@ async def follow_up_loop(fake, url: str) -> None:
             return str((await fake.wait_replies(WORKER_ID, before + 1))[before].params["text"])
 
         sent = await say(f"/message {code} Please come to the clinic on Monday")
-        assert sent == t("en", "worker.message_sent", code=code)
+        reads = t("en", "worker.reads", language="English")  # the person's language
+        assert sent == f"{t('en', 'worker.message_sent', code=code)}\n{reads}"
         relayed = (await fake.wait_replies(PERSON, 7))[-1].params["text"]
         text = "Please come to the clinic on Monday"
         assert relayed == t("en", "relay.message", code=code, text=text)

@@ -23,6 +23,7 @@ async def test_contacted_note_take_decline_and_the_case_history(deps, pool):
     await make_worker(deps, 78)
     [fresh] = await workers.case(deps, who(77), code)
     assert "Assigned to: nobody" in fresh.text and "opened" in fresh.text
+    assert t("en", "worker.reads", language="English") in fresh.text  # for the relay
     assert (await casework.contacted(deps, who(77), []))[0].text == t(
         "en", "worker.contacted_usage"
     )
