@@ -100,6 +100,22 @@ def test_every_message_is_translated_with_the_englishs_placeholders(lang):
             assert placeholders(form) == english, f"{lang}: {m.context}"
 
 
+COMMANDS = re.compile(r"(?<![\w/])/[a-z_]+")  # /start, /case; not g/dL or Niño/a
+
+
+def kept(text: str) -> tuple[list[str], int, int]:
+    """What a translation keeps as it is: the commands, the unit, the line structure."""
+    return sorted(set(COMMANDS.findall(text))), text.count("g/dL"), text.count("\n")
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_every_translation_keeps_the_commands_units_and_lines(lang):
+    for m in entries(catalogue(lang)):
+        english = strings(m.id)[-1]  # a plural message: its plural
+        for form in forms(m):
+            assert kept(form) == kept(english), f"{lang}: {m.context}"
+
+
 @pytest.mark.parametrize("lang", TRANSLATED)
 def test_each_catalogue_says_who_translated_it_and_whether_it_was_reviewed(lang):
     header = catalogue(lang).header_comment.lower()
