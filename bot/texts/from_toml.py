@@ -1,5 +1,6 @@
-"""Maintainer tool: a translator's TOML file (the keys of the former bot/pipeline/locales/en.toml,
-as /work/notes/translate.md asked for) into the language's gettext catalogue.
+"""Maintainer tool: a translator's TOML file into the language's gettext catalogue. The TOML has
+the tables of the former bot/pipeline/locales/en.toml: one "section.key" a message, nested as
+[section] tables, with the English's {placeholders}.
 
     python -m bot.texts.from_toml fr path/to/fr.toml
     pybabel compile -d bot/texts/locales
@@ -10,6 +11,7 @@ translated it, and whether a native speaker reviewed it). Messages whose English
 after the TOML format (RESHAPED: counts as plural forms or as phrases) keep what the catalogue
 already has; in a new catalogue they start from the TOML's text, marked fuzzy (so English is
 shown) until someone writes their forms. Messages the TOML does not have keep the catalogue's.
+The tool prints what is left to write by hand and what it kept.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ TEMPLATE = LOCALES / "messages.pot"
 # their {days}, {crop_days} and {people} became whole phrases ("30 days", count.*): the TOML's
 # text has the noun twice until it is edited
 RESHAPED = frozenset({"consent.text", "worker.stats"})
+MACHINE = "machine translation by an AI language model"  # unless --translator says otherwise
 
 
 def flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
@@ -122,7 +125,19 @@ def still_to_do(catalog: Catalog) -> list[str]:
     return [str(m.context) for m in catalog if m.id and not _translated(m)]
 
 
-def convert(lang: str, toml_path: Path) -> Catalog:
+def kept_by_hand(template: Catalog, old: Catalog | None, texts: dict[str, str]) -> list[str]:
+    """Reshaped messages whose hand-written forms were kept although the TOML has a text for
+    them (compare the two by hand when the translator changed it)."""
+    if old is None:
+        return []
+    found = {str(m.context): m for m in old if m.id}
+    reshaped = [str(m.context) for m in template if m.pluralizable or m.context in RESHAPED]
+    return [k for k in reshaped if k in texts and _translated(found.get(k))]
+
+
+def convert(
+    lang: str, toml_path: Path, translator: str = MACHINE, reviewed: bool = False
+) -> Catalog:
     """Write bot/texts/locales/<lang>/LC_MESSAGES/messages.po from the TOML; returns it."""
     raw = toml_path.read_text("utf-8")
     texts = flatten(tomllib.loads(raw))
@@ -136,10 +151,12 @@ def convert(lang: str, toml_path: Path) -> Catalog:
     catalog = merge(template, old, texts, lang)
     catalog.header_comment = old.header_comment if old is not None else header_comment(raw)
     catalog.revision_date = datetime.now(UTC)
-    catalog.last_translator = "machine translation by an AI language model"
-    catalog.language_team = f"{lang} (not reviewed by a native speaker)"
+    catalog.last_translator = translator
+    catalog.language_team = f"{lang} ({'' if reviewed else 'not '}reviewed by a native speaker)"
     for line in problems(template, texts):
         print(f"{lang}: {line}", file=sys.stderr)
+    for key in kept_by_hand(template, old, texts):
+        print(f"{lang}: kept the catalogue's forms of {key} (check the TOML's)", file=sys.stderr)
     po.parent.mkdir(parents=True, exist_ok=True)
     with po.open("wb") as f:
         write_po(f, catalog, include_lineno=False)
@@ -150,8 +167,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("lang", help="the language code, e.g. fr")
     parser.add_argument("toml", type=Path, help="the translator's TOML file")
+    parser.add_argument("--translator", default=MACHINE, help=f"who translated ({MACHINE})")
+    parser.add_argument("--reviewed", action="store_true", help="a native speaker reviewed it")
     a = parser.parse_args(argv)
-    catalog = convert(a.lang, a.toml)
+    catalog = convert(a.lang, a.toml, a.translator, a.reviewed)
     todo = still_to_do(catalog)
     if todo:
         print(f"{a.lang}: to translate or check by hand: {', '.join(todo)}", file=sys.stderr)
