@@ -34,6 +34,22 @@ async def test_start_shows_the_terms_with_the_notice_and_three_buttons(deps):
     assert await subject(deps) is None  # nothing about a person before consent
 
 
+# Telegram's language_code as apps send it: a region never hides the language
+TAGS = {"fr": "fr-CA", "es": "es-419", "pt": "pt-BR", "it": "it", "hi": "hi", "sw": "sw-KE"}
+
+
+async def test_first_contact_gets_the_terms_in_the_apps_language(deps):
+    for user, (lang, tag) in enumerate(TAGS.items(), start=100):
+        [out] = await people.start(deps, who(user, tag))
+        assert t(lang, "notice") in out.text and t(lang, "notice") != t("en", "notice")
+        assert [b.text for b in out.buttons[0]] == [t(lang, "consent.agree")]
+        [thanks, _] = await people.answer_consent(deps, who(user, tag), "yes")
+        assert thanks.text == t(lang, "consent.thanks_research")
+    async with deps.sessions() as session:
+        kept = await session.scalars(select(Subject.language).order_by(Subject.id))
+        assert list(kept) == list(TAGS)  # our code, kept with the person for every update
+
+
 async def test_agreeing_creates_the_subject_in_the_team_and_asks_whom(deps):
     thanks, ask = await agree(deps, choice="contact")
     assert thanks.edit and ask.text == t("en", "profile.ask_age")
