@@ -10,7 +10,7 @@ from typing import Any
 
 from bench.botproc import Alive, LoadError
 from bot.chat.settings import BotSettings
-from bot.pipeline import i18n
+from bot.texts import i18n
 from testbed.telegram import Call, FakeTelegram, buttons, message_id
 
 AGE_GROUP = "child_24_59m"

@@ -6,13 +6,39 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 
 import matplotlib
 
 matplotlib.use("Agg")  # no display; and pyplot's global state is avoided below (thread-safe)
+from matplotlib import font_manager
 from matplotlib.figure import Figure
+from matplotlib.ft2font import FT2Font
+from matplotlib.ticker import FuncFormatter
 
+from bot.texts.numbers import day_month, decimal
 from storage.stats import Pair
+
+
+@cache
+def _glyphs() -> frozenset[int]:
+    """The code points the charts' font can draw (DejaVu Sans, bundled with matplotlib: Latin,
+    Greek, Cyrillic and more, but no Devanagari or Japanese)."""
+    path = font_manager.findfont(font_manager.FontProperties())
+    return frozenset(FT2Font(path).get_charmap())
+
+
+def drawable(text: str) -> bool:
+    """Whether the font has every character of `text` (else it would show empty boxes)."""
+    glyphs = _glyphs()
+    return all(ord(c) in glyphs for c in text if not c.isspace())
+
+
+def day_labels(lang: str, times: Sequence[datetime]) -> list[str]:
+    """Each date's day and month as the language writes them ("7 déc."), or in digits in the
+    locale's order ("7/12") where the font lacks the month names' script."""
+    named = [day_month(lang, t) for t in times]
+    return named if all(map(drawable, named)) else [day_month(lang, t, numeric=True) for t in times]
 
 
 def trend_png(
@@ -21,15 +47,18 @@ def trend_png(
     low: Sequence[float],
     high: Sequence[float],
     threshold: float,
+    lang: str = "en",
 ) -> bytes:
-    """A small line chart of Hb (g/dL) over time with the interval band and the cut-off."""
+    """A small line chart of Hb (g/dL) over time with the interval band and the cut-off, its
+    dates and numbers written as `lang` writes them."""
     fig = Figure(figsize=(5, 3), dpi=100)
     ax = fig.add_subplot()
     x = list(range(len(hb)))  # evenly spaced: screenings of one day would pile up on a time axis
     ax.fill_between(x, low, high, alpha=0.25, color="tab:red", linewidth=0)
     ax.plot(x, hb, marker="o", color="tab:red")
     ax.axhline(threshold, linestyle="--", color="grey")
-    ax.set_xticks(x, [t.strftime("%m-%d") for t in times], fontsize=8)
+    ax.set_xticks(x, day_labels(lang, times), fontsize=8)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: decimal(lang, v)))
     ax.set_ylabel("Hb (g/dL)")
     fig.tight_layout()
     out = io.BytesIO()

@@ -19,7 +19,7 @@ from telegram import (
 from bot.chat.context import BotContext
 from bot.chat.services.base import Out, Who
 from bot.chat.services.startup import command_list
-from bot.pipeline.i18n import DEFAULT, LANGUAGES
+from bot.texts.i18n import DEFAULT, LANGUAGES
 
 Handler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 

@@ -20,6 +20,7 @@ from bot.cli.prune import add_parsers as add_prune_parsers
 from bot.cli.prune import run as run_prune
 from bot.pipeline.decode import ImageRejected
 from bot.pipeline.risk import Person
+from bot.texts import i18n
 
 EXIT_USAGE, EXIT_REJECTED, EXIT_INTERNAL = 2, 3, 1
 
@@ -30,6 +31,12 @@ _AT_THE_TERMINAL = {
     "not_covered_sex_unknown": "for adults the model needs to know whether the photo is of a "
     "woman or a man: give --sex f or --sex m",
 }
+
+
+def _refusal(error: ImageRejected) -> str:
+    """Why an image was refused, in English (the bot's words for the same code)."""
+    key = f"reject.{error.code}"
+    return i18n.t("en", key, **error.params) if i18n.has(key) else error.code
 
 
 class CliError(Exception):
@@ -170,9 +177,9 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
 
 def predict(a: argparse.Namespace) -> int:
     """Screen one image and print (or JSON-print) the result."""
-    from bot.cli.summary import summary_lines
+    from bot.cli.summary import described, summary_lines
     from bot.pipeline.decode import decode
-    from bot.pipeline.screening import Screener, describe
+    from bot.pipeline.screening import Screener
     from model import WEIGHTS
 
     if not a.image.is_file():
@@ -189,7 +196,7 @@ def predict(a: argparse.Namespace) -> int:
     png.write_bytes(result.overlay_png)
     write_mask(mask_png, mask)
     if a.json:
-        print(json.dumps({**describe(result), "gradcam": str(png), "mask": str(mask_png)}))
+        print(json.dumps({**described(result), "gradcam": str(png), "mask": str(mask_png)}))
     else:
         print("\n".join(summary_lines(result, png, mask_png)))
     return 0
@@ -325,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[a.command](a)
     except ImageRejected as e:
-        why = _AT_THE_TERMINAL.get(e.code, e.message)
+        why = _AT_THE_TERMINAL.get(e.code) or _refusal(e)
         if getattr(a, "json", False):
             print(json.dumps({"rejected": e.code, "message": why}))
         print(f"anemia-screen: cannot screen this image: {why}", file=sys.stderr)

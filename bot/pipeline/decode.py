@@ -3,19 +3,20 @@
 The checks run cheapest first: byte count, then the header (format, pixel count, size) before
 any pixel is decoded, so a small file that claims billions of pixels (a "decompression bomb")
 costs nothing. Whatever the bytes, the only exception that leaves `decode` is `ImageRejected`,
-whose `message` is one plain sentence that can be shown to the person as it is.
+with a code (and the values its message needs) that `bot.texts` says in the person's language.
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pillow_heif
 from PIL import Image, ImageMode, ImageOps
 
-from bot.pipeline import colour, i18n
+from bot.pipeline import colour
 
 MAX_BYTES = 20 * 1024 * 1024  # Telegram bots may download files of up to 20 MB
 # What one picture may hold in memory while it is decoded, from its header (`pixel_cost`): the
@@ -47,16 +48,17 @@ _STRIP = 256  # rows converted at a time: bounds the float temporaries of a deep
 
 
 class ImageRejected(Exception):
-    """The bytes are not an image we can use; `code` is for programs, `message` for people."""
+    """The bytes are not an image we can use: `code` says why (`reject.<code>` is its message)
+    and `params` holds the values that message shows (e.g. `mb`, the size limit)."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, code: str, params: Mapping[str, int] | None = None) -> None:
+        super().__init__(code)
         self.code = code
-        self.message = message
+        self.params = dict(params or {})
 
-    def __reduce__(self) -> tuple[type[ImageRejected], tuple[str, str]]:
+    def __reduce__(self) -> tuple[type[ImageRejected], tuple[str, dict[str, int]]]:
         # it crosses from the inference process to the bot's: keep both fields
-        return ImageRejected, (self.code, self.message)
+        return ImageRejected, (self.code, self.params)
 
 
 @dataclass(frozen=True)
@@ -66,8 +68,8 @@ class Decoded:
     format: str  # Pillow's format name: "PNG", "JPEG", ...
 
 
-def _reject(code: str, **fmt: object) -> ImageRejected:
-    return ImageRejected(code, i18n.t("en", f"reject.{code}", **fmt))
+def _reject(code: str, **params: int) -> ImageRejected:
+    return ImageRejected(code, params)
 
 
 def check_size(size: int, max_bytes: int) -> None:

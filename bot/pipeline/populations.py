@@ -46,7 +46,7 @@ CHILDREN = Cohort("children", "ensemble", "children 6-59 months")
 ADULTS = Cohort("adults", "adult", "non-pregnant adults 15 years and over")
 COHORTS = (CHILDREN, ADULTS)
 
-# why no model covers a person: `reject.not_covered_<code>` in the locales says it to people
+# why no model covers a person: `reject.not_covered_<code>` in bot/texts says it to people
 NOT_COVERED = ("pregnant", "young_infant", "school_age", "age_unknown", "sex_unknown")
 
 

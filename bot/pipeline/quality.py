@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from bot.pipeline import i18n
 from bot.pipeline.decode import ImageRejected
 from model import segment, unet
 
@@ -43,9 +42,9 @@ REGION_GATES = (
 
 
 def reject(code: str) -> ImageRejected:
-    """The ImageRejected for a gate, with the English text of what went wrong and what to do
-    (the bot says it in the person's language from the code)."""
-    return ImageRejected(code, i18n.t("en", f"reject.{code}"))
+    """The ImageRejected for a gate (its message, what went wrong and what to do, is
+    `reject.<code>` in bot/texts)."""
+    return ImageRejected(code)
 
 
 @dataclass(frozen=True)

@@ -51,9 +51,8 @@ class Person:
 
 @dataclass(frozen=True)
 class Group:
-    """One row of the WHO table."""
+    """One row of the WHO table (its name for people: `group.<key>` in bot/texts)."""
 
-    label: str  # plain English, for people
     # (threshold, moderate_below, severe_below), g/dL: anaemia if Hb < threshold; moderate if
     # Hb < moderate_below; severe if Hb < severe_below. So mild is [moderate_below, threshold).
     bands: tuple[float, float, float]
@@ -76,30 +75,22 @@ _PREGNANT_T13 = (11.0, 10.0, 7.0)  # first and third trimesters: mild 10.0-10.9,
 _PREGNANT_T2 = (10.5, 9.5, 7.0)  # second trimester: mild 9.5-10.4, moderate 7.0-9.4, severe < 7.0
 
 GROUPS: dict[str, Group] = {
-    "child_6_23m": Group("children 6-23 months", _CHILD_6_23M),
-    "child_24_59m": Group("children 24-59 months", _CHILD_24_59M),
-    "child_5_11y": Group("children 5-11 years", _CHILD_5_11Y),
-    "child_12_14y": Group("children 12-14 years", _WOMAN),
-    "woman": Group("non-pregnant women 15 years and over", _WOMAN),
-    "man": Group("men 15 years and over", _MAN),
-    "pregnant_t1": Group("pregnant women, first trimester", _PREGNANT_T13),
-    "pregnant_t2": Group("pregnant women, second trimester", _PREGNANT_T2),
-    "pregnant_t3": Group("pregnant women, third trimester", _PREGNANT_T13),
-    # Rows below are stand-ins (assumed=True).
+    "child_6_23m": Group(_CHILD_6_23M),
+    "child_24_59m": Group(_CHILD_24_59M),
+    "child_5_11y": Group(_CHILD_5_11Y),
+    "child_12_14y": Group(_WOMAN),
+    "woman": Group(_WOMAN),  # non-pregnant, 15 years and over
+    "man": Group(_MAN),  # 15 years and over
+    "pregnant_t1": Group(_PREGNANT_T13),
+    "pregnant_t2": Group(_PREGNANT_T2),
+    "pregnant_t3": Group(_PREGNANT_T13),
+    # Rows below are stand-ins (assumed=True); `group.<key>` in bot/texts tells people so.
     # WHO gives no cut-off under 6 months; the nearest group's values are the least bad guess.
-    "infant_under_6m": Group(
-        "babies under 6 months (no WHO cut-off; values for 6-23 months used)", _CHILD_6_23M, True
-    ),
-    "adult_sex_unknown": Group(
-        "people 15 years and over, sex unknown (values for women used)", _WOMAN, True
-    ),
-    "pregnant": Group(
-        "pregnant women, trimester unknown (first and third trimester values used)",
-        _PREGNANT_T13,
-        True,
-    ),
+    "infant_under_6m": Group(_CHILD_6_23M, True),
+    "adult_sex_unknown": Group(_WOMAN, True),  # sex unknown: the women's values
+    "pregnant": Group(_PREGNANT_T13, True),  # trimester unknown: the 1st and 3rd trimesters'
     # The models were trained on CP-AnemiC: Ghanaian children 6-59 months.
-    "unknown": Group("age unknown (values for children 24-59 months used)", _CHILD_24_59M, True),
+    "unknown": Group(_CHILD_24_59M, True),  # age unknown: the values for 24-59 months
 }
 
 # Elevation: (lowest elevation in metres, g/L added to every cut-off and band floor), lowest
@@ -164,7 +155,6 @@ class Risk:
     """Where an Hb estimate and its interval fall in the person's WHO group."""
 
     group: str  # a key of GROUPS
-    group_label: str
     threshold: float  # anaemia if Hb is below this, g/dL
     category: Category  # of the point estimate
     bands: tuple[float, float, float]  # (threshold, moderate_below, severe_below), see Group
@@ -237,7 +227,6 @@ def classify(hb: float, interval: tuple[float, float], person: Person) -> Risk:
     spanned = interval_categories(low, high, bands)
     return Risk(
         group=key,
-        group_label=row.label,
         threshold=bands[0],
         category=category_of(hb, bands),
         bands=bands,

@@ -11,7 +11,7 @@ from pathlib import Path
 import jax.numpy as jnp
 import numpy as np
 
-from bot.pipeline import i18n, malloc, populations, quality, wording
+from bot.pipeline import malloc, populations, quality, reading
 from bot.pipeline.decode import Decoded, ImageRejected, decode
 from bot.pipeline.populations import ADULTS, CHILDREN, Cohort
 from bot.pipeline.risk import Person, Risk, classify, shown
@@ -28,7 +28,6 @@ from model import (
     unet,
 )
 
-DISCLAIMER = "This is a screening aid, not a diagnosis. Only a blood test can confirm anaemia."
 MIN_MASK_PIXELS = 400  # below this the conjunctiva is too small to measure colour reliably
 
 
@@ -140,7 +139,7 @@ class Screener:
         cohort = populations.cohort_of(person)
         if isinstance(cohort, str) or not self.covers(person):
             code = f"not_covered_{cohort if isinstance(cohort, str) else 'adults_unavailable'}"
-            raise ImageRejected(code, i18n.t("en", f"reject.{code}"))
+            raise ImageRejected(code)
         return cohort
 
     def locate(self, rgb: np.ndarray) -> np.ndarray:
@@ -263,7 +262,8 @@ def _adapted(fitted: adapter.Model, served: Estimate, crop: Crop) -> Estimate:
 
 
 def describe(result: Screening) -> dict[str, object]:
-    """The JSON-able estimate object shared by `predict --json` and the bot's logs."""
+    """The JSON-able estimate, codes and values only (`advice` is the advice's message key):
+    `predict --json` adds the words (bot.cli.summary)."""
     risk = result.risk
     return {
         "hb_g_dl": result.hb_g_dl,
@@ -274,7 +274,6 @@ def describe(result: Screening) -> dict[str, object]:
         "coverage": result.coverage,
         "risk": risk.category,
         "risk_group": risk.group,
-        "risk_group_label": risk.group_label,
         "threshold_g_dl": risk.threshold,
         "altitude_m": risk.altitude_m,
         "straddles_threshold": risk.straddles,
@@ -282,12 +281,10 @@ def describe(result: Screening) -> dict[str, object]:
         "attention_lower_half": result.attention_lower_half,
         "reliable": result.reliable,
         "warnings": list(result.warnings),
-        "warning_messages": [i18n.t("en", f"warning.{w}") for w in result.warnings],
-        "advice": i18n.t("en", advice_key(result)),
+        "advice": advice_key(result),
         "source": result.source,
         "area_fraction": result.area_fraction,
         "model_version": result.model_version,
-        "disclaimer": DISCLAIMER,
     }
 
 
@@ -301,4 +298,4 @@ def refers(e: Estimate, risk: Risk) -> bool:
 def advice_key(result: Screening) -> str:
     """The advice that follows the referral rule: urgent for moderate or severe anaemia, a
     blood test when referred, and otherwise a reminder that a photo cannot rule it out."""
-    return wording.advice_for(result.risk.category, result.refer, result.risk.straddles)
+    return reading.advice_for(result.risk.category, result.refer, result.risk.straddles)

@@ -13,9 +13,9 @@ from bot.chat.outbox import Outbox
 from bot.chat.photo_limit import PhotoLimit, RateLimiter
 from bot.chat.relay_key import Relay
 from bot.chat.settings import BotSettings
-from bot.pipeline import i18n
 from bot.pipeline.risk import Person
 from bot.pipeline.screening import Screening
+from bot.texts import i18n
 from storage.conversations import ChatState, load_conversation
 from storage.errors import ConversationConflict
 from storage.models import Subject

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable, Collection
 
 from bot.chat.services import people, profile, research
 from bot.chat.services.base import Deps, Out, Who
-from bot.pipeline import i18n
+from bot.texts import i18n
 
 Route = Callable[[Deps, Who, str], Awaitable[list[Out]]]
 ROUTES: dict[str, Route] = {

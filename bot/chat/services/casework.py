@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.chat.services import numbers
 from bot.chat.services.base import Deps, Out, Seen, Who, log
 from bot.chat.services.workers import as_worker
-from bot.pipeline import i18n
+from bot.texts import i18n
 from storage.errors import InvalidTransition, InvalidValue, NotFound
 from storage.followups import (
     MAX_NOTE_CHARS,
@@ -161,8 +161,8 @@ async def resolve(deps: Deps, who: Who, args: list[str]) -> list[Out]:
                     s.lang,
                     "worker.resolved",
                     code=format_case_code(found.case_code),
-                    lab=f"{lab:.1f}",
-                    hb=f"{sc.hb_g_dl:.1f}",
+                    lab=lab,
+                    hb=sc.hb_g_dl,
                 )
             )
         ]

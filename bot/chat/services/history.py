@@ -10,8 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.chat.chart import trend_png
 from bot.chat.services.base import Deps, Out, Seen, Who, once
 from bot.chat.services.photos import stored_reading
-from bot.pipeline import i18n, wording
-from bot.pipeline.wording import fmt
+from bot.texts import i18n, wording
 from storage.models import Screening
 from storage.pseudonyms import format_case_code
 from storage.screenings import list_screenings, open_followup_of
@@ -25,10 +24,10 @@ def history_line(lang: str, row: Screening) -> str:
     return i18n.t(
         lang,
         "history.line",
-        date=row.created_at.strftime("%Y-%m-%d"),
-        hb=fmt(row.hb_g_dl),
-        low=fmt(row.interval_low),
-        high=fmt(row.interval_high),
+        date=row.created_at,
+        hb=row.hb_g_dl,
+        low=row.interval_low,
+        high=row.interval_high,
         verdict=wording.short_verdict(lang, category, straddles),
     )
 
@@ -61,6 +60,7 @@ async def history(deps: Deps, who: Who) -> list[Out]:
             [r.interval_low for r in rows],
             [r.interval_high for r in rows],
             rows[-1].threshold_g_dl,
+            s.lang,
         )
         return [Out(text), Out(i18n.t(s.lang, "history.chart"), photo=png)]
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.chat.services import profile, research
-from bot.chat.services.base import Deps, Out, Seen, Who, keyboard, log, once, tag
+from bot.chat.services.base import Button, Deps, Out, Seen, Who, keyboard, log, once, tag
 from bot.chat.services.startup import worker_commands_text
-from bot.pipeline import i18n
+from bot.texts import i18n
 from storage.conversations import clear_conversation, save_conversation
 from storage.settings import get_settings
 from storage.subjects import create_subject, erase_subject, set_language
 from storage.workers import find_worker
 
+LANGUAGES_PER_ROW = 2  # names of up to ~10 letters: two fit a phone's width without cutting
 CONSENT_VERSION = "2026-2"  # bump when the consent text changes in substance
 
 CONSENT_BUTTONS = (
@@ -29,8 +30,8 @@ def consent_prompt(lang: str, *, first: bool = False) -> list[Out]:
         lang,
         "consent.text",
         notice=i18n.t(lang, "notice"),
-        days=kept.retention_days,
-        crop_days=kept.research_retention_days,
+        days=i18n.t(lang, "count.days", n=kept.retention_days),
+        crop_days=i18n.t(lang, "count.days", n=kept.research_retention_days),
     )
     if first:
         text = f"{i18n.t(lang, 'consent.first')}\n\n{text}"
@@ -88,12 +89,19 @@ async def answer_consent(deps: Deps, who: Who, choice: str) -> list[Out]:
     return await once(deps, who, work)
 
 
+def language_buttons() -> tuple[tuple[Button, ...], ...]:
+    """Every language by its own name ("Français", "हिन्दी"), LANGUAGES_PER_ROW a row: a
+    reader finds theirs whatever the language the bot speaks now."""
+    buttons = [Button(i18n.endonym(code), f"lang:{code}") for code in i18n.LANGUAGES]
+    step = LANGUAGES_PER_ROW
+    return tuple(tuple(buttons[i : i + step]) for i in range(0, len(buttons), step))
+
+
 async def choose_language(deps: Deps, who: Who) -> list[Out]:
     """/language: the language buttons."""
 
     async def work(session: AsyncSession, s: Seen) -> list[Out]:
-        row = tuple((f"language.name_{code}", f"lang:{code}") for code in i18n.LANGUAGES)
-        return [Out(i18n.t(s.lang, "language.ask"), buttons=keyboard(s.lang, row))]
+        return [Out(i18n.t(s.lang, "language.ask"), buttons=language_buttons())]
 
     return await once(deps, who, work)
 

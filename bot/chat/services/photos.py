@@ -18,12 +18,13 @@ from bot.chat.screening_record import screening_record
 from bot.chat.services import people, relay, research
 from bot.chat.services.base import Deps, Out, Seen, Who, log, once, seen, tag
 from bot.chat.services.profile import person_of
-from bot.pipeline import i18n, wording
 from bot.pipeline.decode import ImageRejected, check_size
 from bot.pipeline.executor import WorkerDied
 from bot.pipeline.inference import PhotoTimedOut, PoolBusy
+from bot.pipeline.reading import advice_for, worse
 from bot.pipeline.risk import Category, Person, category_of
 from bot.pipeline.screening import Screening, advice_key
+from bot.texts import i18n, wording
 from storage.errors import ConsentMissing, CropRefused
 from storage.models import FollowUp
 from storage.models import Screening as StoredScreening
@@ -36,9 +37,13 @@ RESEND_AFTER_S = 2.0
 
 
 def rejection(lang: str, error: ImageRejected, max_mb: int) -> str:
-    """The gate's message in the person's language; the exception's English if none is known."""
+    """The refusal's message in the person's language (`mb`: this bot's size limit); the
+    general error message for a code without one."""
     key = f"reject.{error.code}"
-    return i18n.t(lang, key, mb=max_mb) if i18n.has(key) else error.message
+    if not i18n.has(key):
+        log.error("no message for the refusal %r", error.code)
+        return i18n.t(lang, "error")
+    return i18n.t(lang, key, **{**error.params, "mb": max_mb})
 
 
 def result_text(lang: str, r: Screening, case_code: str | None = None) -> str:
@@ -98,9 +103,9 @@ def stored_reading(row: StoredScreening) -> tuple[Category, bool, str]:
     bands = (row.threshold_g_dl, row.moderate_below_g_dl, row.severe_below_g_dl)
     category = category_of(row.hb_g_dl, bands)
     straddles = row.interval_low < row.threshold_g_dl <= row.interval_high
-    worst = wording.worse(category, row.risk)
+    worst = worse(category, row.risk)
     refer = bool(row.refer) if row.refer is not None else straddles or worst != "none"
-    return category, straddles, wording.advice_for(worst, refer, straddles)
+    return category, straddles, advice_for(worst, refer, straddles)
 
 
 def resent_text(lang: str, row: StoredScreening, case_code: str | None = None) -> str:

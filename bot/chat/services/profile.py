@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.chat.services import numbers, relay, research
 from bot.chat.services.base import Button, Deps, Out, Seen, Who, keyboard, log, once, tag
-from bot.pipeline import i18n
 from bot.pipeline.risk import GROUP_MONTHS, Person, group_for
+from bot.texts import i18n
 from storage.conversations import clear_conversation, save_conversation
 from storage.models import Subject
 from storage.screenings import open_followup_of

@@ -13,8 +13,8 @@ from typing import Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.chat.services.base import Deps, Out, Seen, Who, log, tag
-from bot.chat.services.workers import as_worker
-from bot.pipeline import i18n
+from bot.chat.services.workers import as_worker, reads_line
+from bot.texts import i18n
 from storage.conversations import clear_conversation, load_conversation, save_conversation
 from storage.errors import InvalidTransition, InvalidValue, NotFound
 from storage.followups import MAX_NOTE_CHARS, add_note, add_reply, get_followup
@@ -63,8 +63,9 @@ async def message(deps: Deps, who: Who, args: list[str]) -> list[Out]:
             return [Out(i18n.t(s.lang, "worker.note_bad", max=MAX_NOTE_CHARS))]
         person, lang = await _await_reply(session, case)
         log.info("relayed case=%s subject=%s", case.id, tag(person))
+        sent = i18n.t(s.lang, "worker.message_sent", code=shown)
         return [
-            Out(i18n.t(s.lang, "worker.message_sent", code=shown)),
+            Out(f"{sent}\n{reads_line(s.lang, lang)}"),
             Out(i18n.t(lang, "relay.message", code=shown, text=text), to=chat),
         ]
 

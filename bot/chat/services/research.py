@@ -14,7 +14,7 @@ import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.chat.services.base import Button, Deps, Out, Seen, Who, keyboard, log, once, tag
-from bot.pipeline import i18n
+from bot.texts import i18n
 from storage.screenings import MAX_CROP_SIDE
 from storage.subjects import set_research_opt_in
 

@@ -12,7 +12,8 @@ from bot.chat.services import numbers
 from bot.chat.services.base import Deps, Out, Seen, Who, log, once, tag
 from bot.chat.services.startup import worker_commands_text
 from bot.chat.services.workers import as_worker
-from bot.pipeline import i18n
+from bot.texts import i18n
+from bot.texts.numbers import decimal, percent
 from storage.errors import InviteInvalid, JoinRefused, NotFound
 from storage.models import HealthWorker, Team
 from storage.stats import GroupAccuracy, field_stats
@@ -25,25 +26,26 @@ from storage.workers import (
 )
 
 
-def _pct(share: float | None) -> str:
-    return "-" if share is None else f"{share:.0%}"
+def _pct(lang: str, share: float | None) -> str:
+    return "-" if share is None else percent(lang, share)
 
 
 def accuracy_line(lang: str, g: GroupAccuracy) -> str:
-    """One population and model version against lab Hb."""
+    """One population and model version against lab Hb (g/dL to 0.01, signed where a
+    difference)."""
     return i18n.t(
         lang,
         "worker.accuracy_group",
         population=g.population,
         version=g.model_version,
         n=g.n,
-        mae=f"{g.mae:.2f}",
-        bias=f"{g.bias:+.2f}",
-        low=f"{g.loa[0]:+.2f}",
-        high=f"{g.loa[1]:+.2f}",
-        inside=_pct(g.interval_coverage),
-        sens=_pct(g.sensitivity),
-        spec=_pct(g.specificity),
+        mae=decimal(lang, g.mae, 2),
+        bias=decimal(lang, g.bias, 2, sign=True),
+        low=decimal(lang, g.loa[0], 2, sign=True),
+        high=decimal(lang, g.loa[1], 2, sign=True),
+        inside=_pct(lang, g.interval_coverage),
+        sens=_pct(lang, g.sensitivity),
+        spec=_pct(lang, g.specificity),
     )
 
 
@@ -58,7 +60,7 @@ async def stats(deps: Deps, who: Who) -> list[Out]:
                 s.lang,
                 "worker.stats",
                 n=f.screenings,
-                people=f.subjects,
+                people=i18n.t(s.lang, "count.people", n=f.subjects),
                 unreliable=f.unreliable,
                 opened=f.followups_opened,
                 closed=closed,
@@ -71,8 +73,8 @@ async def stats(deps: Deps, who: Who) -> list[Out]:
                     s.lang,
                     "worker.accuracy",
                     n=a.n,
-                    mae=f"{a.mae:.2f}",
-                    bias=f"{a.bias:+.2f}",
+                    mae=decimal(s.lang, a.mae, 2),
+                    bias=decimal(s.lang, a.bias, 2, sign=True),
                     inside=round(a.interval_coverage * 100),
                 )
             )
@@ -141,7 +143,7 @@ async def members(deps: Deps, who: Who) -> list[Out]:
                 "worker.member",
                 n=w.id,
                 role=i18n.t(s.lang, f"worker.role_{w.role}"),
-                since=w.created_at.strftime("%Y-%m-%d"),
+                since=w.created_at,
                 you=i18n.t(s.lang, "worker.member_you") if w.id == worker.id else "",
             )
             for w in await list_workers(session, team_id=worker.team_id)

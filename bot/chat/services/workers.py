@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.chat.services import numbers
 from bot.chat.services.base import Deps, Out, Seen, Who, once
-from bot.pipeline import i18n
+from bot.texts import i18n
 from storage.errors import NotFound
 from storage.followups import (
     count_followups,
@@ -128,18 +128,14 @@ async def pending(deps: Deps, who: Who, args: Sequence[str] = ()) -> list[Out]:
                 code=format_case_code(c.case_code),
                 status=c.status,
                 risk=c.risk,
-                hb=f"{c.hb_g_dl:.1f}",
-                opened=_day(c.opened_at),
+                hb=c.hb_g_dl,
+                opened=c.opened_at,
             )
             for c in cases
         ]
         return [Out("\n".join(lines))]
 
     return await as_worker(deps, who, job)
-
-
-def _day(when: datetime) -> str:
-    return when.strftime("%Y-%m-%d")
 
 
 async def case(deps: Deps, who: Who, code: str | None) -> list[Out]:
@@ -156,7 +152,9 @@ async def case(deps: Deps, who: Who, code: str | None) -> list[Out]:
         sc = await session.get_one(Screening, found.screening_id)
         yes, no = i18n.t(s.lang, "worker.yes"), i18n.t(s.lang, "worker.no")
         lab = (
-            f"{found.lab_hb_g_dl:.1f} g/dL" if found.lab_hb_g_dl else i18n.t(s.lang, "worker.none")
+            f"{i18n.localised(s.lang, found.lab_hb_g_dl)} g/dL"
+            if found.lab_hb_g_dl
+            else i18n.t(s.lang, "worker.none")
         )
         subject = await session.get_one(Subject, found.subject_id)
         text = i18n.t(
@@ -165,18 +163,25 @@ async def case(deps: Deps, who: Who, code: str | None) -> list[Out]:
             code=format_case_code(found.case_code),
             status=found.status,
             reason=found.reason,
-            hb=f"{sc.hb_g_dl:.1f}",
-            low=f"{sc.interval_low:.1f}",
-            high=f"{sc.interval_high:.1f}",
+            hb=sc.hb_g_dl,
+            low=sc.interval_low,
+            high=sc.interval_high,
             risk=sc.risk,
             reliable=yes if sc.reliable else no,
             contact=yes if subject.contact_opt_in else no,
             lab=lab,
             assigned=_whom(s.lang, found.assigned_worker_id, worker, "worker.nobody"),
         )
-        return [Out("\n".join([text, *_history(s.lang, found, notes, worker)]))]
+        reads = reads_line(s.lang, subject.language)
+        return [Out("\n".join([text, reads, *_history(s.lang, found, notes, worker)]))]
 
     return await as_worker(deps, who, job)
+
+
+def reads_line(lang: str, person_lang: str | None) -> str:
+    """Which language the person reads, for the worker who writes to them."""
+    code = i18n.language_of(person_lang)
+    return i18n.t(lang, "worker.reads", language=i18n.language_name(code, lang))
 
 
 def _whom(lang: str, worker_id: int | None, me: HealthWorker, nobody: str) -> str:
@@ -201,13 +206,11 @@ def _history(lang: str, found: FollowUp, notes: list[FollowUpNote], me: HealthWo
     ]
     if found.status in ("resolved", "declined"):
         steps.append((found.closed_at, f"worker.history_{found.status}"))
-    events = [(when, i18n.t(lang, key, date=_day(when))) for when, key in steps if when]
+    events = [(when, i18n.t(lang, key, date=when)) for when, key in steps if when]
     for n in notes:
         text = n.text if len(n.text) <= NOTE_SHOWN else n.text[: NOTE_SHOWN - 1] + "…"
         author = _author(lang, n, me)
-        line = i18n.t(
-            lang, "worker.history_note", date=_day(n.created_at), author=author, text=text
-        )
+        line = i18n.t(lang, "worker.history_note", date=n.created_at, author=author, text=text)
         events.append((n.created_at, line))
     events.sort(key=lambda e: e[0])  # stable: a step comes before the note made with it
     earlier = len(events) - HISTORY_SHOWN

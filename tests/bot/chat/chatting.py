@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.pipeline.i18n import t
+from bot.texts.i18n import t
 from testbed.telegram import Call, FakeTelegram, buttons, message_id
 
 USER = 7_200_000_001  # has agreed; never a health worker

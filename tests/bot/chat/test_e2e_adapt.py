@@ -25,8 +25,8 @@ from PIL import Image
 from sqlalchemy import select
 
 from bot.cli.main import main
-from bot.pipeline.i18n import t
 from bot.pipeline.inference import InferencePool
+from bot.texts.i18n import t
 from storage.db import make_engine, make_sessionmaker
 from storage.models import Screening
 from storage.settings import get_settings

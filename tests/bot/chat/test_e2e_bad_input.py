@@ -26,8 +26,8 @@ import pytest
 import pytest_asyncio
 
 from bot.pipeline.decode import decode
-from bot.pipeline.i18n import t
 from bot.pipeline.inference import InferencePool
+from bot.texts.i18n import t
 from model import WEIGHTS, ensemble
 from testbed.bot import WORKER_ID, running
 from testbed.telegram import FakeTelegram, message_id

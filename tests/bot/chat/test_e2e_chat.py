@@ -9,7 +9,7 @@ import logging
 
 import pytest
 
-from bot.pipeline.i18n import t
+from bot.texts.i18n import t
 from testbed.bot import SAMPLE, running
 from testbed.telegram import buttons, message_id
 from tests.bot.e2e import all_values, inference_pool, weights_dir

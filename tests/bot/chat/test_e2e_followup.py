@@ -4,7 +4,7 @@ and the same commands refused to someone who is not a worker.
 
 from __future__ import annotations
 
-from bot.pipeline.i18n import t
+from bot.texts.i18n import t
 from storage.db import make_engine, make_sessionmaker
 from storage.pseudonyms import Pseudonymizer
 from storage.screenings import record_screening

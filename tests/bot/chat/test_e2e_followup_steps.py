@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from bot.pipeline.i18n import t
+from bot.texts.i18n import t
 from testbed.bot import WORKER_ID, running
 from testbed.telegram import message_id
 from tests.bot.chat.conftest import StubPool

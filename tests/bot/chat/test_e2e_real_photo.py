@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from bot.pipeline.i18n import t
 from bot.pipeline.inference import InferencePool
+from bot.texts.i18n import t
 from testbed.bot import running
 from testbed.icc import p3_heic
 from testbed.telegram import FakeTelegram, buttons, message_id

@@ -13,7 +13,7 @@ import asyncio
 from sqlalchemy import select
 
 from bot.chat.relay_key import Relay, new_key
-from bot.pipeline.i18n import t
+from bot.texts.i18n import t
 from storage.db import make_engine, make_sessionmaker
 from storage.models import Subject
 from testbed.bot import WORKER_ID, running
@@ -82,7 +82,8 @@ async def follow_up_loop(fake, url: str) -> None:
             return str((await fake.wait_replies(WORKER_ID, before + 1))[before].params["text"])
 
         sent = await say(f"/message {code} Please come to the clinic on Monday")
-        assert sent == t("en", "worker.message_sent", code=code)
+        reads = t("en", "worker.reads", language="English")  # the person's language
+        assert sent == f"{t('en', 'worker.message_sent', code=code)}\n{reads}"
         relayed = (await fake.wait_replies(PERSON, 7))[-1].params["text"]
         text = "Please come to the clinic on Monday"
         assert relayed == t("en", "relay.message", code=code, text=text)

@@ -14,7 +14,7 @@ from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from bot.chat.photo_limit import SharedPhotoLimit
-from bot.pipeline.i18n import t
+from bot.texts.i18n import t
 from storage.db import make_engine, make_sessionmaker
 from storage.models import Screening
 from storage.pseudonyms import Pseudonymizer

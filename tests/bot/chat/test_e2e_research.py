@@ -19,8 +19,8 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from bot.pipeline.i18n import t
 from bot.pipeline.inference import InferencePool
+from bot.texts.i18n import t
 from storage.db import make_engine, make_sessionmaker
 from storage.models import ResearchCrop, Screening
 from storage.screenings import MAX_CROP_SIDE

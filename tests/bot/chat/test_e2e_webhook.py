@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.pipeline.i18n import t
 from bot.pipeline.risk import Person
 from bot.pipeline.screening import Screening
+from bot.texts.i18n import t
 from testbed.bot import SAMPLE, free_port, running
 from testbed.telegram import message_id
 from tests.bot.chat.test_security import result

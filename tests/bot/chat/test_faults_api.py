@@ -6,7 +6,7 @@ handled once. The policy is in bot/chat/delivery.py.
 
 from __future__ import annotations
 
-from bot.pipeline.i18n import t
+from bot.texts.i18n import t
 from testbed.bot import SAMPLE, running
 from tests.bot.chat.test_e2e_chat import USER, consent_and_profile
 from tests.bot.e2e import inference_pool, settle, weights_dir

@@ -17,9 +17,9 @@ import asyncpg
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import OperationalError
 
-from bot.pipeline.i18n import t
 from bot.pipeline.risk import Person
 from bot.pipeline.screening import Screening
+from bot.texts.i18n import t
 from storage.db import make_engine
 from storage.models import Screening as ScreeningRow
 from testbed.bot import SAMPLE, running

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from bench.botproc import alive, descendants
-from bot.pipeline.i18n import t
+from bot.texts.i18n import t
 from testbed.bot import KEY, ROOT, SAMPLE
 from tests.bot.chat.test_e2e_chat import USER, assert_result, consent_and_profile
 from tests.bot.chat.test_faults_db import screenings

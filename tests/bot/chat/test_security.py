@@ -20,9 +20,9 @@ from bot.chat.logs import PRIVATE, REDACTED, REQUEST_LOGGERS, protect_logs
 from bot.chat.services.startup import DEV_KEY, StartupRefused, pseudonymizer_for
 from bot.chat.settings import BotSettings, get_bot_settings
 from bot.pipeline.decode import MAX_BYTES, ImageRejected
-from bot.pipeline.i18n import t
 from bot.pipeline.risk import Person, classify
 from bot.pipeline.screening import Screener, Screening
+from bot.texts.i18n import t
 from storage.settings import StorageSettings, get_settings
 from testbed.bot import SAMPLE, running
 from tests.bot import bad_inputs
@@ -178,7 +178,7 @@ def fragments(data: bytes) -> list[str]:
 
 async def scripted_session(fake, url: str, tmp_path: Path, pool: StubPool) -> None:
     who = {"first_name": NAME, "username": USERNAME}
-    pool.answers = [result(), ImageRejected("corrupt", "x"), RuntimeError(f"{USER} {NAME}")]
+    pool.answers = [result(), ImageRejected("corrupt"), RuntimeError(f"{USER} {NAME}")]
     async with running(fake, url, pool, outbox_path=tmp_path / "outbox.sqlite3"):
         for name in ("", *REQUEST_LOGGERS, "aiohttp", "telegram.Bot", "telegram.ext.Updater"):
             logging.getLogger(name).setLevel(logging.DEBUG)  # as low as anyone could set them

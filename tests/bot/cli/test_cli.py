@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from bot.cli.main import main
+from bot.texts.i18n import t
 from bot.training import segeval
 from model import WEIGHTS
 
@@ -72,6 +73,9 @@ def test_predict_json_with_shipped_weights(
     assert 0.0 <= out["attention_lower_half"] <= 1.0
     assert (out["population"], out["cohort"]) == ("cp-anemic", "children")
     assert isinstance(out["refer"], bool) and out["advice"]
+    # the pipeline's codes, with the English words the bot would write for them
+    assert out["advice"] == t("en", f"advice.{out['advice_code']}")
+    assert out["risk_group_label"] == t("en", f"group.{out['risk_group']}")
     png = Path(out["gradcam"])
     assert png.is_file() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "not a diagnosis" in out["disclaimer"]

@@ -15,13 +15,14 @@ import pytest
 from PIL import Image, ImageFile
 
 from bot.pipeline.decode import MAX_PIXELS, MIN_SIDE, ImageRejected, decode
+from bot.texts.i18n import has
 from tests.bot.bad_inputs import encode, png_chunk, quadrants, solid
 
 
 def rejected(data: bytes, **kwargs) -> str:
     with pytest.raises(ImageRejected) as info:
         decode(data, **kwargs)
-    assert info.value.message.endswith(".") and info.value.message[0].isupper()
+    assert has(f"reject.{info.value.code}")  # a message for people says it
     return info.value.code
 
 

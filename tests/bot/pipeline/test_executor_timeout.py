@@ -15,10 +15,10 @@ import pytest
 from bench.botproc import alive, descendants
 from bot.pipeline import executor
 from bot.pipeline.executor import ExecutorPool
-from bot.pipeline.i18n import t
 from bot.pipeline.inference import InferencePool, PhotoTimedOut
 from bot.pipeline.risk import Person
 from bot.pipeline.screening import Screening
+from bot.texts.i18n import t
 from testbed.bot import SAMPLE, running
 from tests.bot.chat.test_e2e_chat import USER, assert_result, consent_and_profile
 from tests.bot.e2e import weights_dir

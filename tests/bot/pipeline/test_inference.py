@@ -23,7 +23,7 @@ class Slow:
     def screen(self, data: bytes, person: Person):
         self.gate.wait(5)
         if data == b"bad":
-            raise ImageRejected("corrupt", "broken")
+            raise ImageRejected("corrupt")
         return (len(data), threading.current_thread().name)
 
 

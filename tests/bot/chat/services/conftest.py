@@ -20,7 +20,7 @@ async def make_worker(deps: Deps, user: int, role: str = "health_worker") -> Non
 
 
 def rejected(code: str) -> ImageRejected:
-    return ImageRejected(code, f"english {code}")
+    return ImageRejected(code)
 
 
 async def fetch() -> bytes:

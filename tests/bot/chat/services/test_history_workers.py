@@ -10,7 +10,7 @@ from sqlalchemy import update
 from bot.chat.services import casework, history, people, photos, team, workers
 from bot.chat.services.startup import worker_commands_text
 from bot.chat.services.workers import PendingQuery, parse_pending
-from bot.pipeline.i18n import t
+from bot.texts.i18n import t
 from storage.models import FollowUp, utcnow
 from tests.bot.chat.conftest import screening, who
 from tests.bot.chat.services.conftest import fetch, make_worker, open_case, screened

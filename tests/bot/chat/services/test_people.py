@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.chat.services import people, profile
-from bot.pipeline.i18n import t
+from bot.texts.i18n import LANGUAGES, t
 from storage.models import Conversation, Subject
 from tests.bot.chat.conftest import who
 
@@ -32,6 +32,22 @@ async def test_start_shows_the_terms_with_the_notice_and_three_buttons(deps):
         "consent:no",
     ]
     assert await subject(deps) is None  # nothing about a person before consent
+
+
+# Telegram's language_code as apps send it: a region never hides the language
+TAGS = {"fr": "fr-CA", "es": "es-419", "pt": "pt-BR", "it": "it", "hi": "hi", "sw": "sw-KE"}
+
+
+async def test_first_contact_gets_the_terms_in_the_apps_language(deps):
+    for user, (lang, tag) in enumerate(TAGS.items(), start=100):
+        [out] = await people.start(deps, who(user, tag))
+        assert t(lang, "notice") in out.text and t(lang, "notice") != t("en", "notice")
+        assert [b.text for b in out.buttons[0]] == [t(lang, "consent.agree")]
+        [thanks, _] = await people.answer_consent(deps, who(user, tag), "yes")
+        assert thanks.text == t(lang, "consent.thanks_research")
+    async with deps.sessions() as session:
+        kept = await session.scalars(select(Subject.language).order_by(Subject.id))
+        assert list(kept) == list(TAGS)  # our code, kept with the person for every update
 
 
 async def test_agreeing_creates_the_subject_in_the_team_and_asks_whom(deps):
@@ -91,11 +107,12 @@ async def test_forged_profile_buttons_are_refused(deps):
 
 async def test_language_chosen_before_consent_sticks(deps):
     [ask] = await people.choose_language(deps, who())
-    assert [b.data for b in ask.buttons[0]] == ["lang:en", "lang:ja"]
+    assert [b.data for row in ask.buttons for b in row] == [f"lang:{c}" for c in LANGUAGES]
+    assert all(len(row) <= people.LANGUAGES_PER_ROW for row in ask.buttons)
     [out] = await people.set_language_to(deps, who(), "ja")
     assert out.text == t("ja", "language.set")
     [terms] = await people.start(deps, who(lang="en"))
-    assert terms.text.startswith(t("ja", "consent.text", notice="", days=365, crop_days=180)[:10])
+    assert terms.text.startswith(t("ja", "consent.text", notice="", days="", crop_days="")[:10])
     await people.answer_consent(deps, who(), "yes")
     assert (await subject(deps)).language == "ja"
     await people.set_language_to(deps, who(), "en")

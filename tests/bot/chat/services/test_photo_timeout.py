@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from bot.chat.services import people, photos
-from bot.pipeline.i18n import t
 from bot.pipeline.inference import PhotoTimedOut
+from bot.texts.i18n import t
 from storage.models import Screening
 from tests.bot.chat.conftest import screening, who
 from tests.bot.chat.services.conftest import fetch

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select, update
 
 from bot.chat.services import people, photos
-from bot.pipeline.i18n import t
 from bot.pipeline.inference import PoolBusy
+from bot.texts.i18n import t
 from storage.models import FollowUp, ProcessedUpdate, Screening, Subject
 from storage.subjects import erase_subject
 from tests.bot.chat.conftest import screening, who
@@ -78,7 +78,7 @@ async def test_refused_photo_gets_the_gate_message_in_the_persons_language(deps,
     assert out.text == t("en", "reject.blurred")  # the language chosen at consent was English
     pool.result = rejected("a_new_gate")
     [out] = await photos.screen_photo(deps, who(), fetch, 100)
-    assert out.text == "english a_new_gate"
+    assert out.text == t("en", "error")  # a code without a message: never a raw code
     assert await count(deps, Screening) == 0
 
 

@@ -20,7 +20,7 @@ from bot.chat.services.base import Deps
 from bot.chat.services.relay import Delivery
 from bot.chat.services.startup import reseal
 from bot.chat.settings import BotSettings
-from bot.pipeline.i18n import t
+from bot.texts.i18n import t
 from storage.models import FollowUp, Subject
 from tests.bot.chat.conftest import who
 from tests.bot.chat.services.conftest import open_case

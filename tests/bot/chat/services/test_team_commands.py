@@ -9,8 +9,8 @@ import pytest
 from bot.chat.handlers_workers import WORKER_HANDLERS
 from bot.chat.services import casework, people, profile, team, workers
 from bot.chat.services.startup import WORKER_COMMANDS
-from bot.pipeline import i18n
-from bot.pipeline.i18n import t
+from bot.texts import i18n
+from bot.texts.i18n import t
 from storage.workers import get_or_create_team
 from tests.bot.chat.conftest import who
 from tests.bot.chat.services.conftest import make_worker

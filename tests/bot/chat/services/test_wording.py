@@ -16,9 +16,9 @@ from bot.chat.services.history import history_text
 from bot.chat.services.photos import resent_text, result_replies
 from bot.chat.settings import BotSettings
 from bot.cli.summary import summary_lines
-from bot.pipeline import i18n
 from bot.pipeline.risk import GROUPS, Person, Risk, classify
 from bot.pipeline.screening import Estimate, Screening, advice_key, refers
+from bot.texts import i18n
 from storage.models import Screening as StoredScreening
 from storage.pseudonyms import format_case_code
 from storage.screenings import _screening_row
@@ -79,7 +79,16 @@ def forbidden(lang: str) -> list[str]:
     keys = [k for k, v in i18n.catalog("en").items() if any(w in v.lower() for w in words)]
     assert "result.above" in keys  # the text the test guards against
     texts = [i18n.t(lang, k).split("{")[0] for k in keys]
-    bare = {"en": list(words), "ja": ["貧血なし", "貧血の兆候は見られません"]}[lang]
+    bare = {
+        "en": list(words),
+        "ja": ["貧血なし", "貧血の兆候は見られません"],
+        "fr": ["pas d'anémie", "pas de signe d'anémie"],
+        "es": ["sin anemia", "no hay signos de anemia"],
+        "pt": ["sem anemia", "nenhum sinal de anemia"],
+        "it": ["nessuna anemia", "nessun segno di anemia"],
+        "hi": ["एनीमिया नहीं है", "एनीमिया का कोई संकेत नहीं"],
+        "sw": ["hakuna upungufu wa damu", "hakuna dalili ya upungufu wa damu"],
+    }.get(lang, [])
     return [t for t in texts if t.strip()] + bare
 
 
@@ -99,7 +108,7 @@ LOW = [("children", 6.0, 0.9), ("adults", 7.5, 0.4)]
 HIGH = [("children", 15.5, 3.1), ("adults", 17.0, 2.8)]
 
 
-@pytest.mark.parametrize("lang", ["en", "ja"])
+@pytest.mark.parametrize("lang", i18n.LANGUAGES)
 @pytest.mark.parametrize(("cohort", "hb", "half"), STRADDLING)
 @pytest.mark.parametrize("refer", [False, True])
 def test_a_straddling_estimate_is_never_called_no_anaemia(lang, cohort, hb, half, refer):
@@ -119,7 +128,7 @@ def test_a_straddling_estimate_is_never_called_no_anaemia(lang, cohort, hb, half
         assert text.count(format_case_code(CASE)) == 3
 
 
-@pytest.mark.parametrize("lang", ["en", "ja"])
+@pytest.mark.parametrize("lang", i18n.LANGUAGES)
 @pytest.mark.parametrize(("cohort", "hb", "half"), LOW)
 def test_a_clearly_low_estimate_gets_urgent_advice_and_its_case(lang, cohort, hb, half):
     r = result(cohort, hb, half, True)
@@ -131,7 +140,7 @@ def test_a_clearly_low_estimate_gets_urgent_advice_and_its_case(lang, cohort, hb
     assert i18n.t(lang, "result.below", category=i18n.t(lang, "category.severe")) in text
 
 
-@pytest.mark.parametrize("lang", ["en", "ja"])
+@pytest.mark.parametrize("lang", i18n.LANGUAGES)
 @pytest.mark.parametrize(("cohort", "hb", "half"), HIGH)
 def test_a_clearly_high_estimate_may_say_no_sign_still_as_an_aid(lang, cohort, hb, half):
     r = result(cohort, hb, half, False)
