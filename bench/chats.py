@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench.botproc import Alive, LoadError
-from bot.chat.settings import BotSettings
 from bot.pipeline import i18n
+from bot.services.settings import BotSettings
 from testbed.telegram import Call, FakeTelegram, buttons, message_id
 
 AGE_GROUP = "child_24_59m"

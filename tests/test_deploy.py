@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from bot.chat.settings import BotSettings
+from bot.services.settings import BotSettings
 from storage.settings import StorageSettings
 
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy"

@@ -16,13 +16,13 @@ from bot.chat.delivery import ConfirmingApplication, ConfirmingBot, HandledQueue
 from bot.chat.handlers import housekeeping_job, register, reminder_job
 from bot.chat.handlers_io import set_menu
 from bot.chat.logs import protect_logs
-from bot.chat.outbox import Outbox, keep_draining
-from bot.chat.photo_limit import MemoryPhotoLimit, PhotoLimit, RedisPhotoLimit, SharedPhotoLimit
-from bot.chat.relay_key import Relay
-from bot.chat.services.base import Deps, Screens
-from bot.chat.services.startup import configure_team, pseudonymizer_for, reseal
-from bot.chat.settings import BotSettings
 from bot.pipeline.executor import Pool, make_pool
+from bot.services.base import Deps, Screens
+from bot.services.outbox import Outbox, keep_draining
+from bot.services.photo_limit import MemoryPhotoLimit, PhotoLimit, RedisPhotoLimit, SharedPhotoLimit
+from bot.services.relay_key import Relay
+from bot.services.settings import BotSettings
+from bot.services.startup import configure_team, pseudonymizer_for, reseal
 from storage.db import make_engine, make_sessionmaker, migrate_to_head
 from storage.settings import StorageSettings
 

@@ -13,8 +13,8 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from bot.chat.context import BotApplication, BotContext
 from bot.chat.handlers_io import Handler, offered, send, who
 from bot.chat.handlers_workers import WORKER_HANDLERS
-from bot.chat.services import buttons, history, housekeeping, people, photos, profile, relay
 from bot.pipeline import i18n
+from bot.services import buttons, history, housekeeping, people, photos, profile, relay
 
 log = logging.getLogger("bot")
 PRIVATE = filters.ChatType.PRIVATE

@@ -17,9 +17,9 @@ from telegram import (
 )
 
 from bot.chat.context import BotContext
-from bot.chat.services.base import Out, Who
-from bot.chat.services.startup import command_list
 from bot.pipeline.i18n import DEFAULT, LANGUAGES
+from bot.services.base import Out, Who
+from bot.services.startup import command_list
 
 Handler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 

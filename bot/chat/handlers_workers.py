@@ -6,7 +6,7 @@ from telegram import Update
 
 from bot.chat.context import BotContext
 from bot.chat.handlers_io import Handler, send, who
-from bot.chat.services import casework, relay, team, workers
+from bot.services import casework, relay, team, workers
 
 
 def _first(context: BotContext) -> str | None:

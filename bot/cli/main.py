@@ -195,7 +195,7 @@ def _altitude(a: argparse.Namespace) -> float:
         return float(a.altitude_m)
     from pydantic import ValidationError
 
-    from bot.chat.settings import BotSettings
+    from bot.services.settings import BotSettings
 
     try:
         return BotSettings().altitude_m

@@ -12,8 +12,8 @@ import asyncio
 
 from sqlalchemy import select
 
-from bot.chat.relay_key import Relay, new_key
 from bot.pipeline.i18n import t
+from bot.services.relay_key import Relay, new_key
 from storage.db import make_engine, make_sessionmaker
 from storage.models import Subject
 from testbed.bot import WORKER_ID, running

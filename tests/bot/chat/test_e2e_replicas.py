@@ -13,8 +13,8 @@ from contextlib import AsyncExitStack
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
-from bot.chat.photo_limit import SharedPhotoLimit
 from bot.pipeline.i18n import t
+from bot.services.photo_limit import SharedPhotoLimit
 from storage.db import make_engine, make_sessionmaker
 from storage.models import Screening
 from storage.pseudonyms import Pseudonymizer

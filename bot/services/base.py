@@ -9,13 +9,13 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.chat.outbox import Outbox
-from bot.chat.photo_limit import PhotoLimit, RateLimiter
-from bot.chat.relay_key import Relay
-from bot.chat.settings import BotSettings
 from bot.pipeline import i18n
 from bot.pipeline.risk import Person
 from bot.pipeline.screening import Screening
+from bot.services.outbox import Outbox
+from bot.services.photo_limit import PhotoLimit, RateLimiter
+from bot.services.relay_key import Relay
+from bot.services.settings import BotSettings
 from storage.conversations import ChatState, load_conversation
 from storage.errors import ConversationConflict
 from storage.models import Subject

@@ -1,15 +1,17 @@
-"""Service helpers; the fixtures they use (`deps`, `pool`) are in tests/bot/chat/conftest.py."""
+"""Service helpers, and the fixtures they use (`deps`, `pool`, from tests/bot/chat/conftest.py)."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.chat.services import people, photos
-from bot.chat.services.base import Deps
 from bot.pipeline.decode import ImageRejected
+from bot.services import people, photos
+from bot.services.base import Deps
 from storage.models import FollowUp
 from storage.workers import ensure_worker
-from tests.bot.chat.conftest import StubPool, screening, who
+from tests.bot.chat.conftest import StubPool, deps, pool, screening, who
+
+__all__ = ["deps", "pool"]  # fixtures, for the tests in this folder
 
 
 async def make_worker(deps: Deps, user: int, role: str = "health_worker") -> None:

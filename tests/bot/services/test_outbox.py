@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from bot.chat.outbox import Held, Outbox, drain, unreachable
-from bot.chat.screening_record import screening_record
-from bot.chat.services import people
+from bot.services import people
+from bot.services.outbox import Held, Outbox, drain, unreachable
+from bot.services.screening_record import screening_record
 from storage.models import ProcessedUpdate, Screening, Subject
 from tests.bot.chat.conftest import screening, who
 

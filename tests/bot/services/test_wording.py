@@ -10,20 +10,20 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
-from bot.chat.screening_record import screening_record
-from bot.chat.services import people, photos
-from bot.chat.services.history import history_text
-from bot.chat.services.photos import resent_text, result_replies
-from bot.chat.settings import BotSettings
 from bot.cli.summary import summary_lines
 from bot.pipeline import i18n
 from bot.pipeline.risk import GROUPS, Person, Risk, classify
 from bot.pipeline.screening import Estimate, Screening, advice_key, refers
+from bot.services import people, photos
+from bot.services.history import history_text
+from bot.services.photos import resent_text, result_replies
+from bot.services.screening_record import screening_record
+from bot.services.settings import BotSettings
 from storage.models import Screening as StoredScreening
 from storage.pseudonyms import format_case_code
 from storage.screenings import _screening_row
 from tests.bot.chat.conftest import who
-from tests.bot.chat.services.conftest import fetch
+from tests.bot.services.conftest import fetch
 
 CHILD = Person(36.0, "f")  # served by the CP-AnemiC children's model; cut-off 11.0
 MAN = Person(360.0, "m")  # served by the Eyes-defy adults' model; cut-off 13.0

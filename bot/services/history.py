@@ -7,11 +7,11 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.chat.chart import trend_png
-from bot.chat.services.base import Deps, Out, Seen, Who, once
-from bot.chat.services.photos import stored_reading
 from bot.pipeline import i18n, wording
 from bot.pipeline.wording import fmt
+from bot.services.base import Deps, Out, Seen, Who, once
+from bot.services.chart import trend_png
+from bot.services.photos import stored_reading
 from storage.models import Screening
 from storage.pseudonyms import format_case_code
 from storage.screenings import list_screenings, open_followup_of

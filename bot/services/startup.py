@@ -6,10 +6,10 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.chat.relay_key import Relay
-from bot.chat.services.base import log
-from bot.chat.settings import BotSettings
 from bot.pipeline import i18n
+from bot.services.base import log
+from bot.services.relay_key import Relay
+from bot.services.settings import BotSettings
 from storage.errors import StorageConfigError
 from storage.pseudonyms import Pseudonymizer
 from storage.relay import replace_relay, sealed_tokens

@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.chat.services import people, profile
 from bot.pipeline.i18n import t
+from bot.services import people, profile
 from storage.models import Conversation, Subject
 from tests.bot.chat.conftest import who
 
@@ -125,8 +125,8 @@ async def test_a_redelivered_update_is_handled_once(deps):
 
 
 async def test_help_shows_the_workers_commands_only_to_workers(deps):
-    from bot.chat.services.startup import worker_commands_text
-    from tests.bot.chat.services.conftest import make_worker
+    from bot.services.startup import worker_commands_text
+    from tests.bot.services.conftest import make_worker
 
     [plain] = await people.help_text(deps, who())
     assert "/pending" not in plain.text and t("en", "notice") in plain.text

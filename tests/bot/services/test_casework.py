@@ -7,13 +7,13 @@ from datetime import date
 
 from sqlalchemy import select
 
-from bot.chat.services import casework, workers
 from bot.pipeline.i18n import t
+from bot.services import casework, workers
 from storage.followups import MAX_NOTE_CHARS
 from storage.models import FollowUp, utcnow
 from storage.workers import ensure_worker, get_or_create_team
 from tests.bot.chat.conftest import who
-from tests.bot.chat.services.conftest import make_worker, open_case, screened
+from tests.bot.services.conftest import make_worker, open_case, screened
 
 
 async def test_contacted_note_take_decline_and_the_case_history(deps, pool):

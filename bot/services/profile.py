@@ -10,10 +10,10 @@ from typing import Any, Literal, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.chat.services import numbers, relay, research
-from bot.chat.services.base import Button, Deps, Out, Seen, Who, keyboard, log, once, tag
 from bot.pipeline import i18n
 from bot.pipeline.risk import GROUP_MONTHS, Person, group_for
+from bot.services import numbers, relay, research
+from bot.services.base import Button, Deps, Out, Seen, Who, keyboard, log, once, tag
 from storage.conversations import clear_conversation, save_conversation
 from storage.models import Subject
 from storage.screenings import open_followup_of

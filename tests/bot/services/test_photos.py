@@ -6,13 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
 
-from bot.chat.services import people, photos
 from bot.pipeline.i18n import t
 from bot.pipeline.inference import PoolBusy
+from bot.services import people, photos
 from storage.models import FollowUp, ProcessedUpdate, Screening, Subject
 from storage.subjects import erase_subject
 from tests.bot.chat.conftest import screening, who
-from tests.bot.chat.services.conftest import rejected
+from tests.bot.services.conftest import rejected
 
 
 async def fetch() -> bytes:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 from sqlalchemy import func, select
 
-from bot.chat.services import buttons, housekeeping, people, photos
+from bot.services import buttons, housekeeping, people, photos
 from storage.conversations import save_conversation
 from storage.followups import resolve_followup
 from storage.models import (

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.chat.services import profile, research
-from bot.chat.services.base import Deps, Out, Seen, Who, keyboard, log, once, tag
-from bot.chat.services.startup import worker_commands_text
 from bot.pipeline import i18n
+from bot.services import profile, research
+from bot.services.base import Deps, Out, Seen, Who, keyboard, log, once, tag
+from bot.services.startup import worker_commands_text
 from storage.conversations import clear_conversation, save_conversation
 from storage.settings import get_settings
 from storage.subjects import create_subject, erase_subject, set_language

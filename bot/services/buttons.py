@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection
 
-from bot.chat.services import people, profile, research
-from bot.chat.services.base import Deps, Out, Who
 from bot.pipeline import i18n
+from bot.services import people, profile, research
+from bot.services.base import Deps, Out, Who
 
 Route = Callable[[Deps, Who, str], Awaitable[list[Out]]]
 ROUTES: dict[str, Route] = {

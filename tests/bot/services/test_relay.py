@@ -14,16 +14,16 @@ from telegram.error import BadRequest, Forbidden, NetworkError, TimedOut
 
 from bot.chat.application import relay_for
 from bot.chat.handlers import reminder_job
-from bot.chat.relay_key import Relay, new_key
-from bot.chat.services import buttons, people, profile, relay
-from bot.chat.services.base import Deps
-from bot.chat.services.relay import Delivery
-from bot.chat.services.startup import reseal
-from bot.chat.settings import BotSettings
 from bot.pipeline.i18n import t
+from bot.services import buttons, people, profile, relay
+from bot.services.base import Deps
+from bot.services.relay import Delivery
+from bot.services.relay_key import Relay, new_key
+from bot.services.settings import BotSettings
+from bot.services.startup import reseal
 from storage.models import FollowUp, Subject
 from tests.bot.chat.conftest import who
-from tests.bot.chat.services.conftest import open_case
+from tests.bot.services.conftest import open_case
 
 PERSON = 5151
 LATER = datetime.now(UTC) + timedelta(days=30)  # every open case's reminder is due

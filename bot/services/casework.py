@@ -1,6 +1,6 @@
 """Health workers' steps on one case: /contacted, /decline, /note, /take and /resolve.
 
-Each step is one storage call on a case of the worker's team (`bot.chat.services.workers`
+Each step is one storage call on a case of the worker's team (`bot.services.workers`
 has /pending and /case, and who counts as a worker).
 """
 
@@ -12,10 +12,10 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.chat.services import numbers
-from bot.chat.services.base import Deps, Out, Seen, Who, log
-from bot.chat.services.workers import as_worker
 from bot.pipeline import i18n
+from bot.services import numbers
+from bot.services.base import Deps, Out, Seen, Who, log
+from bot.services.workers import as_worker
 from storage.errors import InvalidTransition, InvalidValue, NotFound
 from storage.followups import (
     MAX_NOTE_CHARS,

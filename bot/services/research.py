@@ -4,7 +4,7 @@ With it, the conjunctiva cut-out of each screening (the lining only, as a PNG wi
 alpha, re-encoded without metadata, at most `storage.screenings.MAX_CROP_SIDE` px a side) is
 kept so the service can be improved for the people who use it; turning it off erases the
 cut-outs kept so far, and /delete erases everything. Keeping it never costs a result: a cut-out
-that cannot be encoded or kept is logged and left out (bot.chat.services.photos).
+that cannot be encoded or kept is logged and left out (bot.services.photos).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import cv2
 import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.chat.services.base import Button, Deps, Out, Seen, Who, keyboard, log, once, tag
 from bot.pipeline import i18n
+from bot.services.base import Button, Deps, Out, Seen, Who, keyboard, log, once, tag
 from storage.screenings import MAX_CROP_SIDE
 from storage.subjects import set_research_opt_in
 

@@ -13,17 +13,17 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.exc import NoResultFound, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.chat.outbox import Held, unreachable
-from bot.chat.screening_record import screening_record
-from bot.chat.services import people, relay, research
-from bot.chat.services.base import Deps, Out, Seen, Who, log, once, seen, tag
-from bot.chat.services.profile import person_of
 from bot.pipeline import i18n, wording
 from bot.pipeline.decode import ImageRejected, check_size
 from bot.pipeline.executor import WorkerDied
 from bot.pipeline.inference import PhotoTimedOut, PoolBusy
 from bot.pipeline.risk import Category, Person, category_of
 from bot.pipeline.screening import Screening, advice_key
+from bot.services import people, relay, research
+from bot.services.base import Deps, Out, Seen, Who, log, once, seen, tag
+from bot.services.outbox import Held, unreachable
+from bot.services.profile import person_of
+from bot.services.screening_record import screening_record
 from storage.errors import ConsentMissing, CropRefused
 from storage.models import FollowUp
 from storage.models import Screening as StoredScreening

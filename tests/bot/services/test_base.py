@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bot.chat.services.base import Coalescer
+from bot.services.base import Coalescer
 
 
 async def test_items_added_during_a_flush_are_flushed_together_next() -> None:

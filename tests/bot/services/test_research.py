@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from bot.chat.services import buttons, people, photos, profile, research
 from bot.pipeline.i18n import t
+from bot.services import buttons, people, photos, profile, research
 from storage.models import FollowUp, ResearchCrop, Screening, Subject
 from storage.screenings import MAX_CROP_SIDE
 from tests.bot.chat.conftest import screening, who

@@ -11,7 +11,7 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.chat.relay_key import Relay
+from bot.services.relay_key import Relay
 from model import WEIGHTS
 
 TELEGRAM_MAX_BYTES = 20 * 1024 * 1024
@@ -60,7 +60,7 @@ class BotSettings(BaseSettings):
     outbox_retry_s: float = Field(default=1.0, gt=0)  # first retry; doubles up to a minute
     housekeeping_interval_s: float = Field(default=3600.0, gt=0)  # pruning old update ids
     # Fernet key sealing the chat ids of people who agreed to be contacted
-    # (bot.chat.relay_key); without it workers cannot message anyone and no reminder goes out
+    # (bot.services.relay_key); without it workers cannot message anyone and no reminder goes out
     relay_key: SecretStr | None = None
     # retired relay keys, comma-separated: they still open the chat ids sealed under them (read
     # only; each is re-sealed under RELAY_KEY when the bot starts or the chat id is used)
@@ -85,7 +85,7 @@ class BotSettings(BaseSettings):
                 Relay(value.get_secret_value())
             except ValueError:
                 raise ValueError(
-                    "not a Fernet key (python -m bot.chat.relay_key makes one)"
+                    "not a Fernet key (python -m bot.services.relay_key makes one)"
                 ) from None
         return value
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bot.chat.services.base import Deps, log
+from bot.services.base import Deps, log
 from storage.conversations import prune_conversations
 from storage.photo_windows import prune_photo_windows
 from storage.retention import Cutoffs, Pruned, prune_records

@@ -1,7 +1,7 @@
 """The relay: a worker's `/message CODE text` reaches the person of the case through the bot,
 the person's answer lands in the case's notes, and a pending case's person is reminded once;
 the worker never learns who the person is. Only people who agreed to be contacted, only while
-a case of theirs is open (bot.chat.relay_key seals the chat id; storage keeps the token).
+a case of theirs is open (bot.services.relay_key seals the chat id; storage keeps the token).
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.chat.services.base import Deps, Out, Seen, Who, log, tag
-from bot.chat.services.workers import as_worker
 from bot.pipeline import i18n
+from bot.services.base import Deps, Out, Seen, Who, log, tag
+from bot.services.workers import as_worker
 from storage.conversations import clear_conversation, load_conversation, save_conversation
 from storage.errors import InvalidTransition, InvalidValue, NotFound
 from storage.followups import MAX_NOTE_CHARS, add_note, add_reply, get_followup

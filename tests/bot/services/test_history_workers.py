@@ -7,13 +7,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
-from bot.chat.services import casework, history, people, photos, team, workers
-from bot.chat.services.startup import worker_commands_text
-from bot.chat.services.workers import PendingQuery, parse_pending
 from bot.pipeline.i18n import t
+from bot.services import casework, history, people, photos, team, workers
+from bot.services.startup import worker_commands_text
+from bot.services.workers import PendingQuery, parse_pending
 from storage.models import FollowUp, utcnow
 from tests.bot.chat.conftest import screening, who
-from tests.bot.chat.services.conftest import fetch, make_worker, open_case, screened
+from tests.bot.services.conftest import fetch, make_worker, open_case, screened
 
 
 async def test_history_lists_results_and_draws_the_trend(deps, pool):

@@ -7,13 +7,13 @@ from __future__ import annotations
 import pytest
 
 from bot.chat.handlers_workers import WORKER_HANDLERS
-from bot.chat.services import casework, people, profile, team, workers
-from bot.chat.services.startup import WORKER_COMMANDS
 from bot.pipeline import i18n
 from bot.pipeline.i18n import t
+from bot.services import casework, people, profile, team, workers
+from bot.services.startup import WORKER_COMMANDS
 from storage.workers import get_or_create_team
 from tests.bot.chat.conftest import who
-from tests.bot.chat.services.conftest import make_worker
+from tests.bot.services.conftest import make_worker
 
 # '²'.isdigit() is True but int('²') raises; int() and float() read Arabic-Indic digits, float()
 # reads an exponent (infinity), 'nan' and a sign

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from bot.chat.services import people, photos
 from bot.pipeline.i18n import t
 from bot.pipeline.inference import PhotoTimedOut
+from bot.services import people, photos
 from storage.models import Screening
 from tests.bot.chat.conftest import screening, who
-from tests.bot.chat.services.conftest import fetch
+from tests.bot.services.conftest import fetch
 
 
 async def test_a_photo_over_the_time_limit_gets_the_timeout_message(deps, pool):

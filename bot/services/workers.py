@@ -1,5 +1,5 @@
 """Health workers in the chat: who is one, /pending and /case (the steps on a case are in
-`bot.chat.services.casework`; the team's /stats, /join and /invite in `bot.chat.services.team`).
+`bot.services.casework`; the team's /stats, /join and /invite in `bot.services.team`).
 
 A worker is known by the pseudonym of their id under the "worker" purpose, and sees only
 their team's cases (storage.followups scopes every query).
@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.chat.services import numbers
-from bot.chat.services.base import Deps, Out, Seen, Who, once
 from bot.pipeline import i18n
+from bot.services import numbers
+from bot.services.base import Deps, Out, Seen, Who, once
 from storage.errors import NotFound
 from storage.followups import (
     count_followups,

@@ -7,12 +7,12 @@ import asyncio
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.chat.chart import lab_agreement_png
-from bot.chat.services import numbers
-from bot.chat.services.base import Deps, Out, Seen, Who, log, once, tag
-from bot.chat.services.startup import worker_commands_text
-from bot.chat.services.workers import as_worker
 from bot.pipeline import i18n
+from bot.services import numbers
+from bot.services.base import Deps, Out, Seen, Who, log, once, tag
+from bot.services.chart import lab_agreement_png
+from bot.services.startup import worker_commands_text
+from bot.services.workers import as_worker
 from storage.errors import InviteInvalid, JoinRefused, NotFound
 from storage.models import HealthWorker, Team
 from storage.stats import GroupAccuracy, field_stats

@@ -11,14 +11,14 @@ import secrets
 from pydantic import SecretStr
 
 from bot.chat.application import photo_limit
-from bot.chat.photo_limit import (
+from bot.services.photo_limit import (
     TOKEN_HOLD_S,
     MemoryPhotoLimit,
     PhotoLimit,
     RedisPhotoLimit,
     SharedPhotoLimit,
 )
-from bot.chat.settings import BotSettings
+from bot.services.settings import BotSettings
 from storage.db import make_engine, make_sessionmaker, migrate_to_head
 from tests.storage.helpers import create_pg_database, drop_pg_database
 
