@@ -1,7 +1,9 @@
 """Health workers' steps on one case: /contacted, /decline, /note, /take and /resolve.
 
 Each step is one storage call on a case of the worker's team (`bot.services.workers`
-has /pending and /case, and who counts as a worker).
+has /pending and /case, and who counts as a worker). The steps themselves (`step`,
+`take_case`, `resolve_case`) take the acting worker, or the office of one team, so the
+dashboard runs the same ones.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from bot.services.workers import as_worker
 from storage.errors import InvalidTransition, InvalidValue, NotFound
 from storage.followups import (
     MAX_NOTE_CHARS,
+    Office,
     add_note,
     assign_followup,
     decline_followup,
@@ -44,71 +47,91 @@ def _refused(lang: str, code: str, error: Exception, bad: str = "worker.note_bad
     return [Out(i18n.t(lang, bad, max=MAX_NOTE_CHARS))]
 
 
-async def _step(
-    deps: Deps,
-    who: Who,
-    args: list[str],
-    act: Callable[..., Awaitable[object]],
-    *,
-    text_as: str,
-    needs_text: bool,
-    name: str,
+Actor = HealthWorker | Office
+
+
+@dataclass(frozen=True)
+class Step:
+    """A step on a case: the storage call `act(session, case_code=, worker=, <text_as>=text)`,
+    whether it needs the text, and its usage reply."""
+
+    act: Callable[..., Awaitable[object]]
+    text_as: str
+    needs_text: bool
+    usage: str
+
+
+STEPS = {
+    "contacted": Step(mark_contacted, "note", False, "contacted_usage"),
+    "declined": Step(decline_followup, "note", True, "decline_usage"),
+    "noted": Step(add_note, "text", True, "note_usage"),
+}
+
+
+async def step(
+    session: AsyncSession, lang: str, actor: Actor, name: str, code: str | None, text: str | None
 ) -> list[Out]:
-    """CODE [text...] for one case: the storage step `act(session, case_code=, worker=,
-    <text_as>=text)`, then the reply `worker.<name>`; a usage note or a refusal otherwise."""
+    """The step `name` (a key of STEPS) on the case `code`, then the reply `worker.<name>`; a
+    usage note or a refusal otherwise."""
+    what = STEPS[name]
+    if not code or (what.needs_text and not text):
+        return [Out(i18n.t(lang, f"worker.{what.usage}"))]
+    try:
+        await what.act(session, case_code=code, worker=actor, **{what.text_as: text})
+    except (NotFound, InvalidTransition, InvalidValue) as e:
+        return _refused(lang, code, e)
+    log.info("%s case worker=%s", name, actor.id)
+    return [Out(i18n.t(lang, f"worker.{name}", code=_shown(code)))]
+
+
+async def _step(deps: Deps, who: Who, args: list[str], name: str) -> list[Out]:
+    """CODE [text...] from the chat: `step` for the worker writing."""
+    code, text = (args[0] if args else None), " ".join(args[1:]) or None
 
     async def job(session: AsyncSession, s: Seen, worker: HealthWorker) -> list[Out]:
-        if len(args) < (2 if needs_text else 1):
-            return [Out(i18n.t(s.lang, f"worker.{USAGE[name]}"))]
-        code, text = args[0], " ".join(args[1:]) or None
-        try:
-            await act(session, case_code=code, worker=worker, **{text_as: text})
-        except (NotFound, InvalidTransition, InvalidValue) as e:
-            return _refused(s.lang, code, e)
-        log.info("%s case worker=%s", name, worker.id)
-        return [Out(i18n.t(s.lang, f"worker.{name}", code=_shown(code)))]
+        return await step(session, s.lang, worker, name, code, text)
 
     return await as_worker(deps, who, job)
 
 
-USAGE = {"contacted": "contacted_usage", "declined": "decline_usage", "noted": "note_usage"}
-
-
 async def contacted(deps: Deps, who: Who, args: list[str]) -> list[Out]:
     """/contacted CODE [note]: the person was reached (again); an unassigned case becomes yours."""
-    return await _step(
-        deps, who, args, mark_contacted, text_as="note", needs_text=False, name="contacted"
-    )
+    return await _step(deps, who, args, "contacted")
 
 
 async def decline(deps: Deps, who: Who, args: list[str]) -> list[Out]:
     """/decline CODE REASON...: the person does not want a follow-up; the reason is a note."""
-    return await _step(
-        deps, who, args, decline_followup, text_as="note", needs_text=True, name="declined"
-    )
+    return await _step(deps, who, args, "declined")
 
 
 async def note(deps: Deps, who: Who, args: list[str]) -> list[Out]:
     """/note CODE TEXT...: add a note to a case, open or closed."""
-    return await _step(deps, who, args, add_note, text_as="text", needs_text=True, name="noted")
+    return await _step(deps, who, args, "noted")
 
 
 async def take(deps: Deps, who: Who, code: str | None) -> list[Out]:
     """/take CODE: assign an open case to yourself, also one another worker had."""
 
     async def job(session: AsyncSession, s: Seen, worker: HealthWorker) -> list[Out]:
-        if not code:
-            return [Out(i18n.t(s.lang, "worker.take_usage"))]
-        try:
-            had = (await get_followup(session, case_code=code, worker=worker)).assigned_worker_id
-            await assign_followup(session, case_code=code, worker=worker, assignee_id=worker.id)
-        except (NotFound, InvalidTransition) as e:
-            return _refused(s.lang, code, e)
-        log.info("took case worker=%s", worker.id)
-        key = "worker.taken" if had in (None, worker.id) else "worker.taken_over"
-        return [Out(i18n.t(s.lang, key, code=_shown(code)))]
+        return await take_case(session, s.lang, worker, code)
 
     return await as_worker(deps, who, job)
+
+
+async def take_case(
+    session: AsyncSession, lang: str, worker: HealthWorker, code: str | None
+) -> list[Out]:
+    """Assign the open case `code` to the worker, also one another worker had."""
+    if not code:
+        return [Out(i18n.t(lang, "worker.take_usage"))]
+    try:
+        had = (await get_followup(session, case_code=code, worker=worker)).assigned_worker_id
+        await assign_followup(session, case_code=code, worker=worker, assignee_id=worker.id)
+    except (NotFound, InvalidTransition) as e:
+        return _refused(lang, code, e)
+    log.info("took case worker=%s", worker.id)
+    key = "worker.taken" if had in (None, worker.id) else "worker.taken_over"
+    return [Out(i18n.t(lang, key, code=_shown(code)))]
 
 
 @dataclass(frozen=True)
@@ -141,30 +164,30 @@ async def resolve(deps: Deps, who: Who, args: list[str]) -> list[Out]:
         parsed = parse_resolve(args)
         if parsed is None:
             return [Out(i18n.t(s.lang, "worker.resolve_usage"))]
-        code, lab = parsed.code, parsed.lab
-        try:
-            found = await resolve_followup(
-                session,
-                case_code=code,
-                worker=worker,
-                lab_hb_g_dl=lab,
-                lab_date=parsed.lab_date,
-                note=parsed.note,
-            )
-        except (NotFound, InvalidTransition, InvalidValue) as e:
-            return _refused(s.lang, code, e, bad="worker.bad_value")
-        sc = await session.get_one(Screening, found.screening_id)
-        log.info("resolved case worker=%s", worker.id)
-        return [
-            Out(
-                i18n.t(
-                    s.lang,
-                    "worker.resolved",
-                    code=format_case_code(found.case_code),
-                    lab=f"{lab:.1f}",
-                    hb=f"{sc.hb_g_dl:.1f}",
-                )
-            )
-        ]
+        return await resolve_case(session, s.lang, worker, parsed)
 
     return await as_worker(deps, who, job)
+
+
+async def resolve_case(
+    session: AsyncSession, lang: str, actor: Actor, parsed: Resolution
+) -> list[Out]:
+    """Close the case with the lab-confirmed Hb; the estimate beside it in the reply."""
+    code, lab = parsed.code, parsed.lab
+    try:
+        found = await resolve_followup(
+            session,
+            case_code=code,
+            worker=actor,
+            lab_hb_g_dl=lab,
+            lab_date=parsed.lab_date,
+            note=parsed.note,
+        )
+    except (NotFound, InvalidTransition, InvalidValue) as e:
+        return _refused(lang, code, e, bad="worker.bad_value")
+    sc = await session.get_one(Screening, found.screening_id)
+    log.info("resolved case worker=%s", actor.id)
+    shown = format_case_code(found.case_code)
+    return [
+        Out(i18n.t(lang, "worker.resolved", code=shown, lab=f"{lab:.1f}", hb=f"{sc.hb_g_dl:.1f}"))
+    ]

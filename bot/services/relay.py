@@ -14,10 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.pipeline import i18n
 from bot.services.base import Deps, Out, Seen, Who, log, tag
+from bot.services.relay_key import Relay
 from bot.services.workers import as_worker
 from storage.conversations import clear_conversation, load_conversation, save_conversation
 from storage.errors import InvalidTransition, InvalidValue, NotFound
-from storage.followups import MAX_NOTE_CHARS, add_note, add_reply, get_followup
+from storage.followups import MAX_NOTE_CHARS, Office, add_note, add_reply, get_followup
 from storage.models import FollowUp, HealthWorker, Subject
 from storage.pseudonyms import Pseudonym, format_case_code
 from storage.relay import (
@@ -49,39 +50,54 @@ async def message(deps: Deps, who: Who, args: list[str]) -> list[Out]:
     code, text = args[0], " ".join(args[1:])
 
     async def job(session: AsyncSession, s: Seen, worker: HealthWorker) -> list[Out]:
-        try:
-            case = await get_followup(session, case_code=code, worker=worker)
-        except NotFound:
-            return [Out(i18n.t(s.lang, "worker.not_found"))]
-        chat = await _chat_of(session, deps, case)
-        shown = format_case_code(case.case_code)
-        if chat is None:
-            return [Out(i18n.t(s.lang, "worker.unreachable", code=shown))]
-        try:
-            await add_note(session, case_code=case.case_code, worker=worker, text=f"sent: {text}")
-        except InvalidValue:
-            return [Out(i18n.t(s.lang, "worker.note_bad", max=MAX_NOTE_CHARS))]
-        person, lang = await _await_reply(session, case)
-        log.info("relayed case=%s subject=%s", case.id, tag(person))
-        return [
-            Out(i18n.t(s.lang, "worker.message_sent", code=shown)),
-            Out(i18n.t(lang, "relay.message", code=shown, text=text), to=chat),
-        ]
+        return await message_case(session, deps.relay, s.lang, worker, code, text)
 
     return await as_worker(deps, who, job)
 
 
-async def _chat_of(session: AsyncSession, deps: Deps, case: FollowUp) -> int | None:
+async def message_case(
+    session: AsyncSession,
+    relay: Relay | None,
+    lang: str,
+    actor: HealthWorker | Office,
+    code: str,
+    text: str,
+) -> list[Out]:
+    """The text to the case's person (an Out `to` their chat), noted in the case; the reply
+    to the worker first. Refused for a case not theirs, a person not reachable, a bad text."""
+    if not text.strip():
+        return [Out(i18n.t(lang, "worker.message_usage"))]
+    try:
+        case = await get_followup(session, case_code=code, worker=actor)
+    except NotFound:
+        return [Out(i18n.t(lang, "worker.not_found"))]
+    chat = await _chat_of(session, relay, case)
+    shown = format_case_code(case.case_code)
+    if chat is None:
+        return [Out(i18n.t(lang, "worker.unreachable", code=shown))]
+    try:
+        await add_note(session, case_code=case.case_code, worker=actor, text=f"sent: {text}")
+    except InvalidValue:
+        return [Out(i18n.t(lang, "worker.note_bad", max=MAX_NOTE_CHARS))]
+    person, their_lang = await _await_reply(session, case)
+    log.info("relayed case=%s subject=%s", case.id, tag(person))
+    return [
+        Out(i18n.t(lang, "worker.message_sent", code=shown)),
+        Out(i18n.t(their_lang, "relay.message", code=shown, text=text), to=chat),
+    ]
+
+
+async def _chat_of(session: AsyncSession, relay: Relay | None, case: FollowUp) -> int | None:
     """The person's chat id, re-sealing it under the current key if a retired one sealed it."""
-    if deps.relay is None or case.status not in ("pending", "contacted"):
+    if relay is None or case.status not in ("pending", "contacted"):
         return None
     token = await relay_token(session, subject_id=case.subject_id)
     if token is None:
         return None
-    renewed = deps.relay.renewed(token)
+    renewed = relay.renewed(token)
     if renewed is not None:
         await replace_relay(session, subject_id=case.subject_id, old=token, new=renewed)
-    return deps.relay.open(token)
+    return relay.open(token)
 
 
 async def _await_reply(session: AsyncSession, case: FollowUp) -> tuple[Pseudonym, str | None]:

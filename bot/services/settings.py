@@ -70,8 +70,11 @@ class BotSettings(BaseSettings):
     # the programme's elevation in metres: from 1000 m, WHO's elevation adjustment raises every
     # anaemia cut-off and band for everyone (bot.pipeline.risk.ELEVATION_G_L); 0 is sea level
     altitude_m: float = Field(default=0.0, ge=-500.0, le=6000.0)
+    # the dashboard's public address (e.g. https://example.org), where /web's sign-in links
+    # point; without it /web says the dashboard is not set up
+    web_base_url: str | None = Field(default=None, pattern=r"^https?://[^\s/?#]+[^\s?#]*$")
 
-    @field_validator("relay_key", "redis_url", mode="before")
+    @field_validator("relay_key", "redis_url", "web_base_url", mode="before")
     @classmethod
     def _unset(cls, value: object) -> object:
         """An empty variable (compose's `${RELAY_KEY:-}`) means not set."""

@@ -30,6 +30,7 @@ WORKER_COMMANDS = (
     "message",
     "resolve",
     "stats",
+    "web",
     "invite",
     "workers",
     "revoke",

@@ -1,5 +1,5 @@
-"""Health workers' team commands: /stats (with the Bland-Altman picture), /join, and the
-admins' /invite, /workers and /revoke."""
+"""Health workers' team commands: /stats (with the Bland-Altman picture), /join, /web (a
+sign-in link to the dashboard), and the admins' /invite, /workers and /revoke."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from bot.services.workers import as_worker
 from storage.errors import InviteInvalid, JoinRefused, NotFound
 from storage.models import HealthWorker, Team
 from storage.stats import GroupAccuracy, field_stats
+from storage.weblinks import LINK_TTL, create_link
 from storage.workers import (
     create_invite,
     find_worker,
@@ -166,5 +167,28 @@ async def revoke(deps: Deps, who: Who, number: str | None) -> list[Out]:
             return [Out(i18n.t(s.lang, "worker.revoke_unknown", n=n))]
         log.info("revoked worker=%s by=%s", n, worker.id)
         return [Out(i18n.t(s.lang, "worker.revoked", n=n))]
+
+    return await as_worker(deps, who, job)
+
+
+def signin_url(base_url: str, token: str) -> str:
+    """The dashboard's sign-in page for a link token, under the public base URL."""
+    return f"{base_url.rstrip('/')}/dashboard/signin?token={token}"
+
+
+async def web_link(deps: Deps, who: Who) -> list[Out]:
+    """/web: a one-time link that signs the worker in to the dashboard (WEB_BASE_URL)."""
+    base = deps.settings.web_base_url
+
+    async def job(session: AsyncSession, s: Seen, worker: HealthWorker) -> list[Out]:
+        if base is None:
+            return [Out(i18n.t(s.lang, "worker.web_unavailable"))]
+        token = await create_link(
+            session, team_id=worker.team_id, role=worker.role, worker_id=worker.id
+        )
+        log.info("dashboard link worker=%s", worker.id)
+        minutes = int(LINK_TTL.total_seconds() // 60)
+        text = i18n.t(s.lang, "worker.web_link", url=signin_url(base, token), minutes=minutes)
+        return [Out(text)]
 
     return await as_worker(deps, who, job)

@@ -18,6 +18,7 @@ from bot.services import numbers
 from bot.services.base import Deps, Out, Seen, Who, once
 from storage.errors import NotFound
 from storage.followups import (
+    Office,
     count_followups,
     get_followup,
     list_followups,
@@ -172,28 +173,30 @@ async def case(deps: Deps, who: Who, code: str | None) -> list[Out]:
             reliable=yes if sc.reliable else no,
             contact=yes if subject.contact_opt_in else no,
             lab=lab,
-            assigned=_whom(s.lang, found.assigned_worker_id, worker, "worker.nobody"),
+            assigned=whom(s.lang, found.assigned_worker_id, worker, "worker.nobody"),
         )
-        return [Out("\n".join([text, *_history(s.lang, found, notes, worker)]))]
+        return [Out("\n".join([text, *history_lines(s.lang, found, notes, worker)]))]
 
     return await as_worker(deps, who, job)
 
 
-def _whom(lang: str, worker_id: int | None, me: HealthWorker, nobody: str) -> str:
+def whom(lang: str, worker_id: int | None, me: HealthWorker | Office, nobody: str) -> str:
     """The worker as "you", "another worker" or the `nobody` text; never which worker."""
     if worker_id is None:
         return i18n.t(lang, nobody)
     return i18n.t(lang, "worker.you" if worker_id == me.id else "worker.another_worker")
 
 
-def _author(lang: str, note: FollowUpNote, me: HealthWorker) -> str:
+def _author(lang: str, note: FollowUpNote, me: HealthWorker | Office) -> str:
     """Who wrote a note: the person (an answer through the relay), the office, or a worker."""
     if note.author in ("person", "office"):
         return i18n.t(lang, f"worker.{note.author}")
-    return _whom(lang, note.worker_id, me, "worker.office")
+    return whom(lang, note.worker_id, me, "worker.office")
 
 
-def _history(lang: str, found: FollowUp, notes: list[FollowUpNote], me: HealthWorker) -> list[str]:
+def history_lines(
+    lang: str, found: FollowUp, notes: list[FollowUpNote], me: HealthWorker | Office
+) -> list[str]:
     """The case's steps and notes, oldest first; only the latest HISTORY_SHOWN of them."""
     steps = [
         (found.opened_at, "worker.history_opened"),

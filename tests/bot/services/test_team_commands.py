@@ -27,7 +27,7 @@ async def _admin_code(deps, admin: int) -> str:
 
 def test_every_worker_command_has_a_menu_text_in_every_language() -> None:
     assert set(WORKER_HANDLERS) == {*WORKER_COMMANDS, "join"}
-    assert len(WORKER_HANDLERS) == 13
+    assert len(WORKER_HANDLERS) == 14
     for lang in i18n.LANGUAGES:
         assert all(
             i18n.has(f"commands.{name}") and t(lang, f"commands.{name}") for name in WORKER_COMMANDS
@@ -147,3 +147,16 @@ async def test_months_malformed_get_the_profile_question_again(deps, word) -> No
 
 def test_months_in_full_width_digits_are_read() -> None:
     assert profile.parse_months("３０") == 30.0 and profile.parse_months(" 7,5 ") == 7.5
+
+
+async def test_web_gives_a_worker_a_one_time_link(deps) -> None:
+    await make_worker(deps, 61)
+    [off] = await team.web_link(deps, who(61))
+    assert off.text == t("en", "worker.web_unavailable")
+    deps.settings = deps.settings.model_copy(update={"web_base_url": "https://dash.example/"})
+    [link] = await team.web_link(deps, who(61))
+    url = link.text.splitlines()[-1]
+    assert url.startswith("https://dash.example/dashboard/signin?token=")
+    assert len(url.rsplit("=", 1)[-1]) >= 40  # 256 random bits
+    [denied] = await team.web_link(deps, who(62))
+    assert denied.text == t("en", "worker.denied")
