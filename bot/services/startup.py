@@ -100,6 +100,14 @@ async def reseal(sessions: async_sessionmaker[AsyncSession], relay: Relay) -> in
     return renewed
 
 
+def relay_for(settings: BotSettings) -> Relay | None:
+    """The relay under RELAY_KEY, opening what RELAY_OLD_KEYS sealed too; None without a key."""
+    if settings.relay_key is None:
+        return None
+    old = [k.get_secret_value() for k in settings.relay_old_keys]
+    return Relay(settings.relay_key.get_secret_value(), old)
+
+
 def command_list(lang: str, *, worker: bool) -> list[tuple[str, str]]:
     """(command, description) pairs for setMyCommands; workers get theirs too."""
     names = PEOPLE_COMMANDS + (WORKER_COMMANDS if worker else ())

@@ -12,7 +12,6 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from telegram.error import BadRequest, Forbidden, NetworkError, TimedOut
 
-from bot.chat.application import relay_for
 from bot.chat.handlers import reminder_job
 from bot.pipeline.i18n import t
 from bot.services import buttons, people, profile, relay
@@ -20,7 +19,7 @@ from bot.services.base import Deps
 from bot.services.relay import Delivery
 from bot.services.relay_key import Relay, new_key
 from bot.services.settings import BotSettings
-from bot.services.startup import reseal
+from bot.services.startup import relay_for, reseal
 from storage.models import FollowUp, Subject
 from tests.bot.chat.conftest import who
 from tests.bot.services.conftest import open_case
