@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -85,7 +86,10 @@ def wait_for(driver: WebDriver, css: str, text: str = "", timeout: float = 30.0)
     """The last element matching `css` whose text holds `text`, once there is one."""
     deadline = time.monotonic() + timeout
     while True:
-        found = [e for e in driver.find_elements(By.CSS_SELECTOR, css) if text in e.text]
+        try:
+            found = [e for e in driver.find_elements(By.CSS_SELECTOR, css) if text in e.text]
+        except StaleElementReferenceException:  # the page changed while it was read
+            found = []
         if found:
             return found[-1]
         if time.monotonic() > deadline:
