@@ -41,6 +41,7 @@ from tests.bot.web.browser import (
 from tests.storage.helpers import pseudonymizer, record
 
 P = pseudonymizer()
+CASES = (("moderate", 9.0, "moderate"), ("severe", 6.5, "severe"), ("other", 9.1, "moderate"))
 
 
 async def _seed(url: str) -> dict[str, Any]:
