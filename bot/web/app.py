@@ -28,6 +28,7 @@ from bot.web.settings import WebSettings, get_web_settings
 from bot.web.state import Web
 from storage.db import make_engine, make_sessionmaker, migrate_to_head
 from storage.settings import StorageSettings, get_settings
+from storage.workers import get_or_create_team
 
 log = logging.getLogger("web")
 STATIC = Path(__file__).parent / "static"
@@ -58,7 +59,8 @@ def build_app(
 
 
 def dashboard_app(settings: BotSettings, storage: StorageSettings, web: WebSettings) -> Starlette:
-    """`anemia-web`'s application: the database migrated at start (as the bot does), the relay
+    """`anemia-web`'s application: the database migrated and TEAM made at start (as the bot
+    does), the relay
     under RELAY_KEY with its messages sent through the Bot API when a token is set."""
     engine = make_engine(storage.database_url)
     token = settings.telegram_bot_token.get_secret_value()
@@ -70,6 +72,8 @@ def dashboard_app(settings: BotSettings, storage: StorageSettings, web: WebSetti
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await migrate_to_head(storage.database_url)
+        async with state.sessions.begin() as session:  # as the bot does: TEAM exists
+            await get_or_create_team(session, name=settings.team)
         log.info("dashboard ready")
         try:
             yield
