@@ -13,6 +13,7 @@ from storage.photo_windows import prune_photo_windows
 from storage.retention import Cutoffs, Pruned, prune_records
 from storage.settings import StorageSettings
 from storage.updates import prune_updates
+from storage.weblinks import prune_web
 
 # Telegram keeps an undelivered update for at most 24 hours; two days leaves a margin for a
 # bot that was down when it was due
@@ -42,6 +43,7 @@ async def prune(deps: Deps, storage: StorageSettings, now: datetime | None = Non
         chats = await prune_conversations(session, before=now - CONVERSATION_RETENTION)
         # a window is over after PHOTO_RATE_WINDOW_S; a day is far beyond any sensible window
         await prune_photo_windows(session, before=now - timedelta(days=1))
+        await prune_web(session, before=now)  # dashboard links and sessions past their time
         records = await prune_records(session, cutoffs=cutoffs)
     log.info(
         "housekeeping: pruned %d processed updates, %d conversations; past retention "
