@@ -173,7 +173,7 @@ def _filters(
 
 def _narrowed(narrow: Narrow | None) -> list[ColumnElement[bool]]:
     narrow = narrow or Narrow()
-    where = []
+    where: list[ColumnElement[bool]] = []
     if narrow.risk_groups:
         where.append(Screening.risk_group.in_(narrow.risk_groups))
     if narrow.populations:

@@ -134,6 +134,21 @@ async def take_case(
     return [Out(i18n.t(lang, key, code=_shown(code)))]
 
 
+async def unassign_case(
+    session: AsyncSession, lang: str, actor: Actor, code: str | None
+) -> list[Out]:
+    """Take the case from whichever worker had it (one who left, say), as the CLI's
+    `followups assign --unassign` does; the dashboard offers it to admins."""
+    if not code:
+        return [Out(i18n.t(lang, "worker.case_usage"))]
+    try:
+        await assign_followup(session, case_code=code, worker=actor, assignee_id=None)
+    except NotFound as e:
+        return _refused(lang, code, e)
+    log.info("unassigned case by=%s", actor.id)
+    return [Out(i18n.t(lang, "worker.unassigned", code=_shown(code)))]
+
+
 @dataclass(frozen=True)
 class Resolution:
     """/resolve's arguments: the case, the lab Hb (g/dL), the lab date if given, a note."""

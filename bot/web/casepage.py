@@ -97,6 +97,8 @@ async def act_page(request: Request, session: AsyncSession, signed: Signed) -> R
         said = await casework.step(session, lang, signed.actor, step, code, _text(form, "text"))
     elif step == "take" and signed.worker is not None:
         said = await casework.take_case(session, lang, signed.worker, code)
+    elif step == "unassign" and signed.role == "admin":
+        said = await casework.unassign_case(session, lang, signed.actor, code)
     elif step == "resolve":
         said = await _resolve(session, lang, signed, code, form)
     elif step == "message":

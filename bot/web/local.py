@@ -19,7 +19,7 @@ import uvicorn
 from pydantic import SecretStr
 from starlette.applications import Starlette
 
-from bot.pipeline.executor import make_pool
+from bot.pipeline.executor import Pool, make_pool
 from bot.services.base import Deps, Screens
 from bot.services.outbox import Outbox, keep_draining
 from bot.services.photo_limit import MemoryPhotoLimit
@@ -109,29 +109,22 @@ def local_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await migrate_to_head(storage.database_url)
-        owned = None
-        if pool is None:
-            owned = make_pool(
-                settings.anemia_weights,
-                workers=1,
-                queue_size=settings.inference_queue,
-                processes=False,
-                timeout_s=settings.photo_timeout_s,
-            )
-            await asyncio.to_thread(owned.start)
+        owned = None if pool is not None else await asyncio.to_thread(_start_pool, settings)
+        screens = pool if pool is not None else owned
+        assert screens is not None
         team_id = await configure_team(sessions, pseudonyms, settings)
         outbox = Outbox(web.anemia_local_dir / "outbox.sqlite3")
         limiter = MemoryPhotoLimit(settings.photo_rate_limit, settings.photo_rate_window_s)
         state.deps = Deps(
             sessions,
             pseudonyms,
-            pool or owned,
+            screens,
             settings,
             team_id,
             limiter,
             outbox,
             relay=state.relay,
-        )  # type: ignore[arg-type]
+        )
         drainer = asyncio.create_task(keep_draining(outbox, sessions, settings.outbox_retry_s))
         print(
             f"anemia-bot --local: a local trial at http://127.0.0.1:{port}/ (the dashboard at "
@@ -149,6 +142,19 @@ def local_app(
             await engine.dispose()
 
     return build_app(state, routes=chat.ROUTES, lifespan=lifespan)
+
+
+def _start_pool(settings: BotSettings) -> Pool:
+    """One inference worker in a thread of this process, its models loaded (seconds)."""
+    made = make_pool(
+        settings.anemia_weights,
+        workers=1,
+        queue_size=settings.inference_queue,
+        processes=False,
+        timeout_s=settings.photo_timeout_s,
+    )
+    made.start()
+    return made
 
 
 def serve_local(

@@ -101,14 +101,16 @@ def browser() -> Iterator[WebDriver]:
         driver.quit()
 
 
-async def _link(site: dict[str, Any], *, worker: bool = False, ttl_s: float = 900) -> str:
+async def _link(
+    site: dict[str, Any], *, worker: bool = False, ttl_s: float = 900, role: str = "health_worker"
+) -> str:
     engine = make_engine(site["url"])
     try:
         async with make_sessionmaker(engine).begin() as session:
             return await create_link(
                 session,
                 team_id=site["team"],
-                role="health_worker",
+                role=role,
                 worker_id=site["worker"] if worker else None,
                 ttl=timedelta(seconds=ttl_s),
             )
@@ -125,10 +127,13 @@ async def _case(site: dict[str, Any], name: str) -> FollowUp:
         await engine.dispose()
 
 
-def sign_in(driver: WebDriver, site: dict[str, Any], *, worker: bool = False) -> str:
+def sign_in(
+    driver: WebDriver, site: dict[str, Any], *, worker: bool = False, role: str = "health_worker"
+) -> str:
     """Open a new link and press its button; the link's URL."""
     driver.delete_all_cookies()
-    url = f"{site['base']}/dashboard/signin?token={asyncio.run(_link(site, worker=worker))}"
+    token = asyncio.run(_link(site, worker=worker, role=role))
+    url = f"{site['base']}/dashboard/signin?token={token}"
     driver.get(url)
     press(driver, t("en", "web.sign_in"))
     wait_for(driver, "h1", t("en", "web.queue_title", team="default"))
@@ -255,6 +260,12 @@ def test_a_worker_takes_a_case_and_finds_it_as_theirs(site, browser) -> None:
     browser.get(f"{site['base']}/dashboard/case/{code}")
     press(browser, t("en", "web.do_take"))
     wait_for(browser, ".said", t("en", "worker.taken", code=shown(code)))
+    assert t("en", "web.do_unassign") not in browser.page_source  # for admins only
     browser.get(f"{site['base']}/dashboard?assigned=me")
     assert shown(code) in browser.page_source
     assert asyncio.run(_case(site, "moderate")).assigned_worker_id == site["worker"]
+    sign_in(browser, site, role="admin")
+    browser.get(f"{site['base']}/dashboard/case/{code}")
+    press(browser, t("en", "web.do_unassign"))
+    wait_for(browser, ".said", t("en", "worker.unassigned", code=shown(code)))
+    assert asyncio.run(_case(site, "moderate")).assigned_worker_id is None
