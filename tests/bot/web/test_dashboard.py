@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from bot.pipeline.i18n import t
@@ -135,7 +136,9 @@ def sign_in(
     token = asyncio.run(_link(site, worker=worker, role=role))
     url = f"{site['base']}/dashboard/signin?token={token}"
     driver.get(url)
-    press(driver, t("en", "web.sign_in"))
+    focused = driver.switch_to.active_element  # the keyboard is on the button at once
+    assert focused.text == t("en", "web.sign_in")
+    focused.send_keys(Keys.ENTER)
     wait_for(driver, "h1", t("en", "web.queue_title", team="default"))
     return url
 
