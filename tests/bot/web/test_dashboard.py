@@ -175,6 +175,8 @@ def test_sign_in_then_queue_resolve_figures_export_and_sign_out(site, browser) -
     browser.find_element(By.LINK_TEXT, shown(site["codes"]["severe"])).click()
     wait_for(browser, "h1", t("en", "web.case_title", code=shown(site["codes"]["severe"])))
     assert every_field_is_labelled(browser) and fits_the_screen(browser)
+    for n in range(3):  # the people's pseudonyms are nowhere on the page
+        assert P.pseudonym(100 + n).value not in browser.page_source
     browser.find_element(By.ID, "lab-hb").send_keys("7.2")
     browser.find_element(By.ID, "resolve-note").send_keys("iron started")
     browser.find_element(By.ID, "lab-hb").submit()
