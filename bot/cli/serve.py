@@ -22,6 +22,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         help="a local trial: the chat and the dashboard at http://127.0.0.1:PORT/, no token",
     )
     parser.add_argument("--port", type=int, default=8080, help="the local trial's port")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="the local trial's address: 127.0.0.1 (this machine only), or 0.0.0.0 to open it "
+        "from a phone on the same network",
+    )
     return parser.parse_args(argv)
 
 
@@ -45,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as e:
         print(f"anemia-bot: {invalid(e)}", file=sys.stderr)
         return 2
-    serve_local(settings, storage, web, args.port)
+    serve_local(settings, storage, web, args.port, args.host)
     return 0
 
 

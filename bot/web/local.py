@@ -62,14 +62,20 @@ def local_keys(folder: Path) -> LocalKeys:
     return LocalKeys(made["pseudonym_key"], made["relay_key"], path, True)
 
 
-def local_settings(settings: BotSettings, keys: LocalKeys, port: int) -> BotSettings:
+def local_address(host: str, port: int) -> str:
+    """The trial's address as a browser writes it (127.0.0.1 when it listens everywhere)."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    return f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
+
+
+def local_settings(settings: BotSettings, keys: LocalKeys, address: str) -> BotSettings:
     """The bot's settings for the trial: its relay key, /web's links to this page, photos
     screened in a thread of this process (one process serves the page and the models)."""
     return settings.model_copy(
         update={
             "relay_key": SecretStr(keys.relay_key),
             "relay_old_keys": (),
-            "web_base_url": f"http://127.0.0.1:{port}",
+            "web_base_url": address,
             "inference_processes": False,
         }
     )
@@ -81,6 +87,7 @@ def local_app(
     web: WebSettings,
     *,
     port: int,
+    host: str = "127.0.0.1",
     pool: Screens | None = None,
 ) -> Starlette:
     """The trial's application; `pool`: a running inference pool (tests), else one is made."""
@@ -91,7 +98,8 @@ def local_app(
             "trial's records are found by it)",
             flush=True,
         )
-    settings = local_settings(settings, keys, port)
+    address = local_address(host, port)
+    settings = local_settings(settings, keys, address)
     pseudonyms = Pseudonymizer(KEY_ID, keys.pseudonym_key.encode())
     engine = make_engine(storage.database_url)
     sessions = make_sessionmaker(engine)
@@ -127,9 +135,9 @@ def local_app(
         )
         drainer = asyncio.create_task(keep_draining(outbox, sessions, settings.outbox_retry_s))
         print(
-            f"anemia-bot --local: a local trial at http://127.0.0.1:{port}/ (the dashboard at "
+            f"anemia-bot --local: a local trial at {address}/ (the dashboard at "
             f"/dashboard; a sign-in link: anemia-screen web-link --team {settings.team} "
-            f"--base-url http://127.0.0.1:{port})",
+            f"--base-url {address})",
             flush=True,
         )
         try:
@@ -158,8 +166,8 @@ def _start_pool(settings: BotSettings) -> Pool:
 
 
 def serve_local(
-    settings: BotSettings, storage: StorageSettings, web: WebSettings, port: int
+    settings: BotSettings, storage: StorageSettings, web: WebSettings, port: int, host: str
 ) -> None:
-    """Serve the trial on 127.0.0.1:`port` until interrupted (this machine only)."""
-    app = local_app(settings, storage, web, port=port)
-    uvicorn.run(app, host="127.0.0.1", port=port, access_log=False, log_level="info")
+    """Serve the trial on `host`:`port` until interrupted (127.0.0.1: this machine only)."""
+    app = local_app(settings, storage, web, port=port, host=host)
+    uvicorn.run(app, host=host, port=port, access_log=False, log_level="info")
