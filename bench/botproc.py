@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from bot.chat.settings import BotSettings
+from bot.services.settings import BotSettings
 from testbed.telegram import FakeTelegram
 
 KEY_ID = "load"

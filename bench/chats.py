@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench.botproc import Alive, LoadError
-from bot.chat.settings import BotSettings
+from bot.services.settings import BotSettings
 from bot.texts import i18n
 from testbed.telegram import Call, FakeTelegram, buttons, message_id
 

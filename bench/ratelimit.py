@@ -24,7 +24,7 @@ import numpy as np
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from bot.chat.photo_limit import PhotoLimit, RedisPhotoLimit, SharedPhotoLimit
+from bot.services.photo_limit import PhotoLimit, RedisPhotoLimit, SharedPhotoLimit
 from storage.db import make_engine, make_sessionmaker, migrate_to_head
 from testbed.postgres import Unreachable, create_database, drop_database
 

@@ -51,3 +51,12 @@ class PermissionDenied(StorageError):
 
 class ConversationConflict(StorageError):
     """Another process saved the chat's conversation since it was loaded."""
+
+
+class LinkInvalid(StorageError):
+    """A dashboard sign-in link was used already ("used"), is past its time ("expired"), or is
+    not one of ours, or its worker's access was revoked ("unknown")."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"sign-in link refused: {reason}")
+        self.reason = reason

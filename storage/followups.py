@@ -1,7 +1,8 @@
 """Follow-ups: the workers' case list, and pending -> contacted -> resolved (or declined).
 
 Every call takes the acting `worker`; a worker sees and changes only their team's cases.
-`worker=None` is the operator at the database (the `anemia-screen` CLI): all teams.
+`worker=None` is the operator at the database (the `anemia-screen` CLI): all teams; an
+`Office` is the operator for one team (a dashboard sign-in the operator made).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Literal
 
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,6 +40,32 @@ MAX_NOTE_CHARS = 2000
 
 
 @dataclass(frozen=True)
+class Office:
+    """The operator acting for one team (a dashboard link made by `anemia-screen web-link`):
+    it sees and changes that team's cases as the CLI does every team's; its notes are the
+    office's, and it takes no case for itself."""
+
+    team_id: int
+    active: bool = True
+    id: None = None
+
+
+Actor = HealthWorker | Office | None
+
+
+@dataclass(frozen=True)
+class Narrow:
+    """The dashboard's further filters: the screening's WHO group (`risk_groups`, keys of
+    bot.pipeline.risk.GROUPS) and population, whom the case is assigned to (a worker's id, or
+    "nobody"), and only cases with a lab Hb."""
+
+    risk_groups: Sequence[str] = ()
+    populations: Sequence[str] = ()
+    assigned: int | Literal["nobody"] | None = None
+    with_lab: bool = False
+
+
+@dataclass(frozen=True)
 class FollowUpView:
     """One line of the case list: the case, its screening, and what the workers found."""
 
@@ -57,9 +85,11 @@ class FollowUpView:
     lab_hb_g_dl: float | None
     lab_date: date | None
     outcome: str | None
+    risk_group: str
+    population: str | None
 
 
-def _scope(worker: HealthWorker | None) -> list[ColumnElement[bool]]:
+def _scope(worker: Actor) -> list[ColumnElement[bool]]:
     """The condition limiting cases to the worker's team (none for the operator)."""
     # cases of subjects with no team are seen only by the operator
     if worker is None:
@@ -72,22 +102,24 @@ def _scope(worker: HealthWorker | None) -> list[ColumnElement[bool]]:
 async def list_followups(
     session: AsyncSession,
     *,
-    worker: HealthWorker | None,
+    worker: Actor,
     statuses: Sequence[str] = (),
     risks: Sequence[str] = (),
     since: datetime | None = None,
     before: datetime | None = None,
     team_id: int | None = None,
+    narrow: Narrow | None = None,
     limit: int | None = None,
     offset: int = 0,
 ) -> list[FollowUpView]:
-    """Cases, oldest first, filtered by status, screening risk, opening time and team."""
+    """Cases, oldest first, filtered by status, screening risk, opening time, team and
+    `narrow`."""
     query = (
         select(*_VIEW_COLUMNS)
         .join(Screening, FollowUp.screening_id == Screening.id)
         .join(Subject, FollowUp.subject_id == Subject.id)
         .outerjoin(Team, FollowUp.team_id == Team.id)
-        .where(*_filters(worker, statuses, risks, since, before, team_id))
+        .where(*_filters(worker, statuses, risks, since, before, team_id), *_narrowed(narrow))
         .order_by(FollowUp.opened_at, FollowUp.id)
     )
     rows = await session.execute(query.limit(limit).offset(offset or None))
@@ -97,24 +129,25 @@ async def list_followups(
 async def count_followups(
     session: AsyncSession,
     *,
-    worker: HealthWorker | None,
+    worker: Actor,
     statuses: Sequence[str] = (),
     risks: Sequence[str] = (),
     since: datetime | None = None,
     before: datetime | None = None,
+    narrow: Narrow | None = None,
 ) -> int:
     """How many cases list_followups would give with these filters and no limit."""
     query = (
         select(func.count())
         .select_from(FollowUp)
         .join(Screening, FollowUp.screening_id == Screening.id)
-        .where(*_filters(worker, statuses, risks, since, before, None))
+        .where(*_filters(worker, statuses, risks, since, before, None), *_narrowed(narrow))
     )
     return int(await session.scalar(query) or 0)
 
 
 def _filters(
-    worker: HealthWorker | None,
+    worker: Actor,
     statuses: Sequence[str],
     risks: Sequence[str],
     since: datetime | None,
@@ -135,6 +168,22 @@ def _filters(
         where.append(FollowUp.opened_at < before)
     if team_id is not None:
         where.append(FollowUp.team_id == team_id)
+    return where
+
+
+def _narrowed(narrow: Narrow | None) -> list[ColumnElement[bool]]:
+    narrow = narrow or Narrow()
+    where: list[ColumnElement[bool]] = []
+    if narrow.risk_groups:
+        where.append(Screening.risk_group.in_(narrow.risk_groups))
+    if narrow.populations:
+        where.append(Screening.population.in_(narrow.populations))
+    if narrow.assigned == "nobody":
+        where.append(FollowUp.assigned_worker_id.is_(None))
+    elif narrow.assigned is not None:
+        where.append(FollowUp.assigned_worker_id == narrow.assigned)
+    if narrow.with_lab:
+        where.append(FollowUp.lab_hb_g_dl.is_not(None))
     return where
 
 
@@ -162,12 +211,12 @@ _VIEW_COLUMNS = (
     FollowUp.lab_hb_g_dl,
     FollowUp.lab_date,
     FollowUp.outcome,
+    Screening.risk_group,
+    Screening.population,
 )
 
 
-async def get_followup(
-    session: AsyncSession, *, case_code: str, worker: HealthWorker | None
-) -> FollowUp:
+async def get_followup(session: AsyncSession, *, case_code: str, worker: Actor) -> FollowUp:
     """The case with this code, locked for update; NotFound if it is not the worker's team's."""
     query = select(FollowUp).where(FollowUp.case_code == normalise_code(case_code))
     found = (await session.scalars(query.where(*_scope(worker)).with_for_update())).first()
@@ -177,7 +226,7 @@ async def get_followup(
 
 
 async def _move(
-    session: AsyncSession, case_code: str, worker: HealthWorker | None, to: str, note: str | None
+    session: AsyncSession, case_code: str, worker: Actor, to: str, note: str | None
 ) -> FollowUp:
     followup = await get_followup(session, case_code=case_code, worker=worker)
     if to not in NEXT[followup.status]:
@@ -193,7 +242,7 @@ async def _move(
         await session.execute(
             update(Subject).where(Subject.id == followup.subject_id).values(relay_chat=None)
         )
-    if worker is not None and followup.assigned_worker_id is None:
+    if isinstance(worker, HealthWorker) and followup.assigned_worker_id is None:
         followup.assigned_worker_id = worker.id  # whoever acts first takes the case
     if added is not None:
         session.add(added)
@@ -201,27 +250,26 @@ async def _move(
     return followup
 
 
-def _note(
-    followup_id: int, worker: HealthWorker | None, text: str, author: str | None = None
-) -> FollowUpNote:
-    """A note by the worker, by the operator (no worker), or with `author` "person"."""
+def _note(followup_id: int, worker: Actor, text: str, author: str | None = None) -> FollowUpNote:
+    """A note by the worker, by the operator (no worker, or an Office), or with `author`
+    "person"."""
     text = text.strip()
     if not text or len(text) > MAX_NOTE_CHARS:
         raise InvalidValue(f"a note must have 1-{MAX_NOTE_CHARS} characters")
-    worker_id = worker.id if worker is not None else None
-    author = author or ("worker" if worker is not None else "office")
+    worker_id = worker.id if isinstance(worker, HealthWorker) else None
+    author = author or ("worker" if worker_id is not None else "office")
     return FollowUpNote(followup_id=followup_id, worker_id=worker_id, author=author, text=text)
 
 
 async def mark_contacted(
-    session: AsyncSession, *, case_code: str, worker: HealthWorker | None, note: str | None = None
+    session: AsyncSession, *, case_code: str, worker: Actor, note: str | None = None
 ) -> FollowUp:
     """The person was reached (again)."""
     return await _move(session, case_code, worker, "contacted", note)
 
 
 async def decline_followup(
-    session: AsyncSession, *, case_code: str, worker: HealthWorker | None, note: str | None = None
+    session: AsyncSession, *, case_code: str, worker: Actor, note: str | None = None
 ) -> FollowUp:
     """The person does not want a follow-up; the case closes."""
     return await _move(session, case_code, worker, "declined", note)
@@ -231,7 +279,7 @@ async def resolve_followup(
     session: AsyncSession,
     *,
     case_code: str,
-    worker: HealthWorker | None,
+    worker: Actor,
     lab_hb_g_dl: float | None,
     lab_date: date | None = None,
     outcome: str | None = None,
@@ -256,7 +304,7 @@ async def resolve_followup(
 
 
 async def add_note(
-    session: AsyncSession, *, case_code: str, worker: HealthWorker | None, text: str
+    session: AsyncSession, *, case_code: str, worker: Actor, text: str
 ) -> FollowUpNote:
     """Add a note to a case, open or closed."""
     followup = await get_followup(session, case_code=case_code, worker=worker)
@@ -278,9 +326,7 @@ async def add_reply(session: AsyncSession, *, case_code: str, text: str) -> Foll
     return note
 
 
-async def list_notes(
-    session: AsyncSession, *, case_code: str, worker: HealthWorker | None
-) -> list[FollowUpNote]:
+async def list_notes(session: AsyncSession, *, case_code: str, worker: Actor) -> list[FollowUpNote]:
     """The case's notes, oldest first."""
     followup = await get_followup(session, case_code=case_code, worker=worker)
     query = select(FollowUpNote).where(FollowUpNote.followup_id == followup.id)
@@ -288,7 +334,7 @@ async def list_notes(
 
 
 async def assign_followup(
-    session: AsyncSession, *, case_code: str, worker: HealthWorker | None, assignee_id: int | None
+    session: AsyncSession, *, case_code: str, worker: Actor, assignee_id: int | None
 ) -> FollowUp:
     """Give an open case to an active worker of the case's team; None: to nobody."""
     followup = await get_followup(session, case_code=case_code, worker=worker)

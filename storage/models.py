@@ -299,3 +299,40 @@ class PhotoToken(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     taken_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class WebLink(Base):
+    """A one-time sign-in link to the dashboard; only the SHA-256 of its token is kept. A
+    worker's (`/web`) or, without a worker, the office's for one team (`anemia-screen
+    web-link`)."""
+
+    __tablename__ = "web_links"
+    __table_args__ = (CheckConstraint(_one_of("role", ROLES), name="role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    worker_id: Mapped[int | None] = mapped_column(
+        ForeignKey("health_workers.id", ondelete="CASCADE")
+    )
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    used_at: Mapped[datetime | None]
+
+
+class WebSession(Base):
+    """A signed-in dashboard: the browser holds the token, only its SHA-256 is kept here."""
+
+    __tablename__ = "web_sessions"
+    __table_args__ = (CheckConstraint(_one_of("role", ROLES), name="role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    worker_id: Mapped[int | None] = mapped_column(
+        ForeignKey("health_workers.id", ondelete="CASCADE")
+    )
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)

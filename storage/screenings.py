@@ -18,7 +18,7 @@ from storage.updates import link_screening
 
 OPEN_STATUSES = ("pending", "contacted")
 # A kept crop is at most this many pixels on its longest side; the bot resizes larger ones
-# (bot.chat.services.research). The models read far less (the U-Net 96x128 px); 1024 px keeps
+# (bot.services.research). The models read far less (the U-Net 96x128 px); 1024 px keeps
 # the lining's texture for models yet to come.
 MAX_CROP_SIDE = 1024
 # Any crop within MAX_CROP_SIDE fits: incompressible RGBA noise is 4 bytes a pixel and 1 filter

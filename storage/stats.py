@@ -5,12 +5,12 @@ estimates compare with lab Hb where a health worker recorded one.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import RISKS, STATUSES, FollowUp, Screening, Subject
+from storage.models import RISKS, STATUSES, FollowUp, Screening, Subject, utcnow
 
 
 @dataclass(frozen=True)
@@ -177,3 +177,21 @@ def group_accuracy(pairs: list[Pair]) -> list[GroupAccuracy]:
             )
         )
     return out
+
+
+async def weekly_screenings(
+    session: AsyncSession, *, team_id: int | None, weeks: int = 12, now: datetime | None = None
+) -> list[tuple[date, int]]:
+    """Screenings per ISO week (UTC, by the week's Monday) over the last `weeks` weeks, this
+    week included, oldest first, zeros included; one team's people, or everyone's."""
+    today = (now or utcnow()).date()
+    first = today - timedelta(days=today.weekday(), weeks=weeks - 1)
+    start = datetime(first.year, first.month, first.day, tzinfo=UTC)
+    query = select(Screening.created_at).where(*_window(start, team_id))
+    counts = dict.fromkeys((first + timedelta(weeks=w) for w in range(weeks)), 0)
+    for (made,) in await session.execute(query):  # bucketed here: week functions differ by SQL
+        day = made.date()
+        monday = day - timedelta(days=day.weekday())
+        if monday in counts:
+            counts[monday] += 1
+    return list(counts.items())

@@ -14,8 +14,8 @@ from pydantic import SecretStr
 
 from bot.chat.application import build_application, shutdown, startup
 from bot.chat.context import BotApplication
-from bot.chat.services.base import Screens
-from bot.chat.settings import BotSettings
+from bot.services.base import Screens
+from bot.services.settings import BotSettings
 from storage.settings import StorageSettings
 from testbed.telegram import FakeTelegram
 

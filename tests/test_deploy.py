@@ -9,7 +9,8 @@ from typing import Any
 
 import yaml
 
-from bot.chat.settings import BotSettings
+from bot.services.settings import BotSettings
+from bot.web.settings import WebSettings
 from storage.settings import StorageSettings
 
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
@@ -72,3 +73,17 @@ def test_optional_variables_compose_leaves_empty_mean_not_set(monkeypatch) -> No
 def test_redis_is_optional() -> None:
     redis = stack()["services"]["redis"]
     assert redis["profiles"] == ["redis"]  # up only with --profile redis
+
+
+def test_the_dashboard_runs_beside_the_bots_behind_the_same_proxy() -> None:
+    s = stack()
+    web = s["services"]["web"]
+    known = SETTINGS | {name.upper() for name in WebSettings.model_fields}
+    assert web["command"][0] == "anemia-web" and set(web["environment"]) <= known
+    assert web["environment"]["DATABASE_URL"] == replicas(s)["bot-1"]["environment"]["DATABASE_URL"]
+    for bot in replicas(s).values():  # /web's links point at the proxy
+        assert bot["environment"]["WEB_BASE_URL"] == web["environment"]["WEB_BASE_URL"]
+    port = web["command"][web["command"].index("--port") + 1]
+    caddy = (DEPLOY / "Caddyfile").read_text()
+    assert "handle /dashboard* {\n\t\treverse_proxy web:" + port in caddy
+    assert "handle /static/* {\n\t\treverse_proxy web:" + port in caddy

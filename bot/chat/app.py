@@ -10,8 +10,8 @@ from pydantic import ValidationError
 from telegram import Update
 
 from bot.chat.application import build_application
-from bot.chat.services.startup import StartupRefused, pseudonymizer_for
-from bot.chat.settings import BotSettings, get_bot_settings
+from bot.services.settings import BotSettings, get_bot_settings
+from bot.services.startup import StartupRefused, pseudonymizer_for
 from storage.settings import get_settings
 
 WEBHOOK_PATH = "telegram"

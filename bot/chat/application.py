@@ -16,13 +16,12 @@ from bot.chat.delivery import ConfirmingApplication, ConfirmingBot, HandledQueue
 from bot.chat.handlers import housekeeping_job, register, reminder_job
 from bot.chat.handlers_io import set_menu
 from bot.chat.logs import protect_logs
-from bot.chat.outbox import Outbox, keep_draining
-from bot.chat.photo_limit import MemoryPhotoLimit, PhotoLimit, RedisPhotoLimit, SharedPhotoLimit
-from bot.chat.relay_key import Relay
-from bot.chat.services.base import Deps, Screens
-from bot.chat.services.startup import configure_team, pseudonymizer_for, reseal
-from bot.chat.settings import BotSettings
 from bot.pipeline.executor import Pool, make_pool
+from bot.services.base import Deps, Screens
+from bot.services.outbox import Outbox, keep_draining
+from bot.services.photo_limit import MemoryPhotoLimit, PhotoLimit, RedisPhotoLimit, SharedPhotoLimit
+from bot.services.settings import BotSettings
+from bot.services.startup import configure_team, pseudonymizer_for, relay_for, reseal
 from storage.db import make_engine, make_sessionmaker, migrate_to_head
 from storage.settings import StorageSettings
 
@@ -111,14 +110,6 @@ async def startup(app: BotApplication) -> None:
     schedule(app, settings)
     configured = len(settings.health_worker_ids) + len(settings.admin_ids)
     log.info("ready: team %s, %s configured workers", team_id, configured)
-
-
-def relay_for(settings: BotSettings) -> Relay | None:
-    """The relay under RELAY_KEY, opening what RELAY_OLD_KEYS sealed too; None without a key."""
-    if settings.relay_key is None:
-        return None
-    old = [k.get_secret_value() for k in settings.relay_old_keys]
-    return Relay(settings.relay_key.get_secret_value(), old)
 
 
 def photo_limit(

@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
-from bot.chat.services.base import Deps, Screens
-from bot.chat.settings import BotSettings
 from bot.pipeline.executor import Pool
+from bot.services.base import Deps, Screens
+from bot.services.settings import BotSettings
 from storage.pseudonyms import Pseudonymizer
 from storage.settings import StorageSettings
 

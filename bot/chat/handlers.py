@@ -13,7 +13,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from bot.chat.context import BotApplication, BotContext
 from bot.chat.handlers_io import Handler, offered, send, who
 from bot.chat.handlers_workers import WORKER_HANDLERS
-from bot.chat.services import buttons, history, housekeeping, people, photos, profile, relay
+from bot.services import buttons, history, housekeeping, people, photos, profile, relay
 from bot.texts import i18n
 
 log = logging.getLogger("bot")

@@ -17,8 +17,8 @@ from telegram import (
 )
 
 from bot.chat.context import BotContext
-from bot.chat.services.base import Out, Who
-from bot.chat.services.startup import command_list
+from bot.services.base import Out, Who
+from bot.services.startup import command_list
 from bot.texts.i18n import DEFAULT, LANGUAGES
 
 Handler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]

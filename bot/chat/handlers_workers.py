@@ -6,7 +6,7 @@ from telegram import Update
 
 from bot.chat.context import BotContext
 from bot.chat.handlers_io import Handler, send, who
-from bot.chat.services import casework, relay, team, workers
+from bot.services import casework, relay, team, workers
 
 
 def _first(context: BotContext) -> str | None:
@@ -58,6 +58,11 @@ async def stats(update: Update, context: BotContext) -> None:
     await send(update, context, await team.stats(context.deps, who(update)))
 
 
+async def web(update: Update, context: BotContext) -> None:
+    """/web: a one-time sign-in link to the dashboard."""
+    await send(update, context, await team.web_link(context.deps, who(update)))
+
+
 async def join(update: Update, context: BotContext) -> None:
     """/join CODE: become a health worker with an invite code."""
     await send(update, context, await team.join(context.deps, who(update), _first(context)))
@@ -93,6 +98,7 @@ WORKER_HANDLERS: dict[str, Handler] = {
     "message": message,
     "resolve": resolve,
     "stats": stats,
+    "web": web,
     "join": join,
     "invite": invite,
     "workers": members,

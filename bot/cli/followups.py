@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
-import io
 import json
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import date
@@ -19,6 +17,7 @@ from bot.cli import screening_log
 from bot.cli import stats as cli_stats
 from bot.cli.screening_log import RecordsError
 from bot.cli.stats import parse_since
+from bot.services.records import case_object, cases_csv
 from storage.followups import FollowUpView
 from storage.models import RISKS, STATUSES
 from storage.pseudonyms import format_case_code
@@ -26,24 +25,6 @@ from storage.pseudonyms import format_case_code
 __all__ = ["RecordsError", "add_parsers", "run"]
 
 COLUMNS = ("case", "opened_utc", "status", "reason", "risk", "hb", "interval", "lab_hb", "team")
-CSV_FIELDS = [
-    "case_code",
-    "status",
-    "reason",
-    "opened_at",
-    "team",
-    "risk",
-    "hb_g_dl",
-    "interval_low",
-    "interval_high",
-    "reliable",
-    "contact_opt_in",
-    "assigned_worker_id",
-    "lab_hb_g_dl",
-    "lab_date",
-    "outcome",
-    "model_version",
-]
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -120,27 +101,6 @@ async def _list(args: argparse.Namespace) -> int:
     return 0
 
 
-def case_object(c: FollowUpView) -> dict[str, object]:
-    """One case as a JSON-able object."""
-    return {
-        "case_code": format_case_code(c.case_code),
-        "status": c.status,
-        "reason": c.reason,
-        "opened_at": c.opened_at.isoformat(timespec="seconds"),
-        "team": c.team,
-        "risk": c.risk,
-        "hb_g_dl": c.hb_g_dl,
-        "interval": [c.interval_low, c.interval_high],
-        "reliable": c.reliable,
-        "contact_opt_in": c.contact_opt_in,
-        "assigned_worker_id": c.assigned_worker_id,
-        "lab_hb_g_dl": c.lab_hb_g_dl,
-        "lab_date": c.lab_date.isoformat() if c.lab_date else None,
-        "outcome": c.outcome,
-        "model_version": c.model_version,
-    }
-
-
 def _cells(c: FollowUpView) -> tuple[str, ...]:
     lab = "" if c.lab_hb_g_dl is None else f"{c.lab_hb_g_dl:.1f}"
     return (
@@ -156,22 +116,12 @@ def _cells(c: FollowUpView) -> tuple[str, ...]:
     )
 
 
-def _csv_row(c: FollowUpView) -> dict[str, object]:
-    row = case_object(c)
-    del row["interval"]
-    return {**row, "interval_low": c.interval_low, "interval_high": c.interval_high}
-
-
 def render_cases(cases: Sequence[FollowUpView], fmt: str) -> str:
     """The cases as a table, CSV or a JSON list of objects."""
     if fmt == "json":
         return json.dumps([case_object(c) for c in cases], indent=2) + "\n"
     if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(_csv_row(c) for c in cases)
-        return out.getvalue()
+        return cases_csv(cases)
     rows = [COLUMNS, *(_cells(c) for c in cases)]
     widths = [max(len(r[i]) for r in rows) for i in range(len(COLUMNS))]
     lines = ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in rows]

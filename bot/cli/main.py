@@ -18,6 +18,8 @@ from bot.cli.followups import add_parsers as add_records_parsers
 from bot.cli.followups import run as run_records
 from bot.cli.prune import add_parsers as add_prune_parsers
 from bot.cli.prune import run as run_prune
+from bot.cli.weblink import add_parsers as add_weblink_parsers
+from bot.cli.weblink import run as run_weblink
 from bot.pipeline.decode import ImageRejected
 from bot.pipeline.risk import Person
 from bot.texts import i18n
@@ -172,6 +174,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     add_records_parsers(sub)
     add_adapt_parsers(sub)
     add_prune_parsers(sub)
+    add_weblink_parsers(sub)
     return p.parse_args(argv)
 
 
@@ -208,7 +211,7 @@ def _altitude(a: argparse.Namespace) -> float:
         return float(a.altitude_m)
     from pydantic import ValidationError
 
-    from bot.chat.settings import BotSettings
+    from bot.services.settings import BotSettings
 
     try:
         return BotSettings().altitude_m
@@ -323,6 +326,7 @@ COMMANDS = {
     "export": run_adapt,
     "adapt": run_adapt,
     "prune": run_prune,
+    "web-link": run_weblink,
 }
 
 

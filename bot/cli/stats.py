@@ -34,7 +34,9 @@ async def stats(args: argparse.Namespace) -> int:
     if args.plot is not None:
         if not result.pairs:
             raise RecordsError("no lab Hb recorded yet: nothing to plot")
-        from bot.chat.chart import lab_agreement_png  # matplotlib: only when a plot is asked for
+        from bot.services.chart import (
+            lab_agreement_png,  # matplotlib: only when a plot is asked for
+        )
 
         try:
             args.plot.write_bytes(lab_agreement_png(result.pairs))

@@ -77,7 +77,7 @@ class Screening:
     population: str  # whose validation figures apply: "cp-anemic", "eyes-defy"
     cohort: str  # "children" or "adults": which model served the person
     # (h, w, 4) RGBA uint8: the lining's bounding box, alpha = the mask; kept only for people
-    # who opted in to research (bot.chat.services.research)
+    # who opted in to research (bot.services.research)
     cutout: np.ndarray | None = None
 
     @property

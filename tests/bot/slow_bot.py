@@ -15,9 +15,9 @@ from typing import Any
 
 from bot.chat import handlers
 from bot.chat.app import main
-from bot.chat.services.base import Out
 from bot.pipeline.executor import ExecutorPool
 from bot.pipeline.screening import Screener
+from bot.services.base import Out
 
 
 def slowed(screen: Callable[..., Any]) -> Callable[..., Any]:

@@ -3,7 +3,7 @@ gettext msgid and the key its msgctxt; the translations are in bot/texts/locales
 
 from __future__ import annotations
 
-from bot.texts.messages import commands, general, profile, reject, result, worker
+from bot.texts.messages import commands, general, profile, reject, result, web, worker
 from bot.texts.registry import Message
 
 
@@ -23,4 +23,5 @@ MESSAGES = _index(
     reject.MESSAGES,
     worker.MESSAGES,
     commands.MESSAGES,
+    web.MESSAGES,
 )

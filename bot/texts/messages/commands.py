@@ -20,6 +20,7 @@ MESSAGES: tuple[Message, ...] = (
     _msg("commands.message", "Write to the person: /message CODE TEXT"),
     _msg("commands.resolve", "Close a case: /resolve CODE LAB_HB [YYYY-MM-DD] [note]"),
     _msg("commands.stats", "Your team's figures"),
+    _msg("commands.web", "A sign-in link to the dashboard"),
     _msg("commands.invite", "Make an invite code (admins)"),
     _msg("commands.workers", "Your team's workers (admins)"),
     _msg("commands.revoke", "Take a worker's access away: /revoke N (admins)"),

@@ -158,4 +158,17 @@ MESSAGES: tuple[Message, ...] = (
     _msg("worker.join_invalid", "This invite code is unknown, used or expired."),
     _msg("worker.invite", "Invite code for your team (one use, valid 3 days): {code}"),
     _msg("worker.invite_denied", "Only an admin can make invite codes."),
+    _msg("worker.unassigned", "Case {code} is now assigned to nobody; a worker can take it."),
+    _plural(
+        "worker.web_link",
+        "Your sign-in link to the dashboard (it works once, for {minutes} minute; do not pass it "
+        "on):\n{url}",
+        "Your sign-in link to the dashboard (it works once, for {minutes} minutes; do not pass it "
+        "on):\n{url}",
+        count="minutes",
+    ),
+    _msg(
+        "worker.web_unavailable",
+        "The dashboard is not set up for this service (WEB_BASE_URL is not set).",
+    ),
 )

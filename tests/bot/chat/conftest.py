@@ -7,11 +7,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.chat.photo_limit import MemoryPhotoLimit
-from bot.chat.services.base import Deps, Who
-from bot.chat.settings import BotSettings
 from bot.pipeline.risk import Person, classify
 from bot.pipeline.screening import Screening
+from bot.services.base import Deps, Who
+from bot.services.photo_limit import MemoryPhotoLimit
+from bot.services.settings import BotSettings
 from storage.db import make_engine, make_sessionmaker, migrate_to_head
 from storage.pseudonyms import Pseudonymizer
 from storage.workers import get_or_create_team

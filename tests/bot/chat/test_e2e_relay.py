@@ -12,7 +12,7 @@ import asyncio
 
 from sqlalchemy import select
 
-from bot.chat.relay_key import Relay, new_key
+from bot.services.relay_key import Relay, new_key
 from bot.texts.i18n import t
 from storage.db import make_engine, make_sessionmaker
 from storage.models import Subject

@@ -13,7 +13,7 @@ from contextlib import AsyncExitStack
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
-from bot.chat.photo_limit import SharedPhotoLimit
+from bot.services.photo_limit import SharedPhotoLimit
 from bot.texts.i18n import t
 from storage.db import make_engine, make_sessionmaker
 from storage.models import Screening

@@ -11,8 +11,8 @@ from typing import Any
 from pydantic import SecretStr
 from sqlalchemy import select
 
-from bot.chat.relay_key import new_key
-from bot.chat.services.startup import worker_commands_text
+from bot.services.relay_key import new_key
+from bot.services.startup import worker_commands_text
 from bot.texts.i18n import t
 from storage.db import make_engine, make_sessionmaker
 from storage.models import HealthWorker

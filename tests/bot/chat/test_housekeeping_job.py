@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select, update
 
-from bot.chat.services.housekeeping import UPDATE_RETENTION
+from bot.services.housekeeping import UPDATE_RETENTION
 from storage.models import ProcessedUpdate, utcnow
 from storage.updates import claim_update
 from testbed.bot import running

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.chat.settings import TELEGRAM_MAX_BYTES, BotSettings
+from bot.services.settings import TELEGRAM_MAX_BYTES, BotSettings
 from tests.bot.chat.test_security import GOOD_KEY, env, refused
 
 __all__ = ["env"]  # fixture

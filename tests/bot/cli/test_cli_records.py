@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.chat.screening_record import screening_record
 from bot.cli.followups import RecordsError, add_parsers, run
 from bot.cli.main import main
 from bot.pipeline.risk import Person, classify
+from bot.services.screening_record import screening_record
 from storage import followups, screenings, subjects, workers
 from storage.db import make_engine, make_sessionmaker, migrate_to_head
 from storage.settings import get_settings

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from bot.chat.photo_limit import RateLimiter
 from bot.pipeline.decode import ImageRejected
 from bot.pipeline.inference import InferencePool, PoolBusy
 from bot.pipeline.risk import Person
+from bot.services.photo_limit import RateLimiter
 
 
 class Slow:

@@ -128,17 +128,20 @@ def test_each_catalogue_says_who_translated_it_and_whether_it_was_reviewed(lang)
 SHARED = {
     "telegram", "grad-cam", "bland-altman", "cp-anemic", "eyes-defy-anemia", "eyes-defy",
     "jpeg", "png", "hb", "g/dl", "who", "code", "text", "reason", "lab_hb", "yyyy-mm-dd",
-    "ghana", "india",
+    "ghana", "india", "anemia-screen", "web-link", "web_base_url",
 }  # fmt: skip
 SAME_WORD = {
     "fr": {
         "photo", "photos", "minute", "minutes", "flash", "chat", "note", "notes", "contact",
         "service", "message", "programme", "moment", "type", "direct", "source", "date", "page",
-        "pages", "pixels", "codes",
+        "pages", "pixels", "codes", "population",
     },
-    "it": {"flash", "chat", "team", "screening", "file", "follow-up", "account", "bias"},
+    "it": {
+        "flash", "chat", "team", "screening", "file", "follow-up", "account", "bias", "link",
+        "computer",
+    },
     "es": {"chat", "normal", "flash", "error"},
-    "pt": {"chat", "normal", "flash", "pixels"},
+    "pt": {"chat", "normal", "flash", "pixels", "link", "links"},
     "hi": {"sensitivity", "specificity"},
     "sw": {"flash", "chat", "data", "beauty", "sensitivity", "specificity"},
 }  # fmt: skip

@@ -1,4 +1,4 @@
-"""A research crop kept bounded (bot.chat.services.research) still serves `export` and `adapt`:
+"""A research crop kept bounded (bot.services.research) still serves `export` and `adapt`:
 the table loader reads its alpha as the mask; what the models read of it (the lining's colour
 statistics, the networks' small input) and the served estimate `adapt` starts from are those
 of the full-size cut-out.
@@ -16,8 +16,8 @@ import cv2
 import numpy as np
 import pytest
 
-from bot.chat.services import research
 from bot.pipeline.screening import Screener, cutout
+from bot.services import research
 from bot.training import adapt_job
 from bot.training.data import sources
 from bot.training.export import write
