@@ -6,13 +6,23 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import timedelta
 from typing import Any
 
 from PIL import Image, PngImagePlugin
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import conversations, followups, photo_windows, screenings, subjects, updates, workers
+from storage import (
+    conversations,
+    followups,
+    photo_windows,
+    screenings,
+    subjects,
+    updates,
+    weblinks,
+    workers,
+)
 from storage.models import Base
 from storage.subjects import Profile
 from tests.storage.helpers import pseudonymizer, record
@@ -46,6 +56,12 @@ async def _script(session: AsyncSession) -> dict[str, Any]:
     nurse = await workers.redeem_invite(
         session, code=code, pseudonym=P.pseudonym(NURSE[0], "worker")
     )
+    # the nurse signs in to the dashboard with a link from /web; the office gets one too
+    link = await weblinks.create_link(
+        session, team_id=team.id, role="health_worker", worker_id=nurse.id
+    )
+    await weblinks.redeem_link(session, token=link, session_ttl=timedelta(hours=8))
+    await weblinks.create_link(session, team_id=team.id, role="admin")
     first: dict[str, Any] = {}
     for update_id, (tg_id, _username, name) in enumerate(PEOPLE, start=800000001):
         assert await updates.claim_update(session, update_id=update_id)
