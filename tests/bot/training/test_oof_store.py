@@ -27,7 +27,8 @@ def _store(tmp_path: Path, samples: list[Sample], folds: np.ndarray) -> Path:
     oof.attention = rng.random(len(samples))
     print_ = oof_store.fingerprint(ensemble.Config(), train.TrainConfig())
     path = tmp_path / "oof.npz"
-    np.savez(path, **oof_store.children_arrays(samples, oof, np.zeros(len(samples)), print_))
+    arrays = oof_store.children_arrays(samples, oof, np.zeros(len(samples)), print_)
+    np.savez(path, **arrays)  # type: ignore[arg-type]  # numpy's stub reads **kwds as allow_pickle
     return path
 
 
