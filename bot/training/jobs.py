@@ -16,7 +16,8 @@ import numpy as np
 
 from bot.pipeline import populations
 from bot.pipeline.risk import cutoff
-from bot.training import adults, model_card, report
+from bot.training import adults, baselines, model_card, report
+from bot.training import readme as readme_block
 from bot.training.cv_results import AdultCv, ChildCv, CvResult, Metrics
 from bot.training.data import DedupReport, Sample, deduplicate, make_folds, sources
 from bot.training.evaluate import (
@@ -115,7 +116,10 @@ def _adults_cv(samples: list[Sample], job: Job) -> AdultCv:
         pred = adults.out_of_fold(t, folds, seed)
         runs.append((folds, adults.calibrate_oof(t, folds, pred, adult.Config().coverage)))
     figures = mean_over_repeats([_adult_figures(t, cal) for _, cal in runs])
-    return AdultCv(samples, t, runs[0][0], runs[0][1], figures)
+    more = baselines.mean_extras([baselines.of_adults(t, f, cal) for f, cal in runs])
+    return AdultCv(
+        samples, t, runs[0][0], runs[0][1], baselines.merged(figures, more, with_site=True)
+    )
 
 
 def _child_columns(c: ChildCv) -> tuple[np.ndarray, ...]:
@@ -130,7 +134,8 @@ def population_metrics(children: ChildCv | None, grown: AdultCv | None) -> dict[
     if children is not None:
         s = children.samples
         kinds, sets = (np.array([getattr(x, k) for x in s]) for k in ("population", "dataset"))
-        pops.update(by_population(kinds, sets, _child_columns(children)))
+        own = by_population(kinds, sets, _child_columns(children))
+        pops.update(baselines.merged(own, baselines.of_children(children), with_site=False))
     if grown is not None:
         pops.update(grown.figures)
     return pops
@@ -248,10 +253,13 @@ def _merged(weights: Path, cv: CvResult) -> CvResult:
     return dataclasses.replace(cv, metrics=new)
 
 
-def run_train(job: Job, weights: Path, *, refit_children: bool = True) -> CvResult:
+def run_train(
+    job: Job, weights: Path, *, refit_children: bool = True, readme: Path | None = None
+) -> CvResult:
     """Cross-validate (for the figures, intervals and referral margins), then fit each cohort's
     model on all its data. Without `refit_children` the children's shipped members are kept
-    and only their calibration (interval, referral margin) is renewed from this CV."""
+    and only their calibration (interval, referral margin) is renewed from this CV. With
+    `readme`, its generated figures are rewritten from the new metrics.json."""
     cv = run_cv(job)
     every = _merged(weights, cv)  # the cards show the other cohort's figures too
     ec, tc = job.configs()
@@ -276,4 +284,6 @@ def run_train(job: Job, weights: Path, *, refit_children: bool = True) -> CvResu
         model_card.write_adults(weights / "ADULTS_CARD.md", every, model.config, how=describe(job))
     weights.mkdir(parents=True, exist_ok=True)
     (weights / "metrics.json").write_text(json.dumps(every.metrics, indent=2) + "\n")
+    if readme is not None:
+        readme_block.rewrite(readme, every.metrics)
     return cv

@@ -8,6 +8,7 @@ from typing import Any
 from bot.training.cv_results import CvResult
 from bot.training.evaluate import attention_split
 from bot.training.report import dedup_text, metrics_table, populations_table
+from bot.training.yardstick import section
 from model import adult, ensemble
 
 INTENDED = """\
@@ -85,7 +86,7 @@ def write(path: Path, cv: CvResult, config: ensemble.Config, *, how: str) -> Non
         f"the referral margin is {config.refer_margin:.2f} g/dL above the WHO cut-off.\n\n"
         "Per population (the referral rule's sensitivity and specificity with margins chosen "
         "on the other folds; '±': SD over repeated fold splits, whose mean the figure is):\n\n"
-        f"{populations_table(m)}\n"
+        f"{populations_table(m)}\n{section(m)}\n"
         "Published on the same de-duplicated data: MAE 1.52 g/dL / r 0.39 and MAE 1.60 / AUROC "
         "0.71. Kato et al. 2024 (doi 10.1111/bjh.19621): CNN r 0.44 on their own 150 children.\n\n"
         f"Grad-CAM: median share of attention on the lower half of the conjunctiva "
@@ -145,7 +146,7 @@ def write_adults(path: Path, cv: CvResult, config: adult.Config, *, how: str) ->
         "10.1016/j.artmed.2022.102477): conjunctiva cut-outs of adults from India and Italy "
         f"with lab Hb (`{config.population}`). All data given to the run: {dedup_text(cv.dedup)}"
         f"\n\n{WHO_GETS_WHAT}\n"
-        f"## Evaluation\n\n{how}\n\n{populations_table(cv.metrics)}\n"
+        f"## Evaluation\n\n{how}\n\n{populations_table(cv.metrics)}\n{section(cv.metrics)}\n"
         f"Shipped: the mean of an RBF SVR (C {config.svr.c}, epsilon {config.svr.epsilon}, "
         f"{config.svr.n_support} support vectors) and {config.trees.n_trees} extremely "
         f"randomised trees (leaves of {config.trees.min_samples_leaf} or more people); "
