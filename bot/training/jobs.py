@@ -81,9 +81,10 @@ def describe(job: Job) -> str:
         f"({split_by}; identical images always share a fold; one image per patient). Children: "
         f"CNN {ec.cnn.height}x{ec.cnn.width}, channels {ec.cnn.channels}, {ec.members} seeds "
         f"averaged, {tc.epochs} epochs, AdamW lr {tc.learning_rate} with cosine decay, Huber "
-        "loss. Adults: the mean of RBF support-vector regression (C and epsilon chosen by "
-        "5-fold search inside each training fold) and extremely randomised trees on colour "
-        "statistics and sex; each site's interval calibrated on its own people; adults' figures "
+        "loss. Adults: a least-squares line on age and sex plus, for what it leaves, the mean "
+        "of RBF support-vector regression (C and epsilon chosen by 5-fold search inside each "
+        "training fold) and extremely randomised trees on colour statistics, age and sex; each "
+        "site's interval calibrated on its own people; adults' figures "
         f"are means over {job.repeats} fold splits (seeds {job.seed} to "
         f"{job.seed + job.repeats - 1}), their SD over the splits under `sd`."
     )
