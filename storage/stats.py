@@ -105,6 +105,8 @@ class Pair:
     lab: float
     interval: tuple[float, float]
     threshold: float  # the person's WHO cut-off
+    age_months: float | None = None  # as the person's profile gives it now (None: unknown)
+    sex: str | None = None  # "f", "m" or None
 
 
 @dataclass(frozen=True)
@@ -127,8 +129,9 @@ async def lab_pairs(
 ) -> list[Pair]:
     """Every screening in the window whose case has a lab Hb, oldest first."""
     query = (
-        select(Screening, FollowUp.lab_hb_g_dl)
+        select(Screening, FollowUp.lab_hb_g_dl, Subject.age_months, Subject.sex)
         .join(FollowUp, FollowUp.screening_id == Screening.id)
+        .join(Subject, Subject.id == Screening.subject_id)
         .where(FollowUp.lab_hb_g_dl.is_not(None), *_window(since, team_id))
         .order_by(Screening.created_at, Screening.id)
     )
@@ -140,8 +143,10 @@ async def lab_pairs(
             lab,
             (r.interval_low, r.interval_high),
             r.threshold_g_dl,
+            age,
+            sex,
         )
-        for r, lab in await session.execute(query)
+        for r, lab, age, sex in await session.execute(query)
         if lab is not None  # the query keeps only these; this tells the type checker
     ]
 

@@ -81,7 +81,8 @@ async def _export(args: argparse.Namespace) -> Exported:
 
 def adapt_command(args: argparse.Namespace) -> int:
     """Adapt, print the figures; exit EXIT_REFUSED when no cohort gained (nothing written)."""
-    from bot.training.adapt_job import AdaptError, run, summary
+    from bot.training.adapt_job import AdaptError, run
+    from bot.training.adapt_report import not_better_text, summary
     from model import WEIGHTS
 
     missing = [str(p) for p in args.data if not p.exists()]
@@ -92,6 +93,9 @@ def adapt_command(args: argparse.Namespace) -> int:
     except AdaptError as e:
         raise AdaptCliError(str(e)) from e
     print(json.dumps(summary(result), indent=None if args.json else 2))
+    for c in result.cohorts:
+        if not c.photo_adds:
+            print(f"anemia-screen: {c.cohort}: {not_better_text(c)}", file=sys.stderr)
     if result.written is None:
         print("anemia-screen: not adapted: " + _why(result), file=sys.stderr)
         return EXIT_REFUSED

@@ -258,7 +258,7 @@ def learn(a: argparse.Namespace) -> int:
         raise CliError("--recalibrate cannot be combined with --epochs or --members")
     try:
         if a.command == "train":
-            cv = run_train(job, weights, refit_children=not a.recalibrate)
+            cv = run_train(job, weights, refit_children=not a.recalibrate, readme=_readme(weights))
         else:
             cv = run_cv(job)
     except DataError as e:
@@ -268,6 +268,15 @@ def learn(a: argparse.Namespace) -> int:
     print(f"report: {cv.report}", file=sys.stderr)
     print(json.dumps(cv.metrics, indent=None if a.json else 2))
     return 0
+
+
+def _readme(weights: Path) -> Path | None:
+    """The checkout's README, whose figures `train` rewrites when it builds the shipped
+    weights (not a copy elsewhere, nor an installed package without the README)."""
+    from model import WEIGHTS
+
+    readme = WEIGHTS.parents[1] / "README.md"
+    return readme if weights.resolve() == WEIGHTS.resolve() and readme.is_file() else None
 
 
 def train_seg(a: argparse.Namespace) -> int:

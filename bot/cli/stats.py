@@ -1,5 +1,6 @@
 """`anemia-screen stats`: the screening log's field statistics, with accuracy against lab Hb
-per population and model version, and the Bland-Altman picture (`--plot`)."""
+per population and model version beside a line on age and sex alone, and the Bland-Altman
+picture (`--plot`)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import json
 import sys
 from datetime import UTC, datetime
 
+from bot.services.field_baseline import FieldBaseline, field_baselines
 from bot.cli import screening_log
 from bot.cli.screening_log import RecordsError
+from model import demographics
 from storage.stats import FieldStats, GroupAccuracy
 
 
@@ -64,6 +67,16 @@ def stats_object(s: FieldStats) -> dict[str, object]:
             "interval_coverage": round(acc.interval_coverage, 3),
         },
         "by_model": [group_object(g) for g in s.by_model],
+        "demographics_baseline": [
+            {
+                "population": b.population,
+                "n": b.n,
+                "mae_photo_g_dl": round(b.mae_photo, 3),
+                "mae_age_sex_line_g_dl": round(b.mae_line, 3),  # leave-one-out, same cases
+                "photo_clearly_better": b.photo_adds,
+            }
+            for b in field_baselines(s.pairs)
+        ],
     }
 
 
@@ -113,8 +126,25 @@ def stats_lines(s: FieldStats) -> list[str]:
         f"lab Hb recorded for {acc.n}: MAE {acc.mae:.2f} g/dL, bias {acc.bias:+.2f} g/dL "
         f"(estimate - lab), {acc.interval_coverage:.0%} inside the screening interval",
         *(group_line(g) for g in s.by_model),
+        *(line for b in field_baselines(s.pairs) for line in baseline_lines(b)),
         "(lab values come mostly from flagged screenings, so they describe those, not everyone)",
     ]
+
+
+def baseline_lines(b: FieldBaseline) -> list[str]:
+    """The photo against age and sex alone on one population's lab-confirmed cases."""
+    lines = [
+        f"  {b.population}: without the photo, a line on age and sex alone (each case fitted "
+        f"on the others) errs {b.mae_line:.2f} g/dL on these {b.n} cases; the photo "
+        f"{b.mae_photo:.2f} g/dL"
+    ]
+    if not b.photo_adds:
+        lines.append(
+            f"  {b.population}: here the photo is NOT clearly better than age and sex alone "
+            f"(its error is not {demographics.CLEAR_MAE:.2f} g/dL lower): give its estimates "
+            "little weight; the blood test decides"
+        )
+    return lines
 
 
 def group_line(g: GroupAccuracy) -> str:

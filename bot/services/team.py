@@ -10,10 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services import numbers
 from bot.services.base import Deps, Out, Seen, Who, log, once, tag
 from bot.services.chart import lab_agreement_png
+from bot.services.field_baseline import FieldBaseline, field_baselines
 from bot.services.startup import worker_commands_text
 from bot.services.workers import as_worker
 from bot.texts import i18n
 from bot.texts.numbers import decimal, percent
+from model import demographics
 from storage.errors import InviteInvalid, JoinRefused, NotFound
 from storage.models import HealthWorker, Team
 from storage.stats import GroupAccuracy, field_stats
@@ -50,6 +52,29 @@ def accuracy_line(lang: str, g: GroupAccuracy) -> str:
     )
 
 
+def baseline_lines(lang: str, found: list[FieldBaseline]) -> list[str]:
+    """The photo against age and sex alone on the team's cases, and a warning where the
+    photo is not clearly better."""
+    lines = []
+    for b in found:
+        lines.append(
+            i18n.t(
+                lang,
+                "worker.accuracy_demographics",
+                population=b.population,
+                n=b.n,
+                line=decimal(lang, b.mae_line, 2),
+                photo=decimal(lang, b.mae_photo, 2),
+            )
+        )
+        if not b.photo_adds:
+            margin = decimal(lang, demographics.CLEAR_MAE, 2)
+            lines.append(
+                i18n.t(lang, "worker.photo_not_better", population=b.population, margin=margin)
+            )
+    return lines
+
+
 async def stats(deps: Deps, who: Who) -> list[Out]:
     """/stats: the team's screenings, risk mix, follow-ups and accuracy against lab Hb."""
 
@@ -80,6 +105,7 @@ async def stats(deps: Deps, who: Who) -> list[Out]:
                 )
             )
             lines += [accuracy_line(s.lang, g) for g in f.by_model]
+            lines += baseline_lines(s.lang, await asyncio.to_thread(field_baselines, f.pairs))
             lines.append(i18n.t(s.lang, "worker.lab_note"))
             picture = await asyncio.to_thread(lab_agreement_png, f.pairs)
             caption = i18n.t(s.lang, "worker.bland_altman")

@@ -5,14 +5,15 @@ Per cohort with enough people: the served model's estimates on their photos, the
 procedure of `bot.training.adapter_choice` measured by nested cross-validation against those
 estimates, and, only where it is better, an adapter fitted on everyone with its interval and
 referral margin calibrated on the nested out-of-fold estimates. Nothing is written unless some
-cohort gains.
+cohort gains. Beside them, on the same folds, the baselines without any photo (the training
+mean; a least-squares line on age and sex), so that a programme learns whether on its own
+people the photo beats what age and sex tell (`adapt_report`).
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,43 +22,17 @@ import numpy as np
 from bot.pipeline import populations
 from bot.pipeline.risk import Person, cutoff
 from bot.pipeline.screening import Crop, Screener
-from bot.training import adapter_choice
+from bot.training import adapt_report, adapter_choice, baselines
+from bot.training.adapt_report import MIN_PEOPLE, AdaptResult, CohortResult
 from bot.training.adults import SENSITIVITY
 from bot.training.data import Sample, deduplicate, sources
-from bot.training.evaluate import pearson
+from bot.training.evaluate import auroc, pearson, population_figures
 from bot.training.export import ExportError, check_dataset
-from model import adapter, conformal, referral
-
-MIN_PEOPLE = 20  # per cohort: fewer cannot be cross-validated into a fair comparison
+from model import adapter, conformal, demographics, referral
 
 
 class AdaptError(ValueError):
     """The data or folders cannot be used as given; the message says why."""
-
-
-@dataclass(frozen=True)
-class CohortResult:
-    cohort: str
-    n: int
-    mae_base: float  # the served model on these people, g/dL
-    mae_adapted: float  # the adaptation procedure, nested cross-validation
-    kind: str  # chosen on all the people (adapter_choice.NONE: keep the served model)
-    fold_kinds: tuple[str, ...]
-    figures: dict[str, float]
-    oof: np.ndarray  # the nested out-of-fold adapted estimates, g/dL
-
-    @property
-    def better(self) -> bool:
-        return self.kind != adapter_choice.NONE and self.mae_adapted < self.mae_base
-
-
-@dataclass(frozen=True)
-class AdaptResult:
-    dataset: str
-    cohorts: tuple[CohortResult, ...]
-    skipped: dict[str, int]  # cohort -> people, too few to adapt
-    written: Path | None  # None: nothing was better, nothing written
-    versions: dict[str, str]  # cohort -> the adapted model's version, where written
 
 
 def load(paths: tuple[Path, ...]) -> tuple[str, dict[str, list[Sample]]]:
@@ -94,6 +69,17 @@ def rows(screener: Screener, samples: list[Sample]) -> adapter_choice.Rows:
     )
 
 
+def _margins(
+    r: adapter_choice.Rows, pred: np.ndarray, folds: np.ndarray, fallback: float
+) -> np.ndarray:
+    """Referral margins chosen on the other folds; the served model's with too few anaemic."""
+    one = np.zeros(len(r), np.int32)
+    m = referral.leave_fold_out(r.hb, pred, r.threshold, one, folds, SENSITIVITY)
+    if int((r.hb < r.threshold).sum()) < adapter_choice.MIN_ANAEMIC:
+        m[:] = fallback
+    return m
+
+
 def _figures(
     r: adapter_choice.Rows, n: adapter_choice.Nested, coverage: float, fallback: float
 ) -> dict[str, float]:
@@ -103,14 +89,13 @@ def _figures(
         o, here = n.folds != f, n.folds == f
         edges, widths = adapter_choice.interval(r.take(np.flatnonzero(o)), n.pred[o], coverage)
         hw[here] = conformal.width_at(n.pred[here], edges, widths)
-    one = np.zeros(len(r), np.int32)
-    m = referral.leave_fold_out(r.hb, n.pred, r.threshold, one, n.folds, SENSITIVITY)
-    if int((r.hb < r.threshold).sum()) < adapter_choice.MIN_ANAEMIC:
-        m[:] = fallback
+    m = _margins(r, n.pred, n.folds, fallback)
     anaemic, refer = r.hb < r.threshold, n.pred < r.threshold + m
     out = {
         "pearson_r_base": pearson(r.base, r.hb),
         "pearson_r": pearson(n.pred, r.hb),
+        "auroc_base": auroc(anaemic, r.threshold - r.base),
+        "auroc": auroc(anaemic, r.threshold - n.pred),
         "coverage": float(np.mean(np.abs(n.pred - r.hb) <= hw)),
         "anaemic": int(anaemic.sum()),
     }
@@ -122,14 +107,40 @@ def _figures(
     return {k: round(v, 4) for k, v in out.items()}
 
 
+def _baselines(
+    r: adapter_choice.Rows, folds: np.ndarray, fallback: float
+) -> dict[str, dict[str, float]]:
+    """The training mean and the demographics line (age and sex) on the same outer folds,
+    scored as the adapted model is, their referral from the same margin procedure."""
+    one = np.full(len(r), "programme")
+    who = demographics.from_meta(r.meta, one)
+    c = baselines.Cohort(who, r.hb, r.threshold, one, one, folds, with_site=False)
+    out = {}
+    for name in baselines.BASELINES:
+        pred = baselines.out_of_fold(name, c)
+        margin = _margins(r, pred, folds, fallback)
+        figs = population_figures(r.hb, pred, r.threshold, np.zeros(len(r)), margin)
+        out[name] = {k: float(figs[k]) for k in baselines.KEYS if np.isfinite(figs[k])}
+    return out
+
+
 def measure(cohort: str, r: adapter_choice.Rows, seed: int, fallback_margin: float) -> CohortResult:
-    """Nested CV of the procedure against the served model, and the kind chosen on all."""
+    """Nested CV of the procedure against the served model and the baselines on the same
+    folds, and the kind chosen on all."""
     n = adapter_choice.nested(r, seed)
     kind, _ = adapter_choice.choose(r, seed)
     figures = _figures(r, n, 0.9, fallback_margin)
     mae_base = float(np.mean(np.abs(r.base - r.hb)))
     return CohortResult(
-        cohort, len(r), round(mae_base, 4), round(n.mae(r), 4), kind, n.kinds, figures, n.pred
+        cohort,
+        len(r),
+        round(mae_base, 4),
+        round(n.mae(r), 4),
+        kind,
+        n.kinds,
+        figures,
+        n.pred,
+        _baselines(r, n.folds, fallback_margin),
     )
 
 
@@ -195,30 +206,8 @@ def write(out: Path, base: Path, models: list[adapter.Model], result: AdaptResul
         adapter.save(m, out)
     path = out / "metrics.json"
     metrics = json.loads(path.read_text()) if path.is_file() else {}
-    metrics["adapted"] = summary(result)
+    metrics["adapted"] = adapt_report.summary(result)
     path.write_text(json.dumps(metrics, indent=2) + "\n")
-
-
-def summary(result: AdaptResult) -> dict[str, object]:
-    """The adaptation's figures for metrics.json and the CLI."""
-    versions = result.versions
-    return {
-        "dataset": result.dataset,
-        "cohorts": {
-            c.cohort: {
-                "n": c.n,
-                "kind": c.kind,
-                "fold_kinds": list(c.fold_kinds),
-                "mae_served": c.mae_base,
-                "mae_adapted": c.mae_adapted,
-                "written": c.cohort in versions,
-                "version": versions.get(c.cohort),
-                **c.figures,
-            }
-            for c in result.cohorts
-        },
-        "too_few_people": result.skipped,
-    }
 
 
 def _served(screener: Screener, cohort: populations.Cohort) -> tuple[str, float] | None:
@@ -262,42 +251,5 @@ def run(paths: tuple[Path, ...], base: Path, out: Path, seed: int = 0) -> AdaptR
     result = AdaptResult(dataset, tuple(results), skipped, out if models else None, versions)
     if models:
         write(out, base, models, result)
-        card(out / "ADAPTED_CARD.md", result, models)
+        adapt_report.card(out / "ADAPTED_CARD.md", result, models)
     return result
-
-
-def card(path: Path, result: AdaptResult, models: list[adapter.Model]) -> None:
-    """ADAPTED_CARD.md: what was adapted, on whom, and how it measured against the served."""
-    lines = [
-        f"# Adapted model: {result.dataset}",
-        "",
-        "A **screening aid, not a diagnosis**, adapted by `anemia-screen adapt` to this "
-        "programme's lab-confirmed photos. Figures are nested cross-validation on those "
-        "same people (the choice of adaptation made inside each fold), so they describe "
-        "people like them, photographed the same way.",
-        "",
-    ]
-    versions = {m.config.cohort: m.config for m in models}
-    for c in result.cohorts:
-        cfg = versions.get(c.cohort)
-        lines += [
-            f"## {c.cohort}",
-            "",
-            f"- people: {c.n}" + (f" (screened {cfg.months})" if cfg and cfg.months else ""),
-            f"- served model's MAE on them: {c.mae_base:.2f} g/dL; adapted: "
-            f"{c.mae_adapted:.2f} g/dL (r {c.figures['pearson_r_base']:.2f} -> "
-            f"{c.figures['pearson_r']:.2f})",
-            f"- adaptation chosen: {c.kind} (in the folds: {', '.join(c.fold_kinds)})",
-            f"- interval coverage (nominal 90%): {c.figures['coverage']:.0%}",
-        ]
-        if "sensitivity" in c.figures:
-            lines.append(
-                f"- referral sensitivity {c.figures['sensitivity']:.2f}, specificity "
-                f"{c.figures['specificity']:.2f} ({int(c.figures['anaemic'])} anaemic)"
-            )
-        done = f"written: version {cfg.version}" if cfg else "not written: no better than served"
-        lines += [f"- {done}", ""]
-    if result.skipped:
-        few = ", ".join(f"{k} {v}" for k, v in result.skipped.items())
-        lines += [f"Too few people to adapt (at least {MIN_PEOPLE} needed): {few}.", ""]
-    path.write_text("\n".join(lines).rstrip() + "\n")

@@ -111,7 +111,8 @@ def cross_validate(
     return oof
 
 
-def _auroc(anaemic: np.ndarray, score: np.ndarray) -> float:
+def auroc(anaemic: np.ndarray, score: np.ndarray) -> float:
+    """AUROC of `score` (higher: more likely anaemic); NaN where one class is absent."""
     return (
         float(roc_auc_score(anaemic, score)) if 0 < anaemic.sum() < len(anaemic) else float("nan")
     )
@@ -138,8 +139,8 @@ def score(oof: OutOfFold, name: str) -> dict[str, float]:
         "bias": float(diff.mean()),
         "loa_low": float(diff.mean() - 1.96 * diff.std(ddof=1)),
         "loa_high": float(diff.mean() + 1.96 * diff.std(ddof=1)),
-        "auroc": _auroc(y < SCREEN_THRESHOLD, -p),
-        "auroc_who": _auroc(anaemic, thr - p),
+        "auroc": auroc(y < SCREEN_THRESHOLD, -p),
+        "auroc_who": auroc(anaemic, thr - p),
         "sensitivity_who": float((flagged & anaemic).sum() / max(anaemic.sum(), 1)),
         "specificity_who": float((~flagged & ~anaemic).sum() / max((~anaemic).sum(), 1)),
         "coverage": float((np.abs(diff) <= hw).mean()),
@@ -189,7 +190,7 @@ def population_figures(
         "mae": float(np.abs(diff).mean()),
         "rmse": float(np.sqrt((diff**2).mean())),
         "pearson_r": pearson(pred, hb),
-        "auroc": _auroc(anaemic, thr - pred),
+        "auroc": auroc(anaemic, thr - pred),
         "coverage": float(covered.mean()),
         # estimates shrink to the mean, so the anaemic, whose Hb lies low, fall out more often
         "coverage_anaemic": float(covered[anaemic].mean()) if anaemic.any() else float("nan"),
@@ -208,17 +209,33 @@ def by_population(
     """`population_figures` per population key and, for a dataset split into sites
     ("eyes-defy-india", "eyes-defy-italy"), pooled over its sites under the dataset's name.
     `columns` are `population_figures`'s arrays (hb, pred, thr, half_width, margin)."""
+    return {
+        k: population_figures(*(c[sel] for c in columns))  # type: ignore[arg-type]
+        for k, sel in population_groups(population, dataset).items()
+    }
+
+
+def population_groups(population: np.ndarray, dataset: np.ndarray) -> dict[str, np.ndarray]:
+    """Row selections by population key and, for a dataset split into sites, by the dataset's
+    name (the sites pooled), in key order: the groups `by_population` reports."""
     groups = {str(k): population == k for k in np.unique(population)}
     for d in np.unique(dataset):
         if str(d) not in groups:
             groups[str(d)] = dataset == d
-    return {
-        k: population_figures(*(c[sel] for c in columns))  # type: ignore[arg-type]
-        for k, sel in sorted(groups.items())
-    }
+    return dict(sorted(groups.items()))
 
 
-SPREAD = ("mae", "pearson_r", "auroc", "coverage", "sensitivity", "specificity")
+# figures whose SD over repeated fold splits is kept (where a figure set has them)
+SPREAD = (
+    "mae",
+    "pearson_r",
+    "auroc",
+    "coverage",
+    "sensitivity",
+    "specificity",
+    "tests_per_case",
+    "net_benefit",
+)
 
 
 def mean_over_repeats(

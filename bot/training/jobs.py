@@ -16,7 +16,8 @@ import numpy as np
 
 from bot.pipeline import populations
 from bot.pipeline.risk import cutoff
-from bot.training import adults, model_card, oof_store, report
+from bot.training import adults, baselines, model_card, oof_store, report
+from bot.training import readme as readme_block
 from bot.training.cv_results import AdultCv, ChildCv, CvResult, Metrics
 from bot.training.data import DedupReport, Sample, deduplicate, make_folds, sources
 from bot.training.evaluate import (
@@ -81,9 +82,10 @@ def describe(job: Job) -> str:
         f"({split_by}; identical images always share a fold; one image per patient). Children: "
         f"CNN {ec.cnn.height}x{ec.cnn.width}, channels {ec.cnn.channels}, {ec.members} seeds "
         f"averaged, {tc.epochs} epochs, AdamW lr {tc.learning_rate} with cosine decay, Huber "
-        "loss. Adults: the mean of RBF support-vector regression (C and epsilon chosen by "
-        "5-fold search inside each training fold) and extremely randomised trees on colour "
-        "statistics and sex; each site's interval calibrated on its own people; adults' figures "
+        "loss. Adults: a least-squares line on age and sex plus, for what it leaves, the mean "
+        "of RBF support-vector regression (C and epsilon chosen by 5-fold search inside each "
+        "training fold) and extremely randomised trees on colour statistics, age and sex; each "
+        "site's interval calibrated on its own people; adults' figures "
         f"are means over {job.repeats} fold splits (seeds {job.seed} to "
         f"{job.seed + job.repeats - 1}), their SD over the splits under `sd`."
     )
@@ -123,7 +125,10 @@ def _adults_cv(samples: list[Sample], job: Job) -> AdultCv:
         pred = adults.out_of_fold(t, folds, seed)
         runs.append((folds, adults.calibrate_oof(t, folds, pred, adult.Config().coverage)))
     figures = mean_over_repeats([_adult_figures(t, cal) for _, cal in runs])
-    return AdultCv(samples, t, runs[0][0], runs[0][1], figures)
+    more = baselines.mean_extras([baselines.of_adults(t, f, cal) for f, cal in runs])
+    return AdultCv(
+        samples, t, runs[0][0], runs[0][1], baselines.merged(figures, more, with_site=True)
+    )
 
 
 def _child_columns(c: ChildCv) -> tuple[np.ndarray, ...]:
@@ -138,7 +143,8 @@ def population_metrics(children: ChildCv | None, grown: AdultCv | None) -> dict[
     if children is not None:
         s = children.samples
         kinds, sets = (np.array([getattr(x, k) for x in s]) for k in ("population", "dataset"))
-        pops.update(by_population(kinds, sets, _child_columns(children)))
+        own = by_population(kinds, sets, _child_columns(children))
+        pops.update(baselines.merged(own, baselines.of_children(children), with_site=False))
     if grown is not None:
         pops.update(grown.figures)
     return pops
@@ -252,10 +258,13 @@ def _merged(weights: Path, cv: CvResult) -> CvResult:
     return dataclasses.replace(cv, metrics=new)
 
 
-def run_train(job: Job, weights: Path, *, refit_children: bool = True) -> CvResult:
+def run_train(
+    job: Job, weights: Path, *, refit_children: bool = True, readme: Path | None = None
+) -> CvResult:
     """Cross-validate (for the figures, intervals and referral margins), then fit each cohort's
     model on all its data. Without `refit_children` the children's shipped members are kept
-    and only their calibration (interval, referral margin) is renewed from this CV."""
+    and only their calibration (interval, referral margin) is renewed from this CV. With
+    `readme`, its generated figures are rewritten from the new metrics.json."""
     cv = run_cv(job)
     every = _merged(weights, cv)  # the cards show the other cohort's figures too
     ec, tc = job.configs()
@@ -280,4 +289,6 @@ def run_train(job: Job, weights: Path, *, refit_children: bool = True) -> CvResu
         model_card.write_adults(weights / "ADULTS_CARD.md", every, model.config, how=describe(job))
     weights.mkdir(parents=True, exist_ok=True)
     (weights / "metrics.json").write_text(json.dumps(every.metrics, indent=2) + "\n")
+    if readme is not None:
+        readme_block.rewrite(readme, every.metrics)
     return cv

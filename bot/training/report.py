@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt
 
 from bot.training.data import DedupReport
 from bot.training.evaluate import MODELS, OutOfFold, attention_split, score
+from bot.training.yardstick import section
 
 LABELS = {
     "mean": "Predict the training mean",
@@ -146,6 +147,7 @@ def write(
     text = (
         f"# Cross-validated Hb estimation\n\n{how}\n\n## Data\n\n{dedup_text(dedup)}\n\n"
         f"## Per population\n\n{populations_table(populations)}\n{POPULATIONS_NOTE}\n\n"
+        f"## Baselines and what a referral costs\n\n{section(populations)}\n"
     )
     if oof is not None:
         text += _children_section(oof, out, threshold)

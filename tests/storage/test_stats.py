@@ -88,3 +88,22 @@ async def test_accuracy_per_population_and_model_version(session) -> None:
     assert children.interval_coverage == pytest.approx(2 / 3)  # 11.5 is outside 8.0-11.0
     assert (children.sensitivity, children.specificity) == (1.0, 0.0)  # 11.5 lab, flagged
     assert (adults.n, adults.loa) == (1, (pytest.approx(0.2), pytest.approx(0.2)))
+
+
+async def test_lab_pairs_carry_the_profiles_age_and_sex(session) -> None:
+    # the field's yardstick (a line on age and sex) needs them; unknown stays None
+    for i, profile in enumerate(
+        [subjects.Profile(age_months=30.0, sex="f"), subjects.Profile(), None]
+    ):
+        s = await subjects.create_subject(session, pseudonym=P.pseudonym(i), consent_version="v1")
+        if profile is not None:
+            await subjects.set_profile(session, subject_id=s.id, profile=profile)
+        _, case = await screenings.record_screening(
+            session, subject_id=s.id, record=record(9.0, "moderate")
+        )
+        assert case is not None
+        await followups.resolve_followup(
+            session, case_code=case.case_code, worker=None, lab_hb_g_dl=10.0
+        )
+    pairs = await lab_pairs(session)
+    assert [(p.age_months, p.sex) for p in pairs] == [(30.0, "f"), (None, None), (None, None)]

@@ -124,6 +124,17 @@ MESSAGES: tuple[Message, ...] = (
         "specificity {spec}",
     ),
     _msg(
+        "worker.accuracy_demographics",
+        "{population}: without the photo, a line on age and sex alone (each case fitted on the "
+        "others) errs {line} g/dL on these {n} cases; the photo {photo} g/dL",
+    ),
+    _msg(
+        "worker.photo_not_better",
+        "{population}: on your cases the photo is not clearly better than age and sex alone "
+        "(its error is not {margin} g/dL lower). Give its estimates little weight; the blood "
+        "test decides.",
+    ),
+    _msg(
         "worker.lab_note",
         "Lab values come mostly from flagged cases, so these figures describe those, not "
         "everyone screened.",

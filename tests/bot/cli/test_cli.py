@@ -188,6 +188,14 @@ def test_cv_json_matches_train_metrics(
     for population in cv["populations"].values():
         assert {"mae", "rmse", "pearson_r", "auroc", "coverage", "n"} <= set(population)
         assert {"sensitivity", "specificity"} <= set(population)
+        has_baselines_and_referral_costs(population, repeats=population.get("repeats"))
+    # the children's line is on age and sex; the adults' also on the site
+    assert cv["populations"][kids]["baselines"]["demographics"]["inputs"] == "age and sex"
+    assert cv["populations"][grown]["baselines"]["demographics"]["inputs"] == "sex, age and site"
+    assert "MAE demographics" in (trained_weights / "MODEL_CARD.md").read_text()
+    assert (
+        "blood tests per anaemic person found" in (trained_weights / "ADULTS_CARD.md").read_text()
+    )
     assert cv["populations"][grown]["n"] == 40 and cv["populations"][f"{grown}-north"]["n"] == 20
     # adults' figures are means over the fold splits, with their spread; children's are one CV
     assert cv["populations"][grown]["repeats"] == 5 and "mae" in cv["populations"][grown]["sd"]
@@ -202,6 +210,21 @@ def test_cv_json_matches_train_metrics(
         assert m["coverage_served"] >= 0.75 and m["half_width_served"] > 0
     assert (tmp_path / "report.md").is_file() and (tmp_path / "scatter.png").is_file()
     assert (trained_weights / "MODEL_CARD.md").read_text().count("g/dL") > 2
+
+
+def has_baselines_and_referral_costs(population: dict, repeats: int | None = None) -> None:
+    """A population's object has both baselines and the three rules' costs, with the keys of
+    the population's own figures (and, over repeated splits, their mean and spread)."""
+    keys = {"mae", "rmse", "pearson_r", "auroc", "sensitivity", "specificity", "n"}
+    for name in ("mean", "demographics"):
+        figures = population["baselines"][name]
+        assert keys <= set(figures) and figures["n"] == population["n"]
+        assert figures.get("repeats") == repeats and (repeats is None or "mae" in figures["sd"])
+    for rule in ("served", "everyone", "demographics"):
+        cost = population["referral"][rule]
+        assert {"tests_per_case", "net_benefit", "threshold_probability"} <= set(cost)
+    assert population["referral"]["everyone"]["referred"] == 1.0
+    assert population["referral"]["served"]["sensitivity"] == population["sensitivity"]
 
 
 def test_predict_with_trained_weights(
@@ -308,6 +331,9 @@ def test_cv_of_one_cohort_keeps_every_population_in_leave_one_site_out(
     kids, grown = synthetic_csv.parent.name, synthetic_adults_csv.parent.name
     assert "mae" not in cv and kids not in cv["populations"]  # no children's CNN was run
     assert cv["populations"][grown]["repeats"] == 2
+    for population in cv["populations"].values():  # the pooled adults and each site
+        has_baselines_and_referral_costs(population, repeats=2)
+    assert "MAE demographics" in (tmp_path / "report.md").read_text()
     # the adults' sites are scored without themselves, the children's data among the rest
     assert set(cv["leave_one_site_out"]) == {f"{grown}-north", f"{grown}-south"}
     assert kids in cv["leave_one_site_out"][f"{grown}-north"]["trained_on"]

@@ -267,3 +267,41 @@ def test_screening_record_from_a_screening() -> None:
     assert rec.model_version == "v7" and rec.hb_g_dl == 9.1
     assert (rec.image_source, rec.segmentation_area) == ("photo", 0.08)
     assert (rec.population, rec.refer) == ("cp-anemic", True)
+
+
+async def _seed_lab_confirmed(url: str, n: int) -> None:
+    """`n` flagged children resolved with a lab Hb that is a straight line in their age."""
+    await migrate_to_head(url)
+    engine = make_engine(url)
+    async with make_sessionmaker(engine).begin() as session:
+        for i in range(n):
+            s = await subjects.create_subject(
+                session, pseudonym=P.pseudonym(i), consent_version="v1"
+            )
+            age = 12.0 + 4 * i
+            profile = subjects.Profile(age_months=age, sex="fm"[i % 2])
+            await subjects.set_profile(session, subject_id=s.id, profile=profile)
+            _, case = await screenings.record_screening(
+                session, subject_id=s.id, record=record(9.0, "moderate")
+            )
+            assert case is not None
+            await followups.resolve_followup(
+                session, case_code=case.case_code, worker=None, lab_hb_g_dl=8 + 0.05 * age
+            )
+    await engine.dispose()
+
+
+def test_stats_sets_the_photo_beside_age_and_sex(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'log.db'}"
+    asyncio.run(_seed_lab_confirmed(url, 12))
+    monkeypatch.setenv("DATABASE_URL", url)
+    get_settings.cache_clear()
+    stats = json.loads(_out(["stats", "--format", "json"], capsys))
+    [line] = stats["demographics_baseline"]
+    assert (line["population"], line["n"], line["mae_age_sex_line_g_dl"]) == ("cp-anemic", 12, 0.0)
+    assert line["mae_photo_g_dl"] > 0.5 and line["photo_clearly_better"] is False
+    text = _out(["stats"], capsys)
+    assert "errs 0.00 g/dL on these 12 cases" in text and "NOT clearly better" in text
+    get_settings.cache_clear()
