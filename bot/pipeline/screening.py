@@ -23,6 +23,7 @@ from model import (
     ensemble,
     features,
     gradcam,
+    jitcache,
     preprocess,
     segment,
     unet,
@@ -102,21 +103,28 @@ def cutout_mask(decoded: Decoded) -> np.ndarray | None:
 def cutout(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """The conjunctiva's bounding box as RGBA, alpha 255 on the lining and 0 elsewhere."""
     image, crop_mask = preprocess.crop(rgb, mask)
-    alpha = np.where(crop_mask, 255, 0).astype(np.uint8)
-    return np.dstack([np.where(crop_mask[..., None], image, 0), alpha]).astype(np.uint8)
+    out = np.empty((*crop_mask.shape, 4), np.uint8)
+    np.multiply(image, crop_mask[..., None], out=out[..., :3])
+    np.multiply(crop_mask, np.uint8(255), out=out[..., 3], casting="unsafe")
+    return out
 
 
 class Screener:
     """Holds the loaded models; `screen` is safe to call from one thread at a time."""
 
-    def __init__(self, weights: Path = WEIGHTS) -> None:
+    def __init__(self, weights: Path = WEIGHTS, cache: Path | None = jitcache.CACHE) -> None:
         # whatever process screens (a worker, the bot, the CLI, a benchmark) reuses its
         # photo-sized buffers instead of faulting them in again on every photo
         malloc.tune()
+        if cache is not None:  # compiled once on this machine, then loaded
+            jitcache.disk_cache(cache)
         self.model = ensemble.load(weights)
         self.config = self.model.config
         self.adult = adult.load(weights) if (weights / "adult.msgpack").is_file() else None
         self.segmenter = unet.load(weights) if (weights / "unet.msgpack").is_file() else None
+        for served in (self.model, self.adult, self.segmenter):
+            if served is not None:  # never trained here: skip NNX's per-call graph work
+                jitcache.freeze(served)
         # a programme's adaptations (`anemia-screen adapt`), applied to the served estimate
         self.adapters = {
             c.key: adapter.load(weights, c.key)
@@ -220,7 +228,7 @@ class Screener:
             attention_lower_half=e.attention_lower_half,
             warnings=self._warnings(e.attention_lower_half),
             source=source,
-            area_fraction=round(float(mask.mean()), 4),
+            area_fraction=round(np.count_nonzero(mask) / mask.size, 4),
             overlay_png=e.overlay_png,
             model_version=e.model_version,
             population=e.population,
