@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 import pillow_heif
 from PIL import Image, ImageMode, ImageOps
@@ -245,6 +244,8 @@ def _plain_jpeg(img: Image.Image, data: bytes, stored: tuple[int, int]) -> np.nd
         return None
     if _needs_copy(img) or img.size != stored:  # tagged, turned, or read at a smaller scale
         return None
+    import cv2  # here: the bot's own process reads only the header, the inference one pixels
+
     flags = cv2.IMREAD_COLOR_RGB | cv2.IMREAD_IGNORE_ORIENTATION
     rgb = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
     width, height = img.size

@@ -32,3 +32,14 @@ def tune() -> bool:
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     ok = mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1
     return mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD) == 1 and ok
+
+
+def trim() -> bool:
+    """Hand the heap's free memory back to the kernel now (glibc's malloc_trim): after the
+    models are loaded and compiled, whose scratch memory `tune`'s threshold would keep."""
+    try:
+        malloc_trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):  # not glibc
+        return False
+    malloc_trim.argtypes = [ctypes.c_size_t]
+    return bool(malloc_trim(0))

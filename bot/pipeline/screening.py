@@ -7,27 +7,39 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import jax.numpy as jnp
 import numpy as np
 
-from bot.pipeline import i18n, malloc, populations, quality, wording
+from bot.pipeline import i18n, lazy, malloc, populations, wording
 from bot.pipeline.decode import Decoded, ImageRejected, decode
 from bot.pipeline.populations import ADULTS, CHILDREN, Cohort
 from bot.pipeline.risk import Person, Risk, classify, shown
-from model import (
-    WEIGHTS,
-    adapter,
-    adult,
-    conformal,
-    ensemble,
-    features,
-    gradcam,
-    jitcache,
-    preprocess,
-    segment,
-    unet,
-)
+from model import WEIGHTS
+
+if TYPE_CHECKING:
+    from bot.pipeline import quality
+    from model import (
+        adapter,
+        adult,
+        conformal,
+        ensemble,
+        features,
+        gradcam,
+        jitcache,
+        preprocess,
+        segment,
+        unet,
+    )
+else:  # imported on first use: the bot's process needs this module's types, not JAX
+    quality = lazy.module("bot.pipeline.quality")
+    adapter, adult, conformal, ensemble, features, gradcam, jitcache = (
+        lazy.module(f"model.{m}")
+        for m in ("adapter", "adult", "conformal", "ensemble", "features", "gradcam", "jitcache")
+    )
+    preprocess, segment, unet = (
+        lazy.module(f"model.{m}") for m in ("preprocess", "segment", "unet")
+    )
 
 DISCLAIMER = "This is a screening aid, not a diagnosis. Only a blood test can confirm anaemia."
 MIN_MASK_PIXELS = 400  # below this the conjunctiva is too small to measure colour reliably
@@ -112,12 +124,16 @@ def cutout(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
 class Screener:
     """Holds the loaded models; `screen` is safe to call from one thread at a time."""
 
-    def __init__(self, weights: Path = WEIGHTS, cache: Path | None = jitcache.CACHE) -> None:
+    def __init__(self, weights: Path = WEIGHTS, cache: Path | None = None) -> None:
+        """The models in `weights`; their compiled programs kept in `cache` (default
+        `model.jitcache.CACHE`)."""
         # whatever process screens (a worker, the bot, the CLI, a benchmark) reuses its
         # photo-sized buffers instead of faulting them in again on every photo
         malloc.tune()
-        if cache is not None:  # compiled once on this machine, then loaded
-            jitcache.disk_cache(cache)
+        lazy.load(quality, adapter, adult, conformal, ensemble, features, gradcam)
+        lazy.load(jitcache, preprocess, segment, unet)
+        cache = jitcache.CACHE if cache is None else cache
+        jitcache.disk_cache(cache)  # compiled once on this machine, then loaded
         self.model = ensemble.load(weights)
         self.config = self.model.config
         self.adult = adult.load(weights) if (weights / "adult.msgpack").is_file() else None
@@ -137,6 +153,7 @@ class Screener:
                 self.estimate(rgb, mask, person)
         if self.segmenter is not None:
             segment.probabilities(self.segmenter, rgb)
+        malloc.trim()  # loading and compiling left scratch memory no photo reuses
 
     def covers(self, person: Person) -> bool:
         """Whether a validated model here serves this person."""
@@ -256,8 +273,8 @@ def _adapted(fitted: adapter.Model, served: Estimate, crop: Crop) -> Estimate:
     """The programme's adaptation of the served estimate, with its own interval, referral
     margin, version and population; the overlay still shows what the served model saw."""
     cfg = fitted.config
-    base = jnp.asarray([served.hb], jnp.float32)
-    hb = float(fitted(base, jnp.asarray(crop.colour[None]), jnp.asarray(crop.meta[None]))[0][0])
+    base = np.asarray([served.hb], np.float32)
+    hb = float(fitted(base, crop.colour[None], crop.meta[None])[0][0])
     hw = float(conformal.width_at(hb, cfg.bin_edges, cfg.half_widths))
     return dataclasses.replace(
         served,
