@@ -62,7 +62,7 @@ def cam(
 
 def explain(model: Explainable, x: np.ndarray, colour: np.ndarray, meta: np.ndarray) -> Explanation:
     """Heat map for one input (H, W, 4) and the share of attention on the lower half of its mask."""
-    batch = (jax.numpy.asarray(a[None]) for a in (x, colour, meta))
+    batch = (a[None] for a in (x, colour, meta))  # jit moves NumPy arrays itself
     out, maps = jitcache.bound(cam, model)(*batch)
     raw = np.asarray(maps)[0]
     h, w = x.shape[:2]
@@ -101,8 +101,7 @@ def overlay_png(
         heat = cv2.resize(heatmap, (w, h), interpolation=cv2.INTER_LINEAR)
         colour = cv2.applyColorMap((heat * 255).astype(np.uint8), cv2.COLORMAP_JET)  # BGR
         blend = cv2.addWeighted(bgr, 0.55, colour, 0.45, 0)
-    out = cv2.LUT(bgr, _DIM)
-    np.copyto(out, blend, where=mask[..., None])
+    out = cv2.copyTo(blend, mask.view(np.uint8), cv2.LUT(bgr, _DIM))
     contours, _ = cv2.findContours(
         mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
     )

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
@@ -72,7 +71,7 @@ def _first(model: Any, *arrays: jax.Array) -> jax.Array:
 def first_output(model: Any, *arrays: np.ndarray) -> np.ndarray:
     """`model(*arrays)[0]` for NumPy inputs (as float32), compiled once per model and input
     shape: for models whose eager call is slow (the trees' walk is a loop)."""
-    return np.asarray(bound(_first, model)(*(jnp.asarray(a, jnp.float32) for a in arrays)))
+    return np.asarray(bound(_first, model)(*(np.asarray(a, np.float32) for a in arrays)))
 
 
 def disk_cache(directory: Path) -> bool:

@@ -38,7 +38,7 @@ def _logits(model: unet.Model, x: jax.Array) -> jax.Array:
 def probabilities(model: unet.Model, image: np.ndarray) -> np.ndarray:
     """(H, W) float32 conjunctiva probability for an RGB uint8 photo, at its own size."""
     x = unet.to_input(image, model.config)[None]
-    logits = np.asarray(jitcache.bound(_logits, model)(jax.numpy.asarray(x)))[0]
+    logits = np.asarray(jitcache.bound(_logits, model)(x))[0]
     h, w = image.shape[:2]
     up = cv2.resize(logits, (w, h), interpolation=cv2.INTER_LINEAR)  # resize logits, not 0/1
     return (0.5 * (1.0 + np.tanh(0.5 * up))).astype(np.float32)  # sigmoid without overflow

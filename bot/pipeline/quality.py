@@ -120,7 +120,7 @@ def _region_checks(
     hsv = cv2.cvtColor(pixels, cv2.COLOR_RGB2HSV)[:, 0]
     # glare: V > 0.92 and S < 0.2 of 255, as 8-bit levels (V > 234.6, S < 51)
     glare = np.count_nonzero((hsv[:, 2] > 0.92 * 255) & (hsv[:, 1] < 0.2 * 255)) / len(hsv)
-    yield "glare", glare > t.max_glare
+    yield "glare", bool(glare > t.max_glare)
     yield "not_eyelid", confidence < t.min_confidence
     yield "colour_lost", redness < t.min_redness
     yield "blurred", _sharpness(rgb, mask) < t.min_sharpness

@@ -18,6 +18,8 @@ from bot.pipeline.risk import Person, Risk, classify, shown
 from model import WEIGHTS
 
 if TYPE_CHECKING:
+    import cv2
+
     from bot.pipeline import quality
     from model import (
         adapter,
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
     )
 else:  # imported on first use: the bot's process needs this module's types, not JAX
     quality = lazy.module("bot.pipeline.quality")
+    cv2 = lazy.module("cv2")
     adapter, adult, conformal, ensemble, features, gradcam, jitcache = (
         lazy.module(f"model.{m}")
         for m in ("adapter", "adult", "conformal", "ensemble", "features", "gradcam", "jitcache")
@@ -115,9 +118,9 @@ def cutout_mask(decoded: Decoded) -> np.ndarray | None:
 def cutout(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """The conjunctiva's bounding box as RGBA, alpha 255 on the lining and 0 elsewhere."""
     image, crop_mask = preprocess.crop(rgb, mask)
-    out = np.empty((*crop_mask.shape, 4), np.uint8)
-    np.multiply(image, crop_mask[..., None], out=out[..., :3])
-    np.multiply(crop_mask, np.uint8(255), out=out[..., 3], casting="unsafe")
+    alpha = crop_mask.view(np.uint8) * np.uint8(255)
+    out = cv2.cvtColor(cv2.bitwise_and(image, image, mask=alpha), cv2.COLOR_RGB2RGBA)
+    out[..., 3] = alpha
     return out
 
 
@@ -130,7 +133,7 @@ class Screener:
         # whatever process screens (a worker, the bot, the CLI, a benchmark) reuses its
         # photo-sized buffers instead of faulting them in again on every photo
         malloc.tune()
-        lazy.load(quality, adapter, adult, conformal, ensemble, features, gradcam)
+        lazy.load(cv2, quality, adapter, adult, conformal, ensemble, features, gradcam)
         lazy.load(jitcache, preprocess, segment, unet)
         cache = jitcache.CACHE if cache is None else cache
         jitcache.disk_cache(cache)  # compiled once on this machine, then loaded
@@ -273,8 +276,10 @@ def _adapted(fitted: adapter.Model, served: Estimate, crop: Crop) -> Estimate:
     """The programme's adaptation of the served estimate, with its own interval, referral
     margin, version and population; the overlay still shows what the served model saw."""
     cfg = fitted.config
-    base = np.asarray([served.hb], np.float32)
-    hb = float(fitted(base, crop.colour[None], crop.meta[None])[0][0])
+    import jax.numpy as jnp  # here: only the inference process, with an adaptation, needs it
+
+    base = jnp.asarray([served.hb], jnp.float32)
+    hb = float(fitted(base, jnp.asarray(crop.colour[None]), jnp.asarray(crop.meta[None]))[0][0])
     hw = float(conformal.width_at(hb, cfg.bin_edges, cfg.half_widths))
     return dataclasses.replace(
         served,

@@ -84,8 +84,8 @@ def expected(screener: Screener, name: str) -> dict[str, object]:
         return row | {"refused": e.code}
     row |= {"shape": list(mask.shape), "mask": pack(mask), "source": result.source}
     for who, person in PEOPLE.items():
-        e = screener.estimate(decoded.rgb, mask, person)
-        row[who] = {"hb": e.hb, "half_width": e.half_width, "share": e.attention_lower_half}
+        got = screener.estimate(decoded.rgb, mask, person)
+        row[who] = {"hb": got.hb, "half_width": got.half_width, "share": got.attention_lower_half}
     return row
 
 
