@@ -25,6 +25,9 @@ def module(name: str) -> ModuleType:
         lazy = importlib.util.module_from_spec(spec)
         sys.modules[name] = lazy
         spec.loader.exec_module(lazy)
+        parent, _, child = name.rpartition(".")
+        if parent:  # as an import would: `model.segment` is an attribute of `model`
+            setattr(sys.modules[parent], child, lazy)
         return lazy
 
 
