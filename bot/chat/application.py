@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 
 from redis.asyncio import Redis
 from sqlalchemy.engine import make_url
@@ -72,30 +71,17 @@ def make_bot(settings: BotSettings) -> ExtBot[None]:
     )
 
 
-def new_pool(settings: BotSettings) -> Pool:
-    """The inference workers, not yet waited for (`start` waits until each has loaded and
-    warmed the models: seconds)."""
-    return make_pool(
+def start_pool(settings: BotSettings) -> Pool:
+    """Start the inference workers, each loading and warming the models (blocking: seconds)."""
+    pool = make_pool(
         settings.anemia_weights,
         workers=settings.inference_workers,
         queue_size=settings.inference_queue,
         processes=settings.inference_processes,
         timeout_s=settings.photo_timeout_s,
     )
-
-
-async def warm_pool(app: BotApplication, pool: Pool) -> None:
-    """Wait for the inference workers to load the models beside the bot's own start: the bot
-    answers messages meanwhile, and a photo waits in the pool's queue until a worker can take
-    it. Workers that cannot load the models stop the bot, as a failed start would."""
-    started = time.monotonic()
-    try:
-        await asyncio.to_thread(pool.start)
-    except Exception:
-        log.exception("the inference workers could not load the models: stopping")
-        app.stop_running()
-        return
-    log.info("inference ready after %.1f s", time.monotonic() - started)
+    pool.start()
+    return pool
 
 
 async def startup(app: BotApplication) -> None:
@@ -109,9 +95,9 @@ async def startup(app: BotApplication) -> None:
     protect_logs()  # also the loggers of the database drivers imported just now
     sessions = make_sessionmaker(data.engine)
     pool = data.given_pool
-    if pool is None:  # its processes start loading the models now, beside the rest
-        data.owned_pool = pool = new_pool(settings)
-        data.warming = asyncio.create_task(warm_pool(app, pool))
+    if pool is None:
+        data.owned_pool = await asyncio.to_thread(start_pool, settings)
+        pool = data.owned_pool
     team_id = await configure_team(sessions, pseudonyms, settings)
     limiter = photo_limit(sessions, data.storage.database_url, settings)
     outbox = Outbox(settings.outbox_path)
@@ -182,6 +168,4 @@ async def shutdown(app: BotApplication) -> None:
     if data.deps is not None and isinstance(data.deps.limiter, RedisPhotoLimit):
         await data.deps.limiter.close()
     if data.owned_pool is not None:
-        if data.warming is not None:  # the workers finish loading before they can stop
-            await asyncio.gather(data.warming, return_exceptions=True)
         await asyncio.to_thread(data.owned_pool.close)

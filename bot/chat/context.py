@@ -23,7 +23,6 @@ class BotData:
         self.storage: StorageSettings | None = None
         self.given_pool: Screens | None = None  # tests share one pool across applications
         self.owned_pool: Pool | None = None  # made at start-up, closed at shutdown
-        self.warming: asyncio.Task[None] | None = None  # the owned pool loading its models
         self.engine: AsyncEngine | None = None
         self.deps: Deps | None = None
         self.drainer: asyncio.Task[None] | None = None  # writes the outbox to the database
