@@ -44,7 +44,8 @@ def test_a_folder_is_screened_with_one_loading(
     assert cli.main(argv) == cli.EXIT_REJECTED  # c.jpg is refused
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [Path(line["image"]).name for line in lines] == ["a.png", "b.png", "c.jpg"]
-    assert lines[0]["hb_g_dl"] == lines[1]["hb_g_dl"] and lines[2]["rejected"] == "unsupported_format"
+    assert lines[0]["hb_g_dl"] == lines[1]["hb_g_dl"]
+    assert lines[2]["rejected"] == "unsupported_format"
     assert len(loads) == 1
     assert (tmp_path / "a_gradcam.png").is_file() and (tmp_path / "b_mask.png").is_file()
 
