@@ -100,7 +100,7 @@ def screened(passes: list[list[Timing]], which: int) -> list[float]:
 def table(times: dict[Path, dict[str, list]], this: Path, other: Path) -> list[str]:
     rows = [
         "| measure | tree | n | median ms | p95 ms | CPU ms, median | times faster (CPU) |",
-        "|---|" * 7,
+        "|" + "---|" * 7,
     ]
     for who, name in zip(("child", "adult"), WHOLE, strict=True):
         wall = {t: screened(times[t][who], 0) for t in (other, this)}

@@ -80,28 +80,44 @@ async def run(args: argparse.Namespace, tmp: Path) -> Soak:
         1, fake, f"sqlite+aiosqlite:///{db}", secrets.token_urlsafe(32), weights, tmp, args
     )
     try:
-        await fleet.ready(bots, fake, 300)
-        await enrol_all(fake, users, 300)
-        started, k = time.monotonic(), 0
-        while out.sent < args.photos:
-            answers = Answers(fake, set(users), len(fake.calls))
-            for user in users:
-                fake.send_photo(user, photos[k % len(photos)], **WHO)
-                k += 1
-            out.sent += len(users)
-            if not await answers.wait(1, bots, 300):
-                raise LoadError(f"a wave was not answered in 300 s ({out.sent} photos sent)")
-            answers.read()
-            for user in users:
-                for _, kind in answers.done[user][:1]:
-                    out.answered += 1
-                    out.kinds[kind] = out.kinds.get(kind, 0) + 1
-            out.samples.append(sample(bots.procs[0].pid, db, out.answered))
-        out.seconds = time.monotonic() - started
+        await _steps(args, fake, bots, photos, users, db, out)
+    except LoadError:
+        bots.show_tails()
+        raise
     finally:
         await bots.stop()
         await fake.stop()
     return out
+
+
+async def _steps(
+    args: argparse.Namespace,
+    fake: FakeTelegram,
+    bots: fleet.Fleet,
+    photos: list[bytes],
+    users: list[int],
+    db: Path,
+    out: Soak,
+) -> None:
+    """Enrol the people, then send the waves and sample the bot after each."""
+    await fleet.ready(bots, fake, 300)
+    await enrol_all(fake, users, 300)
+    started, k = time.monotonic(), 0
+    while out.sent < args.photos:
+        answers = Answers(fake, set(users), len(fake.calls))
+        for user in users:
+            fake.send_photo(user, photos[k % len(photos)], **WHO)
+            k += 1
+        out.sent += len(users)
+        if not await answers.wait(1, bots, 300):
+            raise LoadError(f"a wave was not answered in 300 s ({out.sent} photos sent)")
+        answers.read()
+        for user in users:
+            for _, kind in answers.done[user][:1]:
+                out.answered += 1
+                out.kinds[kind] = out.kinds.get(kind, 0) + 1
+        out.samples.append(sample(bots.procs[0].pid, db, out.answered))
+    out.seconds = time.monotonic() - started
 
 
 def report(args: argparse.Namespace, out: Soak) -> tuple[str, bool]:
