@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import time
+import tomllib
 from collections import Counter
 from collections.abc import Awaitable
 from dataclasses import dataclass
@@ -19,6 +19,7 @@ from typing import Any, Protocol, TypeVar
 from bot.services.settings import BotSettings
 from testbed.telegram import FakeTelegram
 
+ROOT = Path(__file__).resolve().parents[1]
 KEY_ID = "load"
 STOP_GRACE_S = 20.0
 RESERVE_S = 30.0  # kept back from the global timeout for stopping and checking
@@ -48,12 +49,13 @@ class Deadline:
 
 
 def bot_command() -> list[str]:
-    """`anemia-bot` of this interpreter (no shim in between: its pid is the bot's)."""
-    script = Path(sys.executable).with_name("anemia-bot")
-    if script.is_file():
-        return [str(script)]
-    found = shutil.which("anemia-bot")
-    return [found] if found else [sys.executable, "-m", "bot.chat.app"]
+    """`anemia-bot` as this checkout's pyproject.toml defines it, run by this interpreter (no
+    shim in between: its pid is the bot's). Not the installed script: that is the entry point
+    of whichever checkout was installed last, which may have moved."""
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    module, _, function = scripts["anemia-bot"].partition(":")
+    code = f"import sys; from {module} import {function}; sys.exit({function}())"
+    return [sys.executable, "-c", code]
 
 
 def bot_env(
@@ -81,6 +83,8 @@ def bot_env(
         "TEAM": "load-bench",
         "OUTBOX_PATH": str(tmp / "outbox.sqlite3"),  # where the bot holds unsaved screenings
         "PYTHONUNBUFFERED": "1",
+        # this checkout's code, not the installed one's
+        "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p),
     }
     return env
 

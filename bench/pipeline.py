@@ -15,13 +15,17 @@ Stages:
 Timed after warm-up; median and p95 in ms; the time depends on the photo (the conjunctiva's
 size).
 Run: python -m bench.pipeline [--repeats 50]
+     python -m bench.pipeline --against OTHER_TREE [--rounds 10]  (bench.side_by_side: the
+     whole pipeline of this checkout and another's, taking turns in one run)
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -119,7 +123,14 @@ def table(results: dict[str, list[float]]) -> str:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--repeats", type=int, default=50)
+    p.add_argument("--against", type=Path, help="another checkout: side by side, whole pipeline")
+    p.add_argument("--rounds", type=int, default=10, help="with --against: passes per tree")
     a = p.parse_args()
+    if a.against is not None:
+        from bench import side_by_side
+
+        sys.argv = [sys.argv[0], str(a.against), "--rounds", str(a.rounds)]
+        raise SystemExit(side_by_side.main())
     photos, what = real_photos(16)
     screener = Screener()
     kept = usable(screener, photos)

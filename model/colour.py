@@ -14,7 +14,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from flax import nnx
-from sklearn.linear_model import RidgeCV
 
 from model import checkpoint
 from model.cnn import N_META, Stat
@@ -47,6 +46,9 @@ def build(config: Config) -> Model:
 
 def fit(config: Config, colour: np.ndarray, meta: np.ndarray, hb: np.ndarray) -> Model:
     """Closed-form ridge fit; the penalty is picked by leave-one-out on these rows only."""
+    # scikit-learn only where models are fitted: serving never loads it (80 MB)
+    from sklearn.linear_model import RidgeCV
+
     x = np.concatenate([colour, meta], axis=-1).astype(np.float64)
     mean, std = x.mean(axis=0), x.std(axis=0) + 1e-6
     ridge = RidgeCV(alphas=config.alphas).fit((x - mean) / std, hb)

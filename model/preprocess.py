@@ -12,17 +12,15 @@ import numpy as np
 
 def bbox(mask: np.ndarray, pad: float = 0.04) -> tuple[int, int, int, int]:
     """(top, bottom, left, right) of the mask with a small relative margin, clipped to the image."""
-    ys, xs = np.nonzero(mask)
+    # the rows and columns that hold the mask: two passes over a photo-sized mask, not the
+    # coordinates of its every pixel
+    ys, xs = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
     if ys.size == 0:
         raise ValueError("empty mask")
     h, w = mask.shape
-    py, px = int(pad * (np.ptp(ys) + 1)), int(pad * (np.ptp(xs) + 1))
-    return (
-        max(ys.min() - py, 0),
-        min(ys.max() + py + 1, h),
-        max(xs.min() - px, 0),
-        min(xs.max() + px + 1, w),
-    )
+    top, bottom, left, right = int(ys[0]), int(ys[-1]), int(xs[0]), int(xs[-1])
+    py, px = int(pad * (bottom - top + 1)), int(pad * (right - left + 1))
+    return max(top - py, 0), min(bottom + py + 1, h), max(left - px, 0), min(right + px + 1, w)
 
 
 def crop(image: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -38,7 +38,7 @@ def _logits(model: unet.Model, x: jax.Array) -> jax.Array:
 def probabilities(model: unet.Model, image: np.ndarray) -> np.ndarray:
     """(H, W) float32 conjunctiva probability for an RGB uint8 photo, at its own size."""
     x = unet.to_input(image, model.config)[None]
-    logits = np.asarray(jitcache.bound(_logits, model)(jax.numpy.asarray(x)))[0]
+    logits = np.asarray(jitcache.bound(_logits, model)(x))[0]
     h, w = image.shape[:2]
     up = cv2.resize(logits, (w, h), interpolation=cv2.INTER_LINEAR)  # resize logits, not 0/1
     return (0.5 * (1.0 + np.tanh(0.5 * up))).astype(np.float32)  # sigmoid without overflow
@@ -56,10 +56,18 @@ def refine_box(mask: np.ndarray, pad: float = REFINE_PAD) -> tuple[int, int, int
     ys, xs = np.nonzero(mask.any(axis=1))[0], np.nonzero(mask.any(axis=0))[0]
     if ys.size == 0:
         raise ValueError("empty mask")
-    m = round(pad * max(ys[-1] - ys[0] + 1, xs[-1] - xs[0] + 1))
-    h, w = mask.shape
-    top, bottom = int(max(ys[0] - m, 0)), int(min(ys[-1] + 1 + m, h))
-    return top, bottom, int(max(xs[0] - m, 0)), int(min(xs[-1] + 1 + m, w))
+    return padded((int(ys[0]), int(ys[-1]) + 1, int(xs[0]), int(xs[-1]) + 1), mask.shape, pad)
+
+
+def padded(
+    box: tuple[int, int, int, int], shape: tuple[int, ...], pad: float = REFINE_PAD
+) -> tuple[int, int, int, int]:
+    """The box (top, bottom, left, right) with `pad` of its longer side on each side, clipped
+    to `shape`."""
+    top, bottom, left, right = box
+    m = round(pad * max(bottom - top, right - left))
+    h, w = shape[:2]
+    return max(top - m, 0), min(bottom + m, h), max(left - m, 0), min(right + m, w)
 
 
 WORK_SIDE = 640  # px: both looks work at most at this size; the mask is scaled up after
@@ -96,12 +104,23 @@ def two_looks(
     at call time) maps a model and a picture to probabilities."""
     look = look or probabilities
     prob = look(model, small)
-    coarse = largest_component(prob, threshold)
+    coarse = largest_box(prob, threshold)
     if coarse is None:
         return None
-    t, b, left, r = refine_box(coarse.mask)
+    t, b, left, r = padded(coarse, prob.shape)
     prob[t:b, left:r] = look(model, small[t:b, left:r])
     return prob
+
+
+def largest_box(prob: np.ndarray, threshold: float = 0.5) -> tuple[int, int, int, int] | None:
+    """(top, bottom, left, right) of the biggest region above `threshold`, None if nothing:
+    `largest_component`'s box (filling holes never moves it) without making its mask."""
+    binary = (prob > threshold).astype(np.uint8)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    if n <= 1:
+        return None
+    left, top, width, height = stats[1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA])), :4]
+    return int(top), int(top + height), int(left), int(left + width)
 
 
 def full_size(found: Found, shape: tuple[int, int]) -> Found:

@@ -21,8 +21,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from flax import nnx
-from sklearn.model_selection import GridSearchCV, KFold
-from sklearn.svm import SVR
 
 from model import checkpoint
 from model.cnn import Stat
@@ -91,6 +89,10 @@ def _design(config: Config, colour: np.ndarray, meta: np.ndarray) -> np.ndarray:
 
 def fit(config: Config, colour: np.ndarray, meta: np.ndarray, hb: np.ndarray, seed: int) -> Model:
     """Fit on these rows; C and epsilon chosen by an inner K-fold search on the same rows."""
+    # scikit-learn only where models are fitted: serving never loads it (80 MB)
+    from sklearn.model_selection import GridSearchCV, KFold
+    from sklearn.svm import SVR
+
     x = _design(config, colour, meta)
     mean, std = x.mean(axis=0), x.std(axis=0) + 1e-6
     z = (x - mean) / std

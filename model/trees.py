@@ -17,7 +17,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from flax import nnx
-from sklearn.ensemble import ExtraTreesRegressor
 
 from model import checkpoint, jitcache
 from model.cnn import Stat
@@ -85,6 +84,9 @@ def _design(config: Config, colour: np.ndarray, meta: np.ndarray) -> np.ndarray:
 
 def fit(config: Config, colour: np.ndarray, meta: np.ndarray, hb: np.ndarray, seed: int) -> Model:
     """Grow the trees on these rows and copy them into a JAX model."""
+    # scikit-learn only where models are fitted: serving never loads it (80 MB)
+    from sklearn.ensemble import ExtraTreesRegressor
+
     forest = ExtraTreesRegressor(
         config.n_trees, min_samples_leaf=config.min_samples_leaf, random_state=seed
     ).fit(_design(config, colour, meta), hb)

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
@@ -23,6 +24,9 @@ from bot.cli.weblink import run as run_weblink
 from bot.pipeline.decode import ImageRejected
 from bot.pipeline.risk import Person
 from bot.texts import i18n
+
+if TYPE_CHECKING:
+    from bot.pipeline.screening import Screener
 
 EXIT_USAGE, EXIT_REJECTED, EXIT_INTERNAL = 2, 3, 1
 
@@ -87,7 +91,13 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="anemia-screen", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
     pr = sub.add_parser("predict", help="estimate Hb from a conjunctiva image")
-    pr.add_argument("image", type=Path)
+    pr.add_argument(
+        "images",
+        metavar="IMAGE",
+        type=Path,
+        nargs="+",
+        help="image files or folders of them; the models are loaded once for all",
+    )
     pr.add_argument("--age-months", type=float, help="the person's age (360 for 30 years)")
     pr.add_argument("--sex", choices=("f", "m"), help="needed from 15 years on")
     pr.add_argument("--pregnant", action="store_true")
@@ -98,7 +108,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
         help="the programme's elevation in metres: from 1000 m WHO's adjustment "
         "raises every cut-off (default: the ALTITUDE_M setting, 0)",
     )
-    pr.add_argument("--json", action="store_true", help="print one JSON object")
+    pr.add_argument("--json", action="store_true", help="print one JSON object (a line each)")
     pr.add_argument("--out", type=Path, default=Path("."), help="folder for the output PNGs")
     pr.add_argument("--weights", type=Path, help="weights folder (default: shipped)")
     for name, text in (("cv", "cross-validate all models"), ("train", "build the weights")):
@@ -178,28 +188,94 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def predict(a: argparse.Namespace) -> int:
-    """Screen one image and print (or JSON-print) the result."""
-    from bot.cli.summary import described, summary_lines
-    from bot.pipeline.decode import decode
-    from bot.pipeline.screening import Screener
-    from model import WEIGHTS
+IMAGE_SUFFIXES = (
+    ".jpg",
+    ".jpeg",
+    ".png",
+    ".webp",
+    ".bmp",
+    ".tif",
+    ".tiff",
+    ".gif",
+    ".heic",
+    ".heif",
+)
+_OUTPUTS = ("_gradcam.png", "_mask.png")  # what predict writes: not screened again
 
-    if not a.image.is_file():
-        raise CliError(f"no such file: {a.image}")
+
+def _images(given: list[Path]) -> list[Path]:
+    """The files given, and the images in the folders given (by name, not our own outputs)."""
+    out = []
+    for path in given:
+        if path.is_dir():
+            out += [
+                f
+                for f in sorted(path.iterdir())
+                if f.suffix.lower() in IMAGE_SUFFIXES and not f.name.endswith(_OUTPUTS)
+            ]
+        elif path.is_file():
+            out.append(path)
+        else:
+            raise CliError(f"no such file: {path}")
+    if not out:
+        raise CliError(f"no images in {', '.join(map(str, given))}")
+    return out
+
+
+def predict(a: argparse.Namespace) -> int:
+    """Screen the images and print (or JSON-print) each result; the models load once."""
+    images = _images(a.images)
     pregnant = a.pregnant or a.trimester is not None
     person = Person(a.age_months, a.sex, pregnant, a.trimester, altitude_m=_altitude(a))
-    decoded = decode(a.image.read_bytes())  # refuse bad files before loading the model
-    weights = a.weights or WEIGHTS
-    if not (weights / "ensemble.msgpack").is_file():
-        raise CliError(f"no model weights in {weights}; run `anemia-screen train` first")
-    result, mask = Screener(weights).screen_with_mask(decoded, person)
+    if len(images) == 1 and not a.images[0].is_dir():  # one photo: a refusal ends the run
+        return _predict_one(a, images[0], person, _Models(a))
+    models, refused = _Models(a), 0
+    for image in images:
+        try:
+            _predict_one(a, image, person, models)
+        except ImageRejected as e:
+            refused += 1
+            why = _AT_THE_TERMINAL.get(e.code) or _refusal(e)
+            if a.json:
+                print(json.dumps({"image": str(image), "rejected": e.code, "message": why}))
+            print(f"anemia-screen: cannot screen {image}: {why}", file=sys.stderr)
+    return EXIT_REJECTED if refused else 0
+
+
+class _Models:
+    """The Screener, loaded when the first image has decoded (a bad file costs no loading)."""
+
+    def __init__(self, a: argparse.Namespace) -> None:
+        from model import WEIGHTS
+
+        self.weights: Path = a.weights or WEIGHTS
+        self.screener: Screener | None = None
+
+    def get(self) -> Screener:
+        if self.screener is None:
+            from bot.pipeline.screening import Screener
+
+            if not (self.weights / "ensemble.msgpack").is_file():
+                raise CliError(f"no model weights in {self.weights}; run `anemia-screen train`")
+            self.screener = Screener(self.weights)
+        return self.screener
+
+
+def _predict_one(a: argparse.Namespace, image: Path, person: Person, models: _Models) -> int:
+    from bot.cli.summary import described, summary_lines
+    from bot.pipeline.decode import decode
+
+    decoded = decode(image.read_bytes())  # refuse bad files before loading the model
+    result, mask = models.get().screen_with_mask(decoded, person)
     a.out.mkdir(parents=True, exist_ok=True)
-    png, mask_png = (a.out / f"{a.image.stem}_{kind}.png" for kind in ("gradcam", "mask"))
+    png, mask_png = (a.out / f"{image.stem}_{kind}.png" for kind in ("gradcam", "mask"))
     png.write_bytes(result.overlay_png)
     write_mask(mask_png, mask)
     if a.json:
-        print(json.dumps({**described(result), "gradcam": str(png), "mask": str(mask_png)}))
+        extra = {"image": str(image)} if len(a.images) > 1 or a.images[0].is_dir() else {}
+        print(
+            json.dumps({**extra, **described(result), "gradcam": str(png), "mask": str(mask_png)})
+        )
     else:
         print("\n".join(summary_lines(result, png, mask_png)))
     return 0

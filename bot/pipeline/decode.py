@@ -235,14 +235,36 @@ def _replace(old: Image.Image, new: Image.Image) -> Image.Image:
     return new
 
 
+def _plain_jpeg(img: Image.Image, data: bytes, stored: tuple[int, int]) -> np.ndarray | None:
+    """The RGB pixels of an untagged, upright, whole-size colour JPEG that ends where a JPEG
+    ends (the common phone photo), decoded by OpenCV; None for anything else.
+
+    OpenCV and Pillow both decode with libjpeg-turbo's defaults, to the same pixels (all 66
+    Eyes-defy photos); Pillow's copy of them into an array took twice its decoding, so a
+    plain JPEG skips it. A file cut short is left to Pillow, which refuses it."""
+    if img.format != "JPEG" or img.mode != "RGB" or not data.endswith(b"\xff\xd9"):
+        return None
+    if _needs_copy(img) or img.size != stored:  # tagged, turned, or read at a smaller scale
+        return None
+    import cv2  # here: the bot's own process reads only the header, the inference one pixels
+
+    flags = cv2.IMREAD_COLOR_RGB | cv2.IMREAD_IGNORE_ORIENTATION
+    rgb = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
+    width, height = img.size
+    return rgb if rgb is not None and rgb.shape == (height, width, 3) else None
+
+
 def _open(data: bytes, max_pixels: int, max_cost: int) -> Decoded:
     try:
         img = Image.open(io.BytesIO(data), formats=FORMATS)
     except Image.UnidentifiedImageError as e:
         raise _reject("unsupported_format") from e
     with img:
+        stored = img.size
         _fit_jpeg(img, max_pixels, max_cost)
         fmt = _check_header(img, max_pixels, max_cost)
+        if (plain := _plain_jpeg(img, data, stored)) is not None:
+            return Decoded(rgb=plain, alpha=None, format=fmt)
         img.load()  # the first frame only, for GIF, WebP, MPO and multi-page TIFF
         # a turn or a tag can be learnt only now (a PNG's chunks after its pixels)
         if _cost(img, loaded=True) > max_cost:

@@ -99,21 +99,27 @@ def _region_checks(
     rgb: np.ndarray, mask: np.ndarray, confidence: float, t: Thresholds
 ) -> Iterator[tuple[str, bool]]:
     """(code, failed) for each gate on the found conjunctiva, computed only as they are asked."""
-    xs = np.nonzero(mask.any(axis=0))[0]
-    small = mask.mean() < t.min_area_fraction or np.ptp(xs) + 1 < t.min_width_px
+    xs = np.flatnonzero(mask.any(axis=0))
+    share = np.count_nonzero(mask) / mask.size
+    small = xs.size == 0 or share < t.min_area_fraction or xs[-1] - xs[0] + 1 < t.min_width_px
     yield "too_small", bool(small)
     if small:
         return  # nothing else can be measured on a speck
-    # Colour conversions only on the mask's bounding box, not the whole 1-12 MP photo.
-    ys = np.nonzero(mask.any(axis=1))[0]
+    # Colour conversions only on the lining's own pixels, not the whole 1-12 MP photo: they
+    # work pixel by pixel, so each value is the one the whole picture would give.
+    ys = np.flatnonzero(mask.any(axis=1))
     box = (slice(ys[0], ys[-1] + 1), slice(xs[0], xs[-1] + 1))
     rgb, mask = rgb[box], mask[box]
-    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)[mask]  # 8-bit Lab
-    lightness, redness = lab[:, 0].mean() * 100 / 255, lab[:, 1].mean() - 128
+    pixels = np.compress(mask.ravel(), rgb.reshape(-1, 3), axis=0)[:, None]  # (n, 1, 3) uint8
+    lab = cv2.cvtColor(pixels, cv2.COLOR_RGB2LAB)[:, 0]  # 8-bit Lab
+    level = lab[:, :2].mean(axis=0, dtype=np.float64)
+    lightness, redness = level[0] * 100 / 255, level[1] - 128
     yield "too_dark", lightness < t.dark_l
     yield "over_exposed", lightness > t.bright_l
-    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)[mask].astype(np.float32) / 255
-    yield "glare", ((hsv[:, 2] > 0.92) & (hsv[:, 1] < 0.2)).mean() > t.max_glare
+    hsv = cv2.cvtColor(pixels, cv2.COLOR_RGB2HSV)[:, 0]
+    # glare: V > 0.92 and S < 0.2 of 255, as 8-bit levels (V > 234.6, S < 51)
+    glare = np.count_nonzero((hsv[:, 2] > 0.92 * 255) & (hsv[:, 1] < 0.2 * 255)) / len(hsv)
+    yield "glare", bool(glare > t.max_glare)
     yield "not_eyelid", confidence < t.min_confidence
     yield "colour_lost", redness < t.min_redness
     yield "blurred", _sharpness(rgb, mask) < t.min_sharpness

@@ -7,26 +7,42 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import jax.numpy as jnp
 import numpy as np
 
-from bot.pipeline import malloc, populations, quality, reading
+from bot.pipeline import lazy, malloc, populations, reading
 from bot.pipeline.decode import Decoded, ImageRejected, decode
 from bot.pipeline.populations import ADULTS, CHILDREN, Cohort
 from bot.pipeline.risk import Person, Risk, classify, shown
-from model import (
-    WEIGHTS,
-    adapter,
-    adult,
-    conformal,
-    ensemble,
-    features,
-    gradcam,
-    preprocess,
-    segment,
-    unet,
-)
+from model import WEIGHTS
+
+if TYPE_CHECKING:
+    import cv2
+
+    from bot.pipeline import quality
+    from model import (
+        adapter,
+        adult,
+        conformal,
+        ensemble,
+        features,
+        gradcam,
+        jitcache,
+        preprocess,
+        segment,
+        unet,
+    )
+else:  # imported on first use: the bot's process needs this module's types, not JAX
+    quality = lazy.module("bot.pipeline.quality")
+    cv2 = lazy.module("cv2")
+    adapter, adult, conformal, ensemble, features, gradcam, jitcache = (
+        lazy.module(f"model.{m}")
+        for m in ("adapter", "adult", "conformal", "ensemble", "features", "gradcam", "jitcache")
+    )
+    preprocess, segment, unet = (
+        lazy.module(f"model.{m}") for m in ("preprocess", "segment", "unet")
+    )
 
 MIN_MASK_PIXELS = 400  # below this the conjunctiva is too small to measure colour reliably
 
@@ -101,21 +117,32 @@ def cutout_mask(decoded: Decoded) -> np.ndarray | None:
 def cutout(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """The conjunctiva's bounding box as RGBA, alpha 255 on the lining and 0 elsewhere."""
     image, crop_mask = preprocess.crop(rgb, mask)
-    alpha = np.where(crop_mask, 255, 0).astype(np.uint8)
-    return np.dstack([np.where(crop_mask[..., None], image, 0), alpha]).astype(np.uint8)
+    alpha = crop_mask.view(np.uint8) * np.uint8(255)
+    out = cv2.cvtColor(cv2.bitwise_and(image, image, mask=alpha), cv2.COLOR_RGB2RGBA)
+    out[..., 3] = alpha
+    return out
 
 
 class Screener:
     """Holds the loaded models; `screen` is safe to call from one thread at a time."""
 
-    def __init__(self, weights: Path = WEIGHTS) -> None:
+    def __init__(self, weights: Path = WEIGHTS, cache: Path | None = None) -> None:
+        """The models in `weights`; their compiled programs kept in `cache` (default
+        `model.jitcache.CACHE`)."""
         # whatever process screens (a worker, the bot, the CLI, a benchmark) reuses its
         # photo-sized buffers instead of faulting them in again on every photo
         malloc.tune()
+        lazy.load(cv2, quality, adapter, adult, conformal, ensemble, features, gradcam)
+        lazy.load(jitcache, preprocess, segment, unet)
+        cache = jitcache.CACHE if cache is None else cache
+        jitcache.disk_cache(cache)  # compiled once on this machine, then loaded
         self.model = ensemble.load(weights)
         self.config = self.model.config
         self.adult = adult.load(weights) if (weights / "adult.msgpack").is_file() else None
         self.segmenter = unet.load(weights) if (weights / "unet.msgpack").is_file() else None
+        for served in (self.model, self.adult, self.segmenter):
+            if served is not None:  # never trained here: skip NNX's per-call graph work
+                jitcache.freeze(served)
         # a programme's adaptations (`anemia-screen adapt`), applied to the served estimate
         self.adapters = {
             c.key: adapter.load(weights, c.key)
@@ -128,6 +155,7 @@ class Screener:
                 self.estimate(rgb, mask, person)
         if self.segmenter is not None:
             segment.probabilities(self.segmenter, rgb)
+        malloc.trim()  # loading and compiling left scratch memory no photo reuses
 
     def covers(self, person: Person) -> bool:
         """Whether a validated model here serves this person."""
@@ -219,7 +247,7 @@ class Screener:
             attention_lower_half=e.attention_lower_half,
             warnings=self._warnings(e.attention_lower_half),
             source=source,
-            area_fraction=round(float(mask.mean()), 4),
+            area_fraction=round(np.count_nonzero(mask) / mask.size, 4),
             overlay_png=e.overlay_png,
             model_version=e.model_version,
             population=e.population,
@@ -247,6 +275,8 @@ def _adapted(fitted: adapter.Model, served: Estimate, crop: Crop) -> Estimate:
     """The programme's adaptation of the served estimate, with its own interval, referral
     margin, version and population; the overlay still shows what the served model saw."""
     cfg = fitted.config
+    import jax.numpy as jnp  # here: only the inference process, with an adaptation, needs it
+
     base = jnp.asarray([served.hb], jnp.float32)
     hb = float(fitted(base, jnp.asarray(crop.colour[None]), jnp.asarray(crop.meta[None]))[0][0])
     hw = float(conformal.width_at(hb, cfg.bin_edges, cfg.half_widths))

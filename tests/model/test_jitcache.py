@@ -40,7 +40,22 @@ def test_weights_changed_in_place_are_seen() -> None:
 def test_cache_lets_the_model_go() -> None:
     model = nnx.Linear(3, 2, rngs=nnx.Rngs(0))
     jitcache.bound(apply, model)(jnp.ones((1, 3)))
+    gc.collect()  # only this test's model may go below
     count = len(jitcache._BOUND)
     del model
     gc.collect()
     assert len(jitcache._BOUND) == count - 1
+
+
+def test_a_frozen_model_gives_the_same_and_goes_when_it_goes() -> None:
+    model = nnx.Linear(3, 2, rngs=nnx.Rngs(0))
+    x = np.ones((4, 3), np.float32)
+    before = np.asarray(jitcache.bound(apply, model)(x))
+    jitcache.freeze(model)
+    frozen = jitcache.bound(apply, model)
+    np.testing.assert_allclose(np.asarray(frozen(x)), before, rtol=1e-6)
+    gc.collect()
+    count = len(jitcache._FROZEN)
+    del model, frozen
+    gc.collect()
+    assert len(jitcache._FROZEN) == count - 1

@@ -1,0 +1,183 @@
+"""Soak: many photos through the bot (`anemia-bot`, long polling, SQLite) in waves of one photo
+per person, checking that it holds steady: every photo answered, memory after the warm-up
+flat (the bot with its inference processes, VmRSS), and no growth in open file descriptors or
+database connections (descriptors open on the database file) from the first wave to the last.
+
+    python -m bench.soak [--photos 2000] [--people 20] [--warm-up 100] [--weights DIR]
+
+Run with the checkout first on the path (PYTHONPATH=.) to soak this checkout's bot. Prints one
+Markdown table; exit status 0 when every check holds, 1 when one does not, 2 when the run
+could not be made.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import secrets
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench import fleet
+from bench.baseline import phone_photos, weights_for
+from bench.botproc import LoadError, descendants
+from bench.chats import FIRST_USER, WHO, Answers, enrol_all
+from model import WEIGHTS
+from testbed.telegram import FakeTelegram
+
+FLAT = 0.05  # memory after the warm-up may move by at most this share
+
+
+@dataclass
+class Sample:
+    photos: int  # answered so far
+    rss_mb: float  # the bot and its inference processes
+    fds: int
+    db_fds: int
+
+
+@dataclass
+class Soak:
+    samples: list[Sample] = field(default_factory=list)
+    sent: int = 0
+    answered: int = 0
+    kinds: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def sample(pid: int, db: Path, photos: int) -> Sample:
+    """The bot's process tree now: resident memory, descriptors, those on the database."""
+    pids = [pid, *descendants(pid)]
+    fds = db_fds = 0
+    for p in pids:
+        for fd in Path(f"/proc/{p}/fd").iterdir():
+            fds += 1
+            with contextlib.suppress(OSError):
+                db_fds += os.readlink(fd).startswith(str(db))
+    return Sample(photos, sum(_rss_mb(p) for p in pids), fds, db_fds)
+
+
+async def run(args: argparse.Namespace, tmp: Path) -> Soak:
+    db = tmp / "soak.db"
+    weights, _ = weights_for(args.weights, tmp)
+    photos, _ = phone_photos(args.distinct)
+    users = [FIRST_USER + i for i in range(args.people)]
+    fake, out = FakeTelegram(), Soak()
+    await fake.start()
+    bots = fleet.start(
+        1, fake, f"sqlite+aiosqlite:///{db}", secrets.token_urlsafe(32), weights, tmp, args
+    )
+    try:
+        await _steps(args, fake, bots, photos, users, db, out)
+    except LoadError:
+        bots.show_tails()
+        raise
+    finally:
+        await bots.stop()
+        await fake.stop()
+    return out
+
+
+async def _steps(
+    args: argparse.Namespace,
+    fake: FakeTelegram,
+    bots: fleet.Fleet,
+    photos: list[bytes],
+    users: list[int],
+    db: Path,
+    out: Soak,
+) -> None:
+    """Enrol the people, then send the waves and sample the bot after each."""
+    await fleet.ready(bots, fake, 300)
+    await enrol_all(fake, users, 300)
+    started, k = time.monotonic(), 0
+    while out.sent < args.photos:
+        answers = Answers(fake, set(users), len(fake.calls))
+        for user in users:
+            fake.send_photo(user, photos[k % len(photos)], **WHO)
+            k += 1
+        out.sent += len(users)
+        if not await answers.wait(1, bots, 300):
+            raise LoadError(f"a wave was not answered in 300 s ({out.sent} photos sent)")
+        answers.read()
+        for user in users:
+            for _, kind in answers.done[user][:1]:
+                out.answered += 1
+                out.kinds[kind] = out.kinds.get(kind, 0) + 1
+        out.samples.append(sample(bots.procs[0].pid, db, out.answered))
+    out.seconds = time.monotonic() - started
+
+
+def report(args: argparse.Namespace, out: Soak) -> tuple[str, bool]:
+    after = [s for s in out.samples if s.photos >= args.warm_up] or out.samples[-1:]
+    first, last = after[0], out.samples[-1]
+    rss = [s.rss_mb for s in after]
+    drift = (max(rss) - min(rss)) / min(rss)
+    checks = [
+        ("photos answered", f"{out.answered} / {out.sent}", out.answered == out.sent),
+        (
+            f"memory after {first.photos} photos, min-max MB",
+            f"{min(rss):.0f}-{max(rss):.0f} ({drift:+.1%})",
+            drift <= FLAT,
+        ),
+        (
+            "open descriptors, first wave -> last",
+            f"{out.samples[0].fds} -> {last.fds}",
+            last.fds <= out.samples[0].fds,
+        ),
+        (
+            "descriptors on the database, first -> last",
+            f"{out.samples[0].db_fds} -> {last.db_fds}",
+            last.db_fds <= out.samples[0].db_fds,
+        ),
+    ]
+    rate = out.answered / out.seconds if out.seconds else 0.0
+    rows = ["| check | result | met |", "|---|---|---|"]
+    rows += [f"| {name} | {value} | {'yes' if ok else 'no'} |" for name, value, ok in checks]
+    rows.append(f"| answers by kind | {out.kinds} | |")
+    rows.append(f"| photos/s, waves of {args.people} | {rate:.1f} | |")
+    return "\n".join(rows), all(ok for _, _, ok in checks)
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench.soak", description=__doc__)
+    p.add_argument("--photos", type=int, default=2000, help="photos in all")
+    p.add_argument("--people", type=int, default=20, help="photos per wave, one each")
+    p.add_argument("--warm-up", type=int, default=100, help="photos before memory must be flat")
+    p.add_argument("--distinct", type=int, default=16)
+    p.add_argument("--weights", type=Path, default=WEIGHTS)
+    a = p.parse_args(argv)
+    # what bench.botproc.bot_env reads: one inference process, room for a wave, and (from
+    # --photos) a rate
+    # limit that lets each person send all of theirs
+    a.workers, a.queue, a.processes = 1, a.people, True
+    return a
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    try:
+        with tempfile.TemporaryDirectory(prefix="anemia-soak-") as tmp:
+            out = asyncio.run(run(args, Path(tmp)))
+    except (LoadError, TimeoutError) as e:
+        print(f"bench.soak: {e}", file=sys.stderr)
+        return 2
+    table, met = report(args, out)
+    print(f"{out.sent} photos, waves of {args.people}, {out.seconds:.0f} s\n\n{table}")
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
