@@ -31,8 +31,8 @@ from bot.pipeline.screening import Screener
 COLD = "from bot.pipeline.screening import Screener; Screener(); print('ready')"
 # targets on a 2-core machine
 PIPELINE_MS = 150.0  # the whole pipeline's median, ms
-COLD_START_S = 15.0  # a fresh interpreter to a warmed-up Screener (or the bot ready), s
-RSS_MB = 1536.0  # peak resident memory, the pipeline alone or the bot with its workers, MB
+COLD_START_S = 5.0  # a fresh interpreter to a warmed-up Screener (or the bot ready), s
+RSS_MB = 600.0  # peak resident memory, the pipeline alone or the bot with its workers, MB
 # the rows PIPELINE_MS holds: an untagged phone photo (a colour-tagged one also pays conversion)
 WHOLE = ("whole pipeline (child)", "whole pipeline (adult)")
 

@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
 
-from bot.cli.adapt import AdaptCliError
-from bot.cli.adapt import add_parsers as add_adapt_parsers
-from bot.cli.adapt import run as run_adapt
-from bot.cli.followups import RecordsError
-from bot.cli.followups import add_parsers as add_records_parsers
-from bot.cli.followups import run as run_records
-from bot.cli.prune import add_parsers as add_prune_parsers
-from bot.cli.prune import run as run_prune
-from bot.cli.weblink import add_parsers as add_weblink_parsers
-from bot.cli.weblink import run as run_weblink
 from bot.pipeline.decode import ImageRejected
 from bot.pipeline.risk import Person
 from bot.texts import i18n
@@ -181,11 +173,40 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     ts.add_argument("--json", action="store_true", help="print the metrics as JSON")
     ts.add_argument("--measure-only", action="store_true", help="re-measure the saved network")
     ts.add_argument("--eval-negatives", type=int, default=20, help="held-out negatives per kind")
-    add_records_parsers(sub)
-    add_adapt_parsers(sub)
-    add_prune_parsers(sub)
-    add_weblink_parsers(sub)
+    if _command(argv) != "predict":  # their parsers come with the database layer: seconds
+        from bot.cli import adapt, followups, prune, weblink
+
+        for module in (followups, adapt, prune, weblink):
+            module.add_parsers(sub)
     return p.parse_args(argv)
+
+
+def _command(argv: list[str] | None) -> str | None:
+    """The sub-command asked for: the first argument that is not an option."""
+    given = sys.argv[1:] if argv is None else argv
+    return next((arg for arg in given if not arg.startswith("-")), None)
+
+
+def _elsewhere(module: str) -> Callable[[argparse.Namespace], int]:
+    """A sub-command whose module (and the database layer with it) loads when it runs."""
+
+    def run(a: argparse.Namespace) -> int:
+        return int(importlib.import_module(module).run(a))
+
+    return run
+
+
+def _usage_errors() -> tuple[type[Exception], ...]:
+    """CliError, and the sub-commands' own usage errors where their modules have loaded (an
+    error of a module that never loaded cannot have been raised)."""
+    found: list[type[Exception]] = [CliError]
+    for module, name in (
+        ("bot.cli.screening_log", "RecordsError"),
+        ("bot.cli.adapt", "AdaptCliError"),
+    ):
+        if module in sys.modules:
+            found.append(getattr(sys.modules[module], name))
+    return tuple(found)
 
 
 IMAGE_SUFFIXES = (
@@ -406,12 +427,12 @@ COMMANDS = {
     "cv": learn,
     "train": learn,
     "train-seg": train_seg,
-    "followups": run_records,
-    "stats": run_records,
-    "export": run_adapt,
-    "adapt": run_adapt,
-    "prune": run_prune,
-    "web-link": run_weblink,
+    "followups": _elsewhere("bot.cli.followups"),
+    "stats": _elsewhere("bot.cli.followups"),
+    "export": _elsewhere("bot.cli.adapt"),
+    "adapt": _elsewhere("bot.cli.adapt"),
+    "prune": _elsewhere("bot.cli.prune"),
+    "web-link": _elsewhere("bot.cli.weblink"),
 }
 
 
@@ -426,7 +447,7 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps({"rejected": e.code, "message": why}))
         print(f"anemia-screen: cannot screen this image: {why}", file=sys.stderr)
         return EXIT_REJECTED
-    except (CliError, RecordsError, AdaptCliError) as e:
+    except _usage_errors() as e:
         print(f"anemia-screen: {e}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -18,8 +18,6 @@ from bot.pipeline.risk import Person, Risk, classify, shown
 from model import WEIGHTS
 
 if TYPE_CHECKING:
-    import cv2
-
     from bot.pipeline import quality
     from model import (
         adapter,
@@ -35,7 +33,6 @@ if TYPE_CHECKING:
     )
 else:  # imported on first use: the bot's process needs this module's types, not JAX
     quality = lazy.module("bot.pipeline.quality")
-    cv2 = lazy.module("cv2")
     adapter, adult, conformal, ensemble, features, gradcam, jitcache = (
         lazy.module(f"model.{m}")
         for m in ("adapter", "adult", "conformal", "ensemble", "features", "gradcam", "jitcache")
@@ -116,6 +113,8 @@ def cutout_mask(decoded: Decoded) -> np.ndarray | None:
 
 def cutout(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """The conjunctiva's bounding box as RGBA, alpha 255 on the lining and 0 elsewhere."""
+    import cv2  # here: the bot's own process imports this module without OpenCV
+
     image, crop_mask = preprocess.crop(rgb, mask)
     alpha = crop_mask.view(np.uint8) * np.uint8(255)
     out = cv2.cvtColor(cv2.bitwise_and(image, image, mask=alpha), cv2.COLOR_RGB2RGBA)
@@ -132,7 +131,7 @@ class Screener:
         # whatever process screens (a worker, the bot, the CLI, a benchmark) reuses its
         # photo-sized buffers instead of faulting them in again on every photo
         malloc.tune()
-        lazy.load(cv2, quality, adapter, adult, conformal, ensemble, features, gradcam)
+        lazy.load(quality, adapter, adult, conformal, ensemble, features, gradcam)
         lazy.load(jitcache, preprocess, segment, unet)
         cache = jitcache.CACHE if cache is None else cache
         jitcache.disk_cache(cache)  # compiled once on this machine, then loaded
