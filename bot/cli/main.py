@@ -13,6 +13,9 @@ from PIL import Image
 from bot.cli.adapt import AdaptCliError
 from bot.cli.adapt import add_parsers as add_adapt_parsers
 from bot.cli.adapt import run as run_adapt
+from bot.cli.folds import FoldsError
+from bot.cli.folds import add_parsers as add_folds_parsers
+from bot.cli.folds import run as run_folds
 from bot.cli.followups import RecordsError
 from bot.cli.followups import add_parsers as add_records_parsers
 from bot.cli.followups import run as run_records
@@ -159,6 +162,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     add_records_parsers(sub)
     add_adapt_parsers(sub)
     add_prune_parsers(sub)
+    add_folds_parsers(sub)
     return p.parse_args(argv)
 
 
@@ -214,7 +218,7 @@ def write_mask(path: Path, mask: np.ndarray) -> None:
 def learn(a: argparse.Namespace) -> int:
     """Run `cv` or `train` and print what was dropped, the report and the metrics."""
     from bot.training.jobs import DataError, Job, run_cv, run_train
-    from bot.training.report import dedup_text
+    from bot.training.report import dedup_text, gap_text
     from model import WEIGHTS
 
     for path in a.data:
@@ -247,6 +251,8 @@ def learn(a: argparse.Namespace) -> int:
     except DataError as e:
         raise CliError(str(e)) from e
     print(dedup_text(cv.dedup), file=sys.stderr)
+    if cv.dedup.near:
+        print(gap_text(cv.dedup), file=sys.stderr)
     print(f"dropped: {', '.join(cv.dedup.dropped_keys) or 'none'}", file=sys.stderr)
     print(f"report: {cv.report}", file=sys.stderr)
     print(json.dumps(cv.metrics, indent=None if a.json else 2))
@@ -309,6 +315,7 @@ COMMANDS = {
     "export": run_adapt,
     "adapt": run_adapt,
     "prune": run_prune,
+    "folds": run_folds,
 }
 
 
@@ -323,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps({"rejected": e.code, "message": why}))
         print(f"anemia-screen: cannot screen this image: {why}", file=sys.stderr)
         return EXIT_REJECTED
-    except (CliError, RecordsError, AdaptCliError) as e:
+    except (CliError, RecordsError, AdaptCliError, FoldsError) as e:
         print(f"anemia-screen: {e}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
