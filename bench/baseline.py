@@ -31,7 +31,7 @@ def phone_photos(count: int, seed: int = 0) -> tuple[list[bytes], str]:
     """`count` distinct composite eyelid photos as phone JPEGs; the sample cut-out without data."""
     if not cpanemic.is_cpanemic(DATA):
         return [SAMPLE.read_bytes()], f"{SAMPLE.name} (CP-AnemiC not found at {DATA})"
-    samples = deduplicate(cpanemic.load(DATA))[0]
+    samples = deduplicate(cpanemic.load(DATA), tolerance=0.0, near=False)[0]  # distinct files
     rng = np.random.default_rng(seed)
     photos: list[bytes] = []
     for k in rng.permutation(len(samples)):

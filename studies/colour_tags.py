@@ -36,7 +36,7 @@ def adults() -> Iterable[tuple[bytes, Person]]:
 
 
 def children() -> Iterable[tuple[bytes, Person]]:
-    for s in deduplicate(cpanemic.load(CP_ANEMIC))[0]:
+    for s in deduplicate(cpanemic.load(CP_ANEMIC), tolerance=0.0, near=False)[0]:
         path = cpanemic.image_path(CP_ANEMIC, s.key)
         if path is not None and s.age_months is not None and s.sex is not None:
             yield path.read_bytes(), Person(age_months=s.age_months, sex=s.sex)

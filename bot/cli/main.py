@@ -174,9 +174,9 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     ts.add_argument("--measure-only", action="store_true", help="re-measure the saved network")
     ts.add_argument("--eval-negatives", type=int, default=20, help="held-out negatives per kind")
     if _command(argv) != "predict":  # their parsers come with the database layer: seconds
-        from bot.cli import adapt, followups, prune, weblink
+        from bot.cli import adapt, folds, followups, prune, weblink
 
-        for module in (followups, adapt, prune, weblink):
+        for module in (followups, adapt, prune, weblink, folds):
             module.add_parsers(sub)
     return p.parse_args(argv)
 
@@ -203,6 +203,7 @@ def _usage_errors() -> tuple[type[Exception], ...]:
     for module, name in (
         ("bot.cli.screening_log", "RecordsError"),
         ("bot.cli.adapt", "AdaptCliError"),
+        ("bot.cli.folds", "FoldsError"),
     ):
         if module in sys.modules:
             found.append(getattr(sys.modules[module], name))
@@ -327,7 +328,7 @@ def write_mask(path: Path, mask: np.ndarray) -> None:
 def learn(a: argparse.Namespace) -> int:
     """Run `cv` or `train` and print what was dropped, the report and the metrics."""
     from bot.training.jobs import DataError, Job, run_cv, run_train
-    from bot.training.report import dedup_text
+    from bot.training.report import dedup_text, gap_text
     from model import WEIGHTS
 
     for path in a.data:
@@ -361,6 +362,8 @@ def learn(a: argparse.Namespace) -> int:
     except DataError as e:
         raise CliError(str(e)) from e
     print(dedup_text(cv.dedup), file=sys.stderr)
+    if cv.dedup.near:
+        print(gap_text(cv.dedup), file=sys.stderr)
     print(f"dropped: {', '.join(cv.dedup.dropped_keys) or 'none'}", file=sys.stderr)
     print(f"report: {cv.report}", file=sys.stderr)
     print(json.dumps(cv.metrics, indent=None if a.json else 2))
@@ -433,6 +436,7 @@ COMMANDS = {
     "adapt": _elsewhere("bot.cli.adapt"),
     "prune": _elsewhere("bot.cli.prune"),
     "web-link": _elsewhere("bot.cli.weblink"),
+    "folds": _elsewhere("bot.cli.folds"),
 }
 
 

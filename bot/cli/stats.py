@@ -9,9 +9,9 @@ import json
 import sys
 from datetime import UTC, datetime
 
-from bot.services.field_baseline import FieldBaseline, field_baselines
 from bot.cli import screening_log
 from bot.cli.screening_log import RecordsError
+from bot.services.field_baseline import FieldBaseline, field_baselines
 from model import demographics
 from storage.stats import FieldStats, GroupAccuracy
 

@@ -19,7 +19,16 @@ from bot.pipeline.risk import cutoff
 from bot.training import adults, baselines, model_card, oof_store, report
 from bot.training import readme as readme_block
 from bot.training.cv_results import AdultCv, ChildCv, CvResult, Metrics
-from bot.training.data import DedupReport, Sample, deduplicate, make_folds, sources
+from bot.training.data import (
+    FOLD_RULE,
+    DedupReport,
+    Photos,
+    Sample,
+    keep_one,
+    make_folds,
+    photo_groups,
+    sources,
+)
 from bot.training.evaluate import (
     by_population,
     cross_validate,
@@ -59,9 +68,18 @@ class DataError(ValueError):
     """The data cannot be used as given (unknown layout, too few images or groups)."""
 
 
+def load_photos(paths: tuple[Path, ...]) -> tuple[Photos, list[Sample], DedupReport]:
+    """Every labelled image under the paths marked with its photograph, and one per photograph
+    (copies found in every form, conflicting labels dropped: `data.keep_one`)."""
+    photos = photo_groups([s for p in paths for s in sources.load_any(p)])
+    kept, report = keep_one(photos)
+    return photos, kept, report
+
+
 def load_samples(paths: tuple[Path, ...]) -> tuple[list[Sample], DedupReport]:
-    """Every labelled image under the paths, de-duplicated by content."""
-    return deduplicate([s for p in paths for s in sources.load_any(p)])
+    """One labelled image per photograph under the paths (`load_photos`)."""
+    _, kept, report = load_photos(paths)
+    return kept, report
 
 
 def split(samples: list[Sample]) -> dict[str, list[Sample]]:
@@ -73,13 +91,32 @@ def split(samples: list[Sample]) -> dict[str, list[Sample]]:
     return out
 
 
+def usable(samples: list[Sample], job: Job) -> dict[str, list[Sample]]:
+    """The cohorts `job` cross-validates: asked for (all if none named), with two images per
+    fold at least."""
+    cohorts = split(samples)
+    out = {
+        k: v
+        for k, v in cohorts.items()
+        if len(v) >= 2 * job.folds and (not job.cohorts or k in job.cohorts)
+    }
+    if not out:
+        sizes = ", ".join(f"{k} {len(v)}" for k, v in cohorts.items())
+        raise DataError(f"too few usable images for {job.folds} folds in any cohort ({sizes})")
+    return out
+
+
 def describe(job: Job) -> str:
     """One paragraph on how the folds were made and which configurations ran."""
     ec, tc = job.configs()
-    split_by = "whole hospitals held out" if job.group_by else "stratified by Hb"
+    split_by = (
+        "whole hospitals held out, hospitals sharing a photo merged"
+        if job.group_by
+        else "stratified by Hb"
+    )
     return (
-        f"{job.folds}-fold cross-validation, seed {job.seed}, folds by image content "
-        f"({split_by}; identical images always share a fold; one image per patient). Children: "
+        f"{job.folds}-fold cross-validation, seed {job.seed}, {FOLD_RULE} ({split_by}; "
+        "one image per patient). `anemia-screen folds` writes each image's fold. Children: "
         f"CNN {ec.cnn.height}x{ec.cnn.width}, channels {ec.cnn.channels}, {ec.members} seeds "
         f"averaged, {tc.epochs} epochs, AdamW lr {tc.learning_rate} with cosine decay, Huber "
         "loss. Adults: a least-squares line on age and sex plus, for what it leaves, the mean "
@@ -91,7 +128,8 @@ def describe(job: Job) -> str:
     )
 
 
-def _folds(samples: list[Sample], job: Job, seed: int) -> np.ndarray:
+def fold_split(samples: list[Sample], job: Job, seed: int) -> np.ndarray:
+    """Fold per sample of one cohort for one fold split (`--seed`; adults' repeats add 1 each)."""
     try:
         return make_folds(samples, k=job.folds, seed=seed, by_group=job.group_by is not None)
     except ValueError as e:
@@ -100,7 +138,7 @@ def _folds(samples: list[Sample], job: Job, seed: int) -> np.ndarray:
 
 def _children_cv(samples: list[Sample], job: Job) -> ChildCv:
     ec, tc = job.configs()
-    folds = _folds(samples, job, job.seed)
+    folds = fold_split(samples, job, job.seed)
     if job.reuse_oof is not None:
         try:
             oof = oof_store.load_children(job.reuse_oof, samples, folds, ec, tc)
@@ -121,7 +159,7 @@ def _adults_cv(samples: list[Sample], job: Job) -> AdultCv:
     figures are means over them; the first split's estimates calibrate the shipped model."""
     t, runs = adults.table(samples), []
     for seed in range(job.seed, job.seed + job.repeats):
-        folds = _folds(samples, job, seed)
+        folds = fold_split(samples, job, seed)
         pred = adults.out_of_fold(t, folds, seed)
         runs.append((folds, adults.calibrate_oof(t, folds, pred, adult.Config().coverage)))
     figures = mean_over_repeats([_adult_figures(t, cal) for _, cal in runs])
@@ -176,18 +214,10 @@ def run_cv(job: Job) -> CvResult:
         samples, dedup = load_samples(job.data)
     except ValueError as e:
         raise DataError(str(e)) from e
-    cohorts = split(samples)
-    served = [s for v in cohorts.values() if len(v) >= 2 * job.folds for s in v]
-    usable = {
-        k: v
-        for k, v in cohorts.items()
-        if len(v) >= 2 * job.folds and (not job.cohorts or k in job.cohorts)
-    }
-    if not usable:
-        sizes = ", ".join(f"{k} {len(v)}" for k, v in cohorts.items())
-        raise DataError(f"too few usable images for {job.folds} folds in any cohort ({sizes})")
-    children = _children_cv(usable["children"], job) if "children" in usable else None
-    grown = _adults_cv(usable["adults"], job) if "adults" in usable else None
+    served = [s for v in split(samples).values() if len(v) >= 2 * job.folds for s in v]
+    runs = usable(samples, job)
+    children = _children_cv(runs["children"], job) if "children" in runs else None
+    grown = _adults_cv(runs["adults"], job) if "adults" in runs else None
     metrics: Metrics = {}
     if children is not None:
         metrics.update(

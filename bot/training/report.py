@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import matplotlib
 matplotlib.use("Agg")  # no display on servers
 import matplotlib.pyplot as plt
 
-from bot.training.data import DedupReport
+from bot.training.data import DedupReport, duplicates
 from bot.training.evaluate import MODELS, OutOfFold, attention_split, score
 from bot.training.yardstick import section
 
@@ -42,10 +43,31 @@ def metrics_table(oof: OutOfFold) -> str:
 
 def dedup_text(rep: DedupReport) -> str:
     """What de-duplication found and dropped."""
+    kinds = ", ".join(f"{k} {n}" for k, n in rep.kinds.items()) or "none"
+    searched = "copies in every form" if rep.near else "identical files only"
     return (
-        f"{rep.rows} labelled rows, {rep.distinct} distinct images; {rep.duplicate_groups} groups "
-        f"of byte-identical images, {rep.conflicting_groups} of them with conflicting Hb (dropped "
-        f"whole); {len(rep.dropped_keys)} rows dropped, {rep.kept} images kept."
+        f"{rep.rows} labelled rows, {rep.distinct} distinct files ({rep.byte_groups} saved more "
+        f"than once), {rep.photographs} distinct photographs ({searched}); "
+        f"{rep.copy_groups} photographs filed more than once, by the most changed copy: {kinds}; "
+        f"{rep.multi_site_groups} of them under more than one hospital or site, "
+        f"{rep.differing_groups} with differing Hb, {rep.conflicting_groups} of these more than "
+        f"{rep.tolerance:g} g/dL apart (dropped whole); {len(rep.dropped_keys)} rows dropped, "
+        f"{rep.kept} images kept."
+    )
+
+
+def gap_text(rep: DedupReport) -> str:
+    """How clearly the copies stood apart from the other candidate pairs."""
+    matched, other = rep.gap
+    found = (
+        f"Copies matched at a mean RGB difference of at most {matched:.2f}, the closest other "
+        if math.isfinite(matched)
+        else "No copies matched; the closest "
+    )
+    unlike = f"; {rep.unlike_texture} as close whose texture differs" if rep.unlike_texture else ""
+    return (
+        f"{found}candidate pair at {other:.2f} (of 255, after alignment and smoothing; "
+        f"threshold {duplicates.RESIDUAL_MAX:g}){unlike}; {rep.seconds:.0f} s."
     )
 
 
@@ -145,7 +167,8 @@ def write(
     Grad-CAM attention and both figures."""
     out.mkdir(parents=True, exist_ok=True)
     text = (
-        f"# Cross-validated Hb estimation\n\n{how}\n\n## Data\n\n{dedup_text(dedup)}\n\n"
+        f"# Cross-validated Hb estimation\n\n{how}\n\n## Data\n\n{dedup_text(dedup)}"
+        f"{(' ' + gap_text(dedup)) if dedup.near else ''}\n\n"
         f"## Per population\n\n{populations_table(populations)}\n{POPULATIONS_NOTE}\n\n"
         f"## Baselines and what a referral costs\n\n{section(populations)}\n"
     )

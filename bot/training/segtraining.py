@@ -275,13 +275,20 @@ def _folder_or_file(root: Path, key: str) -> str:
     return f"{root}/{parent if parent != Path('.') else key}"
 
 
+def byte_copies_removed(path: Path) -> list[Sample]:
+    """The cut-outs to composite: identical files merged, any Hb disagreement dropped. Only
+    identical files, as when the shipped U-Net was trained: its held-out cut-outs (`split`)
+    stay held out. (Cut-outs only feed composites; the U-Net is measured on real photos.)"""
+    return deduplicate(sources.load_any(path), tolerance=0.0, near=False)[0]
+
+
 def gather(paths: Sequence[Path]) -> tuple[list[Sample], list[Photo]]:
     """Cut-outs to composite (CP-AnemiC, CSV) and real annotated photos, from each path."""
     cutouts: list[Sample] = []
     real: list[Photo] = []
     for path in paths:
         if path.suffix == ".csv" or cpanemic.is_cpanemic(path):
-            cutouts += deduplicate(sources.load_any(path))[0]
+            cutouts += byte_copies_removed(path)
         else:  # 12 MP phone photos are ~36 MB decoded: shrink them as a chat app would
             patient = _patients(path)
             real += [

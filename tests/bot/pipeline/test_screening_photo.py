@@ -22,9 +22,9 @@ from bot.pipeline.risk import Person
 from bot.pipeline.screening import Screener
 from bot.texts.i18n import t
 from bot.training import segeval
-from bot.training.data import compose, deduplicate, sources
+from bot.training.data import compose
 from bot.training.segeval import SIZE, TEST_SEED_OFFSET
-from bot.training.segtraining import split
+from bot.training.segtraining import byte_copies_removed, split
 from model import WEIGHTS, ensemble, seg_train, unet
 from testbed.icc import p3_heic
 from tests.bot.cutouts import rgba, textured_cutout
@@ -142,7 +142,7 @@ def test_predict_json_on_a_refused_photo_exits_3(
 @pytest.fixture(scope="module")
 def held_out_composites(cp_anemic_dir: Path) -> list[compose.Composite]:
     """Composites of held-out CP-AnemiC cut-outs (fold 0) in unseen scenes, as train-seg makes."""
-    samples = deduplicate(sources.load_any(cp_anemic_dir))[0]
+    samples = byte_copies_removed(cp_anemic_dir)
     test = split(samples, seed=0)[2]
     return [
         compose.compose(s.image, s.mask, seed=TEST_SEED_OFFSET + i, size=SIZE)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
-from bot.services.field_baseline import MIN_CASES, field_baselines
 from bot.services import casework, team
+from bot.services.field_baseline import MIN_CASES, field_baselines
 from bot.texts.i18n import t
 from storage.models import Subject
 from storage.stats import Pair

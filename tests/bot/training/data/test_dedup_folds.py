@@ -1,19 +1,26 @@
-"""deduplicate and make_folds: identical pictures must never straddle train and test."""
+"""deduplicate and make_folds: copies of a photograph must never straddle train and test.
+
+The finder itself is tested in test_duplicates (copies made here) and test_photo_folds_real
+(the whole of CP-AnemiC); here each sample's photograph is given by hand."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from bot.training.data import Sample, cpanemic, deduplicate, make_folds
+from bot.training.data import HB_TOLERANCE, Photos, Sample, deduplicate, keep_one, make_folds
 
 
-def sample(key: str, hb: float, digest: str = "", group: str | None = None) -> Sample:
-    pixels = np.zeros((2, 2, 3), np.uint8)
-    return Sample(key, pixels, np.ones((2, 2), bool), hb, group=group, digest=digest or key)
+def sample(
+    key: str, hb: float, digest: str = "", group: str | None = None, photo: str = ""
+) -> Sample:
+    content = digest or key  # the same file shows the same pixels; different files do not
+    pixels = np.full((2, 2, 3), sum(map(ord, content)) % 256, np.uint8)  # too small to align
+    return Sample(
+        key, pixels, np.ones((2, 2), bool), hb, group=group, digest=digest or key, photo=photo
+    )
 
 
 def folds_per(values: list[str], folds: np.ndarray) -> dict[str, set[int]]:
@@ -33,9 +40,9 @@ def test_dedup_drops_conflicts_and_keeps_one_of_agreeing_copies() -> None:
     ]
     kept, report = deduplicate(samples)
     assert [s.key for s in kept] == ["c", "e"]
-    assert (report.rows, report.distinct, report.kept) == (5, 3, 2)
-    assert (report.duplicate_groups, report.conflicting_groups) == (2, 1)
-    assert report.dropped_keys == ("a", "b", "d")
+    assert (report.rows, report.distinct, report.photographs, report.kept) == (5, 3, 3, 2)
+    assert (report.byte_groups, report.copy_groups, report.conflicting_groups) == (2, 2, 1)
+    assert report.kinds == {"identical bytes": 2} and report.dropped_keys == ("a", "b", "d")
 
 
 def test_dedup_tolerance() -> None:
@@ -83,10 +90,43 @@ def test_too_few_groups() -> None:
         make_folds(samples, k=3, seed=0, by_group=True)
 
 
-def test_real_cp_anemic_duplicates_and_folds(cp_anemic_dir: Path) -> None:
-    samples = cpanemic.load(cp_anemic_dir)
-    _, report = deduplicate(samples)
-    assert (report.rows, report.distinct) == (710, 498)
-    assert (report.duplicate_groups, report.conflicting_groups) == (91, 90)
-    folds = make_folds(samples, k=5, seed=0)
-    assert all(len(f) == 1 for f in folds_per([s.digest for s in samples], folds).values())
+def test_a_photograph_is_kept_once_with_its_median_hb() -> None:
+    photos = Photos(
+        [
+            sample("a", 10.0, photo="p1", group="h1"),
+            sample("b", 10.4, photo="p1", group="h2"),  # within 0.5 g/dL: one label
+            sample("c", 10.2, photo="p1", group="h2"),
+            sample("d", 9.0, photo="p2", group="h1"),
+            sample("e", 9.6, photo="p2", group="h1"),  # 0.6 apart: neither can be trusted
+            sample("f", 12.0, photo="p3", group="h3"),
+        ]
+    )
+    kept, report = keep_one(photos)
+    assert [(s.key, s.hb) for s in kept] == [("a", 10.2), ("f", 12.0)]
+    assert report.tolerance == HB_TOLERANCE == 0.5
+    assert (report.photographs, report.copy_groups, report.conflicting_groups) == (3, 2, 1)
+    assert report.multi_site_groups == 1 and report.dropped_keys == ("b", "c", "d", "e")
+
+
+def photo_corpus() -> list[Sample]:
+    """36 samples of 30 photographs in 8 hospitals; photographs p0, p2 and p4 are filed twice
+    more, under the next hospital."""
+    rng = np.random.default_rng(3)
+    out = [
+        sample(f"k{i}", float(rng.uniform(6, 15)), group=f"h{i % 8}", photo=f"p{i}")
+        for i in range(30)
+    ]
+    for p in (0, 2, 4):
+        out += [sample(f"copy{p}-{j}", out[p].hb, group=f"h{p + 1}", photo=f"p{p}") for j in (1, 2)]
+    return out
+
+
+@pytest.mark.parametrize("by_group", [False, True])
+def test_copies_of_a_photograph_share_a_fold(by_group: bool) -> None:
+    samples = photo_corpus()
+    for seed in range(10):
+        folds = make_folds(samples, k=3, seed=seed, by_group=by_group)
+        assert all(len(f) == 1 for f in folds_per([s.photo for s in samples], folds).values())
+        if by_group:  # hospitals sharing a photograph are held out together
+            hospitals = folds_per([s.group or "" for s in samples], folds)
+            assert all(len(f) == 1 for f in hospitals.values())
