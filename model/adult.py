@@ -27,7 +27,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from flax import nnx
-from sklearn.linear_model import LinearRegression
 
 from model import checkpoint, jitcache, served, svr, trees
 
@@ -79,6 +78,8 @@ def build(config: Config) -> Model:
 def fit(config: Config, colour: np.ndarray, meta: np.ndarray, hb: np.ndarray, seed: int) -> Model:
     """Fit the line on these rows, then both members on what it leaves."""
     x = meta[:, list(config.line_columns)].astype(np.float64)
+    from sklearn.linear_model import LinearRegression  # fitting only: serving never loads it
+
     line = LinearRegression().fit(x, hb) if config.line_columns else None
     rest = hb - line.predict(x) if line is not None else hb
     a = svr.fit(config.svr, colour, meta, rest, seed)
