@@ -8,32 +8,21 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
-import time
 
 import pytest
 
 from bench.botproc import alive, descendants
-from bot.pipeline import executor
 from bot.pipeline.executor import ExecutorPool
 from bot.pipeline.inference import InferencePool, PhotoTimedOut
 from bot.pipeline.risk import Person
-from bot.pipeline.screening import Screening
 from bot.texts.i18n import t
 from testbed.bot import SAMPLE, running
+from testbed.hang import HANG, hang_or_screen
 from tests.bot.chat.test_e2e_chat import USER, assert_result, consent_and_profile
 from tests.bot.e2e import weights_dir
 from tests.bot.pipeline.test_executor import CHILD, is_worker
 
 __all__ = ["weights_dir"]  # fixture
-HANG = b"hang"
-
-
-def hang_or_screen(data: bytes, person: Person) -> Screening:
-    """Run in the child instead of the pool's own function: bytes ending in HANG never
-    finish."""
-    if data.endswith(HANG):
-        time.sleep(3600)
-    return executor._screen(data, person)
 
 
 def workers(before: set[int]) -> set[int]:
