@@ -7,23 +7,31 @@ import io
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
-
-import matplotlib
-
-matplotlib.use("Agg")  # no display; and pyplot's global state is avoided below (thread-safe)
-from matplotlib import font_manager
-from matplotlib.figure import Figure
-from matplotlib.ft2font import FT2Font
-from matplotlib.ticker import FuncFormatter
+from typing import TYPE_CHECKING
 
 from bot.texts.numbers import day_month, decimal
 from storage.stats import Pair
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+
+def _figure(width: float, height: float) -> Figure:
+    """A figure without pyplot's global state (thread-safe). Matplotlib is imported here, on
+    the first chart, not when the bot starts: it is about 30 MB and half a second of a start
+    that most runs never need."""
+    from matplotlib.figure import Figure  # the Agg canvas by default: no display needed
+
+    return Figure(figsize=(width, height), dpi=100)
 
 
 @cache
 def _glyphs() -> frozenset[int]:
     """The code points the charts' font can draw (DejaVu Sans, bundled with matplotlib: Latin,
     Greek, Cyrillic and more, but no Devanagari or Japanese)."""
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
     path = font_manager.findfont(font_manager.FontProperties())
     return frozenset(FT2Font(path).get_charmap())
 
@@ -51,7 +59,9 @@ def trend_png(
 ) -> bytes:
     """A small line chart of Hb (g/dL) over time with the interval band and the cut-off, its
     dates and numbers written as `lang` writes them."""
-    fig = Figure(figsize=(5, 3), dpi=100)
+    from matplotlib.ticker import FuncFormatter
+
+    fig = _figure(5, 3)
     ax = fig.add_subplot()
     x = list(range(len(hb)))  # evenly spaced: screenings of one day would pile up on a time axis
     ax.fill_between(x, low, high, alpha=0.25, color="tab:red", linewidth=0)
@@ -69,7 +79,7 @@ def trend_png(
 def bland_altman_png(groups: dict[str, tuple[Sequence[float], Sequence[float]]]) -> bytes:
     """Difference (estimate - lab) against the mean of the two, g/dL, one colour per group
     ({label: (estimates, labs)}), with each group's bias and 95% limits of agreement."""
-    fig = Figure(figsize=(6, 4), dpi=100)
+    fig = _figure(6, 4)
     ax = fig.add_subplot()
     for i, (label, (est, lab)) in enumerate(groups.items()):
         colour = f"C{i}"

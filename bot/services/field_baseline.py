@@ -10,8 +10,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model import demographics
+from bot.pipeline import lazy
 from storage.stats import Pair
+
+# imported on first use (/stats), not when the bot starts: scikit-learn is seconds and tens of MB
+demographics = lazy.module("model.demographics")
 
 MIN_CASES = 10  # fewer lab-confirmed cases in a population: a fitted line is mostly noise
 

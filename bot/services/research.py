@@ -9,7 +9,6 @@ that cannot be encoded or kept is logged and left out (bot.services.photos).
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -48,6 +47,8 @@ def bounded(cutout: np.ndarray, max_side: int = MAX_CROP_SIDE) -> np.ndarray:
     `model.preprocess.to_input`), so alpha stays 0 or 255; its colour is the mean of the lining
     under it, the black around the lining left out, so the edge does not darken.
     """
+    import cv2  # here: only research opt-ins need OpenCV in the bot's own process
+
     h, w = cutout.shape[:2]
     if max(h, w) <= max_side:
         return cutout
@@ -67,6 +68,8 @@ def bounded(cutout: np.ndarray, max_side: int = MAX_CROP_SIDE) -> np.ndarray:
 def cutout_png(cutout: np.ndarray) -> bytes:
     """An RGBA cut-out (alpha = the conjunctiva) as PNG bytes, as CP-AnemiC's images are, at
     most MAX_CROP_SIDE px a side."""
+    import cv2
+
     small = bounded(cutout)
     ok, buf = cv2.imencode(".png", cv2.cvtColor(small, cv2.COLOR_RGBA2BGRA))
     if not ok:

@@ -34,3 +34,10 @@ def test_the_pipeline_types_import_without_jax() -> None:
 def test_serving_never_imports_scikit_learn() -> None:
     loaded = loaded_after("from bot.pipeline.screening import Screener\nScreener()")
     assert "jax" in loaded and "sklearn" not in loaded
+
+
+def test_the_bot_and_the_web_app_start_without_the_heavy_libraries() -> None:
+    """Charts, /stats' demographics line and research cut-outs import their libraries when
+    first used: the bot's own process starts without them."""
+    loaded = loaded_after("import bot.cli.serve, bot.chat.application, bot.web.app")
+    assert not loaded & {"jax", "flax", "cv2", "matplotlib", "sklearn", "scipy"}
