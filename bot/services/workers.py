@@ -2,7 +2,7 @@
 `bot.services.casework`; the team's /stats, /join and /invite in `bot.services.team`).
 
 A worker is known by the pseudonym of their id under the "worker" purpose, and sees only
-their team's cases (storage.followups scopes every query).
+their team's cases (storage.cases scopes every query).
 """
 
 from __future__ import annotations
