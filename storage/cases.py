@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, Required, TypedDict
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -69,6 +69,17 @@ class FollowUpView:
     outcome: str | None
     risk_group: str
     population: str | None
+
+
+class CaseFilters(TypedDict, total=False):
+    """The filters list_followups and count_followups share: a page and its count alike."""
+
+    worker: Required[Actor]
+    statuses: Sequence[str]
+    risks: Sequence[str]
+    since: datetime | None
+    before: datetime | None
+    narrow: Narrow | None
 
 
 def _scope(worker: Actor) -> list[ColumnElement[bool]]:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.cases import (
     Actor,
+    CaseFilters,
     FollowUpView,
     Narrow,
     Office,
@@ -29,6 +30,7 @@ __all__ = [
     "MAX_NOTE_CHARS",
     "NEXT",
     "Actor",
+    "CaseFilters",
     "FollowUpView",
     "Narrow",
     "Office",
