@@ -1,5 +1,5 @@
 """The screening log: pseudonymised subjects, screenings, follow-ups, workers, chats, updates.
 
 Stands alone (never imports `model` or `bot`). Repository functions are keyword-only and take
-an `AsyncSession`; the caller owns the session and the transaction. See README "Storage".
+an `AsyncSession`; the caller owns the session and the transaction. See docs/STORAGE.md.
 """

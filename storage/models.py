@@ -27,7 +27,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -301,38 +301,36 @@ class PhotoToken(Base):
     taken_at: Mapped[datetime] = mapped_column(index=True)
 
 
-class WebLink(Base):
+class _SignIn:
+    """What a sign-in link and a signed-in session keep alike: only the SHA-256 of the token,
+    the team, the worker (none: the office's) and the role, and when it expires."""
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[CheckConstraint]:
+        return (CheckConstraint(_one_of("role", ROLES), name="role"),)  # one for each table
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    worker_id: Mapped[int | None] = mapped_column(
+        ForeignKey("health_workers.id", ondelete="CASCADE")
+    )
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class WebLink(_SignIn, Base):
     """A one-time sign-in link to the dashboard; only the SHA-256 of its token is kept. A
     worker's (`/web`) or, without a worker, the office's for one team (`anemia-screen
     web-link`)."""
 
     __tablename__ = "web_links"
-    __table_args__ = (CheckConstraint(_one_of("role", ROLES), name="role"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
-    worker_id: Mapped[int | None] = mapped_column(
-        ForeignKey("health_workers.id", ondelete="CASCADE")
-    )
-    role: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(index=True)
-    used_at: Mapped[datetime | None]
+    used_at: Mapped[datetime | None] = mapped_column(sort_order=1)  # DDL: after _SignIn's
 
 
-class WebSession(Base):
+class WebSession(_SignIn, Base):
     """A signed-in dashboard: the browser holds the token, only its SHA-256 is kept here."""
 
     __tablename__ = "web_sessions"
-    __table_args__ = (CheckConstraint(_one_of("role", ROLES), name="role"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
-    worker_id: Mapped[int | None] = mapped_column(
-        ForeignKey("health_workers.id", ondelete="CASCADE")
-    )
-    role: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(index=True)

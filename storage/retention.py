@@ -1,6 +1,6 @@
 """Retention: what goes, and when, for the housekeeping job and `anemia-screen prune`.
 
-Counted back from now (README, "Storage"; the windows are StorageSettings' RETENTION_DAYS and
+Counted back from now (docs/STORAGE.md; the windows are StorageSettings' RETENTION_DAYS and
 RESEARCH_RETENTION_DAYS):
 - a closed case (resolved or declined) goes a window after it closed, with its notes;
 - a screening goes a window after it was made, unless a case still kept refers to it or its

@@ -40,7 +40,7 @@ class StorageSettings(BaseSettings):
     pseudonym_key_id: str = Field(default="k1", pattern=KEY_ID_PATTERN)
     # keys retired by a rotation, still used to find (and re-key) people seen before it
     pseudonym_old_keys: dict[str, SecretStr] = Field(default_factory=dict)
-    # Days records are kept (storage.retention; README, "Storage"): a closed case and its notes
+    # Days records are kept (storage.retention; docs/STORAGE.md): a closed case and its notes
     # a year after it closed, a screening a year after it was made, a person a year after
     # their last screening or consent. A year lets workers look back over a whole season of
     # cases and `stats`/`export` see a year of lab-confirmed screenings; beyond that the rows

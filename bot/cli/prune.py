@@ -1,5 +1,5 @@
 """`anemia-screen prune [--dry-run]`: delete the records past their retention, as the bot's
-housekeeping job does (storage.retention; README, "Storage"), from the terminal: before a
+housekeeping job does (storage.retention; docs/STORAGE.md), from the terminal: before a
 report, after lowering RETENTION_DAYS, or where no bot runs. The database is DATABASE_URL.
 """
 

@@ -1,6 +1,6 @@
 """Housekeeping a long-running bot needs, run on a schedule (PTB's JobQueue): forget processed
 update ids Telegram can no longer redeliver and chat steps abandoned half-way, and delete the
-records the retention rules say are due (storage.retention; README, "Storage")."""
+records the retention rules say are due (storage.retention; docs/STORAGE.md)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The bot's settings from the environment, read once. Storage keeps its own (DATABASE_URL,
-PSEUDONYM_KEY); everything the bot itself needs is here and documented in the README.
+PSEUDONYM_KEY); everything the bot itself needs is here and documented in docs/SETTINGS.md.
 """
 
 from __future__ import annotations

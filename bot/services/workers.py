@@ -2,7 +2,7 @@
 `bot.services.casework`; the team's /stats, /join and /invite in `bot.services.team`).
 
 A worker is known by the pseudonym of their id under the "worker" purpose, and sees only
-their team's cases (storage.followups scopes every query).
+their team's cases (storage.cases scopes every query).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from bot.services.base import Deps, Out, Seen, Who, once
 from bot.texts import i18n
 from storage.errors import NotFound
 from storage.followups import (
+    CaseFilters,
     Office,
     count_followups,
     get_followup,
@@ -104,23 +105,15 @@ async def pending(deps: Deps, who: Who, args: Sequence[str] = ()) -> list[Out]:
             return [Out(i18n.t(s.lang, "worker.pending_usage"))]
         days = q.older_than_days
         before = None if days is None else utcnow() - timedelta(days=days)
-        total = await count_followups(
-            session, worker=worker, statuses=OPEN, risks=q.risks, before=before
-        )
+        filters = CaseFilters(worker=worker, statuses=OPEN, risks=q.risks, before=before)
+        total = await count_followups(session, **filters)
         if not total:
             return [Out(i18n.t(s.lang, "worker.pending_empty"))]
         pages = -(-total // PAGE_SIZE)
         if q.page > pages:
             return [Out(i18n.t(s.lang, "worker.pending_no_page", page=q.page, pages=pages))]
-        cases = await list_followups(
-            session,
-            worker=worker,
-            statuses=OPEN,
-            risks=q.risks,
-            before=before,
-            limit=PAGE_SIZE,
-            offset=(q.page - 1) * PAGE_SIZE,
-        )
+        offset = (q.page - 1) * PAGE_SIZE
+        cases = await list_followups(session, **filters, limit=PAGE_SIZE, offset=offset)
         header = i18n.t(s.lang, "worker.pending_header", n=total, page=q.page, pages=pages)
         lines = [header] + [
             i18n.t(

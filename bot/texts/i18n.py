@@ -3,7 +3,7 @@ gettext catalogue of `lang` (bot/texts/locales/<lang>/LC_MESSAGES/messages.mo), 
 plural form for a count, and fills the placeholders with numbers and dates as that language
 writes them. English, the source language, is the messages' own text (bot/texts/messages/).
 
-A language is offered once its compiled catalogue is in bot/texts/locales/ (README, "Adding a
+A language is offered once its compiled catalogue is in bot/texts/locales/ (docs/TEXTS.md, "Adding a
 language"); a message a catalogue lacks is said in English.
 """
 

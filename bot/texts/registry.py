@@ -3,7 +3,7 @@ and, for a message that shows a count, its English plural (msgid_plural) and whi
 holds the count.
 
 `pybabel extract` finds the declarations by these two names (`-k _msg:1c,2 -k _plural:1c,2,3`,
-README), so the key and the English must be string literals in the call.
+docs/TEXTS.md), so the key and the English must be string literals in the call.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from bot.web.pages import language, refusal, render
 from bot.web.queue import ASSIGNED, PAGE_SIZE, POPULATIONS, parse_queue
 from bot.web.state import web_of
 from storage.errors import LinkInvalid
-from storage.followups import count_followups, list_followups
+from storage.followups import CaseFilters, count_followups, list_followups
 from storage.models import RISKS, STATUSES
 from storage.weblinks import check_link, end_session, redeem_link
 
@@ -103,24 +103,12 @@ async def queue_page(request: Request, session: AsyncSession, signed: Signed) ->
     q = parse_queue(request.query_params)
     worker_id = signed.worker.id if signed.worker else None
     narrow, before = q.narrow(worker_id), q.before()
-    total = await count_followups(
-        session,
-        worker=signed.actor,
-        statuses=q.statuses,
-        risks=q.risks,
-        before=before,
-        narrow=narrow,
+    filters = CaseFilters(
+        worker=signed.actor, statuses=q.statuses, risks=q.risks, before=before, narrow=narrow
     )
-    cases = await list_followups(
-        session,
-        worker=signed.actor,
-        statuses=q.statuses,
-        risks=q.risks,
-        before=before,
-        narrow=narrow,
-        limit=PAGE_SIZE,
-        offset=(q.page - 1) * PAGE_SIZE,
-    )
+    total = await count_followups(session, **filters)
+    offset = (q.page - 1) * PAGE_SIZE
+    cases = await list_followups(session, **filters, limit=PAGE_SIZE, offset=offset)
     lang = language(request)
     assigned = {
         c.case_code: whom(lang, c.assigned_worker_id, signed.actor, "worker.nobody") for c in cases

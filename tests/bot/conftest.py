@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from bot.cli.main import main
+from tests.bot.argv import argv as cli_argv
 
 
 def _cutout(rng: np.random.Generator, hb: float) -> np.ndarray:
@@ -60,22 +61,7 @@ def trained_weights(
     """Weights built by `anemia-screen train` on both synthetic sets (quick settings)."""
     out = tmp_path_factory.mktemp("weights")
     report = tmp_path_factory.mktemp("report")
-    argv = [
-        "train",
-        "--data",
-        str(synthetic_csv),
-        "--data",
-        str(synthetic_adults_csv),
-        "--folds",
-        "3",
-        "--epochs",
-        "3",
-        "--members",
-        "2",
-        "--out",
-        str(out),
-        "--report",
-        str(report),
-    ]
+    data = (synthetic_csv, synthetic_adults_csv)
+    argv = cli_argv("train", *data, folds=3, epochs=3, members=2, out=out, report=report)
     assert main(argv) == 0
     return out

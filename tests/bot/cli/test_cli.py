@@ -13,6 +13,7 @@ from bot.cli.main import main
 from bot.texts.i18n import t
 from bot.training import segeval
 from model import WEIGHTS
+from tests.bot.argv import argv as cli_argv
 
 REPO = Path(__file__).resolve().parents[3]
 SAMPLE = REPO / "docs" / "samples" / "conjunctiva_cp-anemic_017.png"
@@ -159,22 +160,8 @@ def test_cv_json_matches_train_metrics(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    argv = [
-        "cv",
-        "--data",
-        str(synthetic_csv),
-        "--data",
-        str(synthetic_adults_csv),
-        "--folds",
-        "3",
-        "--epochs",
-        "3",
-        "--members",
-        "2",
-        "--report",
-        str(tmp_path),
-        "--json",
-    ]
+    data = (synthetic_csv, synthetic_adults_csv)
+    argv = cli_argv("cv", *data, folds=3, epochs=3, members=2, report=tmp_path, json=True)
     assert main(argv) == 0
     cv = json.loads(capsys.readouterr().out)
     shipped = json.loads((trained_weights / "metrics.json").read_text())
@@ -310,22 +297,8 @@ def test_cv_of_one_cohort_keeps_every_population_in_leave_one_site_out(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    argv = [
-        "cv",
-        "--data",
-        str(synthetic_csv),
-        "--data",
-        str(synthetic_adults_csv),
-        "--cohort",
-        "adults",
-        "--folds",
-        "3",
-        "--repeats",
-        "2",
-        "--report",
-        str(tmp_path),
-        "--json",
-    ]
+    data = (synthetic_csv, synthetic_adults_csv)
+    argv = cli_argv("cv", *data, cohort="adults", folds=3, repeats=2, report=tmp_path, json=True)
     assert main(argv) == 0
     cv = json.loads(capsys.readouterr().out)
     kids, grown = synthetic_csv.parent.name, synthetic_adults_csv.parent.name
@@ -355,28 +328,19 @@ def test_cv_unknown_layout_is_one_line(tmp_path: Path, capsys: pytest.CaptureFix
 def test_train_seg_then_measure_only(
     synthetic_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    argv = [
+    argv = cli_argv(
         "train-seg",
-        "--data",
-        str(synthetic_csv),
-        "--pretrain-steps",
-        "2",
-        "--per-cutout",
-        "1",
-        "--negatives",
-        "10",
-        "--eval-negatives",
-        "2",
-        "--out",
-        str(tmp_path),
-        "--work",
-        str(tmp_path / "work"),
-        "--json",
-        "--channels",
-        "4,8",
-        "--size",
-        "32x48",
-    ]
+        synthetic_csv,
+        pretrain_steps=2,
+        per_cutout=1,
+        negatives=10,
+        eval_negatives=2,
+        out=tmp_path,
+        work=tmp_path / "work",
+        json=True,
+        channels="4,8",
+        size="32x48",
+    )
     assert main(argv) == 0
     first = json.loads(capsys.readouterr().out)
     stage1 = json.loads((tmp_path / "work" / "stage1" / "unet.json").read_text())
@@ -408,32 +372,21 @@ def test_train_seg_cross_validates_on_real_photos(
     synthetic_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     photos = annotated_photos(tmp_path / "photos", 10)
-    argv = [
+    argv = cli_argv(
         "train-seg",
-        "--data",
-        str(synthetic_csv),
-        "--data",
-        str(photos),
-        "--pretrain-steps",
-        "1",
-        "--finetune-steps",
-        "1",
-        "--real-folds",
-        "2",
-        "--per-cutout",
-        "1",
-        "--negatives",
-        "10",
-        "--eval-negatives",
-        "1",
-        "--out",
-        str(tmp_path / "w"),
-        "--work",
-        str(tmp_path / "work"),
-        "--mix",
-        "2,1,1",
-        "--json",
-    ]
+        synthetic_csv,
+        photos,
+        pretrain_steps=1,
+        finetune_steps=1,
+        real_folds=2,
+        per_cutout=1,
+        negatives=10,
+        eval_negatives=1,
+        out=tmp_path / "w",
+        work=tmp_path / "work",
+        mix="2,1,1",
+        json=True,
+    )
     assert main(argv) == 0
     real = json.loads(capsys.readouterr().out)["real_cv"]
     assert real["n"] == 10 and real["folds"] == 2 and len(real["dice_median_per_fold"]) == 2

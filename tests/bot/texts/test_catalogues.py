@@ -23,7 +23,7 @@ from bot.texts.messages import MESSAGES
 
 TEXTS = Path(i18n.__file__).parent
 LOCALES = TEXTS / "locales"
-# the keyword spec of `pybabel extract` (README): (msgctxt, msgid[, msgid_plural])
+# the keyword spec of `pybabel extract` (docs/TEXTS.md): (msgctxt, msgid[, msgid_plural])
 KEYWORDS = {"_msg": ((1, "c"), 2), "_plural": ((1, "c"), 2, 3)}
 TRANSLATED = [lang for lang in i18n.LANGUAGES if lang != i18n.DEFAULT]
 
@@ -59,7 +59,7 @@ def test_the_template_is_what_the_code_declares_now():
     with (LOCALES / "messages.pot").open("rb") as f:
         template = read_po(f)
     kept = [(m.context, m.id, tuple(m.auto_comments)) for m in entries(template)]
-    assert sorted(kept) == sorted(extracted), "run the extract and update commands (README)"
+    assert sorted(kept) == sorted(extracted), "run the extract and update commands (docs/TEXTS.md)"
     english = {
         (m.key, m.text if m.plural is None else (m.text, m.plural)) for m in MESSAGES.values()
     }
@@ -71,7 +71,7 @@ def test_the_compiled_catalogue_is_the_po_compiled(lang):
     compiled = io.BytesIO()
     write_mo(compiled, catalogue(lang))
     shipped = (LOCALES / lang / "LC_MESSAGES" / "messages.mo").read_bytes()
-    assert compiled.getvalue() == shipped, "run pybabel compile -d bot/texts/locales (README)"
+    assert compiled.getvalue() == shipped, "pybabel compile (docs/TEXTS.md)"
 
 
 def test_every_catalogue_in_the_tree_is_offered():
