@@ -57,7 +57,7 @@ class Estimate:
     overlay_png: bytes
     model_version: str
     population: str  # whose validation figures apply
-    attention_threshold: float = float("nan")  # warn below this share; NaN: never
+    attention_threshold: float | None = None  # warn below this share; None: never
 
 
 @dataclass(frozen=True)
@@ -279,9 +279,9 @@ class Screener:
 
 def warning_codes(e: Estimate) -> tuple[str, ...]:
     """The warning codes (see WARNINGS) that apply to this estimate: low attention only where
-    its model's training found that a low share went with larger errors (NaN: it did not)."""
-    share = e.attention_lower_half
-    low = share is not None and share < e.attention_threshold
+    its model's training found that a low share went with larger errors (None: it did not)."""
+    share, threshold = e.attention_lower_half, e.attention_threshold
+    low = share is not None and threshold is not None and share < threshold
     return ("low_attention",) if low else ()
 
 

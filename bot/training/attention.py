@@ -89,13 +89,13 @@ def add_to(pops: dict[str, Any], found: dict[str, dict[str, object]]) -> None:
         pops[key] = {**pops[key], "attention": figures}
 
 
-def config_fields(metrics: dict[str, Any], population: str) -> dict[str, float]:
+def config_fields(metrics: dict[str, Any], population: str) -> dict[str, float | None]:
     """The low-attention warning of the model serving `population`, as its config's fields:
-    the lower tertile's edge and MAE where the relation holds, NaN (no warning) otherwise."""
+    the lower tertile's edge and MAE where the relation holds, None (no warning) otherwise."""
     pops = metrics.get("populations", {})
     figures = pops.get(population, {}).get("attention") if isinstance(pops, dict) else None
     if not figures or figures.get("warn_below") is None:
-        return {"attention_threshold": float("nan"), "attention_mae": float("nan")}
+        return {"attention_threshold": None, "attention_mae": None}
     return {
         "attention_threshold": float(figures["warn_below"]),
         "attention_mae": float(figures["mae_below"]),

@@ -3,7 +3,6 @@ per population, and the warning that follows (`bot.training.attention`)."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 MAPS = {
@@ -44,9 +43,9 @@ def table(metrics: dict[str, Any], keys: list[str]) -> str:
     return head + "\n".join(rows) + "\n"
 
 
-def decision(threshold: float, mae: float, population: str) -> str:
+def decision(threshold: float | None, mae: float | None, population: str) -> str:
     """What the served model does with the finding, in words."""
-    if math.isfinite(threshold) and math.isfinite(mae):
+    if threshold is not None and mae is not None:
         return (
             f"The relation holds for `{population}` (rho's whole interval is below 0 and the "
             "lowest third of the share erred more than the rest), so the "
@@ -63,7 +62,12 @@ def decision(threshold: float, mae: float, population: str) -> str:
 
 
 def section(
-    metrics: dict[str, Any], cohort: str, keys: list[str], threshold: float, mae: float, pop: str
+    metrics: dict[str, Any],
+    cohort: str,
+    keys: list[str],
+    threshold: float | None,
+    mae: float | None,
+    pop: str,
 ) -> str:
     """The whole section for one cohort's card."""
     return (

@@ -243,7 +243,6 @@ def run_cv(job: Job) -> CvResult:
         dedup,
         out=job.out,
         how=describe(job),
-        threshold=ec.attention_threshold,
         populations=metrics,
     )
     return CvResult(dedup, children, grown, metrics, path)
@@ -295,7 +294,7 @@ def _calibrated_children(
     return _with_warning(cfg, attention.config_fields(metrics, name))
 
 
-def _with_warning(cfg: ensemble.Config, fields: dict[str, float]) -> ensemble.Config:
+def _with_warning(cfg: ensemble.Config, fields: dict[str, float | None]) -> ensemble.Config:
     """`cfg` with the low-attention warning's fields set."""
     return dataclasses.replace(
         cfg,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from bot.training import attention, attention_card
@@ -35,7 +33,7 @@ def test_no_relation_no_warning() -> None:
     lo, hi = _pair(a["rho_ci95"])
     assert lo < 0 < hi and not a["holds"] and a["warn_below"] is None
     fields = attention.config_fields({"populations": {"p": {"attention": a}}}, "p")
-    assert all(math.isnan(v) for v in fields.values())
+    assert fields == {"attention_threshold": None, "attention_mae": None}
     assert "No low-attention warning" in attention_card.decision(**_args(fields), population="p")
 
 
@@ -54,7 +52,7 @@ def test_each_population_and_a_dataset_split_into_sites() -> None:
     assert set(found) == {"d", "d-north", "d-south"} and found["d"]["n"] == 120
 
 
-def _args(fields: dict[str, float]) -> dict[str, float]:
+def _args(fields: dict[str, float | None]) -> dict[str, float | None]:
     return {"threshold": fields["attention_threshold"], "mae": fields["attention_mae"]}
 
 
