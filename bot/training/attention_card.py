@@ -43,15 +43,18 @@ def table(metrics: dict[str, Any], keys: list[str]) -> str:
     return head + "\n".join(rows) + "\n"
 
 
-def decision(threshold: float | None, mae: float | None, population: str) -> str:
-    """What the served model does with the finding, in words."""
+def decision(
+    threshold: float | None, mae: float | None, population: str, above: float | None = None
+) -> str:
+    """What the served model does with the finding, in words (`above`: the MAE of the rest)."""
+    rest = f", against {above:.2f} g/dL at or above it" if above is not None else ""
     if threshold is not None and mae is not None:
         return (
             f"The relation holds for `{population}` (rho's whole interval is below 0 and the "
             "lowest third of the share erred more than the rest), so the "
             f"service warns that an estimate is less reliable when its share is below "
             f"{threshold:.2f} (the lower tertile's edge, chosen on out-of-fold shares): out of "
-            f"fold such estimates erred by {mae:.2f} g/dL on average (MAE)."
+            f"fold such estimates erred by {mae:.2f} g/dL on average (MAE){rest}."
         )
     return (
         f"No low-attention warning for `{population}`: out of fold, a low share did not go "
@@ -78,5 +81,12 @@ def section(
         "estimates attend to the lower half; tested here on out-of-fold estimates (each "
         "person's share from the model of the fold that did not see them, against its "
         "absolute error; bootstrap over people, 2000 resamples):\n\n"
-        f"{table(metrics, keys)}\n{decision(threshold, mae, pop)}\n"
+        f"{table(metrics, keys)}\n{decision(threshold, mae, pop, _above(metrics, pop))}\n"
     )
+
+
+def _above(metrics: dict[str, Any], population: str) -> float | None:
+    """The MAE at or above the warning's share, where measured."""
+    found = metrics.get("populations", {}).get(population, {}).get("attention", {})
+    above = found.get("mae_above")
+    return float(above) if above is not None else None
