@@ -45,6 +45,10 @@ class Config(served.Binned):
     # the line's fit, set by `fit`; () (weights made before the line): no line
     line_coef: tuple[float, ...] = ()
     line_intercept: float = 0.0
+    # the low-attention warning (`attention_lower_half` below this share), set by training
+    # only where a low share went with larger errors out of fold; None: no warning
+    attention_threshold: float | None = None
+    attention_mae: float | None = None  # g/dL: the out-of-fold MAE below that share
 
 
 class Model(nnx.Module):

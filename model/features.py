@@ -47,6 +47,15 @@ def lower_half(mask: np.ndarray) -> np.ndarray:
     return mask & (rows > mid[None, :])
 
 
+def lower_share(heat: np.ndarray, mask: np.ndarray) -> float:
+    """Share of a non-negative (H, W) map's weight inside the mask that lies on its lower
+    half (`lower_half`): the one definition of `attention_lower_half` for every model's map.
+    NaN where the map has no weight on the mask."""
+    m = mask.astype(bool)
+    inside = float((heat * m).sum())
+    return float((heat * lower_half(m)).sum() / inside) if inside > 0 else float("nan")
+
+
 # rows of the per-pixel table `colour_features` builds: R, G, B in [0, 1], scaled L*, a*, b*,
 # HSV S and V, L* and a* squared (for their spreads), erythema, chromaticity r and g
 _ROWS = 13
@@ -76,8 +85,15 @@ def _region_stats(table: np.ndarray) -> np.ndarray:
     if table.shape[1] < 4:  # a half can vanish on a tiny mask: fall back to the whole mask
         return np.full(len(STATS), np.nan, np.float32)
     mean = table.mean(axis=1, dtype=np.float64)  # float64 sums: no rounding drift
+    return _stats_of(mean[:, None], np.percentile(table[_A], QUARTILES)[:, None])[:, 0]
+
+
+QUARTILES = (25, 75)  # of a*, in STATS
+
+
+def _stats_of(mean: np.ndarray, quartiles: np.ndarray) -> np.ndarray:
+    """(len(STATS), K) float32 from K regions' (_ROWS, K) means and (2, K) a* quartiles."""
     spread = np.sqrt(np.maximum(mean[8:10] - mean[[_L, _A]] ** 2, 0.0))  # L*, a* std
-    quartiles = np.percentile(table[_A], (25, 75))
     return np.concatenate([mean[:8], spread, mean[10:11], quartiles, mean[11:13]]).astype(
         np.float32
     )
@@ -105,3 +121,85 @@ def colour_features(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
         stats = _region_stats(half)
         parts.append(np.where(np.isnan(stats), whole, stats))
     return np.concatenate(parts).astype(np.float32)
+
+
+def occluded_features(image: np.ndarray, mask: np.ndarray, cells: np.ndarray, k: int) -> np.ndarray:
+    """(k, N_FEATURES) float32: row c is `colour_features` of the image with the lining's
+    pixels in cell c (`cells`: (H, W) ints in [0, k), k <= 128) painted the lining's mean
+    colour, for every cell in one pass: each region's sums and a* quartiles are updated by
+    what the cell takes out and puts in, not measured again."""
+    m = mask.astype(bool)
+    on = m.ravel()
+    pixels = image.reshape(-1, 3)[on]
+    paint = np.round(pixels.mean(axis=0)).astype(np.float32)[None] / 255.0  # as uint8 paint
+    table, const = _table(pixels.astype(np.float32) / 255.0), _table(paint)[:, 0]
+    lower = lower_half(m).ravel()[on]
+    group = cells.ravel()[on].astype(np.uint8) * np.uint8(2) + lower  # (cell, half): radix-sortable
+    sums = np.stack([np.bincount(group, weights=row, minlength=2 * k) for row in table])
+    sums = sums.reshape(_ROWS, k, 2)  # [..., 0]: upper half, [..., 1]: lower half
+    order = np.argsort(table[_A])  # once: each half's sorted order is a subsequence of it
+    regions = [(None, sums.sum(axis=2)), (True, sums[..., 1]), (False, sums[..., 0])]
+    parts = [
+        _occluded_region(table, group, order, half, cell_sums, const, k)
+        for half, cell_sums in regions
+    ]
+    whole = parts[0]
+    return np.concatenate([whole] + [np.where(np.isnan(p), whole, p) for p in parts[1:]]).T
+
+
+def _occluded_region(
+    table: np.ndarray,
+    group: np.ndarray,
+    order: np.ndarray,
+    half: bool | None,
+    cell_sums: np.ndarray,
+    const: np.ndarray,
+    k: int,
+) -> np.ndarray:
+    """(len(STATS), k): one region's (the whole lining, or `half` of it: True lower) STATS
+    with each cell's pixels set to `const`; `cell_sums`: (_ROWS, k) sums of its cells."""
+    if half is not None:
+        order = order[(group[order] & 1).astype(bool) == half]
+    n = len(order)
+    if n < 4:
+        return np.full((len(STATS), k), np.nan, np.float32)
+    counts = np.bincount(group[order] >> 1, minlength=k)
+    total = cell_sums.sum(axis=1, keepdims=True)
+    mean = (total - cell_sums + counts * const[:, None].astype(np.float64)) / n
+    sorted_cells = group[order] >> 1
+    return _stats_of(mean, _occluded_quartiles(table[_A, order], sorted_cells, float(const[_A]), k))
+
+
+def _occluded_quartiles(s: np.ndarray, cell: np.ndarray, v: float, k: int) -> np.ndarray:
+    """(2, k): QUARTILES (linear, as np.percentile) of sorted values `s`, each pixel in cell
+    `cell` (its cell), with cell c's values set to v."""
+    s = s.astype(np.float64)
+    n, below = len(s), int(np.searchsorted(s, v))
+    at = np.array(QUARTILES) / 100.0 * (n - 1)
+    lo = np.floor(at).astype(int)
+    ranks, frac = np.concatenate([lo, np.minimum(lo + 1, n - 1)]), at - lo
+    by_cell = np.argsort(cell, kind="stable")  # positions, grouped by cell, increasing in each
+    ends = np.cumsum(np.bincount(cell, minlength=k))
+    starts = ends - np.bincount(cell, minlength=k)
+    out = np.stack(
+        [_ranked(s, by_cell[a:b], below, v, ranks) for a, b in zip(starts, ends, strict=True)]
+    )
+    t_lo, t_hi = out[:, : len(lo)], out[:, len(lo) :]
+    return (t_lo + frac * (t_hi - t_lo)).T
+
+
+def _ranked(s: np.ndarray, gone: np.ndarray, below: int, v: float, ranks: np.ndarray) -> np.ndarray:
+    """Values at `ranks` of sorted `s` with positions `gone` (increasing) replaced by v; `below`
+    is the count of s under v."""
+    m = len(gone)
+    if m == 0:
+        return s[ranks]
+    gaps = gone - np.arange(m)  # kept values before each removed one: the k-th kept is at
+    last = len(s) - m - 1  # k + (removed positions before it)
+
+    def kept(r: np.ndarray) -> np.ndarray:
+        r = np.clip(r, 0, last)
+        return s[r + np.searchsorted(gaps, r, side="right")]
+
+    under = below - int(np.searchsorted(gone, below))  # kept values under v
+    return np.where(ranks < under, kept(ranks), np.where(ranks < under + m, v, kept(ranks - m)))

@@ -17,7 +17,7 @@ import numpy as np
 from flax import nnx
 
 from model import jitcache
-from model.features import lower_half
+from model.features import lower_share
 
 
 class Explainable(Protocol):
@@ -68,9 +68,7 @@ def explain(model: Explainable, x: np.ndarray, colour: np.ndarray, meta: np.ndar
     h, w = x.shape[:2]
     heat = cv2.resize(raw, (w, h), interpolation=cv2.INTER_LINEAR)
     heat = heat / heat.max() if heat.max() > 0 else heat
-    mask = x[..., 3] > 0.5
-    inside = float((heat * mask).sum())
-    share = float((heat * lower_half(mask)).sum() / inside) if inside > 0 else float("nan")
+    share = lower_share(heat, x[..., 3] > 0.5)
     return Explanation(float(out[0]), heat.astype(np.float32), share)
 
 
@@ -106,7 +104,22 @@ def overlay_png(
         mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
     )
     cv2.drawContours(out, contours, -1, (255, 255, 255), max(1, min(h, w) // 100))
+    if heatmap is not None:
+        _scale_bar(out)
     ok, buf = cv2.imencode(".png", out)
     if not ok:
         raise ValueError("could not encode the overlay")
     return buf.tobytes()
+
+
+def _scale_bar(out: np.ndarray) -> None:
+    """A small colour scale in the top right corner, in place: most weight at its top (red),
+    none at its bottom (blue); the caption says it in words."""
+    h, w = out.shape[:2]
+    bar_h, bar_w, pad = max(8, h // 3), max(4, w // 40), max(2, min(h, w) // 50)
+    ramp = np.linspace(255, 0, bar_h).astype(np.uint8)[:, None].repeat(bar_w, axis=1)
+    top, left = pad, w - pad - bar_w
+    if left < 0 or top + bar_h > h:
+        return  # a picture too small for a scale
+    out[top : top + bar_h, left : left + bar_w] = cv2.applyColorMap(ramp, cv2.COLORMAP_JET)
+    cv2.rectangle(out, (left - 1, top - 1), (left + bar_w, top + bar_h), (255, 255, 255), 1)

@@ -41,7 +41,7 @@ class ScreeningRecord:
     straddles_threshold: bool
     group_assumed: bool
     warnings: tuple[str, ...]  # quality flags; none means reliable
-    attention_lower_half: float | None  # None: the model has no Grad-CAM
+    attention_lower_half: float | None  # None: no map (adults screened before they had one)
     model_version: str
     image_source: str | None = None  # "cutout" (transparent background) or "photo" (segmented)
     segmentation_area: float | None = None  # conjunctiva pixels / image pixels

@@ -16,8 +16,9 @@ DISCLAIMER = "This is a screening aid, not a diagnosis. Only a blood test can co
 def _overlay_line(result: Screening, path: Path) -> str:
     share = result.attention_lower_half
     if share is None:
-        return f"Measured region: {path} (the adults' model uses colour statistics: no Grad-CAM)"
-    return f"Grad-CAM: {path} (share on the lower half: {share:.2f})"
+        return f"Measured region: {path}"
+    kind = "Grad-CAM" if result.cohort == "children" else "Occlusion map"
+    return f"{kind}: {path} (share on the lower half: {share:.2f})"
 
 
 def _elevation_line(altitude_m: float) -> list[str]:

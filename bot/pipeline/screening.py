@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         features,
         gradcam,
         jitcache,
+        occlusion,
         preprocess,
         segment,
         unet,
@@ -37,8 +38,8 @@ else:  # imported on first use: the bot's process needs this module's types, not
         lazy.module(f"model.{m}")
         for m in ("adapter", "adult", "conformal", "ensemble", "features", "gradcam", "jitcache")
     )
-    preprocess, segment, unet = (
-        lazy.module(f"model.{m}") for m in ("preprocess", "segment", "unet")
+    occlusion, preprocess, segment, unet = (
+        lazy.module(f"model.{m}") for m in ("occlusion", "preprocess", "segment", "unet")
     )
 
 MIN_MASK_PIXELS = 400  # below this the conjunctiva is too small to measure colour reliably
@@ -52,10 +53,11 @@ class Estimate:
     half_width: float  # g/dL, of the interval at `coverage`
     coverage: float
     refer_margin: float  # g/dL above the cut-off below which the person is referred
-    attention_lower_half: float | None  # Grad-CAM share; None: the model has no Grad-CAM
+    attention_lower_half: float | None  # its map's share on the lower half of the lining
     overlay_png: bytes
     model_version: str
     population: str  # whose validation figures apply
+    attention_threshold: float | None = None  # warn below this share; None: never
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,7 @@ class Screening:
     coverage: float  # nominal coverage of the interval
     risk: Risk
     refer: bool  # the population's referral rule says: have a blood test
-    attention_lower_half: float | None  # None for a model without Grad-CAM
+    attention_lower_half: float | None  # share of its map on the lower half (None: no map)
     warnings: tuple[str, ...]  # codes, see WARNINGS
     source: str  # "cutout" (transparent background) or "photo" (segmented)
     area_fraction: float  # conjunctiva pixels / image pixels
@@ -132,7 +134,7 @@ class Screener:
         # photo-sized buffers instead of faulting them in again on every photo
         malloc.tune()
         lazy.load(quality, adapter, adult, conformal, ensemble, features, gradcam)
-        lazy.load(jitcache, preprocess, segment, unet)
+        lazy.load(jitcache, occlusion, preprocess, segment, unet)
         cache = jitcache.CACHE if cache is None else cache
         jitcache.disk_cache(cache)  # compiled once on this machine, then loaded
         self.model = ensemble.load(weights)
@@ -207,18 +209,28 @@ class Screener:
             overlay,
             cfg.version,
             cfg.population,
+            cfg.attention_threshold,
         )
 
     def _adult(self, crop: Crop) -> Estimate:
-        """Colour statistics and sex through the adults' model; the overlay shows what it
-        measured (it has no Grad-CAM)."""
+        """Colour statistics, age and sex through the adults' model, with its occlusion map
+        (how far hiding each part of the lining moves the estimate) as the overlay."""
         assert self.adult is not None  # `cohort` refuses adults when it is missing
         cfg = self.adult.config
-        hb = float(adult.predict(self.adult, crop.colour[None], crop.meta[None])[0])
-        hw = float(conformal.width_at(hb, cfg.bin_edges, cfg.half_widths))
-        overlay = gradcam.overlay_png(crop.image, crop.mask, None)
+        ex = occlusion.of_adult(self.adult, crop.image, crop.mask, crop.colour, crop.meta)
+        hw = float(conformal.width_at(ex.estimate, cfg.bin_edges, cfg.half_widths))
+        share = ex.lower_share if np.isfinite(ex.lower_share) else 0.0  # as the children's
+        overlay = gradcam.overlay_png(crop.image, crop.mask, ex.heatmap)
         return Estimate(
-            hb, hw, cfg.coverage, cfg.refer_margin, None, overlay, cfg.version, cfg.population
+            ex.estimate,
+            hw,
+            cfg.coverage,
+            cfg.refer_margin,
+            round(share, 3),
+            overlay,
+            cfg.version,
+            cfg.population,
+            cfg.attention_threshold,
         )
 
     def screen(self, data: bytes, person: Person) -> Screening:
@@ -244,7 +256,7 @@ class Screener:
             risk=risk,
             refer=refers(e, risk),
             attention_lower_half=e.attention_lower_half,
-            warnings=self._warnings(e.attention_lower_half),
+            warnings=warning_codes(e),
             source=source,
             area_fraction=round(np.count_nonzero(mask) / mask.size, 4),
             overlay_png=e.overlay_png,
@@ -264,10 +276,13 @@ class Screener:
         quality.check_region(decoded.rgb, mask, confidence=1.0)
         return mask, "cutout"
 
-    def _warnings(self, share: float | None) -> tuple[str, ...]:
-        """The warning codes (see WARNINGS) that apply to this estimate."""
-        low = share is not None and share < self.config.attention_threshold
-        return ("low_attention",) if low else ()
+
+def warning_codes(e: Estimate) -> tuple[str, ...]:
+    """The warning codes (see WARNINGS) that apply to this estimate: low attention only where
+    its model's training found that a low share went with larger errors (None: it did not)."""
+    share, threshold = e.attention_lower_half, e.attention_threshold
+    low = share is not None and threshold is not None and share < threshold
+    return ("low_attention",) if low else ()
 
 
 def _adapted(fitted: adapter.Model, served: Estimate, crop: Crop) -> Estimate:

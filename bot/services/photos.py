@@ -87,9 +87,11 @@ def population_line(lang: str, r: Screening) -> str:
 
 
 def result_replies(lang: str, r: Screening, case_code: str | None = None) -> list[Out]:
-    """The result text, then the Grad-CAM overlay (or the measured region, for a model
-    without Grad-CAM); each carries the screening notice."""
-    what = "result.measured" if r.attention_lower_half is None else "result.gradcam"
+    """The result text, then the picture of where the estimate came from (the children's
+    Grad-CAM, the adults' occlusion map; the measured region for a screening without a map);
+    each carries the screening notice."""
+    what = "result.gradcam" if r.cohort == "children" else "result.occlusion"
+    what = "result.measured" if r.attention_lower_half is None else what
     caption = f"{i18n.t(lang, what)}\n\n{i18n.t(lang, 'notice')}"
     return [Out(result_text(lang, r, case_code)), Out(caption, photo=r.overlay_png)]
 

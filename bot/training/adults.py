@@ -49,12 +49,20 @@ def table(samples: Sequence[Sample]) -> Table:
 
 def out_of_fold(t: Table, folds: np.ndarray, seed: int) -> np.ndarray:
     """Each row's estimate from a model fitted on the other folds."""
-    pred = np.zeros(len(t.hb))
+    return out_of_fold_models(t, folds, seed)[0]
+
+
+def out_of_fold_models(
+    t: Table, folds: np.ndarray, seed: int
+) -> tuple[np.ndarray, dict[int, adult.Model]]:
+    """`out_of_fold`, and the model of each fold (fitted without it)."""
+    pred, models = np.zeros(len(t.hb)), {}
     for f in np.unique(folds):
         tr, te = folds != f, folds == f
         model = adult.fit(adult.Config(), t.colour[tr], t.meta[tr], t.hb[tr], seed)
         pred[te] = adult.predict(model, t.colour[te], t.meta[te])
-    return pred
+        models[int(f)] = model
+    return pred, models
 
 
 @dataclass(frozen=True)

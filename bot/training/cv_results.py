@@ -31,6 +31,8 @@ class AdultCv:
     folds: np.ndarray  # the first split's (seed `Job.seed`), as are the estimates below
     calibrated: adults.Calibrated
     figures: dict[str, dict[str, object]]  # per population, means over `Job.repeats` splits
+    # each adult's occlusion share (`attention_lower_half`) from the first split's fold model
+    shares: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

@@ -149,21 +149,6 @@ def score(oof: OutOfFold, name: str) -> dict[str, float]:
     }
 
 
-def attention_split(oof: OutOfFold, threshold: float) -> dict[str, float]:
-    """Ensemble MAE where Grad-CAM attends to the lower half (>= threshold) and where not."""
-    assert oof.attention is not None
-    err = np.abs(oof.preds["ensemble"] - oof.hb)
-    low = oof.attention < threshold  # NaN (no heat at all) counts as neither
-    return {
-        "attention_median": float(np.nanmedian(oof.attention)),
-        "n_low_attention": int(low.sum()),
-        "mae_low_attention": float(err[low].mean()) if low.any() else float("nan"),
-        "mae_high_attention": float(err[oof.attention >= threshold].mean())
-        if (oof.attention >= threshold).any()
-        else float("nan"),
-    }
-
-
 def shipped_metrics(
     oof: OutOfFold, *, seed: int, k: int, group_by: str | None
 ) -> dict[str, float | int | str | None]:

@@ -16,7 +16,7 @@ import numpy as np
 
 from bot.pipeline import populations
 from bot.pipeline.risk import cutoff
-from bot.training import adults, baselines, model_card, oof_store, report
+from bot.training import adults, attention, baselines, model_card, oof_store, report
 from bot.training import readme as readme_block
 from bot.training.cv_results import AdultCv, ChildCv, CvResult, Metrics
 from bot.training.data import (
@@ -157,16 +157,17 @@ def _children_cv(samples: list[Sample], job: Job) -> ChildCv:
 def _adults_cv(samples: list[Sample], job: Job) -> AdultCv:
     """The adults' model over `job.repeats` fold splits (seeds seed, seed + 1, ...): the
     figures are means over them; the first split's estimates calibrate the shipped model."""
-    t, runs = adults.table(samples), []
+    t, runs, shares = adults.table(samples), [], None
     for seed in range(job.seed, job.seed + job.repeats):
         folds = fold_split(samples, job, seed)
-        pred = adults.out_of_fold(t, folds, seed)
+        pred, models = adults.out_of_fold_models(t, folds, seed)
+        if shares is None:  # the first split's: the estimates stored and calibrated on
+            shares = attention.adult_shares(samples, t.meta, models, folds)
         runs.append((folds, adults.calibrate_oof(t, folds, pred, adult.Config().coverage)))
     figures = mean_over_repeats([_adult_figures(t, cal) for _, cal in runs])
     more = baselines.mean_extras([baselines.of_adults(t, f, cal) for f, cal in runs])
-    return AdultCv(
-        samples, t, runs[0][0], runs[0][1], baselines.merged(figures, more, with_site=True)
-    )
+    merged = baselines.merged(figures, more, with_site=True)
+    return AdultCv(samples, t, runs[0][0], runs[0][1], merged, shares)
 
 
 def _child_columns(c: ChildCv) -> tuple[np.ndarray, ...]:
@@ -183,8 +184,16 @@ def population_metrics(children: ChildCv | None, grown: AdultCv | None) -> dict[
         kinds, sets = (np.array([getattr(x, k) for x in s]) for k in ("population", "dataset"))
         own = by_population(kinds, sets, _child_columns(children))
         pops.update(baselines.merged(own, baselines.of_children(children), with_site=False))
+        oof = children.oof
+        if oof.attention is not None:
+            err = np.abs(oof.preds["ensemble"] - oof.hb)
+            attention.add_to(pops, attention.by_population(oof.attention, err, kinds, sets, 0))
     if grown is not None:
         pops.update(grown.figures)
+        t, err = grown.table, np.abs(grown.calibrated.pred - grown.table.hb)
+        if grown.shares is not None:
+            found = attention.by_population(grown.shares, err, t.population, t.dataset, 0)
+            attention.add_to(pops, found)
     return pops
 
 
@@ -234,7 +243,6 @@ def run_cv(job: Job) -> CvResult:
         dedup,
         out=job.out,
         how=describe(job),
-        threshold=ec.attention_threshold,
         populations=metrics,
     )
     return CvResult(dedup, children, grown, metrics, path)
@@ -257,6 +265,8 @@ def _save_out_of_fold(
             "adults_half_width": grown.calibrated.half_width,
             "adults_served_half_width": grown.calibrated.served_half_width,
         }
+        if grown.shares is not None:
+            arrays["adults_attention"] = grown.shares
     out.mkdir(parents=True, exist_ok=True)
     np.savez(out / "oof.npz", **arrays)  # type: ignore[arg-type]
 
@@ -265,15 +275,31 @@ def _population_name(samples: list[Sample]) -> str:
     return "+".join(sorted({s.dataset for s in samples}))
 
 
-def _calibrated_children(c: ChildCv, ec: ensemble.Config, version: str) -> ensemble.Config:
+def _calibrated_children(
+    c: ChildCv, ec: ensemble.Config, version: str, metrics: Metrics
+) -> ensemble.Config:
     oof, pred = c.oof, c.oof.preds["ensemble"]
     thr, pops = _child_columns(c)[2], np.array([s.population for s in c.samples])
-    return dataclasses.replace(
+    name = _population_name(c.samples)
+    cfg = dataclasses.replace(
         ec,
         half_width=round(conformal.half_width(pred - oof.hb, ec.coverage), 4),
         refer_margin=referral.margin_for(oof.hb, pred, thr, pops, adults.SENSITIVITY),
         version=version,
-        population=_population_name(c.samples),
+        population=name,
+    )
+    # no shares measured (an older run reused): the warning stays as the config has it
+    if oof.attention is None:
+        return cfg
+    return _with_warning(cfg, attention.config_fields(metrics, name))
+
+
+def _with_warning(cfg: ensemble.Config, fields: dict[str, float | None]) -> ensemble.Config:
+    """`cfg` with the low-attention warning's fields set."""
+    return dataclasses.replace(
+        cfg,
+        attention_threshold=fields["attention_threshold"],
+        attention_mae=fields["attention_mae"],
     )
 
 
@@ -301,12 +327,12 @@ def run_train(
     stamp = f"{datetime.now(UTC):%Y%m%d}-seed{job.seed}"
     if cv.children is not None:
         if refit_children:
-            cfg = _calibrated_children(cv.children, ec, f"cnn-ens{ec.members}-{stamp}")
+            cfg = _calibrated_children(cv.children, ec, f"cnn-ens{ec.members}-{stamp}", cv.metrics)
             data = prepare(cv.children.samples, ec.cnn)
             ens = ensemble.assemble(cfg, fit_members(cfg, tc, data, job.seed, desc="final"))
         else:
             ens = ensemble.load(weights)
-            cfg = _calibrated_children(cv.children, ens.config, ens.config.version)
+            cfg = _calibrated_children(cv.children, ens.config, ens.config.version, cv.metrics)
             ens = ensemble.assemble(cfg, list(ens.members))
         ensemble.save(ens, weights)
         model_card.write(weights / "MODEL_CARD.md", every, cfg, how=describe(job))
@@ -315,6 +341,8 @@ def run_train(
         model = adults.final(
             a.table, a.calibrated.pred, seed=job.seed, version=f"svr-trees-{stamp}", population=name
         )
+        if a.shares is not None:
+            model = adult.with_calibration(model, **attention.config_fields(cv.metrics, name))
         adult.save(model, weights)
         model_card.write_adults(weights / "ADULTS_CARD.md", every, model.config, how=describe(job))
     weights.mkdir(parents=True, exist_ok=True)

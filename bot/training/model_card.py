@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from bot.training import attention_card
 from bot.training.cv_results import CvResult
-from bot.training.evaluate import attention_split
 from bot.training.report import dedup_text, metrics_table, populations_table
 from bot.training.yardstick import section
 from model import adult, ensemble
@@ -70,8 +70,11 @@ def write(path: Path, cv: CvResult, config: ensemble.Config, *, how: str) -> Non
     """Render the children's card for a finished training run."""
     assert cv.children is not None  # only written when the run had children
     oof = cv.children.oof
-    att = attention_split(oof, config.attention_threshold)
     m = cv.metrics
+    keys = sorted({s.population for s in cv.children.samples})
+    att = attention_card.section(
+        m, "children", keys, config.attention_threshold, config.attention_mae, config.population
+    )
     text = (
         f"# Model card: Hb from palpebral conjunctiva, `{config.version}`\n\n{INTENDED}\n"
         "## Data\n\nCP-AnemiC (Appiahene et al. 2023, Mendeley Data doi 10.17632/m53vz6b7fx.1): "
@@ -89,12 +92,7 @@ def write(path: Path, cv: CvResult, config: ensemble.Config, *, how: str) -> Non
         f"{populations_table(m)}\n{section(m)}\n"
         "Published on the same de-duplicated data: MAE 1.52 g/dL / r 0.39 and MAE 1.60 / AUROC "
         "0.71. Kato et al. 2024 (doi 10.1111/bjh.19621): CNN r 0.44 on their own 150 children.\n\n"
-        f"Grad-CAM: median share of attention on the lower half of the conjunctiva "
-        f"{att['attention_median']:.2f}; below {config.attention_threshold:.2f} "
-        f"({att['n_low_attention']} images) MAE {att['mae_low_attention']:.2f} vs "
-        f"{att['mae_high_attention']:.2f} elsewhere. Below that share the service warns that "
-        "the estimate is less reliable.\n\n"
-        f"{LIMITS}\n{REPRODUCE}"
+        f"{att}\n{LIMITS}\n{REPRODUCE}"
     )
     path.write_text(text)
 
@@ -115,8 +113,9 @@ ADULT_LIMITS = """\
   of the pooled correlation is the difference between the sites (Italy's Hb is higher); within
   India the correlation is weaker. Other cameras, light and skin tones are unvalidated, and
   the leave-one-site-out rows show how much a new site can lose.
-- No Grad-CAM: the model sees colour statistics of the measured lining, not pixels; the reply
-  shows the region that was measured.
+- No Grad-CAM: the model sees colour statistics of the measured lining, not pixels. Its
+  picture is an occlusion map (see "Where each estimate came from"): it shows which parts'
+  colour moved the estimate, not what a network looked at.
 - Age and sex are inputs (the line and both members); without them no number is given. Ages
   in the data are 19-88 years: outside them the line goes on straight and the members answer
   as at the nearest ages they saw.
@@ -154,8 +153,8 @@ def write_adults(path: Path, cv: CvResult, config: adult.Config, *, how: str) ->
         f"{config.trees.min_samples_leaf} or more people) on colour levels, age and sex; "
         f"served {config.coverage:.0%} interval half-widths {widths} g/dL (split at "
         f"an estimate of {edges} g/dL); referral margin {config.refer_margin:.2f} g/dL above "
-        f"the WHO cut-off.\n\n{WHY_ADULTS}"
-        f"\n\n{ADULT_LIMITS}{anaemic_limit(cv.metrics)}\n{REPRODUCE}"
+        f"the WHO cut-off.\n\n{WHY_ADULTS}\n\n{_adult_attention(cv, config)}"
+        f"{LOWER_HALF}\n\n{ADULT_LIMITS}{anaemic_limit(cv.metrics)}\n{REPRODUCE}"
     )
     path.write_text(text)
 
@@ -176,6 +175,32 @@ the data that chose it: the nested column is the fairer estimate.
 Candidates that need the site are measured there but cannot be served: a new user's camera is
 neither site's. A CNN was not tried for adults: 172 photos are too few to learn
 colour beyond these statistics."""
+
+
+SERVED_POOLED = """\
+The served model follows the sites pooled (`eyes-defy`), not either site's row: a new user's
+camera is neither site's.
+
+"""
+
+SERVED_POOLED = """
+The served model follows the sites pooled, not either site's row: a new user's camera is
+neither site's.
+
+"""
+
+LOWER_HALF = """\
+The reverse question, whether the lower half of the lining alone carries the signal: the
+same model fitted on the lower half's colour statistics only, against the whole lining's, on
+the same folds (`python -m studies.lower_half`, `docs/cv/lower_half.md`)."""
+
+
+def _adult_attention(cv: CvResult, config: adult.Config) -> str:
+    """The adults' section on their occlusion maps' share and its error."""
+    pops = cv.metrics.get("populations", {})
+    keys = sorted(str(k) for k in pops if str(k).startswith("eyes-defy"))  # type: ignore[attr-defined]
+    args = (config.attention_threshold, config.attention_mae, config.population)
+    return attention_card.section(cv.metrics, "adults", keys, *args) + SERVED_POOLED
 
 
 def _line(config: adult.Config) -> str:

@@ -27,7 +27,9 @@ class StaleOutOfFold(ValueError):
 def fingerprint(config: ensemble.Config, tc: train.TrainConfig) -> str:
     """What must match for stored estimates to stand for this run (calibration excluded)."""
     cfg = dataclasses.replace(config, half_width=0.0, refer_margin=0.0, version="", population="")
-    return json.dumps([dataclasses.asdict(cfg), dataclasses.asdict(tc)], sort_keys=True)
+    fields = dataclasses.asdict(cfg)
+    fields.pop("attention_mae")  # set after the CV, like the interval: not in older prints
+    return json.dumps([fields, dataclasses.asdict(tc)], sort_keys=True)
 
 
 def children_arrays(

@@ -11,8 +11,9 @@ import matplotlib
 matplotlib.use("Agg")  # no display on servers
 import matplotlib.pyplot as plt
 
+from bot.training import attention_card
 from bot.training.data import DedupReport, duplicates
-from bot.training.evaluate import MODELS, OutOfFold, attention_split, score
+from bot.training.evaluate import MODELS, OutOfFold, score
 from bot.training.yardstick import section
 
 LABELS = {
@@ -160,28 +161,38 @@ def write(
     *,
     out: Path,
     how: str,
-    threshold: float,
     populations: dict[str, object],
 ) -> Path:
-    """Write `report.md`: per-population figures, then (with children) the CNN's table,
-    Grad-CAM attention and both figures."""
+    """Write `report.md`: per-population figures, the share of each model's map on the lower
+    half against its error, then (with children) the CNN's table and both figures."""
     out.mkdir(parents=True, exist_ok=True)
     text = (
         f"# Cross-validated Hb estimation\n\n{how}\n\n## Data\n\n{dedup_text(dedup)}"
         f"{(' ' + gap_text(dedup)) if dedup.near else ''}\n\n"
         f"## Per population\n\n{populations_table(populations)}\n{POPULATIONS_NOTE}\n\n"
         f"## Baselines and what a referral costs\n\n{section(populations)}\n"
+        f"## Where each estimate came from\n\n{_attention(populations)}\n"
     )
     if oof is not None:
-        text += _children_section(oof, out, threshold)
+        text += _children_section(oof, out)
     path = out / "report.md"
     path.write_text(text)
     return path
 
 
-def _children_section(oof: OutOfFold, out: Path, threshold: float) -> str:
+def _attention(populations: dict[str, object]) -> str:
+    """Each population's `attention` figures (`bot.training.attention`)."""
+    pops = populations.get("populations", {})
+    keys = sorted(pops) if isinstance(pops, dict) else []
+    return (
+        "Share of each model's map on the lower half of the lining (children: Grad-CAM; "
+        "adults: occlusion map) against the absolute error, out of fold:\n\n"
+        + attention_card.table(populations, keys)
+    )
+
+
+def _children_section(oof: OutOfFold, out: Path) -> str:
     scatter, bland = plots(oof, out)
-    att = attention_split(oof, threshold)
     return (
         f"## Children: all models out of fold (n = {len(oof.hb)})\n\n{metrics_table(oof)}\n"
         "AUROC (<11): anaemia = Hb below 11.0 g/dL. AUROC / sens / spec (WHO): each child's "
@@ -189,9 +200,5 @@ def _children_section(oof: OutOfFold, out: Path, threshold: float) -> str:
         "11.5 for the rows recorded at 60 months; sens / spec here are of the estimate below the "
         "cut-off, not of the referral rule. Bias and limits of agreement (LoA) are "
         "predicted minus measured.\n\n"
-        f"## Grad-CAM attention\n\nMedian share of the ensemble's attention on the lower half "
-        f"of the conjunctiva: {att['attention_median']:.2f}. {att['n_low_attention']} images below "
-        f"{threshold:.2f}: MAE {att['mae_low_attention']:.2f} g/dL there vs "
-        f"{att['mae_high_attention']:.2f} elsewhere.\n\n"
         f"![predicted vs measured]({scatter.name})\n\n![Bland-Altman]({bland.name})\n"
     )

@@ -53,6 +53,7 @@ def test_weights_made_before_the_line_serve_as_before(tmp_path: Path) -> None:
         del saved[key]
     (tmp_path / "adult.json").write_text(json.dumps(saved))
     old = adult.load(tmp_path)
+    assert old.config.attention_threshold is None  # weights made before it: no warning
     a, b = svr.predict(old.svr, colour, meta), trees.predict(old.trees, colour, meta)
     np.testing.assert_allclose(adult.predict(old, colour, meta), (a + b) / 2, atol=1e-4)
 
@@ -66,6 +67,8 @@ def test_save_load_round_trip_with_calibration(tmp_path: Path) -> None:
         refer_margin=0.3,
         version="v",
         population="p",
+        attention_threshold=0.44,
+        attention_mae=1.2,
     )
     adult.save(model, tmp_path)
     back = adult.load(tmp_path)

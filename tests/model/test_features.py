@@ -4,8 +4,18 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 
-from model.features import N_FEATURES, NAMES, REGIONS, STATS, colour_features, lower_half
+from model.features import (
+    N_FEATURES,
+    NAMES,
+    REGIONS,
+    STATS,
+    colour_features,
+    lower_half,
+    lower_share,
+    occluded_features,
+)
 
 
 def _check_partition(mask: np.ndarray, lower: np.ndarray) -> None:
@@ -143,3 +153,30 @@ def test_features_are_the_plain_statistics_of_each_region() -> None:
     cols = [STATS.index(s) for s in ("r", "g", "b", "a")]
     for row, region in zip(got, (mask, lower, mask & ~lower), strict=True):
         np.testing.assert_allclose(row[cols], _plain_stats(image, region), rtol=1e-4)
+
+
+def test_lower_share_counts_only_the_mask_and_its_lower_half() -> None:
+    mask = np.zeros((10, 6), bool)
+    mask[2:8] = True  # rows 2..7: lower half rows 5..7
+    heat = np.zeros((10, 6), np.float32)
+    heat[6] = 3.0  # lower half
+    heat[3] = 1.0  # upper half
+    heat[9] = 100.0  # outside the mask: ignored
+    assert lower_share(heat, mask) == pytest.approx(0.75)
+    assert np.isnan(lower_share(np.zeros((10, 6)), mask))  # no weight on the lining
+
+
+def test_occluded_features_equal_the_painted_crops_statistics() -> None:
+    rng = np.random.default_rng(3)
+    h, w, k = 40, 64, 12
+    image = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+    mask = np.zeros((h, w), bool)
+    mask[4:36, 2:60] = True
+    mask[20:, 40:] = False  # a cell and a half with little or no lining
+    cells = (np.arange(h)[:, None] * 3 // h) * 4 + np.arange(w)[None] * 4 // w
+    got = occluded_features(image, mask, cells, k)
+    paint = np.round(image[mask].mean(axis=0)).astype(np.uint8)
+    for c in range(k):
+        painted = image.copy()
+        painted[(cells == c) & mask] = paint
+        np.testing.assert_allclose(got[c], colour_features(painted, mask), rtol=1e-5, atol=1e-6)

@@ -37,6 +37,11 @@ MESSAGES: tuple[Message, ...] = (
     ),
     _msg("result.gradcam", "Where the model looked (Grad-CAM): warm colours weighed most."),
     _msg(
+        "result.occlusion",
+        "Where the estimate came from: each part of the eyelid lining was hidden in turn; "
+        "warm colours changed the estimate most, blue ones hardly at all.",
+    ),
+    _msg(
         "result.case",
         "Your case code is {code}. Show it when you have your blood test, so the result can be "
         "matched to this screening.",

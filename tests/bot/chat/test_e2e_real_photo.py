@@ -69,7 +69,7 @@ async def test_a_real_whole_photo_gets_an_estimate_and_gradcam(
         assert t("en", "population.eyes-defy") in text  # whose figures apply
         gradcam = (await fake.wait_replies(USER, before + 2, timeout=60))[before + 1]
     assert gradcam.method == "sendPhoto" and gradcam.files
-    assert t("en", "result.measured") in gradcam.params["caption"]  # no Grad-CAM for adults
+    assert t("en", "result.occlusion") in gradcam.params["caption"]  # the adults' map
     [picture] = gradcam.files.values()
     with Image.open(io.BytesIO(picture)) as img:
         assert img.format == "PNG" and min(img.size) > 0

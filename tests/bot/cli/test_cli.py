@@ -176,6 +176,9 @@ def test_cv_json_matches_train_metrics(
         assert {"mae", "rmse", "pearson_r", "auroc", "coverage", "n"} <= set(population)
         assert {"sensitivity", "specificity"} <= set(population)
         has_baselines_and_referral_costs(population, repeats=population.get("repeats"))
+        # the share of each model's map on the lower half against its error, out of fold
+        relation = {"spearman_rho", "rho_ci95", "mae_by_tertile", "holds", "warn_below"}
+        assert relation <= set(population["attention"])
     # the children's line is on age and sex; the adults' also on the site
     assert cv["populations"][kids]["baselines"]["demographics"]["inputs"] == "age and sex"
     assert cv["populations"][grown]["baselines"]["demographics"]["inputs"] == "sex, age and site"
@@ -197,6 +200,8 @@ def test_cv_json_matches_train_metrics(
         assert m["coverage_served"] >= 0.75 and m["half_width_served"] > 0
     assert (tmp_path / "report.md").is_file() and (tmp_path / "scatter.png").is_file()
     assert (trained_weights / "MODEL_CARD.md").read_text().count("g/dL") > 2
+    for card in ("MODEL_CARD.md", "ADULTS_CARD.md"):
+        assert "## Where each estimate came from" in (trained_weights / card).read_text()
 
 
 def has_baselines_and_referral_costs(population: dict, repeats: int | None = None) -> None:
@@ -261,7 +266,10 @@ def test_predict_with_trained_weights(
     )
     out = json.loads(capsys.readouterr().out)
     assert (out["population"], out["cohort"]) == (synthetic_adults_csv.parent.name, "adults")
-    assert out["attention_lower_half"] is None  # colour statistics: no Grad-CAM
+    share = out["attention_lower_half"]  # of the occlusion map: a number, as for children
+    assert isinstance(share, float) and 0.0 <= share <= 1.0
+    with Image.open(out["gradcam"]) as picture:  # the map over the crop, written beside
+        assert picture.format == "PNG" and min(picture.size) > 0
     lo, hi = out["interval"]
     assert lo < out["hb_g_dl"] < hi
 

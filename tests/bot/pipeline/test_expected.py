@@ -2,7 +2,8 @@
 them from the slower code): the same refusals, masks with Dice >= 0.99, estimates within
 0.05 g/dL and Grad-CAM shares within 0.01, on real photos, cut-outs and spoilt photos. The
 adults' rows were stored again, on the stored masks, when the adults' model gained its line on
-age and sex (a new model, not a faster one)."""
+age and sex (a new model, not a faster one), and when it gained its occlusion map (its share
+on the lower half; the children's rows kept)."""
 
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
@@ -187,3 +188,13 @@ async def test_a_confirmed_or_just_claimed_photo_delivered_again_gets_nothing(de
     # a duplicate while the first handling may still be sending: no second reply
     assert await photos.screen_photo(deps, second, fetch, 100) == []
     assert len(pool.calls) == 2 and await count(deps, Screening) == 2
+
+
+def test_each_model_s_picture_has_its_own_caption():
+    child = screening(10.4)
+    adult = dataclasses.replace(child, cohort="adults", population="eyes-defy")
+    unmapped = dataclasses.replace(adult, attention_lower_half=None)  # a row from before maps
+    for r, key in ((child, "result.gradcam"), (adult, "result.occlusion")):
+        _, picture = photos.result_replies("en", r)
+        assert picture.text.startswith(t("en", key)) and picture.photo == r.overlay_png
+    assert photos.result_replies("en", unmapped)[1].text.startswith(t("en", "result.measured"))

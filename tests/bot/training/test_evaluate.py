@@ -10,7 +10,6 @@ import pytest
 from bot.pipeline.risk import cutoff
 from bot.training.evaluate import (
     OutOfFold,
-    attention_split,
     mean_over_repeats,
     pearson,
     population_figures,
@@ -68,11 +67,9 @@ def test_who_threshold_used_for_sensitivity() -> None:
     assert m["sensitivity_who"] == 1.0 and m["specificity_who"] == 1.0
 
 
-def test_attention_split_and_shipped_keys() -> None:
+def test_shipped_keys() -> None:
     hb = np.linspace(7, 14, 20)
     oof = _oof(hb, hb + 1.0)
-    att = attention_split(oof, 0.5)
-    assert att["n_low_attention"] == 10 and att["mae_low_attention"] == pytest.approx(1.0)
     out = shipped_metrics(oof, seed=0, k=5, group_by=None)
     assert {"mae", "rmse", "pearson_r", "auroc", "coverage", "n"} <= out.keys()
     assert out["n"] == 20 and out["mae"] == pytest.approx(1.0)
