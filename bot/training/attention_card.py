@@ -44,23 +44,39 @@ def table(metrics: dict[str, Any], keys: list[str]) -> str:
 
 
 def decision(
-    threshold: float | None, mae: float | None, population: str, above: float | None = None
+    threshold: float | None,
+    mae: float | None,
+    population: str,
+    above: float | None = None,
+    found: dict[str, Any] | None = None,
 ) -> str:
-    """What the served model does with the finding, in words (`above`: the MAE of the rest)."""
+    """What the served model does with the finding, in words (`above`: the MAE of the rest;
+    `found`: the population's `attention` figures, to say why there is no warning)."""
     rest = f", against {above:.2f} g/dL at or above it" if above is not None else ""
     if threshold is not None and mae is not None:
         return (
             f"The relation holds for `{population}` (rho's whole interval is below 0 and the "
-            "lowest third of the share erred more than the rest), so the "
+            "lowest third of the share erred most of the three), so the "
             f"service warns that an estimate is less reliable when its share is below "
             f"{threshold:.2f} (the lower tertile's edge, chosen on out-of-fold shares): out of "
             f"fold such estimates erred by {mae:.2f} g/dL on average (MAE){rest}."
         )
     return (
-        f"No low-attention warning for `{population}`: out of fold, a low share did not go "
-        "with a larger error here (rho's interval reaches 0 or above, the lowest third of the "
-        "share erred no more than the rest, or too few people), so "
-        "a warning would not single out the worse estimates. The picture is still shown."
+        f"No low-attention warning for `{population}`: out of fold, {_why_not(found or {})}, "
+        "so a warning would not single out the worse estimates. The picture is still shown."
+    )
+
+
+def _why_not(found: dict[str, Any]) -> str:
+    """Which condition of the warning failed, in words."""
+    if "rho_ci95" not in found:
+        return "too few people to tell"
+    if found["rho_ci95"][1] >= 0:
+        return "a low share did not go with a larger error (rho's interval reaches 0 or above)"
+    return (
+        "the lowest third of the share did not err most (MAE by tertile "
+        + " / ".join(f"{m:.2f}" for m in found["mae_by_tertile"])
+        + ", lowest share first), though rho is below 0"
     )
 
 
@@ -73,6 +89,7 @@ def section(
     pop: str,
 ) -> str:
     """The whole section for one cohort's card."""
+    said = decision(threshold, mae, pop, _above(metrics, pop), _found(metrics, pop))
     return (
         "## Where each estimate came from\n\n"
         f"Every estimate comes with a picture of where it came from: {MAPS[cohort]}. Its share "
@@ -81,12 +98,17 @@ def section(
         "estimates attend to the lower half; tested here on out-of-fold estimates (each "
         "person's share from the model of the fold that did not see them, against its "
         "absolute error; bootstrap over people, 2000 resamples):\n\n"
-        f"{table(metrics, keys)}\n{decision(threshold, mae, pop, _above(metrics, pop))}\n"
+        f"{table(metrics, keys)}\n{said}\n"
     )
+
+
+def _found(metrics: dict[str, Any], population: str) -> dict[str, Any]:
+    """The population's `attention` figures ({} where not measured)."""
+    return dict(metrics.get("populations", {}).get(population, {}).get("attention", {}))
 
 
 def _above(metrics: dict[str, Any], population: str) -> float | None:
     """The MAE at or above the warning's share, where measured."""
-    found = metrics.get("populations", {}).get(population, {}).get("attention", {})
+    found = _found(metrics, population)
     above = found.get("mae_above")
     return float(above) if above is not None else None

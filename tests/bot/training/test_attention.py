@@ -37,6 +37,18 @@ def test_no_relation_no_warning() -> None:
     assert "No low-attention warning" in attention_card.decision(**_args(fields), population="p")
 
 
+def test_no_warning_where_a_middle_third_errs_most() -> None:
+    """rho below 0 throughout, but the middle third errs most: the lowest third is not the
+    worst group, and a warning below its edge would not single out the worst estimates."""
+    rng = np.random.default_rng(1)
+    share = rng.uniform(0.0, 1.0, 300)
+    err = np.where(share < 2 / 3, 1.0 + 0.5 * share, 0.2) + rng.normal(0.0, 0.05, 300)
+    a = attention.relation(share, err, seed=0)
+    low, mid, high = (float(m) for m in a["mae_by_tertile"])  # type: ignore[attr-defined]
+    assert _pair(a["rho_ci95"])[1] < 0 and mid > low > high
+    assert not a["holds"] and a["warn_below"] is None
+
+
 def test_shares_without_heat_count_as_zero_and_few_people_give_no_figures() -> None:
     share, err = _people(150, slope=0.8)
     share[:5] = np.nan  # no heat at all: served as 0, the lowest share
