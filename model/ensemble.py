@@ -25,6 +25,15 @@ class Config(served.Calibration):
     half_width: float = float("nan")  # g/dL; set from out-of-fold residuals by training
     attention_threshold: float = 0.4  # share of Grad-CAM on the lower half below which we warn
 
+    @property
+    def height(self) -> int:
+        """px, of the members' input (as `model.exported.Config` has it)."""
+        return self.cnn.height
+
+    @property
+    def width(self) -> int:
+        return self.cnn.width
+
 
 class Model(nnx.Module):
     def __init__(self, config: Config, *, rngs: nnx.Rngs) -> None:
