@@ -21,6 +21,8 @@ import jax
 from flax import nnx
 
 from model import checkpoint, served, svr
+from model.served import adapter_exists as exists  # noqa: F401 - callers ask here
+from model.served import adapter_stem as file_stem
 
 KINDS = ("offset", "linear", "residual", "local")
 
@@ -79,10 +81,6 @@ def with_calibration(model: Model, **fields: object) -> Model:
     return checkpoint.reconfigured(model, build, **fields)
 
 
-def file_stem(cohort: str) -> str:
-    return f"adapted-{cohort}"
-
-
 def save(model: Model, directory: Path) -> None:
     """Write the adapter beside the weights it adapts."""
     checkpoint.save(directory, file_stem(model.config.cohort), model.config, model)
@@ -91,7 +89,3 @@ def save(model: Model, directory: Path) -> None:
 def load(directory: Path, cohort: str) -> Model:
     """Read the adapter of this cohort written by `save`."""
     return checkpoint.load(directory, file_stem(cohort), Config, build)
-
-
-def exists(directory: Path, cohort: str) -> bool:
-    return (directory / f"{file_stem(cohort)}.msgpack").is_file()

@@ -29,6 +29,15 @@ class Config(served.Calibration):
     attention_threshold: float | None = 0.4
     attention_mae: float | None = None  # g/dL: the out-of-fold MAE below that share
 
+    @property
+    def height(self) -> int:
+        """px, of the members' input (as `model.exported.Config` has it)."""
+        return self.cnn.height
+
+    @property
+    def width(self) -> int:
+        return self.cnn.width
+
 
 class Model(nnx.Module):
     def __init__(self, config: Config, *, rngs: nnx.Rngs) -> None:

@@ -14,9 +14,8 @@ import cv2
 import jax
 import jax.numpy as jnp
 import numpy as np
-from flax import nnx
 
-from model import jitcache
+from model import exported, jitcache
 from model.features import lower_share
 
 
@@ -39,11 +38,11 @@ class Explanation:
     lower_share: float  # share of the heat inside the mask on its lower half; NaN if no heat
 
 
-@nnx.jit
 def cam(
     model: Explainable, x: jax.Array, colour: jax.Array, meta: jax.Array
 ) -> tuple[jax.Array, jax.Array]:
-    """(estimates (B,), (B, h, w) non-negative class-activation maps) for a batch.
+    """(estimates (B,), (B, h, w) non-negative class-activation maps) for a batch; compiled
+    by `jitcache.bound` (or exported by `model.export`), and plain NNX code here.
 
     A regression output has no class, so we explain the estimate's departure from the
     training mean in its own direction: for a low estimate, the evidence pushing it down.
@@ -54,13 +53,15 @@ def cam(
     direction = jnp.where(out >= model.baseline(), 1.0, -1.0)
     grads = jax.grad(lambda f: (direction * model.head(f, x, colour, meta)).sum())(fmap)
     weights = grads.mean(axis=(-3, -2), keepdims=True)  # per-channel importance
-    maps = nnx.relu((fmap * weights).sum(axis=-1))
+    maps = jax.nn.relu((fmap * weights).sum(axis=-1))
     # An ensemble's maps are (M, B, h, w); its gradient already carries the 1/M of the mean.
     maps = maps.reshape((-1, *maps.shape[-3:])).sum(axis=0)
     return out, maps
 
 
-def explain(model: Explainable, x: np.ndarray, colour: np.ndarray, meta: np.ndarray) -> Explanation:
+def explain(
+    model: Explainable | exported.Model, x: np.ndarray, colour: np.ndarray, meta: np.ndarray
+) -> Explanation:
     """Heat map for one input (H, W, 4) and the share of attention on the lower half of its mask."""
     batch = (a[None] for a in (x, colour, meta))  # jit moves NumPy arrays itself
     out, maps = jitcache.bound(cam, model)(*batch)

@@ -10,11 +10,14 @@ A model that serves people never changes: `freeze` splits it once into its struc
 arrays, and `bound` then gives a plain `jax.jit` of the function over those arrays. Its call
 is a few microseconds of Python instead of the graph walk and merge `cached_partial` still
 does on each call (2-5 ms a call on the 2-core machine, docs/BENCHMARKS.md). `disk_cache`
-keeps compiled programs on disk, so a new process loads them instead of compiling again.
+keeps compiled programs on disk, so a new process loads them instead of compiling again. An
+exported program (`model.exported`) is its function already bound: serving then needs no Flax,
+which this module imports only for NNX models.
 """
 
 from __future__ import annotations
 
+import functools
 import weakref
 from collections.abc import Callable
 from pathlib import Path
@@ -22,7 +25,8 @@ from typing import Any
 
 import jax
 import numpy as np
-from flax import nnx
+
+from model import exported
 
 # compiled programs of this machine, made on first use (`disk_cache`); nothing is downloaded
 CACHE = Path.home() / ".cache" / "anemia-screen" / "xla"
@@ -37,6 +41,8 @@ _FROZEN: weakref.WeakKeyDictionary[Any, tuple[Any, list[jax.Array], Any]] = (
 def freeze(model: Any) -> None:
     """Promise that `model` will not change any more (its weights, structure and mode): its
     functions bound from now on skip NNX's per-call graph work."""
+    from flax import nnx
+
     graphdef, state = nnx.split(model)
     leaves, treedef = jax.tree.flatten(state)
     _FROZEN[model] = (graphdef, leaves, treedef)
@@ -44,6 +50,8 @@ def freeze(model: Any) -> None:
 
 
 def _frozen_call(fn: Callable[..., Any], model: Any) -> Callable[..., Any]:
+    from flax import nnx
+
     graphdef, leaves, treedef = _FROZEN[model]
     inner = getattr(fn, "fun", fn)  # the plain function inside an `nnx.jit`
 
@@ -55,23 +63,40 @@ def _frozen_call(fn: Callable[..., Any], model: Any) -> Callable[..., Any]:
 
 
 def bound(fn: Callable[..., Any], model: Any) -> Callable[..., Any]:
-    """`fn` (an `nnx.jit` function whose first argument is `model`) with `model` bound."""
+    """`fn` (a function, or an `nnx.jit` one, whose first argument is `model`) with `model`
+    bound; an exported program is its own function bound."""
+    if isinstance(model, exported.Model):
+        return model
     per_model = _BOUND.setdefault(model, {})
     if fn not in per_model:
         frozen = model in _FROZEN
-        per_model[fn] = _frozen_call(fn, model) if frozen else nnx.cached_partial(fn, model)
+        per_model[fn] = _frozen_call(fn, model) if frozen else _cached(fn, model)
     return per_model[fn]
 
 
-@nnx.jit
-def _first(model: Any, *arrays: jax.Array) -> jax.Array:
+def _cached(fn: Callable[..., Any], model: Any) -> Callable[..., Any]:
+    from flax import nnx
+
+    return nnx.cached_partial(_nnx_jit(fn), model)
+
+
+@functools.cache
+def _nnx_jit(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """One `nnx.jit` per plain function, so its traces are shared by every model."""
+    from flax import nnx
+
+    return fn if hasattr(fn, "fun") else nnx.jit(fn)  # `fun`: already an `nnx.jit`
+
+
+def first(model: Any, *arrays: jax.Array) -> jax.Array:
+    """The model's first output (its estimate)."""
     return model(*arrays)[0]
 
 
 def first_output(model: Any, *arrays: np.ndarray) -> np.ndarray:
     """`model(*arrays)[0]` for NumPy inputs (as float32), compiled once per model and input
     shape: for models whose eager call is slow (the trees' walk is a loop)."""
-    return np.asarray(bound(_first, model)(*(np.asarray(a, np.float32) for a in arrays)))
+    return np.asarray(bound(first, model)(*(np.asarray(a, np.float32) for a in arrays)))
 
 
 def disk_cache(directory: Path) -> bool:

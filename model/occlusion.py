@@ -12,14 +12,19 @@ lining (`features.lower_share`) is the same `attention_lower_half` as the childr
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
-from model import adult, features
+from model import features, jitcache
 from model.gradcam import Explanation
 
+if TYPE_CHECKING:  # serving an exported program never imports the NNX model (nor Flax)
+    from model import adult, exported
+
 GRID = (6, 8)  # rows x columns of cells over the crop: cells of about 5x10% of the crop
+ROWS = 2 + GRID[0] * GRID[1]  # the estimate, the map's base and one row per cell: one shape
 
 Predict = Callable[[np.ndarray], np.ndarray]  # (B, N_FEATURES) colour statistics -> (B,) Hb
 
@@ -66,12 +71,16 @@ def bounded(image: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 
 def of_adult(
-    model: adult.Model, image: np.ndarray, mask: np.ndarray, colour: np.ndarray, meta: np.ndarray
+    model: adult.Model | exported.Model,
+    image: np.ndarray,
+    mask: np.ndarray,
+    colour: np.ndarray,
+    meta: np.ndarray,
 ) -> Explanation:
-    """`explain` for the adults' model and one person's age and sex (`meta`)."""
-    rows = 2 + GRID[0] * GRID[1]  # one shape: compiled once
+    """`explain` for the adults' model (NNX, or its program exported for ROWS rows) and one
+    person's age and sex (`meta`)."""
 
-    def predict(batch: np.ndarray) -> np.ndarray:
-        return adult.predict(model, batch, np.repeat(meta[None], rows, axis=0))
+    def predict(batch: np.ndarray) -> np.ndarray:  # `adult.predict`, for either kind of model
+        return jitcache.first_output(model, batch, np.repeat(meta[None], ROWS, axis=0))
 
     return explain(predict, image, mask, colour)

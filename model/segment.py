@@ -11,13 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Protocol, TypeAlias
 
 import cv2
 import jax
 import numpy as np
-from flax import nnx
 
-from model import jitcache, unet
+from model import exported, jitcache
+
+if TYPE_CHECKING:  # not imported at run time: serving an exported U-Net needs no Flax
+    from model import unet
+
+Net: TypeAlias = "unet.Model | exported.Model"
 
 
 @dataclass(frozen=True)
@@ -30,17 +35,33 @@ class Found:
     components: int  # how many separate regions passed the threshold
 
 
-@nnx.jit
-def _logits(model: unet.Model, x: jax.Array) -> jax.Array:
+class InputSize(Protocol):
+    """A network's input size: `unet.Config` or an exported U-Net's `exported.Config`."""
+
+    @property
+    def height(self) -> int: ...
+
+    @property
+    def width(self) -> int: ...
+
+
+def to_input(image: np.ndarray, config: InputSize) -> np.ndarray:
+    """(height, width, 3) float32 in [-1, 1] from an RGB uint8 photo of any size."""
+    small = cv2.resize(image, (config.width, config.height), interpolation=cv2.INTER_AREA)
+    return small.astype(np.float32) / 127.5 - 1.0
+
+
+def logits(model: unet.Model, x: jax.Array) -> jax.Array:
+    """The network's logits (B, H, W): compiled by `jitcache.bound`, exported by `model.export`."""
     return model(x)[0]
 
 
-def probabilities(model: unet.Model, image: np.ndarray) -> np.ndarray:
+def probabilities(model: Net, image: np.ndarray) -> np.ndarray:
     """(H, W) float32 conjunctiva probability for an RGB uint8 photo, at its own size."""
-    x = unet.to_input(image, model.config)[None]
-    logits = np.asarray(jitcache.bound(_logits, model)(x))[0]
+    x = to_input(image, model.config)[None]
+    out = np.asarray(jitcache.bound(logits, model)(x))[0]
     h, w = image.shape[:2]
-    up = cv2.resize(logits, (w, h), interpolation=cv2.INTER_LINEAR)  # resize logits, not 0/1
+    up = cv2.resize(out, (w, h), interpolation=cv2.INTER_LINEAR)  # resize logits, not 0/1
     return (0.5 * (1.0 + np.tanh(0.5 * up))).astype(np.float32)  # sigmoid without overflow
 
 
@@ -73,7 +94,7 @@ def padded(
 WORK_SIDE = 640  # px: both looks work at most at this size; the mask is scaled up after
 
 
-def find(model: unet.Model, image: np.ndarray, threshold: float = 0.5) -> Found | None:
+def find(model: Net, image: np.ndarray, threshold: float = 0.5) -> Found | None:
     """The conjunctiva in a photo: a look at the whole, then a closer look around what it found.
 
     A 12 MP photo is searched at WORK_SIDE (the network sees 128 px either way, and the mask's
@@ -93,11 +114,11 @@ def work_size(image: np.ndarray) -> np.ndarray:
     return cv2.resize(image, (round(w * f), round(h * f)), interpolation=cv2.INTER_AREA)
 
 
-Look = Callable[[unet.Model, np.ndarray], np.ndarray]
+Look = Callable[[Net, np.ndarray], np.ndarray]
 
 
 def two_looks(
-    model: unet.Model, small: np.ndarray, threshold: float = 0.5, look: Look | None = None
+    model: Net, small: np.ndarray, threshold: float = 0.5, look: Look | None = None
 ) -> np.ndarray | None:
     """Probabilities of the whole look, with the closer look's inside the box around what the
     first found; None when the first finds nothing. `look` (default `probabilities`, looked up

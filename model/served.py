@@ -10,6 +10,7 @@ as any other.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -26,3 +27,13 @@ class Binned(Calibration):
     # estimate, bins split at `bin_edges`
     bin_edges: tuple[float, ...] = ()
     half_widths: tuple[float, ...] = ()
+
+
+def adapter_stem(cohort: str) -> str:
+    """A programme's adaptation's file name for this cohort, less its suffix (`model.adapter`)."""
+    return f"adapted-{cohort}"
+
+
+def adapter_exists(directory: Path, cohort: str) -> bool:
+    """Whether `directory` holds an adaptation for this cohort: asked without importing Flax."""
+    return (directory / f"{adapter_stem(cohort)}.msgpack").is_file()

@@ -11,13 +11,12 @@ import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import jax
 import jax.numpy as jnp
-import numpy as np
 from flax import nnx
 
 from model import checkpoint
+from model.segment import to_input  # noqa: F401 - training and tests call it here
 
 
 def stride(levels: int) -> int:
@@ -78,12 +77,6 @@ class Model(nnx.Module):
         for up, merge, skip in zip(self.up, self.merge, skips[-2::-1], strict=True):
             h = merge(jnp.concatenate([up(h), skip], axis=-1))
         return self.out(h)[..., 0], {"decoder": h}
-
-
-def to_input(image: np.ndarray, config: Config) -> np.ndarray:
-    """(height, width, 3) float32 in [-1, 1] from an RGB uint8 photo of any size."""
-    small = cv2.resize(image, (config.width, config.height), interpolation=cv2.INTER_AREA)
-    return small.astype(np.float32) / 127.5 - 1.0
 
 
 def build(config: Config, seed: int = 0) -> Model:

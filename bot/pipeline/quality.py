@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from bot.pipeline.decode import ImageRejected
-from model import segment, unet
+from model import segment
 
 # the quality gates; what went wrong and what to do is `reject.<code>` in the catalogues
 GATES = (
@@ -142,7 +142,7 @@ def check_region(
 
 
 def failures(
-    segmenter: unet.Model, rgb: np.ndarray, t: Thresholds = Thresholds()
+    segmenter: segment.Net, rgb: np.ndarray, t: Thresholds = Thresholds()
 ) -> tuple[segment.Found | None, list[str]]:
     """Every gate of the chain that fails on a whole photo, and what was found (for figures)."""
     failing = photo_failures(rgb, t)
@@ -152,7 +152,7 @@ def failures(
     return found, failing + region_failures(rgb, found.mask, found.confidence, t)
 
 
-def locate(segmenter: unet.Model, rgb: np.ndarray, t: Thresholds = Thresholds()) -> segment.Found:
+def locate(segmenter: segment.Net, rgb: np.ndarray, t: Thresholds = Thresholds()) -> segment.Found:
     """The one gate chain for a whole photo: photo gates, find the conjunctiva, region gates.
 
     It stops at the first gate that fails, as `failures` would list it first."""

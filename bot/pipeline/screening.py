@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -16,6 +16,7 @@ from bot.pipeline.decode import Decoded, ImageRejected, decode
 from bot.pipeline.populations import ADULTS, CHILDREN, Cohort
 from bot.pipeline.risk import Person, Risk, classify, shown
 from model import WEIGHTS
+from model.served import adapter_exists
 
 if TYPE_CHECKING:
     from bot.pipeline import quality
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
         adult,
         conformal,
         ensemble,
+        exported,
         features,
         gradcam,
         jitcache,
@@ -34,12 +36,13 @@ if TYPE_CHECKING:
     )
 else:  # imported on first use: the bot's process needs this module's types, not JAX
     quality = lazy.module("bot.pipeline.quality")
-    adapter, adult, conformal, ensemble, features, gradcam, jitcache = (
+    adapter, adult, conformal, ensemble, exported, features = (
         lazy.module(f"model.{m}")
-        for m in ("adapter", "adult", "conformal", "ensemble", "features", "gradcam", "jitcache")
+        for m in ("adapter", "adult", "conformal", "ensemble", "exported", "features")
     )
-    occlusion, preprocess, segment, unet = (
-        lazy.module(f"model.{m}") for m in ("occlusion", "preprocess", "segment", "unet")
+    gradcam, jitcache, occlusion, preprocess, segment, unet = (
+        lazy.module(f"model.{m}")
+        for m in ("gradcam", "jitcache", "occlusion", "preprocess", "segment", "unet")
     )
 
 MIN_MASK_PIXELS = 400  # below this the conjunctiva is too small to measure colour reliably
@@ -133,22 +136,24 @@ class Screener:
         # whatever process screens (a worker, the bot, the CLI, a benchmark) reuses its
         # photo-sized buffers instead of faulting them in again on every photo
         malloc.tune()
-        lazy.load(quality, adapter, adult, conformal, ensemble, features, gradcam)
-        lazy.load(jitcache, occlusion, preprocess, segment, unet)
+        # Flax and the NNX models' modules load only where a program is missing or stale
+        lazy.load(quality, conformal, exported, features, gradcam, jitcache, preprocess, segment)
+        lazy.load(occlusion)
         cache = jitcache.CACHE if cache is None else cache
         jitcache.disk_cache(cache)  # compiled once on this machine, then loaded
-        self.model = ensemble.load(weights)
+        self.model: ensemble.Model | exported.Model = _served(weights, "ensemble")
         self.config = self.model.config
-        self.adult = adult.load(weights) if (weights / "adult.msgpack").is_file() else None
-        self.segmenter = unet.load(weights) if (weights / "unet.msgpack").is_file() else None
-        for served in (self.model, self.adult, self.segmenter):
-            if served is not None:  # never trained here: skip NNX's per-call graph work
-                jitcache.freeze(served)
+        self.adult: adult.Model | exported.Model | None = None
+        self.segmenter: unet.Model | exported.Model | None = None
+        if (weights / "adult.msgpack").is_file():
+            self.adult = _served(weights, "adult")
+        if (weights / "unet.msgpack").is_file():
+            self.segmenter = _served(weights, "unet")
         # a programme's adaptations (`anemia-screen adapt`), applied to the served estimate
         self.adapters = {
             c.key: adapter.load(weights, c.key)
             for c in populations.COHORTS
-            if adapter.exists(weights, c.key)
+            if adapter_exists(weights, c.key)
         }
         rgb, mask = np.full((96, 128, 3), (180, 60, 60), np.uint8), np.ones((96, 128), bool)
         for person in (Person(36.0), Person(360.0, "f")):  # compile once, before any user
@@ -191,7 +196,7 @@ class Screener:
     def _child(self, crop: Crop) -> Estimate:
         """CNN ensemble with Grad-CAM (ages 6 to under 60 months only: `cohort` saw to it)."""
         cfg = self.config
-        x = preprocess.to_input(crop.image, crop.mask, cfg.cnn.height, cfg.cnn.width)
+        x = preprocess.to_input(crop.image, crop.mask, cfg.height, cfg.width)
         ex = gradcam.explain(self.model, x, crop.colour, crop.meta)
         # No Grad-CAM heat at all (NaN share) means no visible evidence: as unreliable as
         # attention outside the lower half, and stored as 0 so the log never holds a NaN.
@@ -283,6 +288,17 @@ def warning_codes(e: Estimate) -> tuple[str, ...]:
     share, threshold = e.attention_lower_half, e.attention_threshold
     low = share is not None and threshold is not None and share < threshold
     return ("low_attention",) if low else ()
+
+
+def _served(weights: Path, name: str) -> Any:
+    """The network `name` (`ensemble`, `adult`, `unet`) in `weights`: its exported program where
+    it matches the weights (`python -m model.export`), else the NNX model, frozen."""
+    program = exported.load(weights, name)
+    if program is not None:
+        return program
+    model = {"ensemble": ensemble, "adult": adult, "unet": unet}[name].load(weights)
+    jitcache.freeze(model)  # never trained here: skip NNX's per-call graph work
+    return model
 
 
 def _adapted(fitted: adapter.Model, served: Estimate, crop: Crop) -> Estimate:

@@ -37,7 +37,7 @@ from bot.training.evaluate import (
     prepare,
     shipped_metrics,
 )
-from model import adult, conformal, ensemble, referral, train
+from model import adult, conformal, ensemble, export, referral, train
 
 
 @dataclass(frozen=True)
@@ -346,6 +346,7 @@ def run_train(
         adult.save(model, weights)
         model_card.write_adults(weights / "ADULTS_CARD.md", every, model.config, how=describe(job))
     weights.mkdir(parents=True, exist_ok=True)
+    export.export(weights)  # the programs serving calls, made again from the new weights
     (weights / "metrics.json").write_text(json.dumps(every.metrics, indent=2) + "\n")
     if readme is not None:
         readme_block.rewrite(readme, every.metrics)

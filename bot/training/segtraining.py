@@ -25,7 +25,7 @@ from bot.training import segcard, segeval
 from bot.training.data import Sample, compose, cpanemic, deduplicate, make_folds, photos, sources
 from bot.training.data.seg_views import Pyramid, pyramid, view
 from bot.training.segjob import MIX, SegJob
-from model import seg_train, unet
+from model import export, seg_train, unet
 
 SIZE = segeval.SIZE  # composite photo size (H, W)
 
@@ -205,6 +205,7 @@ def final_network(start: Path, real: Sequence[Photo], pool: Pools, job: SegJob) 
     """The network to ship, saved in job.out: stage 1 fine-tuned on every real photo given."""
     model = finetune(start, real, pool, job, seed=job.seed) if real else start_model(start, job)
     unet.save(replace_version(model, f"seg-{len(real)}real-s{job.seed}"), job.out)
+    export.export(job.out)  # the program serving calls, made again from the new weights
     return model
 
 

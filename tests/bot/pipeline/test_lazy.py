@@ -1,5 +1,6 @@
 """The bot's own process imports the pipeline's types without JAX, Flax or OpenCV (they load in
-the inference process), and serving never loads scikit-learn (only fitting does)."""
+the inference process), and serving never loads scikit-learn (only fitting does) nor, with the
+shipped programs, Flax."""
 
 from __future__ import annotations
 
@@ -31,9 +32,10 @@ def test_the_pipeline_types_import_without_jax() -> None:
     assert not loaded_after(code) & {"jax", "flax", "cv2", "sklearn"}
 
 
-def test_serving_never_imports_scikit_learn() -> None:
+def test_serving_never_imports_scikit_learn_nor_flax_with_the_shipped_programs() -> None:
+    """The shipped weights' exported programs serve (`model.exported`): no Flax is imported."""
     loaded = loaded_after("from bot.pipeline.screening import Screener\nScreener()")
-    assert "jax" in loaded and "sklearn" not in loaded
+    assert "jax" in loaded and not loaded & {"sklearn", "flax"}
 
 
 def test_the_bot_and_the_web_app_start_without_the_heavy_libraries() -> None:

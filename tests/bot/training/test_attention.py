@@ -24,7 +24,7 @@ def test_a_low_share_with_larger_errors_grounds_a_warning() -> None:
     assert a["warn_below"] == a["tertile_edges"][0]  # type: ignore[index]
     fields = attention.config_fields({"populations": {"p": {"attention": a}}}, "p")
     assert fields == {"attention_threshold": a["warn_below"], "attention_mae": a["mae_below"]}
-    assert "warns" in attention_card.decision(**_args(fields), population="p")
+    assert "warns" in attention_card.decision(*_args(fields), population="p")
 
 
 def test_no_relation_no_warning() -> None:
@@ -34,7 +34,7 @@ def test_no_relation_no_warning() -> None:
     assert lo < 0 < hi and not a["holds"] and a["warn_below"] is None
     fields = attention.config_fields({"populations": {"p": {"attention": a}}}, "p")
     assert fields == {"attention_threshold": None, "attention_mae": None}
-    assert "No low-attention warning" in attention_card.decision(**_args(fields), population="p")
+    assert "No low-attention warning" in attention_card.decision(*_args(fields), population="p")
 
 
 def test_no_warning_where_a_middle_third_errs_most() -> None:
@@ -64,8 +64,8 @@ def test_each_population_and_a_dataset_split_into_sites() -> None:
     assert set(found) == {"d", "d-north", "d-south"} and found["d"]["n"] == 120
 
 
-def _args(fields: dict[str, float | None]) -> dict[str, float | None]:
-    return {"threshold": fields["attention_threshold"], "mae": fields["attention_mae"]}
+def _args(fields: dict[str, float | None]) -> tuple[float | None, float | None]:
+    return fields["attention_threshold"], fields["attention_mae"]
 
 
 def _pair(v: object) -> tuple[float, float]:
