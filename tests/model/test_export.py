@@ -11,7 +11,18 @@ from typing import Any
 import numpy as np
 import pytest
 
-from model import WEIGHTS, adult, ensemble, export, exported, gradcam, jitcache, segment, unet
+from model import (
+    WEIGHTS,
+    adult,
+    ensemble,
+    export,
+    exported,
+    gradcam,
+    jitcache,
+    occlusion,
+    segment,
+    unet,
+)
 from model.features import N_FEATURES
 
 NAMES = ("ensemble", "adult", "unet")
@@ -35,8 +46,8 @@ def _inputs(name: str, seed: int) -> tuple[np.ndarray, ...]:
     if name == "unet":
         return (rng.uniform(-1.0, 1.0, (1, 96, 128, 3)).astype(np.float32),)
     colour = rng.normal(0.0, 1.0, (1, N_FEATURES)).astype(np.float32)
-    if name == "adult":
-        return colour, meta
+    if name == "adult":  # exported for the rows of one occlusion map
+        return np.repeat(colour, occlusion.ROWS, axis=0), np.repeat(meta, occlusion.ROWS, axis=0)
     x = rng.uniform(0.0, 1.0, (1, 64, 128, 4)).astype(np.float32)
     x[..., 3] = x[..., 3] > 0.3  # the mask channel
     return x, colour, meta
