@@ -97,6 +97,21 @@ def wait_for(driver: WebDriver, css: str, text: str = "", timeout: float = 30.0)
         time.sleep(0.1)
 
 
+def focused(driver: WebDriver, label: str, timeout: float = 10.0) -> WebElement:
+    """The element with the keyboard's focus once it is the one labelled `label`.
+
+    Chromium applies `autofocus` at a rendering step after the page has loaded, so on a busy
+    machine the body can hold the focus for a moment after `get` returns."""
+    deadline = time.monotonic() + timeout
+    while True:
+        element = driver.switch_to.active_element
+        if element.text == label:
+            return element
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the focus is on {element.tag_name!r}, not on {label!r}")
+        time.sleep(0.05)
+
+
 def press(driver: WebDriver, label: str) -> None:
     """Press the (last) button with this label."""
     buttons = [b for b in driver.find_elements(By.TAG_NAME, "button") if b.text == label]

@@ -33,6 +33,7 @@ from storage.workers import ensure_worker, get_or_create_team
 from tests.bot.web.browser import (
     chromium,
     every_field_is_labelled,
+    focused,
     fits_the_screen,
     postgres_database,
     press,
@@ -136,9 +137,7 @@ def sign_in(
     token = asyncio.run(_link(site, worker=worker, role=role))
     url = f"{site['base']}/dashboard/signin?token={token}"
     driver.get(url)
-    focused = driver.switch_to.active_element  # the keyboard is on the button at once
-    assert focused.text == t("en", "web.sign_in")
-    focused.send_keys(Keys.ENTER)
+    focused(driver, t("en", "web.sign_in")).send_keys(Keys.ENTER)  # the keyboard is on the button
     wait_for(driver, "h1", t("en", "web.queue_title", team="default"))
     return url
 
