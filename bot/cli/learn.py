@@ -6,8 +6,12 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.cli.errors import CliError
+
+if TYPE_CHECKING:
+    from bot.training.jobs import Job
 
 
 def _ints(text: str) -> tuple[int, ...]:
@@ -47,6 +51,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         action="store_true",
         help="keep the children's networks in --out; renew their interval, referral margin and "
         "figures from this CV (the adults' model is always refit: it takes seconds)",
+    )
+    sub.choices["train"].add_argument(
+        "--refit",
+        action="store_true",
+        help="children only, no CV: fit the networks in --out again on all the data, keeping "
+        "the interval, margin and figures of the CV that metrics.json holds (same data, folds, "
+        "seed and configuration)",
     )
     _add_train_seg(sub)
 
@@ -149,6 +160,8 @@ def learn(a: argparse.Namespace) -> int:
     if a.command == "train" and a.recalibrate and (a.epochs or a.members):
         # the shipped networks must be calibrated on the errors of their own configuration
         raise CliError("--recalibrate cannot be combined with --epochs or --members")
+    if a.command == "train" and a.refit:
+        return _refit(a, job, weights)
     try:
         if a.command == "train":
             cv = run_train(job, weights, refit_children=not a.recalibrate, readme=_readme(weights))
@@ -162,6 +175,27 @@ def learn(a: argparse.Namespace) -> int:
     print(f"dropped: {', '.join(cv.dedup.dropped_keys) or 'none'}", file=sys.stderr)
     print(f"report: {cv.report}", file=sys.stderr)
     print(json.dumps(cv.metrics, indent=None if a.json else 2))
+    return 0
+
+
+def _refit(a: argparse.Namespace, job: Job, weights: Path) -> int:
+    """`train --refit`: the children's networks fitted again; print their version."""
+    from bot.training.jobs import DataError
+    from bot.training.refit import run_refit
+
+    if a.recalibrate or a.epochs or a.members or a.reuse_oof:
+        raise CliError(
+            "--refit cannot be combined with --recalibrate, --epochs, --members or --reuse-oof"
+        )
+    try:
+        cfg = run_refit(job, weights)
+    except DataError as e:
+        raise CliError(str(e)) from e
+    print(
+        json.dumps(
+            {"version": cfg.version, "half_width": cfg.half_width, "refer_margin": cfg.refer_margin}
+        )
+    )
     return 0
 
 
