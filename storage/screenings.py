@@ -29,7 +29,7 @@ MAX_CROP_BYTES = 5_000_000
 
 @dataclass(frozen=True)
 class ScreeningRecord:
-    """What is kept of one screening (bot.pipeline.screening.Screening, less the image).
+    """What is kept of one screening (bot.pipeline.result.Screening, less the image).
     Hb in g/dL."""
 
     hb_g_dl: float

@@ -8,8 +8,8 @@ from __future__ import annotations
 import time
 
 from bot.pipeline import executor
+from bot.pipeline.result import Screening
 from bot.pipeline.risk import Person
-from bot.pipeline.screening import Screening
 
 HANG = b"hang"
 

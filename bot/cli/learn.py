@@ -133,7 +133,8 @@ def _add_train_seg(sub: argparse._SubParsersAction) -> None:  # type: ignore[typ
 
 def learn(a: argparse.Namespace) -> int:
     """Run `cv` or `train` and print what was dropped, the report and the metrics."""
-    from bot.training.jobs import DataError, Job, run_cv, run_train
+    from bot.training.build import run_train
+    from bot.training.jobs import DataError, Job, run_cv
     from bot.training.report import dedup_text, gap_text
     from model import WEIGHTS
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.pipeline.result import Screening, advice_key, describe
 from bot.pipeline.risk import elevation_adjustment
-from bot.pipeline.screening import Screening, advice_key, describe
 from bot.texts import i18n, wording
 
 LANG = "en"  # the terminal's language: the CLI speaks English

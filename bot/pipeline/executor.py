@@ -36,8 +36,9 @@ from multiprocessing import resource_tracker
 from pathlib import Path
 
 from bot.pipeline.inference import InferencePool, PhotoTimedOut, PoolBusy
+from bot.pipeline.result import Screening
 from bot.pipeline.risk import Person
-from bot.pipeline.screening import Screener, Screening
+from bot.pipeline.screening import Screener
 
 _screener: Screener | None = None  # one per child process
 

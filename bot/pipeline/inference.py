@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from bot.pipeline.result import Screening
 from bot.pipeline.risk import Person
-from bot.pipeline.screening import Screener, Screening
+from bot.pipeline.screening import Screener
 
 log = logging.getLogger(__name__)
 

@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bot.pipeline import lazy, malloc, populations, reading
+from bot.pipeline import lazy, malloc, populations
 from bot.pipeline.decode import Decoded, ImageRejected, decode
 from bot.pipeline.populations import ADULTS, CHILDREN, Cohort
-from bot.pipeline.risk import Person, Risk, classify, shown
+from bot.pipeline.result import Estimate, Screening, refers, warning_codes
+from bot.pipeline.risk import Person, classify, shown
 from model import WEIGHTS
 from model.served import adapter_exists
 
@@ -49,21 +50,6 @@ MIN_MASK_PIXELS = 400  # below this the conjunctiva is too small to measure colo
 
 
 @dataclass(frozen=True)
-class Estimate:
-    """One model's answer on a conjunctiva crop, before the WHO table is applied."""
-
-    hb: float  # g/dL
-    half_width: float  # g/dL, of the interval at `coverage`
-    coverage: float
-    refer_margin: float  # g/dL above the cut-off below which the person is referred
-    attention_lower_half: float | None  # its map's share on the lower half of the lining
-    overlay_png: bytes
-    model_version: str
-    population: str  # whose validation figures apply
-    attention_threshold: float | None = None  # warn below this share; None: never
-
-
-@dataclass(frozen=True)
 class Crop:
     """The conjunctiva's bounding box and what every model reads of it, computed once."""
 
@@ -77,33 +63,6 @@ class Crop:
         image, crop_mask = preprocess.crop(rgb, mask)
         colour = features.colour_features(image, crop_mask)
         return cls(image, crop_mask, colour, preprocess.meta_vector(person.age_months, person.sex))
-
-
-@dataclass(frozen=True)
-class Screening:
-    hb_g_dl: float
-    interval: tuple[float, float]  # g/dL
-    coverage: float  # nominal coverage of the interval
-    risk: Risk
-    refer: bool  # the population's referral rule says: have a blood test
-    attention_lower_half: float | None  # share of its map on the lower half (None: no map)
-    warnings: tuple[str, ...]  # codes, see WARNINGS
-    source: str  # "cutout" (transparent background) or "photo" (segmented)
-    area_fraction: float  # conjunctiva pixels / image pixels
-    overlay_png: bytes
-    model_version: str
-    population: str  # whose validation figures apply: "cp-anemic", "eyes-defy"
-    cohort: str  # "children" or "adults": which model served the person
-    # (h, w, 4) RGBA uint8: the lining's bounding box, alpha = the mask; kept only for people
-    # who opted in to research (bot.services.research)
-    cutout: np.ndarray | None = None
-
-    @property
-    def reliable(self) -> bool:
-        return not self.warnings
-
-
-WARNINGS = ("low_attention",)  # their texts are `warning.<code>` in the catalogues
 
 
 def cutout_mask(decoded: Decoded) -> np.ndarray | None:
@@ -282,14 +241,6 @@ class Screener:
         return mask, "cutout"
 
 
-def warning_codes(e: Estimate) -> tuple[str, ...]:
-    """The warning codes (see WARNINGS) that apply to this estimate: low attention only where
-    its model's training found that a low share went with larger errors (None: it did not)."""
-    share, threshold = e.attention_lower_half, e.attention_threshold
-    low = share is not None and threshold is not None and share < threshold
-    return ("low_attention",) if low else ()
-
-
 def _served(weights: Path, name: str) -> Any:
     """The network `name` (`ensemble`, `adult`, `unet`) in `weights`: its exported program where
     it matches the weights (`python -m model.export`), else the NNX model, frozen."""
@@ -319,43 +270,3 @@ def _adapted(fitted: adapter.Model, served: Estimate, crop: Crop) -> Estimate:
         model_version=cfg.version,
         population=cfg.population,
     )
-
-
-def describe(result: Screening) -> dict[str, object]:
-    """The JSON-able estimate, codes and values only (`advice` is the advice's message key):
-    `predict --json` adds the words (bot.cli.summary)."""
-    risk = result.risk
-    return {
-        "hb_g_dl": result.hb_g_dl,
-        "population": result.population,
-        "cohort": result.cohort,
-        "refer": result.refer,
-        "interval": list(result.interval),
-        "coverage": result.coverage,
-        "risk": risk.category,
-        "risk_group": risk.group,
-        "threshold_g_dl": risk.threshold,
-        "altitude_m": risk.altitude_m,
-        "straddles_threshold": risk.straddles,
-        "group_assumed": risk.assumed,
-        "attention_lower_half": result.attention_lower_half,
-        "reliable": result.reliable,
-        "warnings": list(result.warnings),
-        "advice": advice_key(result),
-        "source": result.source,
-        "area_fraction": result.area_fraction,
-        "model_version": result.model_version,
-    }
-
-
-def refers(e: Estimate, risk: Risk) -> bool:
-    """The population's referral rule (the unrounded estimate below the cut-off plus its
-    margin), and anyone whose shown estimate is below the cut-off: a margin calibrated below
-    zero never leaves someone told "mild anaemia" without the advice of a blood test."""
-    return bool(e.hb < risk.threshold + e.refer_margin) or risk.category != "none"
-
-
-def advice_key(result: Screening) -> str:
-    """The advice that follows the referral rule: urgent for moderate or severe anaemia, a
-    blood test when referred, and otherwise a reminder that a photo cannot rule it out."""
-    return reading.advice_for(result.risk.category, result.refer, result.risk.straddles)

@@ -9,8 +9,8 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.pipeline.result import Screening
 from bot.pipeline.risk import Person
-from bot.pipeline.screening import Screening
 from bot.services.outbox import Outbox
 from bot.services.photo_limit import PhotoLimit, RateLimiter
 from bot.services.relay_key import Relay

@@ -17,8 +17,8 @@ from bot.pipeline.decode import ImageRejected, check_size
 from bot.pipeline.executor import WorkerDied
 from bot.pipeline.inference import PhotoTimedOut, PoolBusy
 from bot.pipeline.reading import advice_for, worse
+from bot.pipeline.result import Screening, advice_key
 from bot.pipeline.risk import Category, Person, category_of
-from bot.pipeline.screening import Screening, advice_key
 from bot.services import people, relay, research
 from bot.services.base import Deps, Out, Seen, Who, log, once, seen, tag
 from bot.services.outbox import Held, unreachable

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.pipeline.screening import Screening
+from bot.pipeline.result import Screening
 from storage.screenings import ScreeningRecord
 
 

@@ -6,9 +6,7 @@ report every population separately, and build or recalibrate the shipped weights
 from __future__ import annotations
 
 import dataclasses
-import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +14,7 @@ import numpy as np
 
 from bot.pipeline import populations
 from bot.pipeline.risk import cutoff
-from bot.training import adults, attention, baselines, model_card, oof_store, report
-from bot.training import readme as readme_block
+from bot.training import adults, attention, baselines, oof_store, report
 from bot.training.cv_results import AdultCv, ChildCv, CvResult, Metrics
 from bot.training.data import (
     FOLD_RULE,
@@ -32,12 +29,10 @@ from bot.training.data import (
 from bot.training.evaluate import (
     by_population,
     cross_validate,
-    fit_members,
     mean_over_repeats,
-    prepare,
     shipped_metrics,
 )
-from model import adult, conformal, ensemble, export, referral, train
+from model import adult, ensemble, referral, train
 
 
 @dataclass(frozen=True)
@@ -170,7 +165,7 @@ def _adults_cv(samples: list[Sample], job: Job) -> AdultCv:
     return AdultCv(samples, t, runs[0][0], runs[0][1], merged, shares)
 
 
-def _child_columns(c: ChildCv) -> tuple[np.ndarray, ...]:
+def child_columns(c: ChildCv) -> tuple[np.ndarray, ...]:
     s = c.samples
     thr = np.array([cutoff(x.age_months, x.sex) for x in s])
     return (c.oof.hb, c.oof.preds["ensemble"], thr, c.oof.half_width("ensemble"), c.margin)
@@ -182,7 +177,7 @@ def population_metrics(children: ChildCv | None, grown: AdultCv | None) -> dict[
     if children is not None:
         s = children.samples
         kinds, sets = (np.array([getattr(x, k) for x in s]) for k in ("population", "dataset"))
-        own = by_population(kinds, sets, _child_columns(children))
+        own = by_population(kinds, sets, child_columns(children))
         pops.update(baselines.merged(own, baselines.of_children(children), with_site=False))
         oof = children.oof
         if oof.attention is not None:
@@ -269,85 +264,3 @@ def _save_out_of_fold(
             arrays["adults_attention"] = grown.shares
     out.mkdir(parents=True, exist_ok=True)
     np.savez(out / "oof.npz", **arrays)  # type: ignore[arg-type]
-
-
-def _population_name(samples: list[Sample]) -> str:
-    return "+".join(sorted({s.dataset for s in samples}))
-
-
-def _calibrated_children(
-    c: ChildCv, ec: ensemble.Config, version: str, metrics: Metrics
-) -> ensemble.Config:
-    oof, pred = c.oof, c.oof.preds["ensemble"]
-    thr, pops = _child_columns(c)[2], np.array([s.population for s in c.samples])
-    name = _population_name(c.samples)
-    cfg = dataclasses.replace(
-        ec,
-        half_width=round(conformal.half_width(pred - oof.hb, ec.coverage), 4),
-        refer_margin=referral.margin_for(oof.hb, pred, thr, pops, adults.SENSITIVITY),
-        version=version,
-        population=name,
-    )
-    # no shares measured (an older run reused): the warning stays as the config has it
-    if oof.attention is None:
-        return cfg
-    return _with_warning(cfg, attention.config_fields(metrics, name))
-
-
-def _with_warning(cfg: ensemble.Config, fields: dict[str, float | None]) -> ensemble.Config:
-    """`cfg` with the low-attention warning's fields set."""
-    return dataclasses.replace(
-        cfg,
-        attention_threshold=fields["attention_threshold"],
-        attention_mae=fields["attention_mae"],
-    )
-
-
-def _merged(weights: Path, cv: CvResult) -> CvResult:
-    """`cv` with metrics.json's figures: this run's over what earlier runs left (another
-    cohort's populations, the whole-photo figures of `python -m studies.whole_photos`)."""
-    path = weights / "metrics.json"
-    old = json.loads(path.read_text()) if path.is_file() else {}
-    new = {**old, **cv.metrics}
-    for key in ("populations", "leave_one_site_out"):  # a run of one cohort keeps the other's
-        new[key] = {**old.get(key, {}), **cv.metrics.get(key, {})}  # type: ignore[dict-item]
-    return dataclasses.replace(cv, metrics=new)
-
-
-def run_train(
-    job: Job, weights: Path, *, refit_children: bool = True, readme: Path | None = None
-) -> CvResult:
-    """Cross-validate (for the figures, intervals and referral margins), then fit each cohort's
-    model on all its data. Without `refit_children` the children's shipped members are kept
-    and only their calibration (interval, referral margin) is renewed from this CV. With
-    `readme`, its generated figures are rewritten from the new metrics.json."""
-    cv = run_cv(job)
-    every = _merged(weights, cv)  # the cards show the other cohort's figures too
-    ec, tc = job.configs()
-    stamp = f"{datetime.now(UTC):%Y%m%d}-seed{job.seed}"
-    if cv.children is not None:
-        if refit_children:
-            cfg = _calibrated_children(cv.children, ec, f"cnn-ens{ec.members}-{stamp}", cv.metrics)
-            data = prepare(cv.children.samples, ec.cnn)
-            ens = ensemble.assemble(cfg, fit_members(cfg, tc, data, job.seed, desc="final"))
-        else:
-            ens = ensemble.load(weights)
-            cfg = _calibrated_children(cv.children, ens.config, ens.config.version, cv.metrics)
-            ens = ensemble.assemble(cfg, list(ens.members))
-        ensemble.save(ens, weights)
-        model_card.write(weights / "MODEL_CARD.md", every, cfg, how=describe(job))
-    if (a := cv.adults) is not None:
-        name = _population_name(a.samples)
-        model = adults.final(
-            a.table, a.calibrated.pred, seed=job.seed, version=f"svr-trees-{stamp}", population=name
-        )
-        if a.shares is not None:
-            model = adult.with_calibration(model, **attention.config_fields(cv.metrics, name))
-        adult.save(model, weights)
-        model_card.write_adults(weights / "ADULTS_CARD.md", every, model.config, how=describe(job))
-    weights.mkdir(parents=True, exist_ok=True)
-    export.export(weights)  # the programs serving calls, made again from the new weights
-    (weights / "metrics.json").write_text(json.dumps(every.metrics, indent=2) + "\n")
-    if readme is not None:
-        readme_block.rewrite(readme, every.metrics)
-    return cv

@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from bot.pipeline.result import Screening
 from bot.pipeline.risk import Person, classify
-from bot.pipeline.screening import Screening
 from bot.services.base import Deps, Who
 from bot.services.photo_limit import MemoryPhotoLimit
 from bot.services.settings import BotSettings

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import asyncio
 
+from bot.pipeline.result import Screening
 from bot.pipeline.risk import Person
-from bot.pipeline.screening import Screening
 from bot.texts.i18n import t
 from testbed.bot import SAMPLE, free_port, running
 from testbed.telegram import message_id

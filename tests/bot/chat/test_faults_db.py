@@ -17,8 +17,8 @@ import asyncpg
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import OperationalError
 
+from bot.pipeline.result import Screening
 from bot.pipeline.risk import Person
-from bot.pipeline.screening import Screening
 from bot.texts.i18n import t
 from storage.db import make_engine
 from storage.models import Screening as ScreeningRow

@@ -18,8 +18,9 @@ from pydantic import SecretStr
 from bot.chat import app as bot_app
 from bot.chat.logs import PRIVATE, REDACTED, REQUEST_LOGGERS, protect_logs
 from bot.pipeline.decode import MAX_BYTES, ImageRejected
+from bot.pipeline.result import Screening
 from bot.pipeline.risk import Person, classify
-from bot.pipeline.screening import Screener, Screening
+from bot.pipeline.screening import Screener
 from bot.services.settings import BotSettings, get_bot_settings
 from bot.services.startup import DEV_KEY, StartupRefused, pseudonymizer_for
 from bot.texts.i18n import t

@@ -239,7 +239,7 @@ def test_missing_or_unmigrated_database(tmp_path: Path, monkeypatch: pytest.Monk
 
 
 def test_screening_record_from_a_screening() -> None:
-    from bot.pipeline.screening import Screening  # the bot's result type (imports no weights)
+    from bot.pipeline.result import Screening  # the bot's result type (imports no weights)
 
     risk = classify(9.1, (7.6, 10.6), Person(age_months=30, sex="f"))
     values = {

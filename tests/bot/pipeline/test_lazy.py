@@ -25,7 +25,8 @@ def loaded_after(code: str) -> set[str]:
 
 def test_the_pipeline_types_import_without_jax() -> None:
     code = (
-        "from bot.pipeline.screening import Screening, Screener, advice_key\n"
+        "from bot.pipeline.screening import Screener\n"
+        "from bot.pipeline.result import Screening, advice_key\n"
         "from bot.pipeline.executor import make_pool\n"
         "from bot.pipeline.decode import ImageRejected, check_size"
     )

@@ -12,8 +12,9 @@ from PIL import Image
 from bot.pipeline import populations
 from bot.pipeline.decode import ImageRejected, decode
 from bot.pipeline.populations import ADULTS, CHILDREN
+from bot.pipeline.result import Screening, advice_key, describe
 from bot.pipeline.risk import Person, classify
-from bot.pipeline.screening import Screener, Screening, advice_key, describe
+from bot.pipeline.screening import Screener
 from bot.texts import i18n
 from model import WEIGHTS
 from tests.conftest import require_data

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.pipeline.screening import Estimate, warning_codes
+from bot.pipeline.result import Estimate, warning_codes
 
 
 def _estimate(share: float | None, threshold: float | None) -> Estimate:

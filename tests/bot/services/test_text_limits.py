@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.pipeline.result import WARNINGS
 from bot.pipeline.risk import GROUPS, Person, classify
-from bot.pipeline.screening import WARNINGS
 from bot.services import people, profile, research
 from bot.services.history import SHOWN, history_text
 from bot.services.photos import resent_text, result_replies

@@ -11,8 +11,8 @@ import pytest
 from pydantic import ValidationError
 
 from bot.cli.summary import summary_lines
+from bot.pipeline.result import Estimate, Screening, advice_key, refers
 from bot.pipeline.risk import GROUPS, Person, Risk, classify
-from bot.pipeline.screening import Estimate, Screening, advice_key, refers
 from bot.services import people, photos
 from bot.services.history import history_text
 from bot.services.photos import resent_text, result_replies

@@ -9,8 +9,8 @@ import pytest
 
 from bot.pipeline import decode, quality
 from bot.pipeline.populations import COHORTS, NOT_COVERED
+from bot.pipeline.result import WARNINGS
 from bot.pipeline.risk import GROUPS, SEVERITY
-from bot.pipeline.screening import WARNINGS
 from bot.texts import i18n, numbers
 from bot.texts.i18n import t
 

@@ -33,8 +33,8 @@ from storage.workers import ensure_worker, get_or_create_team
 from tests.bot.web.browser import (
     chromium,
     every_field_is_labelled,
-    focused,
     fits_the_screen,
+    focused,
     postgres_database,
     press,
     served,
