@@ -7,6 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -27,7 +28,8 @@ def weights(trained_weights: Path, tmp_path: Path) -> Path:
 def _estimates(weights: Path, data: Path) -> np.ndarray:
     model = ensemble.load(weights)
     arrays = prepare(load_samples((data,))[0], model.config.cnn)
-    return np.asarray(model(arrays.x, arrays.colour, arrays.meta)[0])
+    inputs = (jnp.asarray(a) for a in (arrays.x, arrays.colour, arrays.meta))
+    return np.asarray(model(*inputs)[0])
 
 
 def test_a_refit_is_trains_final_fit_and_keeps_the_calibration(
