@@ -60,7 +60,8 @@ def render(metrics: Mapping[str, Any]) -> str:
     costs = "\n".join(_cost(k, m) for k, m in pops)
     child = dict(pops).get("cp-anemic")
     width = (
-        f"The children's interval is ± {child['half_width']:.2f} g/dL: an estimate cannot tell "
+        f"The children's 90% interval is ± {child['half_width']:.2f} g/dL (the median over the "
+        "folds; the served one is calibrated on every fold's errors): an estimate cannot tell "
         "mild anaemia from normal, only point out who most needs a blood test. "
         if child
         else ""
