@@ -5,14 +5,18 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
-from telegram import Update
 
-from bot.chat.application import build_application
+from bot.services.inference_pool import pool_for
+from bot.services.keys import StartupRefused, pseudonymizer_for
 from bot.services.settings import BotSettings, get_bot_settings
-from bot.services.startup import StartupRefused, pseudonymizer_for
 from storage.settings import get_settings
+
+if TYPE_CHECKING:
+    from bot.chat.context import BotApplication
+    from bot.pipeline.executor import Pool
 
 WEBHOOK_PATH = "telegram"
 
@@ -40,6 +44,14 @@ def _invalid(error: ValidationError) -> str:
     )
 
 
+def build_application(settings: BotSettings, *, loading: Pool, webhook: bool) -> BotApplication:
+    """The Application (`bot.chat.application`), imported only now: python-telegram-bot,
+    SQLAlchemy and the handlers take about a second to import, beside the loading models."""
+    from bot.chat.application import build_application as build
+
+    return build(settings, get_settings(), loading=loading, webhook=webhook)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the bot until interrupted; 2 when a setting refuses the start."""
     args = _parse(argv)
@@ -53,7 +65,17 @@ def main(argv: list[str] | None = None) -> int:
     except StartupRefused as e:
         print(f"anemia-bot: {e}", file=sys.stderr)
         return 2
-    app = build_application(settings, get_settings(), webhook=args.webhook)
+    # the inference process loads the models while this one imports the bot (about as long)
+    loading: Pool | None = None
+    try:
+        loading = pool_for(settings)
+        app = build_application(settings, loading=loading, webhook=args.webhook)
+    except KeyboardInterrupt:  # Ctrl-C before python-telegram-bot handles it: a clean stop
+        if loading is not None:
+            loading.close()
+        return 0
+    from telegram import Update  # imported by now
+
     if not args.webhook:
         app.run_polling(allowed_updates=Update.ALL_TYPES)
         return 0

@@ -16,12 +16,14 @@ from bot.chat.delivery import ConfirmingApplication, ConfirmingBot, HandledQueue
 from bot.chat.handlers import housekeeping_job, register, reminder_job
 from bot.chat.handlers_io import set_menu
 from bot.chat.logs import protect_logs
-from bot.pipeline.executor import Pool, make_pool
+from bot.pipeline.executor import Pool
 from bot.services.base import Deps, Screens
+from bot.services.inference_pool import pool_for
+from bot.services.keys import pseudonymizer_for
 from bot.services.outbox import Outbox, keep_draining
 from bot.services.photo_limit import MemoryPhotoLimit, PhotoLimit, RedisPhotoLimit, SharedPhotoLimit
 from bot.services.settings import BotSettings
-from bot.services.startup import configure_team, pseudonymizer_for, relay_for, reseal
+from bot.services.startup import configure_team, relay_for, reseal
 from storage.db import make_engine, make_sessionmaker, migrate_to_head
 from storage.settings import StorageSettings
 
@@ -34,9 +36,12 @@ def build_application(
     storage: StorageSettings,
     *,
     pool: Screens | None = None,
+    loading: Pool | None = None,
     webhook: bool = False,
 ) -> BotApplication:
-    """The bot: handlers, typed context, concurrent updates; resources made at start-up."""
+    """The bot: handlers, typed context, concurrent updates; resources made at start-up. `pool`:
+    a started pool the caller owns (tests); `loading`: one made early (`pool_for`) that the bot
+    starts and closes; neither: the bot makes its own at start-up."""
     protect_logs(settings.telegram_bot_token.get_secret_value())  # no ids, names or token
     builder = (
         Application.builder()
@@ -51,6 +56,7 @@ def build_application(
         builder = builder.update_queue(HandledQueue())
     app: BotApplication = builder.build()
     app.bot_data.settings, app.bot_data.storage, app.bot_data.given_pool = settings, storage, pool
+    app.bot_data.owned_pool = loading
     register(app)
     return app
 
@@ -70,32 +76,22 @@ def make_bot(settings: BotSettings) -> ExtBot[None]:
     )
 
 
-def start_pool(settings: BotSettings) -> Pool:
-    """Start the inference workers, each loading and warming the models (blocking: seconds)."""
-    pool = make_pool(
-        settings.anemia_weights,
-        workers=settings.inference_workers,
-        queue_size=settings.inference_queue,
-        processes=settings.inference_processes,
-        timeout_s=settings.photo_timeout_s,
-    )
-    pool.start()
-    return pool
-
-
 async def startup(app: BotApplication) -> None:
     """Check the key, migrate, load the models once, set up the team and the command menus."""
     data: BotData = app.bot_data
     assert data.settings is not None and data.storage is not None
     settings = data.settings
     pseudonyms = pseudonymizer_for(data.storage, settings.anemia_dev_mode)
+    if data.given_pool is None and data.owned_pool is None:
+        data.owned_pool = pool_for(settings)  # its child loads the models meanwhile
     await migrate_to_head(data.storage.database_url)
     data.engine = make_engine(data.storage.database_url)
     protect_logs()  # also the loggers of the database drivers imported just now
     sessions = make_sessionmaker(data.engine)
     pool = data.given_pool
     if pool is None:
-        data.owned_pool = await asyncio.to_thread(start_pool, settings)
+        assert data.owned_pool is not None
+        await asyncio.to_thread(data.owned_pool.start)  # until each worker has its models
         pool = data.owned_pool
     team_id = await configure_team(sessions, pseudonyms, settings)
     limiter = photo_limit(sessions, data.storage.database_url, settings)

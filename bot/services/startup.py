@@ -10,15 +10,10 @@ from bot.services.base import log
 from bot.services.relay_key import Relay
 from bot.services.settings import BotSettings
 from bot.texts import i18n
-from storage.errors import StorageConfigError
 from storage.pseudonyms import Pseudonymizer
 from storage.relay import replace_relay, sealed_tokens
-from storage.settings import StorageSettings
 from storage.workers import ensure_worker, get_or_create_team
 
-# the key development set-ups use when ANEMIA_DEV_MODE is on; refused in production
-DEV_KEY = "development-only-pseudonym-key-do-not-use-in-production"
-DEV_KEY_ID = "dev"
 PEOPLE_COMMANDS = ("start", "profile", "history", "language", "delete", "help")
 WORKER_COMMANDS = (
     "pending",
@@ -35,24 +30,6 @@ WORKER_COMMANDS = (
     "workers",
     "revoke",
 )
-
-
-class StartupRefused(Exception):
-    """A setting makes it unsafe to start; the message says which and what to do."""
-
-
-def pseudonymizer_for(storage: StorageSettings, dev_mode: bool) -> Pseudonymizer:
-    """The pseudonymizer, refusing a missing or development key outside development mode."""
-    key = storage.pseudonym_key.get_secret_value() if storage.pseudonym_key else None
-    if key is None and dev_mode:
-        log.warning("ANEMIA_DEV_MODE: using the development pseudonym key")
-        return Pseudonymizer(DEV_KEY_ID, DEV_KEY.encode())
-    if key == DEV_KEY and not dev_mode:
-        raise StartupRefused("PSEUDONYM_KEY is the development key; set a secret one")
-    try:
-        return Pseudonymizer.from_settings(storage)
-    except StorageConfigError as e:
-        raise StartupRefused(str(e)) from e
 
 
 async def configure_team(

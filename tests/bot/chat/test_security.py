@@ -21,8 +21,8 @@ from bot.pipeline.decode import MAX_BYTES, ImageRejected
 from bot.pipeline.result import Screening
 from bot.pipeline.risk import Person, classify
 from bot.pipeline.screening import Screener
+from bot.services.keys import DEV_KEY, StartupRefused, pseudonymizer_for
 from bot.services.settings import BotSettings, get_bot_settings
-from bot.services.startup import DEV_KEY, StartupRefused, pseudonymizer_for
 from bot.texts.i18n import t
 from storage.settings import StorageSettings, get_settings
 from testbed.bot import SAMPLE, running
@@ -65,6 +65,7 @@ class Started:
     """Stands in for the application: records that `main` got as far as running it."""
 
     runs = 0
+    pools = 0  # inference pools asked for (`no_pool`)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         pass
@@ -73,13 +74,19 @@ class Started:
         Started.runs += 1
 
 
+def no_pool(settings: Any) -> None:
+    """Stands in for `pool_for`: no inference process is started."""
+    Started.pools += 1
+
+
 def refused(env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> tuple[str, str]:
     """`anemia-bot` refused to start: its one stderr line, and all it printed; nothing built."""
     env.setattr(bot_app, "build_application", Started)
-    runs = Started.runs
+    env.setattr(bot_app, "pool_for", no_pool)
+    runs, pools = Started.runs, Started.pools
     assert bot_app.main([]) == 2
     out = capsys.readouterr()
-    assert Started.runs == runs  # refused before anything was built or loaded
+    assert (Started.runs, Started.pools) == (runs, pools)  # refused before any model loads
     [line] = out.err.splitlines()
     return line, out.err + out.out
 
@@ -110,9 +117,10 @@ def test_starts_with_a_real_key_or_the_explicit_development_flag(env, capsys, ke
         if value is not None:
             env.setenv(name, value)
     env.setattr(bot_app, "build_application", Started)
-    runs = Started.runs
+    env.setattr(bot_app, "pool_for", no_pool)
+    runs, pools = Started.runs, Started.pools
     assert bot_app.main([]) == 0
-    assert Started.runs == runs + 1
+    assert (Started.runs, Started.pools) == (runs + 1, pools + 1)
     assert "Traceback" not in capsys.readouterr().err
 
 
