@@ -1,7 +1,8 @@
 """Soak: many photos through the bot (`anemia-bot`, long polling, SQLite) in waves of one photo
 per person, checking that it holds steady: every photo answered, memory after the warm-up
 flat (the bot with its inference processes, VmRSS), and no growth in open file descriptors or
-database connections (descriptors open on the database file) from the first wave to the last.
+database connections (descriptors open on the database file) from the warm-up to the last wave
+(the descriptors of the first wave, and which kinds changed since, are shown beside).
 
     python -m bench.soak [--photos 2000] [--people 20] [--warm-up 100] [--weights DIR]
 
@@ -20,6 +21,7 @@ import secrets
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +41,7 @@ class Sample:
     rss_mb: float  # the bot and its inference processes
     fds: int
     db_fds: int
+    kinds: Counter[str] = field(default_factory=Counter)  # descriptors by what they point to
 
 
 @dataclass
@@ -57,16 +60,31 @@ def _rss_mb(pid: int) -> float:
     return 0.0
 
 
+def _kind(target: str, db: Path) -> str:
+    """What a descriptor's link names: the database, a socket, a pipe, another file, ..."""
+    if target.startswith(str(db)):
+        return "database"
+    if target.startswith("/"):
+        return "file"
+    return target.split(":")[0] if ":" in target else target
+
+
 def sample(pid: int, db: Path, photos: int) -> Sample:
     """The bot's process tree now: resident memory, descriptors, those on the database."""
     pids = [pid, *descendants(pid)]
-    fds = db_fds = 0
+    kinds: Counter[str] = Counter()
     for p in pids:
         for fd in Path(f"/proc/{p}/fd").iterdir():
-            fds += 1
             with contextlib.suppress(OSError):
-                db_fds += os.readlink(fd).startswith(str(db))
-    return Sample(photos, sum(_rss_mb(p) for p in pids), fds, db_fds)
+                kinds[_kind(os.readlink(fd), db)] += 1
+    rss = sum(_rss_mb(p) for p in pids)
+    return Sample(photos, rss, sum(kinds.values()), kinds["database"], kinds)
+
+
+def _changed(a: Sample, b: Sample) -> str:
+    """The kinds of descriptor whose count differs from `a` to `b`, e.g. 'socket 3->4'."""
+    keys = sorted(k for k in a.kinds.keys() | b.kinds.keys() if a.kinds[k] != b.kinds[k])
+    return ", ".join(f"{k} {a.kinds[k]}->{b.kinds[k]}" for k in keys) or "none"
 
 
 async def run(args: argparse.Namespace, tmp: Path) -> Soak:
@@ -132,15 +150,16 @@ def report(args: argparse.Namespace, out: Soak) -> tuple[str, bool]:
             f"{min(rss):.0f}-{max(rss):.0f} ({drift:+.1%})",
             drift <= FLAT,
         ),
-        (
-            "open descriptors, first wave -> last",
-            f"{out.samples[0].fds} -> {last.fds}",
-            last.fds <= out.samples[0].fds,
+        (  # like memory, from the warm-up on: a leak grows with the photos after it
+            f"open descriptors after {first.photos} photos -> last (first wave)",
+            f"{first.fds} -> {last.fds} ({out.samples[0].fds}; changed: "
+            f"{_changed(out.samples[0], last)})",
+            last.fds <= first.fds,
         ),
         (
-            "descriptors on the database, first -> last",
-            f"{out.samples[0].db_fds} -> {last.db_fds}",
-            last.db_fds <= out.samples[0].db_fds,
+            f"descriptors on the database after {first.photos} photos -> last",
+            f"{first.db_fds} -> {last.db_fds}",
+            last.db_fds <= first.db_fds,
         ),
     ]
     rate = out.answered / out.seconds if out.seconds else 0.0
