@@ -112,11 +112,30 @@ def focused(driver: WebDriver, label: str, timeout: float = 10.0) -> WebElement:
         time.sleep(0.05)
 
 
-def press(driver: WebDriver, label: str) -> None:
-    """Press the (last) button with this label."""
-    buttons = [b for b in driver.find_elements(By.TAG_NAME, "button") if b.text == label]
-    assert buttons, f"no button {label!r} on {driver.current_url}"
-    buttons[-1].click()
+def press(driver: WebDriver, label: str, timeout: float = 30.0) -> None:
+    """Press the (last) button with this label, once there is one: the page may still be
+    adding it, or replacing the chat it sits in."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            buttons = [b for b in driver.find_elements(By.TAG_NAME, "button") if b.text == label]
+            if buttons:
+                buttons[-1].click()
+                return
+        except StaleElementReferenceException:  # replaced while read: look again
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no button {label!r} on {driver.current_url}")
+        time.sleep(0.1)
+
+
+def left(driver: WebDriver, part: str, timeout: float = 30.0) -> None:
+    """Until the page's URL no longer holds `part`: a form's navigation has happened."""
+    deadline = time.monotonic() + timeout
+    while part in driver.current_url:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still on {driver.current_url}")
+        time.sleep(0.1)
 
 
 def every_field_is_labelled(driver: WebDriver) -> bool:

@@ -30,7 +30,7 @@ from storage.weblinks import create_link
 from storage.workers import find_team
 from testbed.bot import SAMPLE, free_port
 from tests.bot.e2e import inference_pool, weights_dir
-from tests.bot.web.browser import chromium, postgres_database, press, served, wait_for
+from tests.bot.web.browser import chromium, left, postgres_database, press, served, wait_for
 from tests.storage.helpers import record
 
 __all__ = ["inference_pool", "weights_dir"]
@@ -160,8 +160,9 @@ def test_a_workers_message_reaches_the_trial_page(trial, browser) -> None:
     code, token = asyncio.run(_open_case_and_link(trial, _person(browser)))
     browser.get(f"{trial['base']}/dashboard/signin?token={token}")
     press(browser, t("en", "web.sign_in"))
+    left(browser, "/signin")  # signed in: the session's cookie is set
     browser.get(f"{trial['base']}/dashboard/case/{code}")
-    form = browser.find_element(By.ID, "message-text")
+    form = wait_for(browser, "#message-text")
     form.send_keys("Please come to the clinic on Monday.")
     form.submit()
     shown = f"{code[:4]}-{code[4:]}"
