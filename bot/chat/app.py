@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import signal
 import sys
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
@@ -44,6 +47,21 @@ def _invalid(error: ValidationError) -> str:
     )
 
 
+@contextlib.contextmanager
+def stop_signals_held() -> Iterator[list[int]]:
+    """SIGINT and SIGTERM noted in the list, not acted on, until the block ends: a
+    KeyboardInterrupt in the middle of the bot's imports would leave them half done, and
+    Python then ends killed by the signal it caught. The previous handlers come back after."""
+    got: list[int] = []
+    held = (signal.SIGINT, signal.SIGTERM)
+    before = {s: signal.signal(s, lambda signum, _: got.append(signum)) for s in held}
+    try:
+        yield got
+    finally:
+        for s, handler in before.items():
+            signal.signal(s, handler)
+
+
 def build_application(settings: BotSettings, *, loading: Pool, webhook: bool) -> BotApplication:
     """The Application (`bot.chat.application`), imported only now: python-telegram-bot,
     SQLAlchemy and the handlers take about a second to import, beside the loading models."""
@@ -66,13 +84,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"anemia-bot: {e}", file=sys.stderr)
         return 2
     # the inference process loads the models while this one imports the bot (about as long)
-    loading: Pool | None = None
-    try:
+    with stop_signals_held() as stops:
         loading = pool_for(settings)
         app = build_application(settings, loading=loading, webhook=args.webhook)
-    except KeyboardInterrupt:  # Ctrl-C before python-telegram-bot handles it: a clean stop
-        if loading is not None:
-            loading.close()
+    if stops:  # Ctrl-C or SIGTERM before python-telegram-bot handles them: a clean stop
+        loading.close()
         return 0
     from telegram import Update  # imported by now
 
