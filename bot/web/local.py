@@ -19,8 +19,9 @@ import uvicorn
 from pydantic import SecretStr
 from starlette.applications import Starlette
 
-from bot.pipeline.executor import Pool, make_pool
+from bot.pipeline.executor import Pool
 from bot.services.base import Deps, Screens
+from bot.services.inference_pool import pool_for
 from bot.services.outbox import Outbox, keep_draining
 from bot.services.photo_limit import MemoryPhotoLimit
 from bot.services.relay_key import new_key
@@ -70,13 +71,14 @@ def local_address(host: str, port: int) -> str:
 
 def local_settings(settings: BotSettings, keys: LocalKeys, address: str) -> BotSettings:
     """The bot's settings for the trial: its relay key, /web's links to this page, photos
-    screened in a thread of this process (one process serves the page and the models)."""
+    screened in one thread of this process (one process serves the page and the models)."""
     return settings.model_copy(
         update={
             "relay_key": SecretStr(keys.relay_key),
             "relay_old_keys": (),
             "web_base_url": address,
             "inference_processes": False,
+            "inference_workers": 1,
         }
     )
 
@@ -153,14 +155,8 @@ def local_app(
 
 
 def _start_pool(settings: BotSettings) -> Pool:
-    """One inference worker in a thread of this process, its models loaded (seconds)."""
-    made = make_pool(
-        settings.anemia_weights,
-        workers=1,
-        queue_size=settings.inference_queue,
-        processes=False,
-        timeout_s=settings.photo_timeout_s,
-    )
+    """The inference worker `local_settings` asks for, its models loaded (seconds)."""
+    made = pool_for(settings)
     made.start()
     return made
 
