@@ -9,7 +9,7 @@ Stages:
   up to the iPhone's 4032x3024; and HEIC tagged P3 by HEIF's code points (nclx) instead;
 - segmentation (gates + U-Net + post-processing);
 - the crop's colour statistics (part of the next stage, timed alone);
-- the estimate with its overlay PNG by the model that serves the person: the children's CNN
+- the estimate with its overlay JPEG by the model that serves the person: the children's CNN
   with Grad-CAM, or the adults' colour statistics, SVR and trees;
 - the whole pipeline for each.
 Timed after warm-up; median and p95 in ms; the time depends on the photo (the conjunctiva's
@@ -98,10 +98,10 @@ def stages(screener: Screener, photos: list[bytes], repeats: int) -> dict[str, l
         "crop + colour statistics (both models read them)": timed(
             lambda k: features.colour_features(*preprocess.crop(rgbs[k], masks[k])), repeats, n
         ),
-        "children: CNN + Grad-CAM + overlay PNG": timed(
+        "children: CNN + Grad-CAM + overlay JPEG": timed(
             lambda k: screener.estimate(rgbs[k], masks[k], PERSON), repeats, n
         ),
-        "adults: colour statistics + SVR and trees + overlay PNG": timed(
+        "adults: colour statistics + SVR and trees + overlay JPEG": timed(
             lambda k: screener.estimate(rgbs[k], masks[k], ADULT), repeats, n
         ),
         "whole pipeline (child)": timed(lambda k: screener.screen(photos[k], PERSON), repeats, n),

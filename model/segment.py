@@ -94,12 +94,15 @@ def padded(
 WORK_SIDE = 640  # px: both looks work at most at this size; the mask is scaled up after
 
 
-def find(model: Net, image: np.ndarray, threshold: float = 0.5) -> Found | None:
+def find(
+    model: Net, image: np.ndarray, threshold: float = 0.5, small: np.ndarray | None = None
+) -> Found | None:
     """The conjunctiva in a photo: a look at the whole, then a closer look around what it found.
 
     A 12 MP photo is searched at WORK_SIDE (the network sees 128 px either way, and the mask's
-    edge moves by less than a pixel of the photo); the mask comes back at the photo's size."""
-    small = work_size(image)
+    edge moves by less than a pixel of the photo); the mask comes back at the photo's size.
+    `small`: `work_size(image)` where the caller has it already."""
+    small = work_size(image) if small is None else small
     prob = two_looks(model, small, threshold)
     found = None if prob is None else largest_component(prob, threshold)
     return None if found is None else full_size(found, image.shape[:2])

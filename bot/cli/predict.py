@@ -71,7 +71,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         "raises every cut-off (default: the ALTITUDE_M setting, 0)",
     )
     pr.add_argument("--json", action="store_true", help="print one JSON object (a line each)")
-    pr.add_argument("--out", type=Path, default=Path("."), help="folder for the output PNGs")
+    pr.add_argument("--out", type=Path, default=Path("."), help="folder for the output pictures")
     pr.add_argument("--weights", type=Path, help="weights folder (default: shipped)")
 
 
@@ -87,7 +87,8 @@ IMAGE_SUFFIXES = (
     ".heic",
     ".heif",
 )
-_OUTPUTS = ("_gradcam.png", "_mask.png")  # what predict writes: not screened again
+# what predict writes (and wrote: its overlay was a PNG before), not screened again
+_OUTPUTS = ("_gradcam.jpg", "_gradcam.png", "_mask.png")
 
 
 def _images(given: list[Path]) -> list[Path]:
@@ -155,16 +156,18 @@ def _predict_one(a: argparse.Namespace, image: Path, person: Person, models: _Mo
     decoded = decode(image.read_bytes())  # refuse bad files before loading the model
     result, mask = models.get().screen_with_mask(decoded, person)
     a.out.mkdir(parents=True, exist_ok=True)
-    png, mask_png = (a.out / f"{image.stem}_{kind}.png" for kind in ("gradcam", "mask"))
-    png.write_bytes(result.overlay_png)
+    overlay, mask_png = a.out / f"{image.stem}_gradcam.jpg", a.out / f"{image.stem}_mask.png"
+    overlay.write_bytes(result.overlay_jpeg)
     write_mask(mask_png, mask)
     if a.json:
         extra = {"image": str(image)} if len(a.images) > 1 or a.images[0].is_dir() else {}
         print(
-            json.dumps({**extra, **described(result), "gradcam": str(png), "mask": str(mask_png)})
+            json.dumps(
+                {**extra, **described(result), "gradcam": str(overlay), "mask": str(mask_png)}
+            )
         )
     else:
-        print("\n".join(summary_lines(result, png, mask_png)))
+        print("\n".join(summary_lines(result, overlay, mask_png)))
     return 0
 
 

@@ -21,7 +21,7 @@ class Estimate:
     coverage: float
     refer_margin: float  # g/dL above the cut-off below which the person is referred
     attention_lower_half: float | None  # its map's share on the lower half of the lining
-    overlay_png: bytes
+    overlay_jpeg: bytes
     model_version: str
     population: str  # whose validation figures apply
     attention_threshold: float | None = None  # warn below this share; None: never
@@ -38,7 +38,7 @@ class Screening:
     warnings: tuple[str, ...]  # codes, see WARNINGS
     source: str  # "cutout" (transparent background) or "photo" (segmented)
     area_fraction: float  # conjunctiva pixels / image pixels
-    overlay_png: bytes
+    overlay_jpeg: bytes
     model_version: str
     population: str  # whose validation figures apply: "cp-anemic", "eyes-defy"
     cohort: str  # "children" or "adults": which model served the person

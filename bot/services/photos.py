@@ -93,7 +93,7 @@ def result_replies(lang: str, r: Screening, case_code: str | None = None) -> lis
     what = "result.gradcam" if r.cohort == "children" else "result.occlusion"
     what = "result.measured" if r.attention_lower_half is None else what
     caption = f"{i18n.t(lang, what)}\n\n{i18n.t(lang, 'notice')}"
-    return [Out(result_text(lang, r, case_code)), Out(caption, photo=r.overlay_png)]
+    return [Out(result_text(lang, r, case_code)), Out(caption, photo=r.overlay_jpeg)]
 
 
 def stored_reading(row: StoredScreening) -> tuple[Category, bool, str]:

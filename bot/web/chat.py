@@ -213,7 +213,8 @@ async def image(request: Request) -> Response:
     found = next((m for m in messages if str(m.id) == wanted and m.image), None)
     if found is None or found.image is None:
         return Response(status_code=404)
-    return Response(found.image, media_type="image/png")
+    jpeg = found.image.startswith(b"\xff\xd8\xff")  # the overlay; charts are PNG
+    return Response(found.image, media_type="image/jpeg" if jpeg else "image/png")
 
 
 ROUTES = [

@@ -144,29 +144,37 @@ def test_raw_cam_of_an_ensemble_is_the_mean_of_member_maps(trained) -> None:
     np.testing.assert_allclose(np.asarray(maps_twin), np.asarray(maps_one), rtol=1e-4, atol=1e-6)
 
 
-def test_overlay_png_is_a_png_of_the_crop_size(trained) -> None:
+def test_overlay_jpeg_is_a_jpeg_of_the_crop_size(trained) -> None:
     rng = np.random.default_rng(6)
     h, w = 37, 53
-    image = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
     yy, xx = np.mgrid[:h, :w]
+    # a smooth picture: JPEG keeps it to a few levels, so its pixels can be compared
+    image = np.stack([40 + 3 * xx, 200 - 2 * yy, 90 + yy + xx], axis=-1).astype(np.uint8)
     mask = ((yy - 18) / 14.0) ** 2 + ((xx - 26) / 22.0) ** 2 <= 1.0
     x, _ = _images(rng, np.array([0.9]))
     heat = _explain_all(trained, x)[0].heatmap
 
-    png = gradcam.overlay_png(image, mask, heat)
-    assert isinstance(png, bytes)
-    assert png.startswith(b"\x89PNG\r\n\x1a\n")
-    decoded = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
+    jpeg = gradcam.overlay_jpeg(image, mask, heat)
+    assert isinstance(jpeg, bytes)
+    assert jpeg.startswith(b"\xff\xd8\xff")
+    decoded = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
     assert decoded is not None
     assert decoded.shape == (h, w, 3)
     # outside the mask: the person's own pixels, dimmed (BGR order), no heat colours
     bgr = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
-    np.testing.assert_array_equal(decoded[0, 0], (bgr[0, 0] * 0.6).astype(np.uint8))
-    np.testing.assert_array_equal(decoded[-1, -1], (bgr[-1, -1] * 0.6).astype(np.uint8))
+    for y, x_ in ((0, 0), (-1, -1)):
+        dimmed = (bgr[y, x_] * 0.6).astype(int)
+        assert np.abs(decoded[y, x_].astype(int) - dimmed).max() <= 6
     # an all-zero heat map (nothing explained) still renders
-    blank = gradcam.overlay_png(image, mask, np.zeros((H, W), np.float32))
+    blank = gradcam.overlay_jpeg(image, mask, np.zeros((H, W), np.float32))
     shown = cv2.imdecode(np.frombuffer(blank, np.uint8), cv2.IMREAD_COLOR)
     assert shown is not None and shown.shape == (h, w, 3)
+
+
+def test_the_colour_table_is_opencvs_jet() -> None:
+    grey = np.arange(256, dtype=np.uint8).reshape(16, 16)
+    expected = cv2.applyColorMap(grey, cv2.COLORMAP_JET)
+    np.testing.assert_array_equal(gradcam.jet(grey), expected)
 
 
 def test_a_large_crop_is_scaled_down_to_the_overlay_cap() -> None:
@@ -174,8 +182,9 @@ def test_a_large_crop_is_scaled_down_to_the_overlay_cap() -> None:
     image = np.full((h, w, 3), 120, np.uint8)
     mask = np.zeros((h, w), bool)
     mask[300:600, 400:1100] = True
-    png = gradcam.overlay_png(image, mask, np.ones((H, W), np.float32), max_side=600)
-    decoded = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
+    jpeg = gradcam.overlay_jpeg(image, mask, np.ones((H, W), np.float32), max_side=600)
+    decoded = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
     assert decoded is not None and decoded.shape == (360, 600, 3)
-    assert (decoded[0, 0] == 72).all()  # outside the mask: dimmed, as at full size
-    assert not (decoded[180, 300] == 72).all()  # inside: the heat colours
+    pixels = decoded.astype(int)
+    assert np.abs(pixels[0, 0] - 72).max() <= 2  # outside the mask: dimmed, as at full size
+    assert np.abs(pixels[180, 300] - 72).max() > 20  # inside: the heat colours

@@ -35,7 +35,7 @@ def screening(hb: float = 10.4, half: float = 1.4, warnings: tuple[str, ...] = (
         warnings=warnings,
         source="cutout",
         area_fraction=0.2,
-        overlay_png=b"\x89PNG-overlay",
+        overlay_jpeg=b"\xff\xd8\xffJPEG-overlay",
         model_version="test",
         refer=hb < 11.5,
         population="cp-anemic",

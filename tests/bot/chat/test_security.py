@@ -171,7 +171,7 @@ def result(hb: float = 10.2) -> Screening:
         warnings=(),
         source="cutout",
         area_fraction=0.2,
-        overlay_png=bad_inputs.encode(Image.new("RGB", (40, 30), (200, 30, 30)), "PNG"),
+        overlay_jpeg=bad_inputs.encode(Image.new("RGB", (40, 30), (200, 30, 30)), "PNG"),
         model_version="test",
         refer=hb < 11.5,
         population="cp-anemic",
@@ -239,7 +239,7 @@ async def test_no_id_name_photo_or_token_reaches_the_logs(
         fake_telegram.token,
         *file_ids,
         *fragments(SAMPLE.read_bytes()),
-        *fragments(result().overlay_png),
+        *fragments(result().overlay_jpeg),
     ]
     for secret in secrets:
         assert secret not in logs, secret

@@ -251,7 +251,7 @@ def test_screening_record_from_a_screening() -> None:
         "warnings": ("low_attention",),
         "source": "photo",
         "area_fraction": 0.08,
-        "overlay_png": b"",
+        "overlay_jpeg": b"",
         "model_version": "v7",
         "refer": True,
         "population": "cp-anemic",

@@ -47,7 +47,7 @@ def test_a_folder_is_screened_with_one_loading(
     assert lines[0]["hb_g_dl"] == lines[1]["hb_g_dl"]
     assert lines[2]["rejected"] == "unsupported_format"
     assert len(loads) == 1
-    assert (tmp_path / "a_gradcam.png").is_file() and (tmp_path / "b_mask.png").is_file()
+    assert (tmp_path / "a_gradcam.jpg").is_file() and (tmp_path / "b_mask.png").is_file()
 
 
 def test_several_files_all_screened_exit_0(

@@ -74,7 +74,7 @@ def screening(hb: float, refer: bool, person: Person) -> Screening:
         warnings=(),
         source="photo",
         area_fraction=0.1,
-        overlay_png=b"",
+        overlay_jpeg=b"",
         model_version="v",
         population="eyes-defy",
         cohort="adults",
@@ -135,7 +135,7 @@ def test_adult_gets_the_adults_model_with_its_figures(
     if result.risk.category != "none":
         assert result.refer  # anaemic by the estimate is always referred
     assert describe(result)["population"] == "eyes-defy"
-    overlay = np.array(Image.open(io.BytesIO(result.overlay_png)))
+    overlay = np.array(Image.open(io.BytesIO(result.overlay_jpeg)))
     assert overlay.ndim == 3  # the measured region, drawn on the person's own crop
 
 

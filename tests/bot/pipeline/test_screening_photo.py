@@ -32,7 +32,7 @@ from tests.conftest import _in_ci, require_data
 from tests.model.seg_synthetic import untrained_unet
 from tests.model.synthetic import TINY as TINY_CNN
 
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+JPEG_MAGIC = b"\xff\xd8\xff"
 
 
 def encode(array: np.ndarray, fmt: str) -> bytes:
@@ -85,7 +85,7 @@ def test_transparent_cutout_is_screened_as_a_cutout(stand_in: Screener):
     lo, hi = result.interval
     assert lo < result.hb_g_dl < hi
     assert result.area_fraction == pytest.approx(mask.mean(), abs=1e-4)
-    assert result.overlay_png.startswith(PNG_MAGIC)
+    assert result.overlay_jpeg.startswith(JPEG_MAGIC)
     assert result.model_version == "stand-in"
 
 
@@ -133,7 +133,7 @@ def test_predict_json_on_a_refused_photo_exits_3(
     assert answer["rejected"] in quality.GATES
     assert answer["message"] == t("en", f"reject.{answer['rejected']}")
     assert captured.err.count("\n") == 1 and "Traceback" not in captured.err
-    assert not list(tmp_path.glob("*_gradcam.png"))  # nothing is drawn for a refused photo
+    assert not list(tmp_path.glob("*_gradcam.*"))  # nothing is drawn for a refused photo
 
 
 # --- with the shipped weights ------------------------------------------------------------
@@ -165,7 +165,7 @@ def test_whole_photo_is_segmented_and_screened(
         assert math.isfinite(result.hb_g_dl) and 3.0 < result.hb_g_dl < 20.0
         lo, hi = result.interval
         assert lo < result.hb_g_dl < hi
-        assert result.overlay_png.startswith(PNG_MAGIC)
+        assert result.overlay_jpeg.startswith(JPEG_MAGIC)
         # the found region is the conjunctiva's size, give or take (Dice bar: 0.90)
         assert 0.5 < result.area_fraction / c.mask.mean() < 2.0
     assert accepted >= len(held_out_composites) - 1, refusals

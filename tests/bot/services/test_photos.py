@@ -43,7 +43,7 @@ async def test_result_text_photo_and_log(deps, pool):
     assert "9.5 g/dL" in text.text and "8.1 to 10.9 g/dL" in text.text
     assert t("en", "advice.moderate") in text.text
     assert t("en", "notice") in text.text and t("en", "notice") in overlay.text
-    assert overlay.photo == b"\x89PNG-overlay"
+    assert overlay.photo == b"\xff\xd8\xffJPEG-overlay"
     assert await count(deps, Screening) == 1 and await count(deps, FollowUp) == 1
 
 
@@ -196,5 +196,5 @@ def test_each_model_s_picture_has_its_own_caption():
     unmapped = dataclasses.replace(adult, attention_lower_half=None)  # a row from before maps
     for r, key in ((child, "result.gradcam"), (adult, "result.occlusion")):
         _, picture = photos.result_replies("en", r)
-        assert picture.text.startswith(t("en", key)) and picture.photo == r.overlay_png
+        assert picture.text.startswith(t("en", key)) and picture.photo == r.overlay_jpeg
     assert photos.result_replies("en", unmapped)[1].text.startswith(t("en", "result.measured"))

@@ -134,7 +134,7 @@ async def test_a_cutout_that_cannot_be_kept_costs_nothing_but_itself(
     with caplog.at_level(logging.WARNING, logger="bot"):
         text, overlay = await photos.screen_photo(deps, who(), fetch, 10)
     assert text.text.split("\n\n")[:3] == expected[0].text.split("\n\n")[:3]
-    assert t("en", "advice.moderate") in text.text and overlay.photo == b"\x89PNG-overlay"
+    assert t("en", "advice.moderate") in text.text and overlay.photo == b"\xff\xd8\xffJPEG-overlay"
     assert await crops(deps) == []
     async with deps.sessions() as session:  # the screening and its case are logged
         assert await session.scalar(select(func.count()).select_from(Screening)) == 1

@@ -45,7 +45,7 @@ def result(cohort: str, hb: float, half: float, refer: bool, **risk: object) -> 
         warnings=(),
         source="photo",
         area_fraction=0.2,
-        overlay_png=b"png",
+        overlay_jpeg=b"png",
         model_version="v",
         population=population,
         cohort=cohort,

@@ -20,7 +20,7 @@ def test_iou_and_its_empty_case():
 
 
 def test_verdict_when_nothing_is_found(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(segment, "find", lambda model, image: None)
+    monkeypatch.setattr(segment, "find", lambda model, image, small=None: None)
     rng = np.random.default_rng(0)
     image = rng.integers(60, 200, (96, 128, 3), dtype=np.uint8)
     v = segeval.verdict(untrained_unet(), image)

@@ -14,6 +14,7 @@ import pytest
 from pydantic import SecretStr
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
 
 from bot.services.relay_key import Relay
 from bot.services.settings import BotSettings
@@ -96,15 +97,23 @@ def test_consent_to_result_history_and_delete(trial, browser) -> None:
         By.TAG_NAME, "img"
     )
     assert browser.execute_script("return arguments[0].naturalWidth", picture) > 0
+    assert _served_as(browser, picture) == "image/jpeg"  # the overlay, as Telegram gets it
     say(browser, "/history")
     chart = wait_for(browser, ".chat li", t("en", "history.chart")).find_element(By.TAG_NAME, "img")
     assert browser.execute_script("return arguments[0].naturalWidth", chart) > 0
+    assert _served_as(browser, chart) == "image/png"
     person = _person(browser)
     assert asyncio.run(_subject_exists(trial, person))
     say(browser, "/delete")
     press(browser, t("en", "delete.yes"))
     wait_for(browser, ".chat li", t("en", "delete.done"))
     assert not asyncio.run(_subject_exists(trial, person))
+
+
+def _served_as(driver: WebDriver, img: WebElement) -> str:
+    """The Content-Type the trial serves an <img> of the chat with."""
+    fetch = "fetch(arguments[0]).then(r => arguments[1](r.headers.get('content-type')))"
+    return str(driver.execute_async_script(fetch, img.get_attribute("src")))
 
 
 def _person(driver: WebDriver) -> int:
