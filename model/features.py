@@ -134,9 +134,8 @@ def occluded_features(image: np.ndarray, mask: np.ndarray, cells: np.ndarray, k:
     paint = np.round(pixels.mean(axis=0)).astype(np.float32)[None] / 255.0  # as uint8 paint
     table, const = _table(pixels.astype(np.float32) / 255.0), _table(paint)[:, 0]
     lower = np.compress(on, lower_half(m).ravel())
-    group = (
-        np.compress(on, cells.ravel()).astype(np.uint8) * np.uint8(2) + lower
-    )  # (cell, half): radix-sortable
+    # each pixel's (cell, half) as one uint8: radix-sortable
+    group = np.compress(on, cells.ravel()).astype(np.uint8) * np.uint8(2) + lower
     sums = np.stack([np.bincount(group, weights=row, minlength=2 * k) for row in table])
     sums = sums.reshape(_ROWS, k, 2)  # [..., 0]: upper half, [..., 1]: lower half
     order = np.argsort(table[_A])  # once: each half's sorted order is a subsequence of it
