@@ -166,14 +166,19 @@ def test_lower_share_counts_only_the_mask_and_its_lower_half() -> None:
     assert np.isnan(lower_share(np.zeros((10, 6)), mask))  # no weight on the lining
 
 
-def test_occluded_features_equal_the_painted_crops_statistics() -> None:
+@pytest.mark.parametrize("levels, grid", [(256, (3, 4)), (3, (3, 4)), (256, (1, 1))])
+def test_occluded_features_equal_the_painted_crops_statistics(
+    levels: int, grid: tuple[int, int]
+) -> None:
+    """Also with many equal values (3 levels: ties at the quartiles and at the paint) and with
+    one cell holding the whole lining."""
     rng = np.random.default_rng(3)
-    h, w, k = 40, 64, 12
-    image = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+    h, w, k = 40, 64, grid[0] * grid[1]
+    image = (rng.integers(0, levels, (h, w, 3)) * (255 // max(levels - 1, 1))).astype(np.uint8)
     mask = np.zeros((h, w), bool)
     mask[4:36, 2:60] = True
     mask[20:, 40:] = False  # a cell and a half with little or no lining
-    cells = (np.arange(h)[:, None] * 3 // h) * 4 + np.arange(w)[None] * 4 // w
+    cells = (np.arange(h)[:, None] * grid[0] // h) * grid[1] + np.arange(w)[None] * grid[1] // w
     got = occluded_features(image, mask, cells, k)
     paint = np.round(image[mask].mean(axis=0)).astype(np.uint8)
     for c in range(k):
