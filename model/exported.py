@@ -45,7 +45,7 @@ class Model:
     def __init__(self, config: Config, program: jax.export.Exported) -> None:
         self.config = config
         self.program = program
-        self._run = jax.jit(program.call)
+        self._run = compiled(program)
 
     def __call__(self, *arrays: Any) -> Any:
         """The program's outputs for these inputs, cast to the dtypes it was exported for."""
@@ -53,6 +53,23 @@ class Model:
             np.asarray(a, aval.dtype) for a, aval in zip(arrays, self.program.in_avals, strict=True)
         )
         return self._run(*cast)
+
+
+# XLA:CPU hands some convolutions, with the pooling, bias and ReLU around them, to YNNPACK by
+# default; an empty list of YNNPACK fusions keeps them on XLA's own kernels. On the 2-core
+# AVX2 machine one U-Net look then takes 9.3 ms of wall time instead of 13.3, for the same CPU
+# time, and segmentation with its gates 36 ms instead of 53 (docs/BENCHMARKS.md, "YNNPACK").
+# The outputs differ by float rounding (the U-Net's logits by at most 1e-5).
+KERNELS = {"xla_cpu_experimental_ynn_fusion_type": ""}
+
+
+def compiled(program: jax.export.Exported) -> Any:
+    """The program compiled for its input shapes with `KERNELS`, or without them by an XLA
+    that does not know the option."""
+    try:
+        return jax.jit(program.call, compiler_options=KERNELS).lower(*program.in_avals).compile()
+    except jax.errors.JaxRuntimeError:  # "No such compile option": another jaxlib
+        return jax.jit(program.call).lower(*program.in_avals).compile()
 
 
 def _digest(directory: Path, source: str) -> str:

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import jax
 import numpy as np
 import pytest
 
@@ -102,3 +103,21 @@ def test_serving_config_is_the_weights_config() -> None:
     assert c.population == e.population
     assert c.attention_threshold == e.attention_threshold
     np.testing.assert_equal([c.half_width, c.refer_margin], [e.half_width, e.refer_margin])
+
+
+def test_the_served_u_net_runs_on_xlas_own_kernels() -> None:
+    """YNNPACK's fusions of the U-Net's convolutions are slower here (`exported.KERNELS`)."""
+    program = exported.load(WEIGHTS, "unet")
+    assert program is not None
+    default = jax.jit(program.program.call).lower(*program.program.in_avals).compile()
+    assert "__ynn_fusion" in default.as_text(), "no YNNPACK by default: drop exported.KERNELS"
+    assert "__ynn_fusion" not in program._run.as_text()
+
+
+def test_an_xla_without_the_kernel_option_still_serves(monkeypatch: pytest.MonkeyPatch) -> None:
+    shipped = exported.load(WEIGHTS, "unet")
+    monkeypatch.setattr(exported, "KERNELS", {"xla_cpu_no_such_option": ""})
+    plain = exported.load(WEIGHTS, "unet")
+    assert shipped is not None and plain is not None
+    (x,) = _inputs("unet", 0)
+    np.testing.assert_allclose(plain(x), shipped(x), rtol=TOLERANCE, atol=TOLERANCE)
