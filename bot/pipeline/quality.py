@@ -160,10 +160,16 @@ def locate(segmenter: segment.Net, rgb: np.ndarray, t: Thresholds = Thresholds()
     """The one gate chain for a whole photo: photo gates, find the conjunctiva, region gates.
 
     It stops at the first gate that fails, as `failures` would list it first."""
+    found = find(segmenter, rgb, t)
+    check_region(rgb, found.mask, found.confidence, t)
+    return found
+
+
+def find(segmenter: segment.Net, rgb: np.ndarray, t: Thresholds = Thresholds()) -> segment.Found:
+    """`locate` up to its region gates: the photo gates, then the conjunctiva found."""
     small = segment.work_size(rgb)
     check_photo(small, t)
     found = segment.find(segmenter, rgb, small=small)
     if found is None:
         raise reject("no_conjunctiva")
-    check_region(rgb, found.mask, found.confidence, t)
     return found

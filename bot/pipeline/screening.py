@@ -5,6 +5,7 @@ Grad-CAM overlay and plain warnings. Shared by the CLI and the bot.
 from __future__ import annotations
 
 import dataclasses
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -100,6 +101,7 @@ class Screener:
         lazy.load(quality, conformal, exported, features, gradcam, jitcache, preprocess, segment)
         lazy.load(occlusion)
         cache = jitcache.CACHE if cache is None else cache
+        self._gates = ThreadPoolExecutor(max_workers=1, thread_name_prefix="region-gates")
         jitcache.disk_cache(cache)  # compiled once on this machine, then loaded
         self.model: ensemble.Model | exported.Model = _served(weights, "ensemble")
         self.config = self.model.config
@@ -138,9 +140,12 @@ class Screener:
 
     def locate(self, rgb: np.ndarray) -> np.ndarray:
         """Find the conjunctiva in a whole photo, or refuse the photo with a reason."""
+        return quality.locate(self._segmenter(), rgb).mask
+
+    def _segmenter(self) -> unet.Model | exported.Model:
         if self.segmenter is None:
             raise RuntimeError("no segmentation weights: run `anemia-screen train-seg`")
-        return quality.locate(self.segmenter, rgb).mask
+        return self.segmenter
 
     def estimate(self, rgb: np.ndarray, mask: np.ndarray, person: Person) -> Estimate:
         """The model serving this person, on the mask's crop (refuses whom none serves)."""
@@ -210,8 +215,8 @@ class Screener:
         """`screen_decoded`, and the conjunctiva mask it measured: (H, W) bool at the size of
         `decoded.rgb` (upright, EXIF applied); for a transparent cut-out, its alpha mask."""
         cohort = self.cohort(person)  # before any work: whom no model serves gets no number
-        mask, source = self._conjunctiva(decoded)
-        e = self.estimate(decoded.rgb, mask, person)
+        mask, confidence, source = self._conjunctiva(decoded)
+        e = self._gated(decoded.rgb, mask, confidence, person)
         hb, interval = shown(e.hb), (shown(e.hb - e.half_width), shown(e.hb + e.half_width))
         risk = classify(hb, interval, person)  # what is shown is what is classified
         result = Screening(
@@ -232,14 +237,27 @@ class Screener:
         )
         return result, mask
 
-    def _conjunctiva(self, decoded: Decoded) -> tuple[np.ndarray, str]:
-        """The conjunctiva mask and its source: a cut-out's alpha, or found in a whole photo."""
+    def _conjunctiva(self, decoded: Decoded) -> tuple[np.ndarray, float, str]:
+        """The conjunctiva mask, the network's confidence in it and its source: a cut-out's
+        alpha (a cut-out still has to pass the region gates), or found in a whole photo."""
         mask = cutout_mask(decoded)
         if mask is None:
-            return self.locate(decoded.rgb), "photo"
-        # a cut-out still has to be bright, glare-free and in colour
-        quality.check_region(decoded.rgb, mask, confidence=1.0)
-        return mask, "cutout"
+            found = quality.find(self._segmenter(), decoded.rgb)
+            return found.mask, found.confidence, "photo"
+        return mask, 1.0, "cutout"
+
+    def _gated(
+        self, rgb: np.ndarray, mask: np.ndarray, confidence: float, person: Person
+    ) -> Estimate:
+        """`estimate`, with the region gates (`quality.check_region`) on the same mask run
+        beside it on a second thread: they read nothing of each other, and NumPy and OpenCV
+        let go of the GIL, so a photo costs about the longer of the two, not their sum. A
+        gate that fails refuses the photo, whatever the estimate did."""
+        gates = self._gates.submit(quality.check_region, rgb, mask, confidence)
+        try:
+            return self.estimate(rgb, mask, person)
+        finally:
+            gates.result()
 
 
 def _served(weights: Path, name: str) -> Any:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import io
 import json
 import math
+import threading
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -87,6 +89,48 @@ def test_transparent_cutout_is_screened_as_a_cutout(stand_in: Screener):
     assert result.area_fraction == pytest.approx(mask.mean(), abs=1e-4)
     assert result.overlay_jpeg.startswith(JPEG_MAGIC)
     assert result.model_version == "stand-in"
+
+
+def _failing_estimate(*args: object) -> None:
+    raise RuntimeError("the estimate failed")
+
+
+def test_a_region_gate_refuses_whatever_the_estimate_beside_it_did(
+    stand_in: Screener, monkeypatch: pytest.MonkeyPatch
+):
+    cutout, mask = textured_cutout(seed=1)
+    dark = (cutout * 0.15).astype(np.uint8)
+    monkeypatch.setattr(stand_in, "estimate", _failing_estimate)
+    with pytest.raises(ImageRejected) as info:
+        stand_in.screen(encode(rgba(dark, mask), "PNG"), Person(age_months=24))
+    assert info.value.code == "too_dark"
+
+
+def test_an_estimate_that_fails_beside_passing_gates_is_not_lost(
+    stand_in: Screener, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(stand_in, "estimate", _failing_estimate)
+    with pytest.raises(RuntimeError, match="the estimate failed"):
+        stand_in.screen(encode(rgba(*textured_cutout(seed=1)), "PNG"), Person(age_months=24))
+
+
+def test_the_region_gates_run_beside_the_estimate(
+    stand_in: Screener, monkeypatch: pytest.MonkeyPatch
+):
+    """The gates wait for the estimate to begin: one after the other, they would time out."""
+    began, estimate = threading.Event(), stand_in.estimate
+
+    def gates(*args: object) -> None:
+        assert began.wait(timeout=30), "the estimate did not begin while the gates ran"
+
+    def estimating(*args: Any) -> Any:
+        began.set()
+        return estimate(*args)
+
+    monkeypatch.setattr(quality, "check_region", gates)
+    monkeypatch.setattr(stand_in, "estimate", estimating)
+    result = stand_in.screen(encode(rgba(*textured_cutout(seed=1)), "PNG"), Person(24.0))
+    assert result.source == "cutout"
 
 
 def test_refused_photo_gives_a_gate_code(stand_in: Screener):
