@@ -7,6 +7,8 @@ also taken on each half.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
@@ -99,43 +101,67 @@ def _stats_of(mean: np.ndarray, quartiles: np.ndarray) -> np.ndarray:
     )
 
 
-def colour_features(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """(N_FEATURES,) float32 from an RGB uint8 image and its boolean conjunctiva mask."""
-    m = mask.astype(bool)
-    if np.count_nonzero(m) < 4:
-        return np.full(N_FEATURES, np.nan, np.float32)
+@dataclass(frozen=True)
+class Lining:
+    """The lining's pixels as the colour statistics read them, measured once for both
+    `statistics` and `occluded_features`: the per-pixel table (`_table`), lower half first."""
+
+    mask: np.ndarray  # (H, W) bool
+    lower: np.ndarray  # (H, W) bool: `lower_half(mask)`
+    table: np.ndarray  # (_ROWS, n) float32: the lower half's n_lower pixels, then the upper's
+    n_lower: int
+    paint: np.ndarray  # (3,) uint8: the lining's mean colour, rounded
+
+
+def lining(image: np.ndarray, mask: np.ndarray) -> Lining:
+    """The `Lining` of an RGB uint8 image's boolean conjunctiva mask."""
     # Only the mask's pixels are converted (the colour conversions work pixel by pixel, so
     # each value is the one the whole crop would give), lower half first: each region is then
     # a contiguous run of columns of one (quantity, pixel) table, and each of its statistics
     # one vectorised pass over them.
+    m = mask.astype(bool)
     lower = lower_half(m)
     flat = image.reshape(-1, 3)
     halves = [np.compress(half.ravel(), flat, axis=0) for half in (lower, m & ~lower)]
-    rgb = np.concatenate(halves).astype(np.float32)
+    pixels = np.concatenate(halves)
+    paint = np.round(pixels.mean(axis=0)) if len(pixels) else np.zeros(3)
+    rgb = pixels.astype(np.float32)
     rgb /= 255.0
-    table = _table(rgb)
-    n_lower = len(halves[0])
+    return Lining(m, lower, _table(rgb), len(halves[0]), paint.astype(np.uint8))
+
+
+def statistics(measured: Lining) -> np.ndarray:
+    """(N_FEATURES,) float32: `colour_features` of a lining already measured."""
+    table = measured.table
+    if table.shape[1] < 4:
+        return np.full(N_FEATURES, np.nan, np.float32)
     whole = _region_stats(table)
     parts = [whole]
-    for half in (table[:, :n_lower], table[:, n_lower:]):
+    for half in (table[:, : measured.n_lower], table[:, measured.n_lower :]):
         stats = _region_stats(half)
         parts.append(np.where(np.isnan(stats), whole, stats))
     return np.concatenate(parts).astype(np.float32)
 
 
-def occluded_features(image: np.ndarray, mask: np.ndarray, cells: np.ndarray, k: int) -> np.ndarray:
+def colour_features(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """(N_FEATURES,) float32 from an RGB uint8 image and its boolean conjunctiva mask."""
+    if np.count_nonzero(mask) < 4:
+        return np.full(N_FEATURES, np.nan, np.float32)
+    return statistics(lining(image, mask))
+
+
+def occluded_features(measured: Lining, cells: np.ndarray, k: int) -> np.ndarray:
     """(k, N_FEATURES) float32: row c is `colour_features` of the image with the lining's
     pixels in cell c (`cells`: (H, W) ints in [0, k), k <= 128) painted the lining's mean
     colour, for every cell in one pass: each region's sums and a* quartiles are updated by
     what the cell takes out and puts in, not measured again."""
-    m = mask.astype(bool)
-    on = m.ravel()
-    pixels = np.compress(on, image.reshape(-1, 3), axis=0)  # 3x faster than [on]
-    paint = np.round(pixels.mean(axis=0)).astype(np.float32)[None] / 255.0  # as uint8 paint
-    table, const = _table(pixels.astype(np.float32) / 255.0), _table(paint)[:, 0]
-    lower = np.compress(on, lower_half(m).ravel())
-    # each pixel's (cell, half) as one uint8: radix-sortable
-    group = np.compress(on, cells.ravel()).astype(np.uint8) * np.uint8(2) + lower
+    m, lower, table = measured.mask, measured.lower, measured.table
+    const = _table(measured.paint[None].astype(np.float32) / 255.0)[:, 0]
+    # each pixel's (cell, half) as one uint8, in the table's order: radix-sortable
+    flat = cells.ravel().astype(np.uint8)
+    group = np.concatenate([np.compress(h.ravel(), flat) for h in (lower, m & ~lower)])
+    group *= np.uint8(2)
+    group[: measured.n_lower] += np.uint8(1)
     sums = np.stack([np.bincount(group, weights=row, minlength=2 * k) for row in table])
     sums = sums.reshape(_ROWS, k, 2)  # [..., 0]: upper half, [..., 1]: lower half
     order = np.argsort(table[_A])  # once: each half's sorted order is a subsequence of it

@@ -41,13 +41,19 @@ def explain(
     mask: np.ndarray,
     colour: np.ndarray,
     grid: tuple[int, int] = GRID,
+    measured: features.Lining | None = None,
 ) -> Explanation:
     """The estimate on `colour` (the crop's `colour_features`), the occlusion map at the
-    crop's size and its share on the lower half of `mask`. `predict` gets 2 + cells rows."""
+    crop's size and its share on the lower half of `mask`. `predict` gets 2 + cells rows.
+    `measured`: `features.lining(image, mask)`, where the caller measured it for `colour`."""
     k = grid[0] * grid[1]
     small, small_mask = bounded(image, mask)
-    base = colour if small is image else features.colour_features(small, small_mask)
-    occluded = features.occluded_features(small, small_mask, cells(small_mask.shape, grid), k)
+    if small is image:
+        base, lining = colour, measured or features.lining(image, mask)
+    else:
+        lining = features.lining(small, small_mask)
+        base = features.statistics(lining)
+    occluded = features.occluded_features(lining, cells(small_mask.shape, grid), k)
     out = np.asarray(predict(np.concatenate([colour[None], base[None], occluded])), np.float64)
     change = np.abs(out[2:] - out[1]).reshape(grid).astype(np.float32)  # g/dL per cell
     # bilinear between cell centres: smooth, never negative, and no wider than its cells
@@ -76,6 +82,7 @@ def of_adult(
     mask: np.ndarray,
     colour: np.ndarray,
     meta: np.ndarray,
+    measured: features.Lining | None = None,
 ) -> Explanation:
     """`explain` for the adults' model (NNX, or its program exported for ROWS rows) and one
     person's age and sex (`meta`)."""
@@ -83,4 +90,4 @@ def of_adult(
     def predict(batch: np.ndarray) -> np.ndarray:  # `adult.predict`, for either kind of model
         return jitcache.first_output(model, batch, np.repeat(meta[None], ROWS, axis=0))
 
-    return explain(predict, image, mask, colour)
+    return explain(predict, image, mask, colour, measured=measured)

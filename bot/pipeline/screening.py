@@ -61,9 +61,18 @@ class Crop:
 
     @classmethod
     def of(cls, rgb: np.ndarray, mask: np.ndarray, person: Person) -> Crop:
+        return cls.measured(rgb, mask, person)[0]
+
+    @classmethod
+    def measured(
+        cls, rgb: np.ndarray, mask: np.ndarray, person: Person
+    ) -> tuple[Crop, features.Lining]:
+        """`of`, and the lining's pixels it measured, which the adults' occlusion map reads
+        again (not kept in the crop: tools keep many crops)."""
         image, crop_mask = preprocess.crop(rgb, mask)
-        colour = features.colour_features(image, crop_mask)
-        return cls(image, crop_mask, colour, preprocess.meta_vector(person.age_months, person.sex))
+        lining = features.lining(image, crop_mask)
+        meta = preprocess.meta_vector(person.age_months, person.sex)
+        return cls(image, crop_mask, features.statistics(lining), meta), lining
 
 
 def cutout_mask(decoded: Decoded) -> np.ndarray | None:
@@ -149,12 +158,16 @@ class Screener:
 
     def estimate(self, rgb: np.ndarray, mask: np.ndarray, person: Person) -> Estimate:
         """The model serving this person, on the mask's crop (refuses whom none serves)."""
-        return self.estimate_crop(Crop.of(rgb, mask, person), person)
+        crop, measured = Crop.measured(rgb, mask, person)
+        return self.estimate_crop(crop, person, measured)
 
-    def estimate_crop(self, crop: Crop, person: Person) -> Estimate:
-        """`estimate` on a crop already measured (tools that also read its statistics)."""
+    def estimate_crop(
+        self, crop: Crop, person: Person, measured: features.Lining | None = None
+    ) -> Estimate:
+        """`estimate` on a crop already measured (tools that also read its statistics);
+        `measured`: its lining's pixels (`Crop.measured`), where they are at hand."""
         cohort = self.cohort(person)
-        served = (self._child if cohort is CHILDREN else self._adult)(crop)
+        served = self._child(crop) if cohort is CHILDREN else self._adult(crop, measured)
         fitted = self.adapters.get(cohort.key)
         return served if fitted is None else _adapted(fitted, served, crop)
 
@@ -182,12 +195,14 @@ class Screener:
             cfg.attention_threshold,
         )
 
-    def _adult(self, crop: Crop) -> Estimate:
+    def _adult(self, crop: Crop, measured: features.Lining | None) -> Estimate:
         """Colour statistics, age and sex through the adults' model, with its occlusion map
         (how far hiding each part of the lining moves the estimate) as the overlay."""
         assert self.adult is not None  # `cohort` refuses adults when it is missing
         cfg = self.adult.config
-        ex = occlusion.of_adult(self.adult, crop.image, crop.mask, crop.colour, crop.meta)
+        ex = occlusion.of_adult(
+            self.adult, crop.image, crop.mask, crop.colour, crop.meta, measured=measured
+        )
         hw = float(conformal.width_at(ex.estimate, cfg.bin_edges, cfg.half_widths))
         share = ex.lower_share if np.isfinite(ex.lower_share) else 0.0  # as the children's
         overlay = gradcam.overlay_jpeg(crop.image, crop.mask, ex.heatmap)

@@ -12,6 +12,7 @@ from model.features import (
     REGIONS,
     STATS,
     colour_features,
+    lining,
     lower_half,
     lower_share,
     occluded_features,
@@ -179,7 +180,7 @@ def test_occluded_features_equal_the_painted_crops_statistics(
     mask[4:36, 2:60] = True
     mask[20:, 40:] = False  # a cell and a half with little or no lining
     cells = (np.arange(h)[:, None] * grid[0] // h) * grid[1] + np.arange(w)[None] * grid[1] // w
-    got = occluded_features(image, mask, cells, k)
+    got = occluded_features(lining(image, mask), cells, k)
     paint = np.round(image[mask].mean(axis=0)).astype(np.uint8)
     for c in range(k):
         painted = image.copy()

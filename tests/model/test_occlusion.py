@@ -53,3 +53,19 @@ def test_cells_tile_the_crop() -> None:
     grid = occlusion.cells((50, 70))
     assert grid.min() == 0 and grid.max() == occlusion.GRID[0] * occlusion.GRID[1] - 1
     assert len(np.unique(grid)) == occlusion.GRID[0] * occlusion.GRID[1]
+
+
+@pytest.mark.parametrize("max_pixels", [occlusion.MAX_PIXELS, 500])
+def test_the_lining_measured_for_the_statistics_gives_the_same_map(
+    max_pixels: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Also where the map is measured on a shrunk crop, which the lining given does not fit."""
+    monkeypatch.setattr(occlusion, "MAX_PIXELS", max_pixels)
+    image, mask = _lining(True)
+    measured = features.lining(image, mask)
+    colour = features.statistics(measured)
+    np.testing.assert_array_equal(colour, features.colour_features(image, mask))
+    again = occlusion.explain(_a_spread, image, mask, colour)
+    reused = occlusion.explain(_a_spread, image, mask, colour, measured=measured)
+    assert reused.estimate == again.estimate and reused.lower_share == again.lower_share
+    np.testing.assert_array_equal(reused.heatmap, again.heatmap)
