@@ -89,9 +89,8 @@ def check_photo(rgb: np.ndarray, t: Thresholds = Thresholds()) -> None:
         raise reject(failed[0])
 
 
-def _sharpness(rgb: np.ndarray, mask: np.ndarray) -> float:
-    ys, xs = np.nonzero(mask)
-    crop = rgb[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+def _sharpness(crop: np.ndarray) -> float:
+    """Variance of the Laplacian of the lining's box (RGB), scaled to 256 px wide."""
     scale = 256.0 / crop.shape[1]
     crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     grey = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY)
@@ -125,7 +124,7 @@ def _region_checks(
     yield "glare", bool(glare > t.max_glare)
     yield "not_eyelid", confidence < t.min_confidence
     yield "colour_lost", redness < t.min_redness
-    yield "blurred", _sharpness(rgb, mask) < t.min_sharpness
+    yield "blurred", _sharpness(rgb) < t.min_sharpness  # `rgb`: the lining's box, as above
 
 
 def region_failures(
