@@ -3,7 +3,8 @@
 
 1. Photo -> U-Net -> adults' model, patient-grouped: each India whole photo is scored by an
    adults' model fitted on the cut-outs of the other folds' patients (the folds of `cv`), beside
-   the same patients' cut-out figures and the drawn mask on the whole photo. Each photo is
+   the same patients' cut-out figures, the drawn mask on the whole photo, and the demographics
+   line (age, sex and site, no photo; `model.demographics`) fitted on the same folds. Each photo is
    segmented by the `train-seg` cross-validation network that never saw its patient (kept in
    runs/seg/folds); without them, by the shipped U-Net, which was fine-tuned on these 66 photos
    and so finds better masks than on a stranger's photo (`segmenter` says which).
@@ -29,7 +30,7 @@ from sklearn.metrics import roc_auc_score
 from bot.pipeline import quality
 from bot.training import adults
 from bot.training.data import make_folds, table
-from model import WEIGHTS, adult, features, preprocess, svr, trees, unet
+from model import WEIGHTS, adult, demographics, features, preprocess, svr, trees, unet
 from studies import EYES_DEFY, PAGES, REPO, parse_args
 
 EYES = EYES_DEFY
@@ -129,7 +130,8 @@ def main() -> None:
     held_out = held_out_segmenters()
     shots = photos(unet.load(WEIGHTS), held_out)
     rows = np.array([row_of[p.patient] for p in shots])
-    pred = {k: np.full(len(shots), np.nan) for k in ("drawn", "found", "spread")}
+    pred = {k: np.full(len(shots), np.nan) for k in ("drawn", "found", "spread", "line")}
+    who = demographics.from_meta(t.meta, t.population)
     every = tuple(range(features.N_FEATURES))  # every statistic, the spreads included
     spread = adult.Config(
         svr=svr.Config(colour_columns=every), trees=trees.Config(colour_columns=every)
@@ -137,6 +139,10 @@ def main() -> None:
     for f in np.unique(folds[rows]):
         tr = (t.colour[folds != f], t.meta[folds != f], t.hb[folds != f])
         model, with_spread = adult.fit(adult.Config(), *tr, SEED), adult.fit(spread, *tr, SEED)
+        here = folds[rows] == f
+        pred["line"][here] = demographics.fit_predict(
+            who.take(folds != f), t.hb[folds != f], who.take(rows[here]), with_site=True
+        )
         for i in np.nonzero(folds[rows] == f)[0]:
             meta = t.meta[rows[i]][None]
             drawn, found = shots[i].drawn, shots[i].found
@@ -153,6 +159,7 @@ def main() -> None:
     result: dict[str, object] = {
         "segmenter": "held-out CV folds" if held_out else "shipped (trained on these photos)",
         "cutout_same_patients": scores(hb, cutout_pred[rows], thr),
+        "demographics_same_patients": scores(hb, pred["line"], thr),
         "whole_photo_drawn_mask": scores(hb, pred["drawn"], thr),
         "whole_photo_unet_mask": {
             **scores(hb[found], pred["found"][found], thr[found]),
