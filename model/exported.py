@@ -57,9 +57,10 @@ class Model:
 
 # XLA:CPU hands some convolutions, with the pooling, bias and ReLU around them, to YNNPACK by
 # default; an empty list of YNNPACK fusions keeps them on XLA's own kernels. On the 2-core
-# AVX2 machine one U-Net look then takes 9.3 ms of wall time instead of 13.3, for the same CPU
-# time, and segmentation with its gates 36 ms instead of 53 (docs/BENCHMARKS.md, "YNNPACK").
-# The outputs differ by float rounding (the U-Net's logits by at most 1e-5).
+# AVX2 machine one U-Net look then takes 8.6-10.6 ms of wall time instead of 12.7-13.2, for
+# about the same CPU time, and segmentation with its gates 35-37 ms instead of 51-54
+# (docs/BENCHMARKS.md, "XLA's own kernels"). The outputs differ by float rounding (the U-Net's
+# logits by at most 1e-5).
 KERNELS = {"xla_cpu_experimental_ynn_fusion_type": ""}
 
 

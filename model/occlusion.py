@@ -49,7 +49,8 @@ def explain(
     k = grid[0] * grid[1]
     small, small_mask = bounded(image, mask)
     if small is image:
-        base, lining = colour, measured or features.lining(image, mask)
+        base = colour
+        lining = measured if measured is not None else features.lining(image, mask)
     else:
         lining = features.lining(small, small_mask)
         base = features.statistics(lining)
