@@ -114,7 +114,7 @@ class Lining:
 
 
 def lining(image: np.ndarray, mask: np.ndarray) -> Lining:
-    """The `Lining` of an RGB uint8 image's boolean conjunctiva mask."""
+    """The `Lining` of an RGB uint8 image's boolean conjunctiva mask (at least one pixel)."""
     # Only the mask's pixels are converted (the colour conversions work pixel by pixel, so
     # each value is the one the whole crop would give), lower half first: each region is then
     # a contiguous run of columns of one (quantity, pixel) table, and each of its statistics
@@ -124,7 +124,8 @@ def lining(image: np.ndarray, mask: np.ndarray) -> Lining:
     flat = image.reshape(-1, 3)
     halves = [np.compress(half.ravel(), flat, axis=0) for half in (lower, m & ~lower)]
     pixels = np.concatenate(halves)
-    paint = np.round(pixels.mean(axis=0)) if len(pixels) else np.zeros(3)
+    # OpenCV's sum: exact for these integers, 6x faster than NumPy's along an (n, 3) axis
+    paint = np.round(np.array(cv2.sumElems(pixels[:, None])[:3]) / len(pixels))
     rgb = pixels.astype(np.float32)
     rgb /= 255.0
     return Lining(m, lower, _table(rgb), len(halves[0]), paint.astype(np.uint8))
