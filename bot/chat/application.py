@@ -29,6 +29,7 @@ from storage.settings import StorageSettings
 
 log = logging.getLogger("bot")
 POOL_WAIT_S = 30.0  # for a free connection to the Bot API
+API_CONNECTIONS = 32  # the most connections to the Bot API kept open, besides getUpdates' one
 
 
 def build_application(
@@ -69,9 +70,10 @@ def make_bot(settings: BotSettings) -> ExtBot[None]:
         base_file_url=settings.telegram_base_file_url,
         # Under a burst every handler calls Telegram at once; httpx checks each pooled
         # connection on every request, so 200 open connections cost more CPU than they save
-        # time. 32 is ample for one host (Telegram allows about 30 messages/s); a request
-        # waits up to POOL_WAIT_S for a free connection instead of failing after PTB's 1 s.
-        request=PatientRequest(connection_pool_size=32, pool_timeout=POOL_WAIT_S),
+        # time. API_CONNECTIONS is ample for one host (Telegram allows about 30 messages/s);
+        # a request waits up to POOL_WAIT_S for a free connection instead of failing after
+        # PTB's 1 s.
+        request=PatientRequest(connection_pool_size=API_CONNECTIONS, pool_timeout=POOL_WAIT_S),
         get_updates_request=PatientRequest(connection_pool_size=1),
     )
 
