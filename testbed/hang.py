@@ -14,8 +14,8 @@ from bot.pipeline.risk import Person
 HANG = b"hang"
 
 
-def hang_or_screen(data: bytes, person: Person) -> Screening:
+def hang_or_screen(data: bytes, person: Person, with_cutout: bool = False) -> Screening:
     """Bytes ending in HANG never finish; any other photo is screened as the pool would."""
     if data.endswith(HANG):
         time.sleep(3600)
-    return executor._screen(data, person)
+    return executor._screen(data, person, with_cutout)

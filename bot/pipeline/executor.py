@@ -81,12 +81,13 @@ def _ready() -> bool:
     return _screener is not None
 
 
-def _screen(data: bytes, person: Person) -> Screening:
+def _screen(data: bytes, person: Person, with_cutout: bool = False) -> Screening:
     assert _screener is not None  # the initializer ran first
-    return _screener.screen(data, person)
+    return _screener.screen(data, person, with_cutout=with_cutout)
 
 
-Screen = Callable[[bytes, Person], Screening]  # run in a child; module-level, to be pickled
+# run in a child (module-level, to be pickled): photo, person, with its cut-out
+Screen = Callable[[bytes, Person, bool], Screening]
 
 
 class ExecutorPool:
@@ -133,15 +134,16 @@ class ExecutorPool:
             self.close()
             raise RuntimeError("an inference worker failed to load the models") from e
 
-    async def screen(self, data: bytes, person: Person) -> Screening:
+    async def screen(self, data: bytes, person: Person, *, with_cutout: bool = False) -> Screening:
         """Screen in a child process; raises PoolBusy when `queue_size` photos already wait,
-        PhotoTimedOut when the photo took over `timeout_s` in its child."""
+        PhotoTimedOut when the photo took over `timeout_s` in its child. The cut-out comes
+        back only `with_cutout`: megabytes through the pipe, for the few who keep it."""
         if self.in_flight >= self.limit:
             raise PoolBusy
         self.in_flight += 1
         try:
             async with self._free():
-                return await self._screen(data, person)
+                return await self._screen(data, person, with_cutout)
         finally:
             self.in_flight -= 1
 
@@ -150,8 +152,10 @@ class ExecutorPool:
             self.free = asyncio.Semaphore(self.workers)
         return self.free
 
-    async def _screen(self, data: bytes, person: Person, again: bool = True) -> Screening:
-        executor, future = await self._submit(data, person)
+    async def _screen(
+        self, data: bytes, person: Person, with_cutout: bool, again: bool = True
+    ) -> Screening:
+        executor, future = await self._submit(data, person, with_cutout)
         try:
             return await asyncio.wait_for(asyncio.wrap_future(future), self.timeout_s)
         except TimeoutError:
@@ -159,12 +163,12 @@ class ExecutorPool:
             raise PhotoTimedOut from None
         except BrokenProcessPool as e:
             if executor in self.killed and again:  # ended for another photo: this one is fine
-                return await self._screen(data, person, again=False)
+                return await self._screen(data, person, with_cutout, again=False)
             self._replace(executor)
             raise WorkerDied("an inference process ended mid-photo") from e
 
     async def _submit(
-        self, data: bytes, person: Person
+        self, data: bytes, person: Person, with_cutout: bool
     ) -> tuple[ProcessPoolExecutor, Future[Screening]]:
         """Submit to the executor once its children are ready (a fresh executor loads its
         models first, outside the photo's time limit); one found broken (a child died while
@@ -176,7 +180,7 @@ class ExecutorPool:
                 await asyncio.wrap_future(ready)
                 if executor is self.executor:  # not replaced while this photo waited
                     with _sigint_blocked():
-                        return executor, executor.submit(self.run, data, person)
+                        return executor, executor.submit(self.run, data, person, with_cutout)
             except BrokenProcessPool as e:
                 self._replace(executor)
                 failures += 1

@@ -33,13 +33,14 @@ class PhotoTimedOut(Exception):
 
 
 class ScreenerLike(Protocol):
-    def screen(self, data: bytes, person: Person) -> Screening: ...
+    def screen(self, data: bytes, person: Person, *, with_cutout: bool = False) -> Screening: ...
 
 
 @dataclass
 class _Job:
     data: bytes
     person: Person
+    with_cutout: bool
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[Screening]
     started: asyncio.Event  # set when a thread takes the job: the time limit runs from then
@@ -109,17 +110,17 @@ class InferencePool:
         except RuntimeError:  # the loop has closed (shutdown): nobody waits any more
             return
         try:
-            result: object = screener.screen(job.data, job.person)
+            result: object = screener.screen(job.data, job.person, with_cutout=job.with_cutout)
         except BaseException as e:  # ImageRejected and bugs alike go back to the caller
             result = e
         _answer(job, result)
 
-    async def screen(self, data: bytes, person: Person) -> Screening:
+    async def screen(self, data: bytes, person: Person, *, with_cutout: bool = False) -> Screening:
         """Screen in a worker thread; raises PoolBusy when the queue is full, PhotoTimedOut
         when the photo took over `timeout_s` once a thread took it. A thread cannot be
         stopped: it finishes that photo, its result unread, before it takes the next."""
         loop = asyncio.get_running_loop()
-        job = _Job(data, person, loop, loop.create_future(), asyncio.Event())
+        job = _Job(data, person, with_cutout, loop, loop.create_future(), asyncio.Event())
         try:
             self.jobs.put_nowait(job)
         except queue.Full:

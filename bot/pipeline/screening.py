@@ -218,17 +218,26 @@ class Screener:
             cfg.attention_threshold,
         )
 
-    def screen(self, data: bytes, person: Person) -> Screening:
-        """Screen one image; raises ImageRejected with a friendly message when it cannot."""
-        return self.screen_decoded(decode(data), person)
+    def screen(self, data: bytes, person: Person, *, with_cutout: bool = False) -> Screening:
+        """Screen one image; raises ImageRejected with a friendly message when it cannot.
+        `with_cutout`: also return the lining's cut-out (`Screening.cutout`), for research."""
+        return self.screen_decoded(decode(data), person, with_cutout=with_cutout)
 
-    def screen_decoded(self, decoded: Decoded, person: Person) -> Screening:
+    def screen_decoded(
+        self, decoded: Decoded, person: Person, *, with_cutout: bool = False
+    ) -> Screening:
         """Screen an image already decoded by `bot.pipeline.decode.decode`."""
-        return self.screen_with_mask(decoded, person)[0]
+        return self.screen_with_mask(decoded, person, with_cutout=with_cutout)[0]
 
-    def screen_with_mask(self, decoded: Decoded, person: Person) -> tuple[Screening, np.ndarray]:
+    def screen_with_mask(
+        self, decoded: Decoded, person: Person, *, with_cutout: bool = False
+    ) -> tuple[Screening, np.ndarray]:
         """`screen_decoded`, and the conjunctiva mask it measured: (H, W) bool at the size of
-        `decoded.rgb` (upright, EXIF applied); for a transparent cut-out, its alpha mask."""
+        `decoded.rgb` (upright, EXIF applied); for a transparent cut-out, its alpha mask.
+
+        The cut-out (an RGBA crop of megabytes, tens of them from a 12 MP photo) is made only
+        when asked for: the bot's inference process would otherwise send it back with every
+        photo, at a few ms of both processes' CPU, for the few people who keep theirs."""
         cohort = self.cohort(person)  # before any work: whom no model serves gets no number
         mask, confidence, source = self._conjunctiva(decoded)
         e = self._gated(decoded.rgb, mask, confidence, person)
@@ -248,7 +257,7 @@ class Screener:
             model_version=e.model_version,
             population=e.population,
             cohort=cohort.key,
-            cutout=cutout(decoded.rgb, mask),
+            cutout=cutout(decoded.rgb, mask) if with_cutout else None,
         )
         return result, mask
 

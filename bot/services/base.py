@@ -28,7 +28,9 @@ TYPING_S = 4.0  # a chat action shows for 5 s or until the bot's next message
 
 
 class Screens(Protocol):
-    async def screen(self, data: bytes, person: Person) -> Screening: ...
+    async def screen(
+        self, data: bytes, person: Person, *, with_cutout: bool = False
+    ) -> Screening: ...
 
 
 class Coalescer:

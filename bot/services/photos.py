@@ -255,7 +255,9 @@ async def screen_photo(
         started = time.perf_counter()
         data = await fetch()
         check_size(len(data), max_bytes)  # Telegram may leave the size out, or state it wrongly
-        result = await deps.pool.screen(data, person)
+        # the cut-out only for whom research keeps it (`_crop`)
+        keeps = s.subject is not None and s.subject.research_opt_in
+        result = await deps.pool.screen(data, person, with_cutout=keeps)
     except PoolBusy:  # the service could not take the photo: it costs the person nothing
         log.warning("pool busy subject=%s", tag(s.pseudonym))
         await deps.limiter.give_back(s.pseudonym.value, who.update_id)

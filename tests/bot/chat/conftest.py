@@ -44,14 +44,17 @@ def screening(hb: float = 10.4, half: float = 1.4, warnings: tuple[str, ...] = (
 
 
 class StubPool:
-    """Answers with `result` (a Screening or an exception to raise) and records the calls."""
+    """Answers with `result` (a Screening or an exception to raise) and records the calls,
+    and whether each asked for the cut-out."""
 
     def __init__(self) -> None:
         self.result: Screening | Exception = screening()
         self.calls: list[tuple[bytes, Person]] = []
+        self.cutouts: list[bool] = []
 
-    async def screen(self, data: bytes, person: Person) -> Screening:
+    async def screen(self, data: bytes, person: Person, *, with_cutout: bool = False) -> Screening:
         self.calls.append((data, person))
+        self.cutouts.append(with_cutout)
         if isinstance(self.result, Exception):
             raise self.result
         return self.result

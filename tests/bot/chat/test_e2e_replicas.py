@@ -85,9 +85,9 @@ async def test_two_replicas_serve_one_person(fake_telegram) -> None:
 class SlowPool(StubPool):
     """Screens in 3 s: long enough to kill its replica mid-photo."""
 
-    async def screen(self, data, person):  # type: ignore[no-untyped-def]
+    async def screen(self, data, person, *, with_cutout=False):  # type: ignore[no-untyped-def]
         await asyncio.sleep(3.0)
-        return await super().screen(data, person)
+        return await super().screen(data, person, with_cutout=with_cutout)
 
 
 async def test_a_replica_killed_mid_photo_loses_nothing(fake_telegram) -> None:
@@ -130,10 +130,10 @@ class GatedPool(StubPool):
         super().__init__()
         self.gate, self.entered = asyncio.Event(), asyncio.Queue[None]()
 
-    async def screen(self, data, person):  # type: ignore[no-untyped-def]
+    async def screen(self, data, person, *, with_cutout=False):  # type: ignore[no-untyped-def]
         self.entered.put_nowait(None)
         await self.gate.wait()
-        return await super().screen(data, person)
+        return await super().screen(data, person, with_cutout=with_cutout)
 
 
 async def test_a_photo_delivered_to_both_replicas_takes_one_token(fake_telegram) -> None:

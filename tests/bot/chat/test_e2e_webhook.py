@@ -50,7 +50,7 @@ class GatedPool:
         self.gate = asyncio.Event()
         self.started = asyncio.Event()
 
-    async def screen(self, data: bytes, person: Person) -> Screening:
+    async def screen(self, data: bytes, person: Person, *, with_cutout: bool = False) -> Screening:
         self.started.set()
         await self.gate.wait()
         return result()

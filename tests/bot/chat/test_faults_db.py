@@ -46,9 +46,9 @@ class OutageDuringScreening:
         self.pool, self.outage = pool, outage
         self.app: Any = None
 
-    async def screen(self, data: bytes, person: Person) -> Screening:
+    async def screen(self, data: bytes, person: Person, *, with_cutout: bool = False) -> Screening:
         await self.outage.down(self.app)
-        return await self.pool.screen(data, person)
+        return await self.pool.screen(data, person, with_cutout=with_cutout)
 
 
 async def screenings(url: str) -> int:

@@ -152,7 +152,7 @@ class StubPool:
         self.calls = 0
         self.answers: list[Screening | Exception] = []
 
-    async def screen(self, data: bytes, person: Person) -> Screening:
+    async def screen(self, data: bytes, person: Person, *, with_cutout: bool = False) -> Screening:
         self.calls += 1
         answer = self.answers.pop(0) if self.answers else result()
         if isinstance(answer, Exception):

@@ -78,7 +78,7 @@ class Gated:
     def __init__(self, gate: threading.Event) -> None:
         self.gate = gate
 
-    def screen(self, data: bytes, person: Person) -> int:
+    def screen(self, data: bytes, person: Person, *, with_cutout: bool = False) -> int:
         if data == HANG:
             self.gate.wait(30)
         return len(data)

@@ -20,7 +20,7 @@ class Slow:
     def __init__(self, gate: threading.Event) -> None:
         self.gate, self.thread = gate, threading.current_thread().name
 
-    def screen(self, data: bytes, person: Person):
+    def screen(self, data: bytes, person: Person, *, with_cutout: bool = False):
         self.gate.wait(5)
         if data == b"bad":
             raise ImageRejected("corrupt")

@@ -18,7 +18,7 @@ import pytest
 from PIL import Image
 
 from bot.cli.main import EXIT_REJECTED, main
-from bot.pipeline import quality
+from bot.pipeline import quality, screening
 from bot.pipeline.decode import ImageRejected, decode
 from bot.pipeline.risk import Person
 from bot.pipeline.screening import Screener
@@ -89,6 +89,17 @@ def test_transparent_cutout_is_screened_as_a_cutout(stand_in: Screener):
     assert result.area_fraction == pytest.approx(mask.mean(), abs=1e-4)
     assert result.overlay_jpeg.startswith(JPEG_MAGIC)
     assert result.model_version == "stand-in"
+
+
+def test_the_cutout_comes_back_only_when_asked_for(stand_in: Screener):
+    data = encode(rgba(*textured_cutout(seed=1)), "PNG")
+    assert stand_in.screen(data, Person(24.0)).cutout is None  # the bot's usual photo
+    kept = stand_in.screen(data, Person(24.0), with_cutout=True).cutout
+    decoded = decode(data)
+    mask = screening.cutout_mask(decoded)
+    assert kept is not None and mask is not None
+    assert np.array_equal(kept, screening.cutout(decoded.rgb, mask))
+    assert kept.shape[2] == 4 and set(np.unique(kept[..., 3])) == {0, 255}
 
 
 def _failing_estimate(*args: object) -> None:

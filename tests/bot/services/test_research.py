@@ -56,6 +56,9 @@ async def test_off_by_default_then_on_keeps_a_clean_cutout_then_off_erases(deps,
     assert off.text == t("en", "research.off", n=1) and await crops(deps) == []
     await photos.screen_photo(deps, who(), fetch, 10)
     assert await crops(deps) == []
+    # the pipeline is asked for the cut-out (megabytes from the inference process) only
+    # while research keeps it
+    assert pool.cutouts == [False, True, False]
 
 
 async def test_profile_shows_the_state_and_delete_erases_the_cutouts(deps, pool) -> None:
