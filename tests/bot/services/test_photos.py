@@ -123,10 +123,10 @@ async def test_a_person_erased_while_their_photo_is_screened_leaves_nothing(deps
     await consented(deps)
     screen = pool.screen
 
-    async def erase_meanwhile(data, person):
+    async def erase_meanwhile(data, person, *, with_cutout=False):
         async with deps.sessions.begin() as session:
             await erase_subject(session, candidates=deps.pseudonyms.candidates(4242))
-        return await screen(data, person)
+        return await screen(data, person, with_cutout=with_cutout)
 
     pool.screen = erase_meanwhile
     update = who()
