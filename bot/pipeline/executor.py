@@ -15,8 +15,11 @@ every photo in it fails with WorkerDied, and the next photo gets a fresh executo
 A photo is handed to the executor only when a child is free for it (the waiting photos queue
 here), so its time limit runs from when a child starts it. A photo over the limit raises
 PhotoTimedOut and its executor is replaced, its children killed: the photos the other children
-held are sent again to the fresh one. Children ignore SIGINT (a Ctrl-C reaches the whole
-process group), from their start: the bot stops them when it stops.
+held are sent again to the fresh one. A child that dies while writing a result back is not
+seen by Python's executor, which waits for the rest of the message: that photo ends by the time
+limit too, and the replaced executor's thread is let go (`_release_results`). Children ignore
+SIGINT (a Ctrl-C reaches the whole process group), from their start: the bot stops them when it
+stops.
 """
 
 from __future__ import annotations
@@ -194,12 +197,30 @@ class ExecutorPool:
             self.killed.add(broken)
             for process in list(getattr(broken, "_processes", {}).values()):
                 process.kill()  # a photo that never ends would hold its child for ever
+        _release_results(broken)
         broken.shutdown(wait=False, cancel_futures=True)
         return self.executor
 
     def close(self) -> None:
         """Stop the children after the photos already submitted."""
         self.executor.shutdown(wait=True)
+
+
+def _release_results(broken: ProcessPoolExecutor) -> None:
+    """Close this process's copy of the write end of a replaced executor's result pipe.
+
+    A child that dies while writing a result leaves half a message in the pipe. The executor's
+    manager thread then waits in `recv` for the rest for ever, since the parent also holds the
+    pipe's write end, so no end of file ever comes: the thread, the pipe and the executor stay
+    behind, and the photo only ends by its time limit. The parent never writes to that pipe
+    (its children do), so once the executor is replaced its copy can go; when the children's
+    copies are gone too, the thread reads the end of the file, finds the pool broken and ends.
+    The attributes are CPython's own (3.11-3.14); without them there is nothing to release.
+    """
+    writer = getattr(getattr(broken, "_result_queue", None), "_writer", None)
+    if writer is not None:
+        with contextlib.suppress(OSError):
+            writer.close()
 
 
 Pool = InferencePool | ExecutorPool

@@ -1,13 +1,14 @@
 """A photo over the time limit: PhotoTimedOut, its inference process killed and replaced, and the
-photo queued behind it screened by the fresh one; the person is told, through the bot; in
-threads (INFERENCE_PROCESSES=false) the person is answered but the thread finishes the photo
-first."""
+photo queued behind it screened by the fresh one; the person is told, through the bot; a child
+killed while writing its result back leaves no thread behind; in threads
+(INFERENCE_PROCESSES=false) the person is answered but the thread finishes the photo first."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import threading
+from typing import cast
 
 import pytest
 
@@ -17,7 +18,7 @@ from bot.pipeline.inference import InferencePool, PhotoTimedOut
 from bot.pipeline.risk import Person
 from bot.texts.i18n import t
 from testbed.bot import SAMPLE, running
-from testbed.hang import HANG, hang_or_screen
+from testbed.hang import HALF, HANG, hang_or_screen
 from tests.bot.chat.test_e2e_chat import USER, assert_result, consent_and_profile
 from tests.bot.e2e import weights_dir
 from tests.bot.pipeline.test_executor import CHILD, is_worker
@@ -44,6 +45,27 @@ async def test_a_hung_photo_times_out_and_a_fresh_process_screens_the_next(weigh
         assert (await behind).hb_g_dl == first.hb_g_dl
         assert hung not in workers(before) and not alive(hung)
         assert len(workers(before)) == 1  # its replacement
+    finally:
+        await asyncio.to_thread(pool.close)
+
+
+async def test_a_child_killed_writing_its_result_leaves_no_thread_waiting(weights_dir) -> None:
+    """Half a result in the pipe: Python's executor waits for the rest for ever (no
+    BrokenProcessPool), so the photo ends by its time limit; replacing the executor then lets
+    its thread that reads results see the end of the pipe and end, instead of staying behind."""
+    pool = ExecutorPool(weights_dir, workers=1, queue_size=2, timeout_s=5.0, screen=hang_or_screen)
+    await asyncio.to_thread(pool.start)
+    photo = SAMPLE.read_bytes()
+    try:
+        first = await pool.screen(photo, CHILD)
+        # CPython's thread that reads results (typeshed calls it a _ThreadWakeup)
+        reader = cast(threading.Thread, pool.executor._executor_manager_thread)
+        assert reader is not None and reader.is_alive()
+        with pytest.raises(PhotoTimedOut):
+            await pool.screen(photo + HALF, CHILD)
+        await asyncio.to_thread(reader.join, 30)
+        assert not reader.is_alive()
+        assert (await pool.screen(photo, CHILD)).hb_g_dl == first.hb_g_dl  # a fresh executor
     finally:
         await asyncio.to_thread(pool.close)
 
