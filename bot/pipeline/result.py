@@ -42,8 +42,9 @@ class Screening:
     model_version: str
     population: str  # whose validation figures apply: "cp-anemic", "eyes-defy"
     cohort: str  # "children" or "adults": which model served the person
-    # (h, w, 4) RGBA uint8: the lining's bounding box, alpha = the mask; kept only for people
-    # who opted in to research (bot.services.research)
+    # (h, w, 4) RGBA uint8: the lining's bounding box, alpha = the mask; made only when asked
+    # for (`Screener.screen(..., with_cutout=True)`), for people who opted in to research
+    # (bot.services.research); None otherwise
     cutout: np.ndarray | None = None
 
     @property

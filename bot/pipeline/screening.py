@@ -235,9 +235,10 @@ class Screener:
         """`screen_decoded`, and the conjunctiva mask it measured: (H, W) bool at the size of
         `decoded.rgb` (upright, EXIF applied); for a transparent cut-out, its alpha mask.
 
-        The cut-out (an RGBA crop of megabytes, tens of them from a 12 MP photo) is made only
-        when asked for: the bot's inference process would otherwise send it back with every
-        photo, at a few ms of both processes' CPU, for the few people who keep theirs."""
+        The cut-out (an RGBA crop: 1.4 MB from the median Eyes-defy photo, 11.6 MB from a 12 MP
+        one) is made only when asked for: the bot's inference process would otherwise send it
+        back with every photo, at 1-17 ms of the bot's CPU (docs/BENCHMARKS.md), for the few
+        people who keep theirs."""
         cohort = self.cohort(person)  # before any work: whom no model serves gets no number
         mask, confidence, source = self._conjunctiva(decoded)
         e = self._gated(decoded.rgb, mask, confidence, person)
