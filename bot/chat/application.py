@@ -16,6 +16,7 @@ from bot.chat.delivery import ConfirmingApplication, ConfirmingBot, HandledQueue
 from bot.chat.handlers import housekeeping_job, register, reminder_job
 from bot.chat.handlers_io import set_menu
 from bot.chat.logs import protect_logs
+from bot.chat.transport import BotApiTransport
 from bot.pipeline.executor import Pool
 from bot.services.base import Deps, Screens
 from bot.services.inference_pool import pool_for
@@ -68,12 +69,14 @@ def make_bot(settings: BotSettings) -> ExtBot[None]:
         settings.telegram_bot_token.get_secret_value(),
         base_url=settings.telegram_base_url,
         base_file_url=settings.telegram_base_file_url,
-        # Under a burst every handler calls Telegram at once; httpx checks each pooled
-        # connection on every request, so 200 open connections cost more CPU than they save
-        # time. API_CONNECTIONS is ample for one host (Telegram allows about 30 messages/s);
-        # a request waits up to POOL_WAIT_S for a free connection instead of failing after
-        # PTB's 1 s.
-        request=PatientRequest(connection_pool_size=API_CONNECTIONS, pool_timeout=POOL_WAIT_S),
+        # Under a burst every handler calls Telegram at once, through aiohttp's pool
+        # (bot.chat.transport). API_CONNECTIONS is ample for one host (Telegram allows about
+        # 30 messages/s); a request waits up to POOL_WAIT_S for a free connection instead of
+        # failing after PTB's 1 s.
+        request=PatientRequest(
+            pool_timeout=POOL_WAIT_S,
+            httpx_kwargs={"transport": BotApiTransport(API_CONNECTIONS)},
+        ),
         get_updates_request=PatientRequest(connection_pool_size=1),
     )
 

@@ -28,7 +28,7 @@ from typing import Any
 
 import httpx
 from telegram import Update
-from telegram.error import NetworkError
+from telegram.error import NetworkError, TimedOut
 from telegram.ext import Application, ExtBot
 from telegram.request import HTTPXRequest
 
@@ -54,6 +54,16 @@ def _retry_after(payload: bytes) -> float | None:
 def _never_sent(error: NetworkError) -> bool:
     # only these httpx errors happen before a byte of the request left us
     return isinstance(error.__cause__, httpx.ConnectError | httpx.ConnectTimeout)
+
+
+def may_have_arrived(error: BaseException | None) -> bool:
+    """Whether a Bot API request that failed may still have reached Telegram: it timed out,
+    or its connection dropped once it was on its way (neither is retried)."""
+    if isinstance(error, TimedOut):
+        return True
+    if not isinstance(error, NetworkError) or not isinstance(error.__cause__, httpx.TransportError):
+        return False  # not a failure on the way (Telegram's own refusal, say)
+    return not _never_sent(error)
 
 
 class PatientRequest(HTTPXRequest):

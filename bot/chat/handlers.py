@@ -7,10 +7,11 @@ import traceback
 
 from telegram import Message, Update
 from telegram.constants import ChatAction
-from telegram.error import BadRequest, Forbidden, TelegramError, TimedOut
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.chat.context import BotApplication, BotContext
+from bot.chat.delivery import may_have_arrived
 from bot.chat.handlers_io import Handler, offered, send, who
 from bot.chat.handlers_workers import WORKER_HANDLERS
 from bot.services import buttons, history, housekeeping, people, photos, profile, relay
@@ -106,9 +107,10 @@ async def on_error(update: object, context: BotContext) -> None:
     frames = "".join(traceback.format_tb(error.__traceback__)) if error else ""
     # the message is left out: an HTTP error's may hold the request URL, token included
     log.error("update failed: %s\n%s", type(error).__name__, frames)
-    if isinstance(error, TimedOut):
-        # a send that timed out may have arrived (it is not retried, see bot.chat.delivery): an
-        # apology after a result that did arrive would only invite the photo again
+    if may_have_arrived(error):
+        # a send that timed out or dropped may have arrived (it is not retried, see
+        # bot.chat.delivery): an apology after a result that did arrive would only invite the
+        # photo again
         return
     if isinstance(update, Update) and update.effective_chat and update.effective_user:
         lang = update.effective_user.language_code

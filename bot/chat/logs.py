@@ -19,6 +19,8 @@ REQUEST_LOGGERS = (
     "telegram",
     "httpx",
     "httpcore",
+    "httpx_aiohttp",
+    "aiohttp",
     "hpack",
     "sqlalchemy",
     "aiosqlite",

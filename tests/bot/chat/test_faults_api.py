@@ -1,7 +1,8 @@
 """Faults: the Bot API misbehaves (the stand-in server's fault helpers). A 429 is waited out
 and the reply arrives once; 5xx answers are retried; a sendPhoto that times out after the
-photo arrived is not sent again; a dropped getUpdates connection is recovered and its update
-handled once. The policy is in bot/chat/delivery.py.
+photo arrived is not sent again, nor a message whose connection dropped after it arrived, and
+neither brings an apology; a dropped getUpdates connection is recovered and its update handled
+once. The policy is in bot/chat/delivery.py.
 """
 
 from __future__ import annotations
@@ -57,6 +58,20 @@ async def test_a_timed_out_sendphoto_is_not_sent_twice(fake_telegram, tmp_path, 
         replies = fake.replies(USER)
         assert len(replies) == 6  # one result text, one picture; no apology that invites a resend
         assert t("en", "error") not in [r.params.get("text") for r in replies]
+
+
+async def test_a_reply_whose_connection_dropped_after_it_arrived_is_not_sent_again(
+    fake_telegram, tmp_path, inference_pool
+):
+    fake = fake_telegram
+    async with running(fake, sqlite(tmp_path), inference_pool):
+        fake.drop_connection_next("sendMessage", deliver=True)
+        fake.send_text(USER, "/help")
+        await fake.wait_replies(USER, 1)
+        await settle(2.0)  # past the first retry's backoff
+        [sent] = calls(fake, "sendMessage")  # neither sent again nor followed by an apology
+        assert sent.delivered and sent.status == 0  # arrived; its answer was lost
+        assert len(fake.replies(USER)) == 1
 
 
 async def test_a_dropped_getupdates_connection_is_recovered(
