@@ -16,8 +16,9 @@ A photo is handed to the executor only when a child is free for it (the waiting 
 here), so its time limit runs from when a child starts it. A photo over the limit raises
 PhotoTimedOut and its executor is replaced, its children killed: the photos the other children
 held are sent again to the fresh one. A child that dies while writing a result back is not
-seen by Python's executor, which waits for the rest of the message: that photo ends by the time
-limit too, and the replaced executor's thread is let go (`_release_results`). Children ignore
+seen by Python's executor, which waits for the rest of the message: the photo's own watch
+(`_watched`) finds the dead child within about two seconds, and the executor is replaced as
+for a photo over the limit, its thread let go (`_release_results`). Children ignore
 SIGINT (a Ctrl-C reaches the whole process group), from their start: the bot stops them when it
 stops.
 """
@@ -160,14 +161,16 @@ class ExecutorPool:
     ) -> Screening:
         executor, future = await self._submit(data, person, with_cutout)
         try:
-            return await asyncio.wait_for(asyncio.wrap_future(future), self.timeout_s)
+            return await asyncio.wait_for(_watched(executor, future), self.timeout_s)
         except TimeoutError:
             self._replace(executor, kill=True)
             raise PhotoTimedOut from None
         except BrokenProcessPool as e:
             if executor in self.killed and again:  # ended for another photo: this one is fine
                 return await self._screen(data, person, with_cutout, again=False)
-            self._replace(executor)
+            # a child that died unseen leaves the others holding photos the executor can no
+            # longer answer: they are killed, and those photos go to the fresh executor
+            self._replace(executor, kill=isinstance(e, DiedUnseen))
             raise WorkerDied("an inference process ended mid-photo") from e
 
     async def _submit(
@@ -204,6 +207,32 @@ class ExecutorPool:
     def close(self) -> None:
         """Stop the children after the photos already submitted."""
         self.executor.shutdown(wait=True)
+
+
+WATCH_S = 1.0  # how often a photo waiting for its result looks for a child that died unseen
+
+
+class DiedUnseen(BrokenProcessPool):
+    """A child of the executor died and the executor did not notice (`_watched`)."""
+
+
+async def _watched(executor: ProcessPoolExecutor, future: Future[Screening]) -> Screening:
+    """The photo's result, or BrokenProcessPool as the executor raises it. A child that dies
+    while writing a result back is never noticed by the executor (`_release_results`): where
+    a child has died and the photo is still waiting WATCH_S later, DiedUnseen."""
+    waiting = asyncio.wrap_future(future)
+    lost = False
+    try:
+        while True:
+            done, _ = await asyncio.wait({waiting}, timeout=WATCH_S)
+            if done:
+                return waiting.result()
+            if lost:  # a death the executor notices fails its photos within milliseconds
+                raise DiedUnseen("an inference process died writing a result")
+            processes = getattr(executor, "_processes", None) or {}  # CPython's own, 3.11-3.14
+            lost = any(p.exitcode is not None for p in list(processes.values()))
+    finally:
+        waiting.cancel()  # given up (the time limit): the photo is not started if it waits
 
 
 def _release_results(broken: ProcessPoolExecutor) -> None:

@@ -13,7 +13,7 @@ from typing import cast
 import pytest
 
 from bench.botproc import alive, descendants
-from bot.pipeline.executor import ExecutorPool
+from bot.pipeline.executor import ExecutorPool, WorkerDied
 from bot.pipeline.inference import InferencePool, PhotoTimedOut
 from bot.pipeline.risk import Person
 from bot.texts.i18n import t
@@ -49,11 +49,14 @@ async def test_a_hung_photo_times_out_and_a_fresh_process_screens_the_next(weigh
         await asyncio.to_thread(pool.close)
 
 
-async def test_a_child_killed_writing_its_result_leaves_no_thread_waiting(weights_dir) -> None:
+async def test_a_child_killed_writing_its_result_is_found_and_leaves_no_thread(
+    weights_dir,
+) -> None:
     """Half a result in the pipe: Python's executor waits for the rest for ever (no
-    BrokenProcessPool), so the photo ends by its time limit; replacing the executor then lets
-    its thread that reads results see the end of the pipe and end, instead of staying behind."""
-    pool = ExecutorPool(weights_dir, workers=1, queue_size=2, timeout_s=5.0, screen=hang_or_screen)
+    BrokenProcessPool). The photo's own watch finds the dead child and ends it with WorkerDied
+    long before its time limit (PhotoTimedOut); replacing the executor then lets its thread
+    that reads results see the end of the pipe and end, instead of staying behind."""
+    pool = ExecutorPool(weights_dir, workers=1, queue_size=2, timeout_s=20.0, screen=hang_or_screen)
     await asyncio.to_thread(pool.start)
     photo = SAMPLE.read_bytes()
     try:
@@ -61,7 +64,7 @@ async def test_a_child_killed_writing_its_result_leaves_no_thread_waiting(weight
         # CPython's thread that reads results (typeshed calls it a _ThreadWakeup)
         reader = cast(threading.Thread, pool.executor._executor_manager_thread)
         assert reader is not None and reader.is_alive()
-        with pytest.raises(PhotoTimedOut):
+        with pytest.raises(WorkerDied):
             await pool.screen(photo + HALF, CHILD)
         await asyncio.to_thread(reader.join, 30)
         assert not reader.is_alive()
