@@ -241,9 +241,10 @@ def _release_results(broken: ProcessPoolExecutor) -> None:
     A child that dies while writing a result leaves half a message in the pipe. The executor's
     manager thread then waits in `recv` for the rest for ever, since the parent also holds the
     pipe's write end, so no end of file ever comes: the thread, the pipe and the executor stay
-    behind, and the photo only ends by its time limit. The parent never writes to that pipe
-    (its children do), so once the executor is replaced its copy can go; when the children's
-    copies are gone too, the thread reads the end of the file, finds the pool broken and ends.
+    behind, and the photo is never answered (`_watched` ends it). The parent never writes to
+    that pipe (its children do), so once the executor is replaced its copy can go; when the
+    children's copies are gone too, the thread reads the end of the file, finds the pool broken
+    and ends.
     The attributes are CPython's own (3.11-3.14); without them there is nothing to release.
     """
     writer = getattr(getattr(broken, "_result_queue", None), "_writer", None)
