@@ -1,8 +1,8 @@
-"""A photo that never finishes, for the inference pool's time limit, and one whose child dies
-while writing its result back: run in the pool's child process instead of its own screen
-function. A module of its own, importing only the pipeline,
-because the child imports it on its first photo, inside that photo's time limit (importing a
-test module there, with the whole bot behind it, took seconds on a loaded machine)."""
+"""A photo that never finishes, for the inference pool's time limit, one whose child dies
+while writing its result back, and a slow one: run in the pool's child process instead of its
+own screen function. A module of its own, importing only the pipeline, because the child
+imports it on its first photo, inside that photo's time limit (importing a test module there,
+with the whole bot behind it, took seconds on a loaded machine)."""
 
 from __future__ import annotations
 
@@ -18,13 +18,18 @@ from bot.pipeline.risk import Person
 
 HANG = b"hang"
 HALF = b"half"  # the child writes half a result back, then is killed
+SLOW = b"slow"  # the child takes SLOW_S longer than the photo needs
+SLOW_S = 2.5
 
 
 def hang_or_screen(data: bytes, person: Person, with_cutout: bool = False) -> Screening:
     """Bytes ending in HANG never finish; bytes ending in HALF kill the child halfway through
-    writing a result back; any other photo is screened as the pool would."""
+    writing a result back; bytes ending in SLOW take SLOW_S longer; any other photo is
+    screened as the pool would."""
     if data.endswith(HANG):
         time.sleep(3600)
+    if data.endswith(SLOW):
+        time.sleep(SLOW_S)
     if data.endswith(HALF):
         _die_writing()
     return executor._screen(data, person, with_cutout)

@@ -66,7 +66,7 @@ async def test_screens_refuses_and_recovers_from_a_killed_child(weights_dir) -> 
         sent = (photo + HANG, photo, photo)
         held = [asyncio.ensure_future(pool.screen(data, CHILD)) for data in sent]
         await asyncio.sleep(0.5)
-        os.kill(child, signal.SIGKILL)  # while it works on the first; two more wait for it
+        os.kill(child, signal.SIGKILL)  # on the first; one more waits in the executor, one here
         first, *behind = await asyncio.gather(*held, return_exceptions=True)
         assert isinstance(first, WorkerDied), first
         assert all(isinstance(b, Screening) and b.hb_g_dl == result.hb_g_dl for b in behind), behind

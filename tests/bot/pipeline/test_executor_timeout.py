@@ -18,7 +18,7 @@ from bot.pipeline.inference import InferencePool, PhotoTimedOut
 from bot.pipeline.risk import Person
 from bot.texts.i18n import t
 from testbed.bot import SAMPLE, running
-from testbed.hang import HALF, HANG, hang_or_screen
+from testbed.hang import HALF, HANG, SLOW, SLOW_S, hang_or_screen
 from tests.bot.chat.test_e2e_chat import USER, assert_result, consent_and_profile
 from tests.bot.e2e import weights_dir
 from tests.bot.pipeline.test_executor import CHILD, is_worker
@@ -45,6 +45,29 @@ async def test_a_hung_photo_times_out_and_a_fresh_process_screens_the_next(weigh
         assert (await behind).hb_g_dl == first.hb_g_dl
         assert hung not in workers(before) and not alive(hung)
         assert len(workers(before)) == 1  # its replacement
+    finally:
+        await asyncio.to_thread(pool.close)
+
+
+async def test_the_next_photo_waits_in_the_executor_and_its_time_limit_starts_with_it(
+    weights_dir,
+) -> None:
+    """One photo waits in the executor behind the one a child screens (PREFETCH), so the
+    child never waits for the bot between photos; its time limit runs from when the child
+    can start it. Two photos that each take SLOW_S (under the limit) end after twice that
+    (over the limit), and neither times out."""
+    assert 2 * SLOW_S > 4.0 > SLOW_S + 1.0
+    pool = ExecutorPool(weights_dir, workers=1, queue_size=2, timeout_s=4.0, screen=hang_or_screen)
+    await asyncio.to_thread(pool.start)
+    photo = SAMPLE.read_bytes()
+    try:
+        first = await pool.screen(photo, CHILD)  # the child has imported what it runs
+        slow = [asyncio.ensure_future(pool.screen(photo + SLOW, CHILD)) for _ in range(2)]
+        third = asyncio.ensure_future(pool.screen(photo, CHILD))
+        await asyncio.sleep(0.5)
+        assert len(pool.executor._pending_work_items) == 2  # CPython's own: one more handed over
+        assert [(await s).hb_g_dl for s in slow] == [first.hb_g_dl] * 2
+        assert (await third).hb_g_dl == first.hb_g_dl
     finally:
         await asyncio.to_thread(pool.close)
 
