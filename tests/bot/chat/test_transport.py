@@ -99,41 +99,34 @@ async def test_an_answer_comes_back_and_the_connection_is_reused() -> None:
     assert len(heads) == 2
 
 
-async def test_a_refused_connection_is_never_sent_and_retried(monkeypatch) -> None:
-    monkeypatch.setattr(delivery, "BACKOFF_S", 0.01)
-    req = request(PatientRequest)
+async def failure(req: HTTPXRequest, url: str) -> NetworkError:
+    """The error PTB raises for one request to `url` through `req` (started and stopped here)."""
     await req.initialize()
     try:
         with pytest.raises(NetworkError) as caught:
-            await post(req, f"http://127.0.0.1:{closed_port()}/botTOKEN/getMe")
+            await post(req, url)
     finally:
         await req.shutdown()
-    assert delivery._never_sent(caught.value)
+    return caught.value
+
+
+async def test_a_refused_connection_is_never_sent_and_retried(monkeypatch) -> None:
+    monkeypatch.setattr(delivery, "BACKOFF_S", 0.01)
+    url = f"http://127.0.0.1:{closed_port()}/botTOKEN/getMe"
+    assert delivery._never_sent(await failure(request(PatientRequest), url))
 
 
 async def test_a_connection_dropped_after_sending_is_not_retried() -> None:
     async with server(hang_up) as (url, heads):
-        req = request(PatientRequest)
-        await req.initialize()
-        try:
-            with pytest.raises(NetworkError) as caught:
-                await post(req, url)
-        finally:
-            await req.shutdown()
-    assert not delivery._never_sent(caught.value)
+        error = await failure(request(PatientRequest), url)
+    assert not delivery._never_sent(error)
     assert len(heads) == 1  # Telegram may have acted on it: sent once
 
 
 async def test_an_answer_too_late_is_a_timeout_and_not_retried() -> None:
     async with server(never_answer) as (url, heads):
-        req = request(PatientRequest, read_timeout=0.3)
-        await req.initialize()
-        try:
-            with pytest.raises(TimedOut) as caught:
-                await post(req, url)
-        finally:
-            await req.shutdown()
-    assert not delivery._never_sent(caught.value)
+        error = await failure(request(PatientRequest, read_timeout=0.3), url)
+    assert isinstance(error, TimedOut) and not delivery._never_sent(error)
     assert len(heads) == 1
 
 
