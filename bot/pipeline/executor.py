@@ -211,7 +211,7 @@ class ExecutorPool:
             self.executor = self._new()
         if kill:
             self.killed.add(broken)
-            for process in list(getattr(broken, "_processes", {}).values()):
+            for process in _children(broken):
                 process.kill()  # a photo that never ends would hold its child for ever
         _release_results(broken)
         broken.shutdown(wait=False, cancel_futures=True)
@@ -242,10 +242,15 @@ async def _watched(executor: ProcessPoolExecutor, future: Future[Screening]) -> 
                 return waiting.result()
             if lost:  # a death the executor notices fails its photos within milliseconds
                 raise DiedUnseen("an inference process died writing a result")
-            processes = getattr(executor, "_processes", None) or {}  # CPython's own, 3.11-3.14
-            lost = any(p.exitcode is not None for p in list(processes.values()))
+            lost = any(p.exitcode is not None for p in _children(executor))
     finally:
         waiting.cancel()  # given up (the time limit): the photo is not started if it waits
+
+
+def _children(executor: ProcessPoolExecutor) -> list[multiprocessing.process.BaseProcess]:
+    """The executor's child processes: none once it is shut down, which sets CPython's own
+    `_processes` (3.11-3.14) to None; a second photo over the limit may replace it again."""
+    return list((getattr(executor, "_processes", None) or {}).values())
 
 
 def _release_results(broken: ProcessPoolExecutor) -> None:

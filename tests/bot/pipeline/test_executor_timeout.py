@@ -72,6 +72,23 @@ async def test_the_next_photo_waits_in_the_executor_and_its_time_limit_starts_wi
         await asyncio.to_thread(pool.close)
 
 
+async def test_two_photos_over_the_limit_in_one_executor_both_time_out(weights_dir) -> None:
+    """Each hung photo replaces the executor it ran in; the second finds it already shut down
+    (its children gone from CPython's records) and still reports its own time-out."""
+    pool = ExecutorPool(weights_dir, workers=2, queue_size=2, timeout_s=3.0, screen=hang_or_screen)
+    await asyncio.to_thread(pool.start)
+    photo = SAMPLE.read_bytes()
+    try:
+        first = await pool.screen(photo, CHILD)
+        hung = await asyncio.gather(
+            *(pool.screen(photo + HANG, CHILD) for _ in range(2)), return_exceptions=True
+        )
+        assert [type(h) for h in hung] == [PhotoTimedOut, PhotoTimedOut], hung
+        assert (await pool.screen(photo, CHILD)).hb_g_dl == first.hb_g_dl  # a fresh executor
+    finally:
+        await asyncio.to_thread(pool.close)
+
+
 async def test_a_child_killed_writing_its_result_is_found_and_leaves_no_thread(
     weights_dir,
 ) -> None:
