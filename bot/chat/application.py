@@ -72,7 +72,8 @@ def make_bot(settings: BotSettings) -> ExtBot[None]:
         # Under a burst every handler calls Telegram at once, through aiohttp's pool
         # (bot.chat.transport). API_CONNECTIONS is ample for one host (Telegram allows about
         # 30 messages/s); a request waits up to POOL_WAIT_S for a free connection instead of
-        # failing after PTB's 1 s.
+        # failing after PTB's 1 s. The pool's size is the transport's: httpx ignores the limits
+        # PTB would set (connection_pool_size) once a transport is given.
         request=PatientRequest(
             pool_timeout=POOL_WAIT_S,
             httpx_kwargs={"transport": BotApiTransport(API_CONNECTIONS)},
