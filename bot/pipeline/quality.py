@@ -69,7 +69,8 @@ def photo_failures(rgb: np.ndarray, t: Thresholds = Thresholds()) -> list[str]:
     """Codes of the whole-photo gates that fail (flat colour, noise, greyscale), in order.
 
     `rgb`: the photo, or the photo shrunk by `segment.work_size` (its 128x96 view differs by
-    rounding only, and costs a quarter of the time from a 1-12 MP photo)."""
+    rounding only, and costs a quarter of the time from a 1-12 MP photo), or that 128x96 view
+    itself (`segment.thumbnail`)."""
     small = cv2.resize(rgb, (128, 96), interpolation=cv2.INTER_AREA)
     grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY).astype(np.float32)
     # Noise puts most of its variance at the finest scale; photos keep theirs in smooth regions.
@@ -113,8 +114,8 @@ def _region_checks(
     box = (slice(ys[0], ys[-1] + 1), slice(xs[0], xs[-1] + 1))
     rgb, mask = rgb[box], mask[box]
     pixels = np.compress(mask.ravel(), rgb.reshape(-1, 3), axis=0)[:, None]  # (n, 1, 3) uint8
-    lab = cv2.cvtColor(pixels, cv2.COLOR_RGB2LAB)[:, 0]  # 8-bit Lab
-    level = lab[:, :2].mean(axis=0, dtype=np.float64)
+    # 8-bit Lab; OpenCV's mean sums the integers exactly, 30x faster than NumPy's along an axis
+    level = cv2.mean(cv2.cvtColor(pixels, cv2.COLOR_RGB2LAB))
     lightness, redness = level[0] * 100 / 255, level[1] - 128
     yield "too_dark", lightness < t.dark_l
     yield "over_exposed", lightness > t.bright_l
@@ -166,9 +167,18 @@ def locate(segmenter: segment.Net, rgb: np.ndarray, t: Thresholds = Thresholds()
 
 def find(segmenter: segment.Net, rgb: np.ndarray, t: Thresholds = Thresholds()) -> segment.Found:
     """`locate` up to its region gates: the photo gates, then the conjunctiva found."""
+    return segment.full_size(find_small(segmenter, rgb, t)[1], rgb.shape[:2])
+
+
+def find_small(
+    segmenter: segment.Net, rgb: np.ndarray, t: Thresholds = Thresholds()
+) -> tuple[np.ndarray, segment.Found]:
+    """`find` at work size: the photo shrunk by `segment.work_size`, and what was found in it
+    (its mask at that size)."""
     small = segment.work_size(rgb)
-    check_photo(small, t)
-    found = segment.find(segmenter, rgb, small=small)
+    thumb = segment.thumbnail(small, segmenter.config)  # the first look's picture
+    check_photo(thumb, t)
+    found = segment.find_small(segmenter, small, thumb=thumb)
     if found is None:
         raise reject("no_conjunctiva")
-    return found
+    return small, found

@@ -103,20 +103,20 @@ def test_refine_box_of_empty_mask_raises():
 
 
 def test_find_looks_again_inside_the_box(monkeypatch: pytest.MonkeyPatch):
-    """The second look's probabilities replace the first's inside the box, not outside."""
+    """The second look's logits replace the first's inside the box, not outside."""
     image = np.zeros((H, W, 3), np.uint8)
     calls: list[tuple[int, ...]] = []
 
-    def fake(model: object, img: np.ndarray) -> np.ndarray:
+    def fake(model: object, img: np.ndarray, thumb: object = None) -> np.ndarray:
         calls.append(img.shape)
-        prob = np.zeros(img.shape[:2], np.float32)
+        logit = np.full(img.shape[:2], -5.0, np.float32)
         if len(calls) == 1:
-            prob[20:30, 20:60] = 0.9  # the whole photo: a coarse strip
+            logit[20:30, 20:60] = 2.0  # the whole photo: a coarse strip
         else:
-            prob[:, :] = 0.8  # the close look: all of the box is conjunctiva
-        return prob
+            logit[:, :] = np.log(4.0)  # the close look: all of the box, at probability 0.8
+        return logit
 
-    monkeypatch.setattr(segment, "probabilities", fake)
+    monkeypatch.setattr(segment, "logits_at", fake)
     found = segment.find(untrained_unet(), image)
     assert found is not None and len(calls) == 2
     t, b, left, r = segment.refine_box(np.pad(np.ones((10, 40), bool), ((20, 30), (20, 20))))
@@ -126,5 +126,16 @@ def test_find_looks_again_inside_the_box(monkeypatch: pytest.MonkeyPatch):
 
 
 def test_find_returns_none_when_nothing_is_seen(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(segment, "probabilities", lambda m, img: np.zeros(img.shape[:2]))
+    monkeypatch.setattr(
+        segment, "logits_at", lambda m, img, thumb=None: np.full(img.shape[:2], -5.0, np.float32)
+    )
     assert segment.find(untrained_unet(), np.zeros((H, W, 3), np.uint8)) is None
+
+
+def test_sigmoid_is_the_logistic_function_in_float32():
+    x = np.array([-1e4, -20.0, -1.0, 0.0, 1e-3, 1.0, 20.0, 1e4], np.float32)
+    out = segment.sigmoid(x)
+    assert out.dtype == np.float32 and np.isfinite(out).all()
+    exact = 1.0 / (1.0 + np.exp(-np.clip(x.astype(np.float64), -700, 700)))
+    np.testing.assert_allclose(out, exact, atol=1e-7)
+    assert x[3] == 0.0  # the input is left as it was

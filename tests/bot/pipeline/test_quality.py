@@ -202,3 +202,20 @@ def test_region_gates_are_listed_in_the_order_they_are_told():
 
     img, mask = pink_region()
     assert tuple(code for code, _ in _region_checks(img, mask, 0.95, Thresholds())) == REGION_GATES
+
+
+def test_the_photo_gates_read_the_first_looks_thumbnail_as_the_photo():
+    """`find_small` hands the photo gates the U-Net's 128x96 input picture, made once: the
+    gates say exactly what they say of the photo it was made from."""
+    from bot.pipeline.quality import photo_failures
+    from model import segment, unet
+
+    config = unet.Config()
+    pictures = [compose.negative(kind, seed=1) for kind in ("text", "noise", "solid")]
+    pictures.append(compose.compose(*textured_cutout(), seed=0, size=SIZE).image)
+    pictures.append(np.repeat(cv2.cvtColor(pictures[-1], cv2.COLOR_RGB2GRAY)[..., None], 3, 2))
+    for rgb in pictures:
+        thumb = segment.thumbnail(rgb, config)
+        assert thumb.shape == (config.height, config.width, 3)
+        assert photo_failures(thumb) == photo_failures(rgb)
+    assert [photo_failures(p) for p in pictures][-1] == ["colour_lost"]

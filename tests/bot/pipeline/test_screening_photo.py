@@ -27,7 +27,7 @@ from bot.training import segeval
 from bot.training.data import compose
 from bot.training.segeval import SIZE, TEST_SEED_OFFSET
 from bot.training.segtraining import byte_copies_removed, split
-from model import WEIGHTS, ensemble, seg_train, unet
+from model import WEIGHTS, ensemble, seg_train, segment, unet
 from testbed.icc import p3_heic
 from tests.bot.cutouts import rgba, textured_cutout
 from tests.conftest import _in_ci, require_data
@@ -156,7 +156,8 @@ def test_no_conjunctiva_when_nothing_is_found(stand_in: Screener, monkeypatch):
     c = compose.compose(*textured_cutout(), seed=0, size=SIZE)
     quality.check_photo(c.image)
     monkeypatch.setattr(
-        "model.segment.probabilities", lambda model, rgb: np.zeros(rgb.shape[:2], np.float32)
+        "model.segment.logits_at",
+        lambda model, rgb, thumb=None: np.full(rgb.shape[:2], -5.0, np.float32),
     )
     with pytest.raises(ImageRejected) as info:
         stand_in.screen(encode(c.image, "JPEG"), Person(36.0))
@@ -262,6 +263,51 @@ def test_real_photo_passes_every_gate_in_every_framing(
         )
         found = shipped.locate(img)  # raises ImageRejected, with its code, if a gate refuses
         assert seg_train.dice(found, mask) > 0.6
+
+
+def test_cutting_logits_finds_what_cutting_probabilities_found(
+    shipped: Screener, real_photos: list[tuple[np.ndarray, np.ndarray]]
+):
+    """`find_small` keeps both looks as logits and cuts them at 0: on real photos, the same
+    component and the same confidence as probabilities cut at 0.5."""
+    net = shipped.segmenter
+    assert net is not None
+    for image, _ in real_photos:
+        small = segment.work_size(image)
+        prob = segment.two_looks(net, small)
+        old = None if prob is None else segment.largest_component(prob)
+        new = segment.find_small(net, small, thumb=segment.thumbnail(small, net.config))
+        assert old is not None and new is not None
+        np.testing.assert_array_equal(new.mask, old.mask)
+        assert (new.confidence, new.components) == (old.confidence, old.components)
+
+
+def test_real_photo_is_estimated_at_work_size_and_gated_at_its_own(
+    shipped: Screener, real_photos: list[tuple[np.ndarray, np.ndarray]], monkeypatch
+):
+    """The estimate reads the photo as the lining was found in it (`segment.work_size`); the
+    region gates, the mask returned and the research cut-out keep the photo's own size."""
+    image, truth = real_photos[0]
+    read, gated = [], []
+    estimate, check_region = shipped.estimate, quality.check_region
+
+    def estimating(rgb: np.ndarray, mask: np.ndarray, person: Person) -> Any:
+        read.append((rgb.shape, mask.shape))
+        return estimate(rgb, mask, person)
+
+    def gating(rgb: np.ndarray, mask: np.ndarray, confidence: float) -> None:
+        gated.append((rgb.shape, mask.shape))
+        check_region(rgb, mask, confidence)
+
+    monkeypatch.setattr(shipped, "estimate", estimating)
+    monkeypatch.setattr(quality, "check_region", gating)
+    result, mask = shipped.screen_with_mask(decode(encode(image, "JPEG")), Person(240, "f"))
+    small = segment.work_size(image).shape
+    assert max(small) == segment.WORK_SIDE < max(image.shape)
+    assert read == [(small, small[:2])]
+    assert gated == [(image.shape, image.shape[:2])] and mask.shape == image.shape[:2]
+    assert result.area_fraction == round(np.count_nonzero(mask) / mask.size, 4)
+    assert seg_train.dice(mask, truth) > 0.6
 
 
 def test_real_photo_with_exif_rotation_is_screened_upright(
