@@ -49,13 +49,15 @@ def lower_half(mask: np.ndarray) -> np.ndarray:
     return mask & (rows > mid[None, :])
 
 
-def lower_share(heat: np.ndarray, mask: np.ndarray) -> float:
+def lower_share(heat: np.ndarray, mask: np.ndarray, lower: np.ndarray | None = None) -> float:
     """Share of a non-negative (H, W) map's weight inside the mask that lies on its lower
     half (`lower_half`): the one definition of `attention_lower_half` for every model's map.
-    NaN where the map has no weight on the mask."""
+    NaN where the map has no weight on the mask. `lower`: `lower_half(mask)`, where the
+    caller has it."""
     m = mask.astype(bool)
     inside = float((heat * m).sum())
-    return float((heat * lower_half(m)).sum() / inside) if inside > 0 else float("nan")
+    lower = lower_half(m) if lower is None else lower
+    return float((heat * lower).sum() / inside) if inside > 0 else float("nan")
 
 
 # rows of the per-pixel table `colour_features` builds: R, G, B in [0, 1], scaled L*, a*, b*,

@@ -60,7 +60,8 @@ def explain(
     # bilinear between cell centres: smooth, never negative, and no wider than its cells
     heat = cv2.resize(change, mask.shape[::-1], interpolation=cv2.INTER_LINEAR)
     heat = heat / heat.max() if heat.max() > 0 else heat
-    return Explanation(float(out[0]), heat, features.lower_share(heat, mask))
+    lower = lining.lower if lining.mask.shape == mask.shape else None  # not when `bounded`
+    return Explanation(float(out[0]), heat, features.lower_share(heat, mask, lower))
 
 
 MAX_PIXELS = 200_000  # lining pixels measured for the map: a whole photo's can be 1.3 M
