@@ -184,13 +184,12 @@ def two_looks(
 
 def largest_box(prob: np.ndarray, threshold: float = 0.5) -> tuple[int, int, int, int] | None:
     """(top, bottom, left, right) of the biggest region above `threshold`, None if nothing:
-    `largest_component`'s box (filling holes never moves it) without making its mask."""
-    binary = (prob > threshold).view(np.uint8)
-    n, _, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
-    if n <= 1:
+    `largest_component`'s box (filling holes never moves it) without filling its holes."""
+    biggest = _biggest(prob > threshold)
+    if biggest is None:
         return None
-    left, top, width, height = stats[1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA])), :4]
-    return int(top), int(top + height), int(left), int(left + width)
+    left, top, width, height = cv2.boundingRect(biggest[0].view(np.uint8))
+    return top, top + height, left, left + width
 
 
 def full_size(found: Found, shape: tuple[int, int]) -> Found:
@@ -221,11 +220,19 @@ def largest_component(prob: np.ndarray, threshold: float = 0.5) -> Found | None:
 def largest(binary: np.ndarray) -> tuple[np.ndarray, int] | None:
     """The biggest 8-connected region of a boolean map, its holes filled, and how many regions
     there are; None if there is none."""
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(binary.view(np.uint8), connectivity=8)
+    biggest = _biggest(binary)
+    return None if biggest is None else (fill_holes(biggest[0]), biggest[1])
+
+
+def _biggest(binary: np.ndarray) -> tuple[np.ndarray, int] | None:
+    """The biggest 8-connected region of a boolean map (the first, on a tie) and how many
+    regions there are; None if there is none. Labels, then their areas by counting: OpenCV's
+    statistics of every region cost twice as much on a 640x480 map."""
+    n, labels = cv2.connectedComponents(binary.view(np.uint8), connectivity=8)
     if n <= 1:
         return None
-    biggest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-    return fill_holes(labels == biggest), n - 1
+    areas = np.bincount(labels.ravel(), minlength=n)
+    return labels == 1 + int(np.argmax(areas[1:])), n - 1
 
 
 def fill_holes(mask: np.ndarray) -> np.ndarray:
