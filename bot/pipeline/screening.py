@@ -289,10 +289,10 @@ class Screener:
 class View:
     """The picture an estimate reads and the lining in it: a photo at `segment.work_size`,
     the size the lining was found at (a 1280x960 photo at half its sides), or a cut-out as
-    sent. The colour statistics, the adults' map and the overlay cost a quarter as much on
-    a half-size crop; on the 66 Eyes-defy photos the estimates moved by at most 0.021 g/dL
-    for an adult and 0.040 for a child (docs/BENCHMARKS.md), and the CNN reads a 64x128
-    resize of the crop either way."""
+    sent. The colour statistics, the adults' map and the overlay cost a third as much or
+    less on a half-size crop; on the 66 Eyes-defy photos the estimates moved by at most
+    0.021 g/dL for an adult and 0.040 for a child, the masks and refusals not at all
+    (docs/BENCHMARKS.md), and the CNN reads a 64x128 resize of the crop either way."""
 
     image: np.ndarray  # (h, w, 3) uint8
     mask: np.ndarray  # (h, w) bool
