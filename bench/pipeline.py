@@ -8,7 +8,8 @@ Stages:
   iPhone saves it (converted into that profile and tagged with it), at this size and scaled
   up to the iPhone's 4032x3024; and HEIC tagged P3 by HEIF's code points (nclx) instead;
 - segmentation (gates + U-Net + post-processing);
-- the crop's colour statistics (part of the next stage, timed alone);
+- the crop's colour statistics (part of the next stage, timed alone), on the photo as the
+  estimate reads it: at segmentation's work size (`segment.WORK_SIDE`);
 - the estimate with its overlay JPEG by the model that serves the person: the children's CNN
   with Grad-CAM, or the adults' colour statistics, SVR and trees;
 - the whole pipeline for each.
@@ -69,7 +70,9 @@ def stages(screener: Screener, photos: list[bytes], repeats: int) -> dict[str, l
     if not photos:
         raise SystemExit("bench: the gates refused every photo; nothing to time")
     rgbs = [decode(data).rgb for data in photos]
-    masks = [screener.locate(rgb) for rgb in rgbs]
+    # what the estimate reads: the photo at segmentation's work size and the lining found in it
+    views = [screener.view(decode(data)) for data in photos]
+    smalls, masks = [v.image for v in views], [v.mask for v in views]
     n, icc = len(photos), display_profile("Display P3 (bench)")
     tagged = [tagged_jpeg(data, icc) for data in photos]  # the same pixels, converted to sRGB
     heic = [p3_heic(rgb) for rgb in rgbs]
@@ -96,13 +99,13 @@ def stages(screener: Screener, photos: list[bytes], repeats: int) -> dict[str, l
         ),
         "segmentation + gates": timed(lambda k: screener.locate(rgbs[k]), repeats, n),
         "crop + colour statistics (both models read them)": timed(
-            lambda k: features.colour_features(*preprocess.crop(rgbs[k], masks[k])), repeats, n
+            lambda k: features.colour_features(*preprocess.crop(smalls[k], masks[k])), repeats, n
         ),
         "children: CNN + Grad-CAM + overlay JPEG": timed(
-            lambda k: screener.estimate(rgbs[k], masks[k], PERSON), repeats, n
+            lambda k: screener.estimate(smalls[k], masks[k], PERSON), repeats, n
         ),
         "adults: colour statistics + SVR and trees + overlay JPEG": timed(
-            lambda k: screener.estimate(rgbs[k], masks[k], ADULT), repeats, n
+            lambda k: screener.estimate(smalls[k], masks[k], ADULT), repeats, n
         ),
         "whole pipeline (child)": timed(lambda k: screener.screen(photos[k], PERSON), repeats, n),
         "whole pipeline (adult)": timed(lambda k: screener.screen(photos[k], ADULT), repeats, n),

@@ -240,7 +240,7 @@ class Screener:
         back with every photo, at 1-17 ms of the bot's CPU (docs/BENCHMARKS.md), for the few
         people who keep theirs."""
         cohort = self.cohort(person)  # before any work: whom no model serves gets no number
-        view = self._conjunctiva(decoded)
+        view = self.view(decoded)
         e, mask = self._gated(decoded.rgb, view, person)
         hb, interval = shown(e.hb), (shown(e.hb - e.half_width), shown(e.hb + e.half_width))
         risk = classify(hb, interval, person)  # what is shown is what is classified
@@ -262,7 +262,7 @@ class Screener:
         )
         return result, mask
 
-    def _conjunctiva(self, decoded: Decoded) -> View:
+    def view(self, decoded: Decoded) -> View:
         """The conjunctiva as the estimate reads it: a cut-out's alpha (a cut-out still has to
         pass the region gates), or found in a whole photo, at the size it was found."""
         mask = cutout_mask(decoded)
