@@ -272,16 +272,19 @@ class Screener:
         return View(decoded.rgb, mask, 1.0, "cutout")
 
     def _gated(self, rgb: np.ndarray, view: View, person: Person) -> tuple[Estimate, np.ndarray]:
-        """`estimate` on the view, and the view's mask at the size of `rgb`, with the region
-        gates on it (`gates_at_full_size`) run beside the estimate on a second thread: they
-        read nothing of each other, and NumPy and OpenCV let go of the GIL, so a photo costs
-        about the longer of the two, not their sum. A gate that fails refuses the photo,
-        whatever the estimate did."""
-        gates = self._gates.submit(gates_at_full_size, rgb, view.mask, view.confidence)
+        """`estimate` on the view, and the view's mask at the size of `rgb` with the region
+        gates on it, run beside the estimate on a second thread: they read nothing of each
+        other, and NumPy and OpenCV let go of the GIL, so a photo costs about the longer of
+        the two, not their sum. A gate that fails refuses the photo, whatever the estimate did.
+        The gates read the photo as taken: their glare, blur and size were set there."""
+        # scaled up here, not on the gates' thread: there a 20 MP photo's float32 resize
+        # (79 MB) overlapped the estimate and raised the peak by 73 MB (docs/BENCHMARKS.md)
+        mask = segment.upscaled(view.mask, rgb.shape[:2])
+        gates = self._gates.submit(quality.check_region, rgb, mask, view.confidence)
         try:
             estimate = self.estimate(view.image, view.mask, person)
         finally:
-            mask = gates.result()
+            gates.result()
         return estimate, mask
 
 
@@ -298,14 +301,6 @@ class View:
     mask: np.ndarray  # (h, w) bool
     confidence: float  # the network's mean probability inside the mask; 1 for a cut-out
     source: str  # "photo" or "cutout"
-
-
-def gates_at_full_size(rgb: np.ndarray, mask: np.ndarray, confidence: float) -> np.ndarray:
-    """The mask at the size of `rgb` (`segment.upscaled`), after the region gates on it: they
-    measure glare, blur and size on the photo as taken, as they were set."""
-    full = segment.upscaled(mask, rgb.shape[:2])
-    quality.check_region(rgb, full, confidence)
-    return full
 
 
 def _served(weights: Path, name: str) -> Any:
