@@ -1,7 +1,8 @@
 """From U-Net logits to one conjunctiva mask at the photo's own resolution.
 
-The network runs at a small fixed size; its logits are resized to the photo, thresholded,
-and only the largest connected component is kept, since a photo shows one lower eyelid.
+The network runs at a small fixed size; its logits are resized to the photo shrunk to at most
+WORK_SIDE, thresholded, and only the largest connected component is kept, since a photo shows
+one lower eyelid; `find` scales that mask up to the photo, `find_small` leaves it at work size.
 `find` looks twice: once at the whole photo, then again at a box around what it found, so a
 strip that is a few network pixels thick in a wide photo gets its edges from a view in which it
 fills the frame (the same network, trained on both views).
@@ -29,7 +30,7 @@ Net: TypeAlias = "unet.Model | exported.Model"
 class Found:
     """The kept component and how sure the network was about it."""
 
-    mask: np.ndarray  # (H, W) bool at the photo's resolution
+    mask: np.ndarray  # (H, W) bool: at the photo's resolution (`find`) or at work size
     area_fraction: float  # component pixels / photo pixels
     confidence: float  # mean probability inside the component
     components: int  # how many separate regions passed the threshold
