@@ -141,8 +141,7 @@ def find_small(
     cut = float(np.log(threshold / (1.0 - threshold)))
     first = logits_at(model, small, thumb)
     logit = two_looks(model, small, cut, look=logits_at, first=first)
-    kept = None if logit is None else largest(logit > cut)
-    if logit is None or kept is None:
+    if logit is None or (kept := largest(logit > cut)) is None:
         return None
     mask, components = kept
     confidence = float(sigmoid(logit[mask]).mean())
